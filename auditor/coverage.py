@@ -1,0 +1,35 @@
+"""Coverage gaps that come from the snapshot itself, before any rule runs."""
+
+from __future__ import annotations
+
+from auditor.findings import CoverageGap
+from auditor.model import Snapshot
+
+
+def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
+    gaps: list[CoverageGap] = []
+    for gap in snapshot.observation_gaps:
+        params = "".join(f" {k}={v}" for k, v in sorted(gap.parameters.items()))
+        reason = " ".join(x for x in (gap.code, gap.message) if x) or "no error body"
+        gaps.append(
+            CoverageGap(
+                kind="observation-failed",
+                resource=str(gap.resource_id),
+                detail=f"{gap.operation.value}{params} returned {gap.status}: {reason}",
+            )
+        )
+    for ref in snapshot.external_references:
+        gaps.append(
+            CoverageGap(
+                kind="external-reference",
+                resource=str(ref.target_id),
+                detail=f"referenced by {ref.from_id} ({ref.field}) but not in the snapshot",
+            )
+        )
+    for file in snapshot.partial_lists:
+        gaps.append(
+            CoverageGap(
+                kind="partial-list", resource=file, detail="list page has a nextLink; later pages are missing"
+            )
+        )
+    return gaps

@@ -1,0 +1,176 @@
+"""The rule engine: rule base class, rule discovery, and the runner.
+
+Rules are classes (cfn-lint style) whose docstring is their documentation (ruff style).
+Rule packs are modules exposing `RULES`; they are discovered through the
+`azure_route_auditor.rules` entry-point group, and tests can pass packs in directly.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import traceback
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import ClassVar
+
+from auditor.coverage import snapshot_gaps
+from auditor.findings import CoverageGap, Finding, Severity, Violation, make_finding
+from auditor.model import Snapshot
+
+ENTRY_POINT_GROUP = "azure_route_auditor.rules"
+RULE_ID = re.compile(r"^[A-Z]{3}\d{3}$")
+DOC_HEADINGS = (
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "## Use instead",
+    "## Remediation",
+    "## References",
+)
+
+
+@dataclass(frozen=True)
+class RuleFixtures:
+    """Scenario names under `fixtures/`: ones the rule must fire on, ones it must not."""
+
+    triggers: tuple[str, ...]
+    passes: tuple[str, ...]
+
+
+class Rule(ABC):
+    """Base class of every rule. The subclass docstring is the rule's documentation."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    fixtures: ClassVar[RuleFixtures]
+
+    @abstractmethod
+    def check(self, snapshot: Snapshot) -> Iterable[Violation | CoverageGap]:
+        """Yield a `Violation` per problem, a `CoverageGap` per thing it could not evaluate."""
+
+    @classmethod
+    def docs(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def references(cls) -> list[str]:
+        text = cls.docs()
+        section = text.split("## References", 1)[1] if "## References" in text else ""
+        return re.findall(r"https?://\S+", section)
+
+    @classmethod
+    def metadata(cls) -> dict[str, object]:
+        return {
+            "id": cls.id,
+            "name": cls.name,
+            "severity": cls.severity.value,
+            "summary": cls.summary,
+            "references": cls.references(),
+            "fixtures": {"triggers": list(cls.fixtures.triggers), "passes": list(cls.fixtures.passes)},
+        }
+
+
+class RuleLoadError(Exception):
+    pass
+
+
+def builtin_pack() -> ModuleType:
+    pack = importlib.import_module("rules")
+    if getattr(pack, "PACK", None) != "azroute-builtin":
+        raise RuleLoadError(
+            "the imported 'rules' package is not azure-route-auditor's rule pack "
+            f"(found {getattr(pack, '__file__', '?')}); another distribution shadows it"
+        )
+    return pack
+
+
+def discover_packs() -> list[ModuleType]:
+    packs: list[ModuleType] = []
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name != "builtin", e.name)):
+        packs.append(builtin_pack() if ep.value == "rules" else ep.load())
+    if not packs:  # running from a source tree that was never installed
+        packs.append(builtin_pack())
+    return packs
+
+
+def load_rules(packs: Sequence[ModuleType] | None = None) -> list[type[Rule]]:
+    found: dict[str, type[Rule]] = {}
+    for pack in packs if packs is not None else discover_packs():
+        for rule in getattr(pack, "RULES", ()):
+            if not (isinstance(rule, type) and issubclass(rule, Rule)):
+                raise RuleLoadError(f"{pack.__name__}.RULES holds {rule!r}, which is not a Rule")
+            if not RULE_ID.match(rule.id):
+                raise RuleLoadError(f"rule id {rule.id!r} is not three capitals and three digits")
+            if rule.id in found and found[rule.id] is not rule:
+                raise RuleLoadError(f"rule id {rule.id} is defined twice")
+            found[rule.id] = rule
+    return [found[k] for k in sorted(found)]
+
+
+def select_rules(
+    rules: Sequence[type[Rule]], select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> list[type[Rule]]:
+    """`--select`/`--ignore` by id or id prefix (`TRN`, `PRF001`)."""
+
+    def matches(rule: type[Rule], patterns: Sequence[str]) -> bool:
+        return any(rule.id.upper().startswith(p.strip().upper()) for p in patterns if p.strip())
+
+    chosen = [r for r in rules if not select or matches(r, select)]
+    return [r for r in chosen if not matches(r, ignore)]
+
+
+CRASH_RULE, CRASH_NAME = "ENG001", "rule-crashed"
+
+
+@dataclass
+class AuditResult:
+    findings: list[Finding]
+    gaps: list[CoverageGap]
+    rules_run: list[str] = field(default_factory=list)
+
+
+def run(snapshot: Snapshot, rules: Sequence[type[Rule]]) -> AuditResult:
+    findings: dict[str, Finding] = {}
+    gaps: dict[tuple[str, str, str], CoverageGap] = {g.sort_key: g for g in snapshot_gaps(snapshot)}
+    for rule_cls in rules:
+        try:
+            produced = list(rule_cls().check(snapshot))
+        except Exception as exc:  # a broken rule must not take the audit down
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            violation = Violation(
+                message=f"rule {rule_cls.id} ({rule_cls.name}) crashed and was not evaluated: "
+                f"{type(exc).__name__}: {exc} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})",
+                resources=(),
+                evidence={"rule": rule_cls.id, "exception": type(exc).__name__},
+                key=rule_cls.id,
+            )
+            crash = make_finding(CRASH_RULE, CRASH_NAME, Severity.ERROR, violation)
+            findings[crash.fingerprint] = crash
+            gap = CoverageGap(
+                kind="rule-crashed", resource=rule_cls.id, detail=str(exc), rules=(rule_cls.id,)
+            )
+            gaps[gap.sort_key] = gap
+            continue
+        for item in produced:
+            if isinstance(item, CoverageGap):
+                key = item.sort_key
+                if key in gaps:
+                    merged = tuple(sorted(set(gaps[key].rules) | set(item.rules)))
+                    gaps[key] = gaps[key].model_copy(update={"rules": merged})
+                else:
+                    gaps[key] = item
+            else:
+                finding = make_finding(rule_cls.id, rule_cls.name, rule_cls.severity, item)
+                findings[finding.fingerprint] = finding
+    return AuditResult(
+        findings=sorted(findings.values(), key=lambda f: f.sort_key),
+        gaps=[gaps[k] for k in sorted(gaps)],
+        rules_run=[r.id for r in rules],
+    )

@@ -1,0 +1,78 @@
+"""Findings and coverage gaps: what an audit reports."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from auditor.ids import ArmId
+from auditor.model.base import Frozen
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 is the most severe."""
+        return {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}[self]
+
+
+class Violation(Frozen):
+    """What a rule yields: the engine turns it into a `Finding`."""
+
+    message: str
+    resources: tuple[ArmId, ...]
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    key: str = Field("", description="Distinguishes findings of one rule on the same resources (a prefix).")
+
+
+class CoverageGap(Frozen):
+    """Something the audit could not see, and what it could therefore not evaluate."""
+
+    kind: str
+    resource: str
+    detail: str
+    rules: tuple[str, ...] = ()
+
+    @property
+    def sort_key(self) -> tuple[str, str, str]:
+        return (self.kind, self.resource.lower(), self.detail)
+
+
+class Finding(Frozen):
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    resources: tuple[ArmId, ...]
+    evidence: dict[str, Any]
+    fingerprint: str
+
+    @property
+    def sort_key(self) -> tuple[int, str, tuple[str, ...], str]:
+        return (self.severity.rank, self.rule, tuple(r.key for r in self.resources), self.fingerprint)
+
+
+def fingerprint(rule: str, resources: tuple[ArmId, ...], key: str) -> str:
+    """Stable across runs, machines and message wording: rule, resources (case-folded), key."""
+    material = "\n".join([rule, *sorted(r.key for r in resources), key])
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def make_finding(rule: str, name: str, severity: Severity, violation: Violation) -> Finding:
+    resources = tuple(dict.fromkeys(violation.resources))
+    return Finding(
+        rule=rule,
+        name=name,
+        severity=severity,
+        message=violation.message,
+        resources=resources,
+        evidence=violation.evidence,
+        fingerprint=fingerprint(rule, resources, violation.key),
+    )

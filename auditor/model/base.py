@@ -1,0 +1,70 @@
+"""Building blocks shared by every model class: the frozen base, prefixes, ARM paths."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Any
+
+from pydantic import AliasPath, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
+
+from auditor.ids import ArmId
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_prefix(value: Any) -> IPNetwork:
+    """An address prefix such as `10.0.0.0/16`; host bits must be zero, as ARM requires."""
+    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected an address prefix string, got {type(value).__name__}")
+    try:
+        return ipaddress.ip_network(value.strip())
+    except ValueError as exc:
+        raise ValueError(f"not a valid address prefix: {value!r} ({exc})") from None
+
+
+Prefix = Annotated[
+    IPNetwork,
+    PlainValidator(parse_prefix),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "format": "ip-prefix", "examples": ["10.0.0.0/16"]}),
+]
+
+
+class Frozen(BaseModel):
+    """Base of every model class: immutable, unknown ARM properties ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+def prop(*path: str | int, default: Any = None) -> Any:
+    """A field read from `properties.<path>` of an ARM document; None when ARM omits it."""
+    return Field(default, validation_alias=AliasPath("properties", *path))
+
+
+def ref(*path: str) -> Any:
+    """A field holding the `id` of a sub-resource reference (`properties.<path>.id`)."""
+    return Field(None, validation_alias=AliasPath("properties", *path, "id"))
+
+
+def required_prop(*path: str | int) -> Any:
+    return Field(validation_alias=AliasPath("properties", *path))
+
+
+class Resource(Frozen):
+    """Fields every ARM resource carries."""
+
+    id: ArmId
+    name: str | None = None
+    location: str | None = None
+    provisioning_state: str | None = prop("provisioningState")
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id.name
+
+
+def same(a: str | None, b: str) -> bool:
+    """Case-insensitive comparison for ARM enum values (`Connected`, `connected`)."""
+    return a is not None and a.lower() == b.lower()

@@ -1,0 +1,327 @@
+"""The ARM resources the auditor reasons about, read straight from ARM's JSON shape.
+
+Each class validates an ARM GET document (`id`, `name`, `properties.*`) directly; the field
+aliases are the ARM JSON paths, so a validation error names the exact JSON path. Unknown
+properties are ignored. A scalar ARM omits stays `None` (never defaulted to a plausible
+value); an array ARM omits is read as empty, because ARM routinely drops empty arrays.
+Secret-bearing properties (`sharedKey`, `authorizationKey`) have no field here, so they
+can never travel further than the loader.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasPath, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from auditor.ids import ArmId
+from auditor.model.base import Frozen, IPNetwork, Prefix, Resource, parse_prefix, prop, ref, same
+
+
+class SubModel(Frozen):
+    """A nested ARM object (not a resource): camelCase keys."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, alias_generator=to_camel)
+
+
+# -- virtual networks -----------------------------------------------------------------------
+
+
+class VirtualNetwork(Resource):
+    address_prefixes: tuple[Prefix, ...] = Field(
+        validation_alias=AliasPath("properties", "addressSpace", "addressPrefixes")
+    )
+    summarized_gateway_prefixes: tuple[Prefix, ...] | None = prop(
+        "summarizedGatewayPrefixes", "addressPrefixes"
+    )
+
+
+class Subnet(Resource):
+    address_prefix: Prefix | None = prop("addressPrefix")
+    address_prefix_list: tuple[Prefix, ...] | None = prop("addressPrefixes")
+    route_table_id: ArmId | None = ref("routeTable")
+    network_security_group_id: ArmId | None = ref("networkSecurityGroup")
+
+    @model_validator(mode="after")
+    def _has_prefix(self) -> Subnet:
+        if self.address_prefix is None and not self.address_prefix_list:
+            raise ValueError("subnet has neither properties.addressPrefix nor properties.addressPrefixes")
+        return self
+
+    @property
+    def vnet_id(self) -> ArmId:
+        assert self.id.parent is not None
+        return self.id.parent
+
+    @property
+    def prefixes(self) -> tuple[IPNetwork, ...]:
+        found: list[IPNetwork] = []
+        if self.address_prefix is not None:
+            found.append(self.address_prefix)
+        for p in self.address_prefix_list or ():
+            if p not in found:
+                found.append(p)
+        return tuple(found)
+
+    @property
+    def is_gateway_subnet(self) -> bool:
+        return self.id.name.lower() == "gatewaysubnet"
+
+
+class VirtualNetworkPeering(Resource):
+    remote_vnet_id: ArmId = Field(validation_alias=AliasPath("properties", "remoteVirtualNetwork", "id"))
+    allow_virtual_network_access: bool | None = prop("allowVirtualNetworkAccess")
+    allow_forwarded_traffic: bool | None = prop("allowForwardedTraffic")
+    allow_gateway_transit: bool | None = prop("allowGatewayTransit")
+    use_remote_gateways: bool | None = prop("useRemoteGateways")
+    do_not_verify_remote_gateways: bool | None = prop("doNotVerifyRemoteGateways")
+    peering_state: str | None = prop("peeringState")
+    peering_sync_level: str | None = prop("peeringSyncLevel")
+    remote_address_prefixes: tuple[Prefix, ...] | None = prop("remoteAddressSpace", "addressPrefixes")
+
+    @property
+    def vnet_id(self) -> ArmId:
+        assert self.id.parent is not None
+        return self.id.parent
+
+    @property
+    def connected(self) -> bool:
+        return same(self.peering_state, "Connected")
+
+
+# -- gateways and connections ------------------------------------------------------------------
+
+
+class BgpPeeringAddress(SubModel):
+    ipconfiguration_id: str | None = None
+    default_bgp_ip_addresses: tuple[str, ...] = ()
+    custom_bgp_ip_addresses: tuple[str, ...] = ()
+    tunnel_ip_addresses: tuple[str, ...] = ()
+
+
+class BgpSettings(SubModel):
+    asn: int | None = None
+    bgp_peering_address: str | None = None
+    peer_weight: int | None = None
+    bgp_peering_addresses: tuple[BgpPeeringAddress, ...] = ()
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """Every BGP address the speaker uses (comma-separated legacy field included)."""
+        found: list[str] = []
+        for part in (self.bgp_peering_address or "").split(","):
+            if part.strip():
+                found.append(part.strip())
+        for entry in self.bgp_peering_addresses:
+            found.extend(entry.default_bgp_ip_addresses)
+            found.extend(entry.custom_bgp_ip_addresses)
+        return tuple(dict.fromkeys(found))
+
+
+class GatewayIpConfiguration(SubModel):
+    id: str | None = None
+    subnet_id: ArmId | None = Field(None, validation_alias=AliasPath("properties", "subnet", "id"))
+    private_ip_address: str | None = Field(None, validation_alias=AliasPath("properties", "privateIPAddress"))
+
+
+class VirtualNetworkGateway(Resource):
+    gateway_type: str = Field(validation_alias=AliasPath("properties", "gatewayType"))
+    vpn_type: str | None = prop("vpnType")
+    sku_name: str | None = prop("sku", "name")
+    sku_tier: str | None = prop("sku", "tier")
+    enable_bgp: bool | None = prop("enableBgp")
+    active_active: bool | None = prop("activeActive")
+    bgp_settings: BgpSettings | None = prop("bgpSettings")
+    ip_configurations: tuple[GatewayIpConfiguration, ...] = prop("ipConfigurations", default=())
+    allow_remote_vnet_traffic: bool | None = prop("allowRemoteVnetTraffic")
+    allow_virtual_wan_traffic: bool | None = prop("allowVirtualWanTraffic")
+    gateway_default_site_id: ArmId | None = ref("gatewayDefaultSite")
+    custom_route_prefixes: tuple[Prefix, ...] | None = prop("customRoutes", "addressPrefixes")
+    admin_state: str | None = prop("adminState")
+
+    @property
+    def is_vpn(self) -> bool:
+        return same(self.gateway_type, "Vpn")
+
+    @property
+    def is_expressroute(self) -> bool:
+        return same(self.gateway_type, "ExpressRoute")
+
+    @property
+    def asn(self) -> int | None:
+        return self.bgp_settings.asn if self.bgp_settings else None
+
+    @property
+    def vnet_id(self) -> ArmId | None:
+        """The VNet whose GatewaySubnet holds the gateway (from its ipConfigurations)."""
+        for conf in self.ip_configurations:
+            if conf.subnet_id is not None and conf.subnet_id.parent is not None:
+                return conf.subnet_id.parent
+        return None
+
+    @property
+    def working(self) -> bool:
+        """Deployed and not administratively disabled (unknown counts as working)."""
+        if self.provisioning_state is not None and not same(self.provisioning_state, "Succeeded"):
+            return False
+        return not same(self.admin_state, "Disabled")
+
+
+class Connection(Resource):
+    connection_type: str = Field(validation_alias=AliasPath("properties", "connectionType"))
+    gateway1_id: ArmId = Field(validation_alias=AliasPath("properties", "virtualNetworkGateway1", "id"))
+    gateway2_id: ArmId | None = ref("virtualNetworkGateway2")
+    local_network_gateway_id: ArmId | None = ref("localNetworkGateway2")
+    peer_id: ArmId | None = ref("peer")
+    routing_weight: int | None = prop("routingWeight")
+    enable_bgp: bool | None = prop("enableBgp")
+    connection_status: str | None = prop("connectionStatus")
+    connection_protocol: str | None = prop("connectionProtocol")
+    use_policy_based_traffic_selectors: bool | None = prop("usePolicyBasedTrafficSelectors")
+    express_route_gateway_bypass: bool | None = prop("expressRouteGatewayBypass")
+
+    @property
+    def is_expressroute(self) -> bool:
+        return same(self.connection_type, "ExpressRoute")
+
+    @property
+    def is_ipsec(self) -> bool:
+        return same(self.connection_type, "IPsec")
+
+    @property
+    def is_vnet2vnet(self) -> bool:
+        return same(self.connection_type, "Vnet2Vnet")
+
+    @property
+    def up(self) -> bool:
+        """Not known to be down: `connectionStatus` absent counts as up, `NotConnected` as down."""
+        if self.provisioning_state is not None and not same(self.provisioning_state, "Succeeded"):
+            return False
+        return self.connection_status is None or not (
+            same(self.connection_status, "NotConnected") or same(self.connection_status, "Unknown")
+        )
+
+
+class LocalNetworkGateway(Resource):
+    address_prefixes: tuple[Prefix, ...] | None = prop("localNetworkAddressSpace", "addressPrefixes")
+    gateway_ip_address: str | None = prop("gatewayIpAddress")
+    fqdn: str | None = prop("fqdn")
+    bgp_settings: BgpSettings | None = prop("bgpSettings")
+
+    @property
+    def asn(self) -> int | None:
+        return self.bgp_settings.asn if self.bgp_settings else None
+
+
+# -- ExpressRoute -------------------------------------------------------------------------------
+
+
+class ExpressRouteCircuit(Resource):
+    sku_name: str | None = Field(None, validation_alias=AliasPath("sku", "name"))
+    sku_tier: str | None = Field(None, validation_alias=AliasPath("sku", "tier"))
+    sku_family: str | None = Field(None, validation_alias=AliasPath("sku", "family"))
+    service_provider_name: str | None = prop("serviceProviderProperties", "serviceProviderName")
+    peering_location: str | None = prop("serviceProviderProperties", "peeringLocation")
+    bandwidth_mbps: int | None = prop("serviceProviderProperties", "bandwidthInMbps")
+    service_provider_provisioning_state: str | None = prop("serviceProviderProvisioningState")
+    circuit_provisioning_state: str | None = prop("circuitProvisioningState")
+    global_reach_enabled: bool | None = prop("globalReachEnabled")
+
+    @property
+    def provisioned(self) -> bool:
+        """Not known to be unprovisioned (absent state counts as provisioned)."""
+        return self.service_provider_provisioning_state is None or same(
+            self.service_provider_provisioning_state, "Provisioned"
+        )
+
+
+class ExpressRouteCircuitPeering(Resource):
+    peering_type: str = Field(validation_alias=AliasPath("properties", "peeringType"))
+    state: str | None = prop("state")
+    azure_asn: int | None = prop("azureASN")
+    peer_asn: int | None = prop("peerASN")
+    primary_peer_address_prefix: Prefix | None = prop("primaryPeerAddressPrefix")
+    secondary_peer_address_prefix: Prefix | None = prop("secondaryPeerAddressPrefix")
+    vlan_id: int | None = prop("vlanId")
+
+    @property
+    def circuit_id(self) -> ArmId:
+        assert self.id.parent is not None
+        return self.id.parent
+
+    @property
+    def is_private(self) -> bool:
+        return same(self.peering_type, "AzurePrivatePeering")
+
+    @property
+    def enabled(self) -> bool:
+        return self.state is None or same(self.state, "Enabled")
+
+
+class ExpressRouteCircuitConnection(Resource):
+    """A Global Reach link between two circuits' private peerings."""
+
+    peer_peering_id: ArmId | None = ref("peerExpressRouteCircuitPeering")
+    address_prefix: Prefix | None = prop("addressPrefix")
+    circuit_connection_status: str | None = prop("circuitConnectionStatus")
+
+    @property
+    def peering_id(self) -> ArmId:
+        assert self.id.parent is not None
+        return self.id.parent
+
+
+# -- route tables and NICs ---------------------------------------------------------------------
+
+
+class RouteTable(Resource):
+    disable_bgp_route_propagation: bool | None = prop("disableBgpRoutePropagation")
+    subnet_ids: tuple[ArmId, ...] = prop("subnets", default=())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _subnet_refs(cls, data: Any) -> Any:
+        # ARM lists subnets as references `{"id": ...}`; keep the ids only.
+        if isinstance(data, dict):
+            props = data.get("properties")
+            if isinstance(props, dict) and isinstance(props.get("subnets"), list):
+                ids = [s.get("id") if isinstance(s, dict) else s for s in props["subnets"]]
+                data = {**data, "properties": {**props, "subnets": ids}}
+        return data
+
+
+class Route(Resource):
+    address_prefix: str = Field(validation_alias=AliasPath("properties", "addressPrefix"))
+    next_hop_type: str = Field(validation_alias=AliasPath("properties", "nextHopType"))
+    next_hop_ip_address: str | None = prop("nextHopIpAddress")
+
+    @property
+    def route_table_id(self) -> ArmId:
+        assert self.id.parent is not None
+        return self.id.parent
+
+    @property
+    def prefix(self) -> IPNetwork | None:
+        """The prefix, or None when the route names a service tag (`AzureCloud`)."""
+        try:
+            return parse_prefix(self.address_prefix)
+        except ValueError:
+            return None
+
+
+class NicIpConfiguration(SubModel):
+    id: str | None = None
+    subnet_id: ArmId | None = Field(None, validation_alias=AliasPath("properties", "subnet", "id"))
+    private_ip_address: str | None = Field(None, validation_alias=AliasPath("properties", "privateIPAddress"))
+    primary: bool | None = Field(None, validation_alias=AliasPath("properties", "primary"))
+
+
+class NetworkInterface(Resource):
+    ip_configurations: tuple[NicIpConfiguration, ...] = prop("ipConfigurations", default=())
+    enable_ip_forwarding: bool | None = prop("enableIPForwarding")
+    virtual_machine_id: ArmId | None = ref("virtualMachine")
+
+    @property
+    def subnet_ids(self) -> tuple[ArmId, ...]:
+        return tuple(dict.fromkeys(c.subnet_id for c in self.ip_configurations if c.subnet_id is not None))

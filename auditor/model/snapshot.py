@@ -1,0 +1,247 @@
+"""`Snapshot`: everything one audit knows, with the lookups rules need."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from enum import StrEnum
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field
+
+from auditor.ids import ArmId
+from auditor.model.base import Frozen, IPNetwork, Prefix
+from auditor.model.observations import (
+    BgpPeerStatusTable,
+    CircuitTable,
+    EffectiveRouteTable,
+    GatewayRouteTable,
+    ObservationGap,
+)
+from auditor.model.resources import (
+    Connection,
+    ExpressRouteCircuit,
+    ExpressRouteCircuitConnection,
+    ExpressRouteCircuitPeering,
+    LocalNetworkGateway,
+    NetworkInterface,
+    Route,
+    RouteTable,
+    Subnet,
+    VirtualNetwork,
+    VirtualNetworkGateway,
+    VirtualNetworkPeering,
+)
+
+FIXTURE_FORMAT = "azroute-fixture/1"
+
+
+class LinkKind(StrEnum):
+    EXPRESSROUTE = "ExpressRoute"
+    VPN = "Vpn"
+
+
+class Site(Frozen):
+    """An on-premises site: what ARM cannot describe (its prefixes, its own routing policy)."""
+
+    name: str
+    asn: int | None = None
+    prefixes: tuple[Prefix, ...] = ()
+    prefer: tuple[LinkKind, ...] | None = Field(
+        None, description="Preference order for traffic from the site towards Azure (local-preference)."
+    )
+    circuits: tuple[str, ...] | None = Field(
+        None, description="Circuits (names or ids) that reach this site; inferred from peerASN when absent."
+    )
+    local_network_gateways: tuple[str, ...] | None = Field(
+        None,
+        alias="localNetworkGateways",
+        description="Local network gateways (names or ids) of this site; inferred from BGP ASN when absent.",
+    )
+    description: str | None = None
+
+
+class FixtureManifest(Frozen):
+    """`fixture.json`."""
+
+    format: Literal["azroute-fixture/1"]
+    name: str
+    description: str | None = None
+    source: Literal["hand-written", "recorded"]
+    sites: tuple[Site, ...] = ()
+
+
+class ExternalReference(Frozen):
+    """A reference to a resource the snapshot does not hold (another subscription, an RG not collected)."""
+
+    from_id: ArmId
+    field: str
+    target_id: ArmId
+
+
+class Snapshot(Frozen):
+    """One normalized snapshot of an Azure estate plus its on-premises sites."""
+
+    name: str
+    description: str | None = None
+    source: str = "hand-written"
+    location: str | None = Field(None, description="Where the snapshot was read from.")
+
+    vnets: tuple[VirtualNetwork, ...] = ()
+    subnets: tuple[Subnet, ...] = ()
+    peerings: tuple[VirtualNetworkPeering, ...] = ()
+    gateways: tuple[VirtualNetworkGateway, ...] = ()
+    connections: tuple[Connection, ...] = ()
+    local_network_gateways: tuple[LocalNetworkGateway, ...] = ()
+    circuits: tuple[ExpressRouteCircuit, ...] = ()
+    circuit_peerings: tuple[ExpressRouteCircuitPeering, ...] = ()
+    circuit_connections: tuple[ExpressRouteCircuitConnection, ...] = ()
+    route_tables: tuple[RouteTable, ...] = ()
+    routes: tuple[Route, ...] = ()
+    network_interfaces: tuple[NetworkInterface, ...] = ()
+    sites: tuple[Site, ...] = ()
+
+    effective_routes: tuple[EffectiveRouteTable, ...] = ()
+    gateway_routes: tuple[GatewayRouteTable, ...] = ()
+    bgp_peer_status: tuple[BgpPeerStatusTable, ...] = ()
+    circuit_tables: tuple[CircuitTable, ...] = ()
+    observation_gaps: tuple[ObservationGap, ...] = ()
+
+    external_references: tuple[ExternalReference, ...] = ()
+    skipped_types: dict[str, int] = Field(
+        default_factory=dict, description="Resource types read but not modelled."
+    )
+    partial_lists: tuple[str, ...] = Field((), description="List pages whose nextLink was not followed.")
+
+    # -- lookups --------------------------------------------------------------------------
+    @cached_property
+    def by_id(self) -> dict[ArmId, Frozen]:
+        index: dict[ArmId, Frozen] = {}
+        for group in (
+            self.vnets,
+            self.subnets,
+            self.peerings,
+            self.gateways,
+            self.connections,
+            self.local_network_gateways,
+            self.circuits,
+            self.circuit_peerings,
+            self.circuit_connections,
+            self.route_tables,
+            self.routes,
+            self.network_interfaces,
+        ):
+            for item in group:
+                index[item.id] = item
+        return index
+
+    def vnet(self, vnet_id: ArmId) -> VirtualNetwork | None:
+        found = self.by_id.get(vnet_id)
+        return found if isinstance(found, VirtualNetwork) else None
+
+    def gateway(self, gateway_id: ArmId) -> VirtualNetworkGateway | None:
+        found = self.by_id.get(gateway_id)
+        return found if isinstance(found, VirtualNetworkGateway) else None
+
+    def circuit(self, circuit_id: ArmId) -> ExpressRouteCircuit | None:
+        found = self.by_id.get(circuit_id)
+        return found if isinstance(found, ExpressRouteCircuit) else None
+
+    def local_network_gateway(self, lng_id: ArmId) -> LocalNetworkGateway | None:
+        found = self.by_id.get(lng_id)
+        return found if isinstance(found, LocalNetworkGateway) else None
+
+    @cached_property
+    def _children(self) -> dict[ArmId, list[Frozen]]:
+        index: dict[ArmId, list[Frozen]] = defaultdict(list)
+        for group in (
+            self.subnets,
+            self.peerings,
+            self.circuit_peerings,
+            self.circuit_connections,
+            self.routes,
+        ):
+            for item in group:
+                parent = item.id.parent
+                if parent is not None:
+                    index[parent].append(item)
+        return index
+
+    def subnets_of(self, vnet_id: ArmId) -> list[Subnet]:
+        return [s for s in self._children.get(vnet_id, []) if isinstance(s, Subnet)]
+
+    def peerings_of(self, vnet_id: ArmId) -> list[VirtualNetworkPeering]:
+        return [p for p in self._children.get(vnet_id, []) if isinstance(p, VirtualNetworkPeering)]
+
+    def peerings_of_circuit(self, circuit_id: ArmId) -> list[ExpressRouteCircuitPeering]:
+        return [p for p in self._children.get(circuit_id, []) if isinstance(p, ExpressRouteCircuitPeering)]
+
+    def private_peering(self, circuit_id: ArmId) -> ExpressRouteCircuitPeering | None:
+        for peering in self.peerings_of_circuit(circuit_id):
+            if peering.is_private:
+                return peering
+        return None
+
+    def routes_of(self, route_table_id: ArmId) -> list[Route]:
+        return [r for r in self._children.get(route_table_id, []) if isinstance(r, Route)]
+
+    @cached_property
+    def _gateways_by_vnet(self) -> dict[ArmId, list[VirtualNetworkGateway]]:
+        index: dict[ArmId, list[VirtualNetworkGateway]] = defaultdict(list)
+        for gw in self.gateways:
+            if gw.vnet_id is not None:
+                index[gw.vnet_id].append(gw)
+        return index
+
+    def gateways_of(self, vnet_id: ArmId) -> list[VirtualNetworkGateway]:
+        return list(self._gateways_by_vnet.get(vnet_id, []))
+
+    @cached_property
+    def _connections_by_gateway(self) -> dict[ArmId, list[Connection]]:
+        index: dict[ArmId, list[Connection]] = defaultdict(list)
+        for conn in self.connections:
+            index[conn.gateway1_id].append(conn)
+        return index
+
+    def connections_of(self, gateway_id: ArmId) -> list[Connection]:
+        """Connections whose first end is this gateway (where ARM keeps the link's settings)."""
+        return list(self._connections_by_gateway.get(gateway_id, []))
+
+    def peering_between(self, vnet_id: ArmId, remote_vnet_id: ArmId) -> VirtualNetworkPeering | None:
+        for peering in self.peerings_of(vnet_id):
+            if peering.remote_vnet_id == remote_vnet_id:
+                return peering
+        return None
+
+    def vnet_prefixes(self) -> list[tuple[IPNetwork, VirtualNetwork]]:
+        return [(p, v) for v in self.vnets for p in v.address_prefixes]
+
+    def is_external(self, resource_id: ArmId) -> bool:
+        return resource_id not in self.by_id
+
+    def name_of(self, resource_id: ArmId) -> str:
+        return resource_id.name
+
+    def inventory(self) -> dict[str, int]:
+        """How many of each kind the snapshot holds (for `azroute inventory`)."""
+        return {
+            "virtualNetworks": len(self.vnets),
+            "subnets": len(self.subnets),
+            "virtualNetworkPeerings": len(self.peerings),
+            "virtualNetworkGateways": len(self.gateways),
+            "connections": len(self.connections),
+            "localNetworkGateways": len(self.local_network_gateways),
+            "expressRouteCircuits": len(self.circuits),
+            "expressRouteCircuitPeerings": len(self.circuit_peerings),
+            "expressRouteCircuitConnections": len(self.circuit_connections),
+            "routeTables": len(self.route_tables),
+            "routes": len(self.routes),
+            "networkInterfaces": len(self.network_interfaces),
+            "sites": len(self.sites),
+            "observations.effectiveRouteTable": len(self.effective_routes),
+            "observations.getLearnedRoutes": sum(1 for t in self.gateway_routes if t.peer is None),
+            "observations.getAdvertisedRoutes": sum(1 for t in self.gateway_routes if t.peer is not None),
+            "observations.getBgpPeerStatus": len(self.bgp_peer_status),
+            "observations.circuitTables": len(self.circuit_tables),
+            "observations.failed": len(self.observation_gaps),
+        }

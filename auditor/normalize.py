@@ -1,0 +1,397 @@
+"""ARM documents and operation records -> the shared model.
+
+`SnapshotBuilder` takes documents one at a time (as ARM GET returns them: one resource, or a
+list page `{"value": [...]}`), takes nested children out of their parents the way ARM nests
+them, checks that an id seen twice has the same content, and builds a `Snapshot`. Every
+problem is an `InputError` naming the file and the JSON path.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from auditor.errors import InputError, json_path
+from auditor.ids import ArmId
+from auditor.model import (
+    ArpEntry,
+    BgpPeerStatus,
+    BgpPeerStatusTable,
+    CircuitRoute,
+    CircuitRouteSummary,
+    CircuitTable,
+    Connection,
+    EffectiveRoute,
+    EffectiveRouteTable,
+    ExpressRouteCircuit,
+    ExpressRouteCircuitConnection,
+    ExpressRouteCircuitPeering,
+    ExternalReference,
+    GatewayRoute,
+    GatewayRouteTable,
+    LocalNetworkGateway,
+    NetworkInterface,
+    ObservationGap,
+    Operation,
+    Route,
+    RouteTable,
+    Site,
+    Snapshot,
+    Subnet,
+    VirtualNetwork,
+    VirtualNetworkGateway,
+    VirtualNetworkPeering,
+)
+from auditor.model.base import Resource
+
+Loc = list[str | int]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one ARM resource type maps onto the model."""
+
+    field: str  # Snapshot field holding this kind
+    model: type[Resource]
+    children: tuple[tuple[str, str], ...] = ()  # (properties key, child type segment)
+
+
+KINDS: dict[str, Kind] = {
+    "microsoft.network/virtualnetworks": Kind(
+        "vnets",
+        VirtualNetwork,
+        (("subnets", "subnets"), ("virtualNetworkPeerings", "virtualNetworkPeerings")),
+    ),
+    "microsoft.network/virtualnetworks/subnets": Kind("subnets", Subnet),
+    "microsoft.network/virtualnetworks/virtualnetworkpeerings": Kind("peerings", VirtualNetworkPeering),
+    "microsoft.network/virtualnetworkgateways": Kind("gateways", VirtualNetworkGateway),
+    "microsoft.network/connections": Kind("connections", Connection),
+    "microsoft.network/localnetworkgateways": Kind("local_network_gateways", LocalNetworkGateway),
+    "microsoft.network/expressroutecircuits": Kind(
+        "circuits", ExpressRouteCircuit, (("peerings", "peerings"),)
+    ),
+    "microsoft.network/expressroutecircuits/peerings": Kind(
+        "circuit_peerings", ExpressRouteCircuitPeering, (("connections", "connections"),)
+    ),
+    "microsoft.network/expressroutecircuits/peerings/connections": Kind(
+        "circuit_connections", ExpressRouteCircuitConnection
+    ),
+    "microsoft.network/routetables": Kind("route_tables", RouteTable, (("routes", "routes"),)),
+    "microsoft.network/routetables/routes": Kind("routes", Route),
+    "microsoft.network/networkinterfaces": Kind("network_interfaces", NetworkInterface),
+}
+
+
+class OperationRecord(BaseModel):
+    """One file under `operations/`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    resource_id: ArmId
+    operation: Operation
+    parameters: dict[str, str] = Field(default_factory=dict)
+    status: int
+    body: Any = None
+
+
+@dataclass
+class _Seen:
+    item: Resource
+    file: str
+    path: str
+
+
+class SnapshotBuilder:
+    """Accumulates documents, then `build()`s one Snapshot."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, dict[ArmId, _Seen]] = {kind.field: {} for kind in KINDS.values()}
+        self._skipped: Counter[str] = Counter()
+        self._partial: list[str] = []
+        self._effective: dict[ArmId, EffectiveRouteTable] = {}
+        self._gateway_routes: dict[tuple[ArmId, str, str], GatewayRouteTable] = {}
+        self._bgp: dict[ArmId, BgpPeerStatusTable] = {}
+        self._circuit_tables: dict[tuple[ArmId, str, str], CircuitTable] = {}
+        self._gaps: list[ObservationGap] = []
+        self._observation_keys: dict[tuple[str, str, str], str] = {}
+
+    # -- ARM documents ---------------------------------------------------------------------------
+    def add_document(self, doc: Any, file: str) -> None:
+        """A resource, or a list page `{"value": [...]}`."""
+        if not isinstance(doc, dict):
+            raise InputError(file, "$", f"expected a JSON object, got {_json_type(doc)}")
+        if "id" not in doc and "value" in doc:
+            values = doc["value"]
+            if not isinstance(values, list):
+                raise InputError(
+                    file, "$.value", f"a list page's value must be an array, got {_json_type(values)}"
+                )
+            for i, item in enumerate(values):
+                self._add_resource(item, file, ["value", i], parent=None, child_type=None)
+            if doc.get("nextLink"):
+                self._partial.append(file)
+            return
+        self._add_resource(doc, file, [], parent=None, child_type=None)
+
+    def _add_resource(
+        self, doc: Any, file: str, loc: Loc, parent: ArmId | None, child_type: str | None
+    ) -> None:
+        if not isinstance(doc, dict):
+            raise InputError(file, json_path(loc), f"expected an ARM resource object, got {_json_type(doc)}")
+        raw_id = doc.get("id")
+        if raw_id is None and parent is not None and isinstance(doc.get("name"), str) and child_type:
+            raw_id = f"{parent}/{child_type}/{doc['name']}"
+            doc = {**doc, "id": raw_id}
+        if raw_id is None:
+            raise InputError(file, json_path(loc), "ARM resource has no 'id'")
+        if not isinstance(raw_id, str):
+            raise InputError(
+                file, json_path([*loc, "id"]), f"'id' must be a string, got {_json_type(raw_id)}"
+            )
+        try:
+            rid = ArmId(raw_id)
+        except ValueError as exc:
+            declared = doc.get("type")
+            if isinstance(declared, str) and declared.lower() not in KINDS:
+                # A catalogue entry (service providers, BGP communities) with a scope-less id.
+                self._skipped[declared.lower()] += 1
+                return
+            raise InputError(file, json_path([*loc, "id"]), str(exc)) from None
+        type_path = rid.type_path
+        kind = KINDS.get(type_path or "")
+        if kind is None:
+            self._skipped[type_path or "(no type)"] += 1
+            return
+        try:
+            item = kind.model.model_validate(doc)
+        except ValidationError as exc:
+            raise InputError.from_validation(file, loc, exc) from None
+        self._store(kind, item, file, json_path(loc))
+        props = doc.get("properties")
+        if not isinstance(props, dict):
+            return
+        for key, segment in kind.children:
+            children = props.get(key)
+            if children is None:
+                continue
+            if not isinstance(children, list):
+                raise InputError(
+                    file,
+                    json_path([*loc, "properties", key]),
+                    f"expected an array, got {_json_type(children)}",
+                )
+            for i, child in enumerate(children):
+                self._add_resource(child, file, [*loc, "properties", key, i], parent=rid, child_type=segment)
+
+    def _store(self, kind: Kind, item: Resource, file: str, path: str) -> None:
+        bucket = self._items[kind.field]
+        seen = bucket.get(item.id)
+        if seen is None:
+            bucket[item.id] = _Seen(item, file, path)
+        elif seen.item != item:
+            raise InputError(
+                file,
+                path,
+                f"resource {item.id} is also defined in {seen.file} at {seen.path} with different content",
+            )
+
+    # -- operation records --------------------------------------------------------------------------
+    def add_operation(self, doc: Any, file: str) -> None:
+        if not isinstance(doc, dict):
+            raise InputError(file, "$", f"expected an operation record object, got {_json_type(doc)}")
+        try:
+            record = OperationRecord.model_validate(doc)
+        except ValidationError as exc:
+            raise InputError.from_validation(file, [], exc) from None
+        self.add_operation_result(record, file)
+
+    def add_operation_result(self, record: OperationRecord, file: str) -> None:
+        op = record.operation
+        if record.resource_id.type_path != op.target_type:
+            raise InputError(
+                file,
+                "$.resourceId",
+                f"operation {op.value} applies to {op.target_type}, not {record.resource_id.type_path}",
+            )
+        params = record.parameters
+        needs = {
+            Operation.GET_ADVERTISED_ROUTES: "peer",
+            Operation.ROUTE_TABLES: "devicePath",
+            Operation.ROUTE_TABLES_SUMMARY: "devicePath",
+            Operation.ARP_TABLES: "devicePath",
+        }
+        needed = needs.get(op)
+        if needed and not params.get(needed):
+            raise InputError(
+                file, f"$.parameters.{needed}", f"operation {op.value} needs parameters.{needed}"
+            )
+        key = (record.resource_id.key, op.value, (params.get(needed) or "").lower() if needed else "")
+        if key in self._observation_keys:
+            raise InputError(
+                file, "$", f"the same observation is also recorded in {self._observation_keys[key]}"
+            )
+        self._observation_keys[key] = file
+
+        if record.status != 200:
+            error = record.body.get("error") if isinstance(record.body, dict) else None
+            error = error if isinstance(error, dict) else {}
+            self._gaps.append(
+                ObservationGap(
+                    resource_id=record.resource_id,
+                    operation=op,
+                    parameters=dict(params),
+                    status=record.status,
+                    code=_opt_str(error.get("code")),
+                    message=_opt_str(error.get("message")),
+                    file=file,
+                )
+            )
+            return
+
+        values = self._values(record.body, file)
+        rid = record.resource_id
+        if op is Operation.EFFECTIVE_ROUTE_TABLE:
+            routes = tuple(self._parse(EffectiveRoute, v, file, i) for i, v in enumerate(values))
+            self._effective[rid] = EffectiveRouteTable(nic_id=rid, routes=routes, file=file)
+        elif op in (Operation.GET_LEARNED_ROUTES, Operation.GET_ADVERTISED_ROUTES):
+            groutes = tuple(self._parse(GatewayRoute, v, file, i) for i, v in enumerate(values))
+            peer = params.get("peer") if op is Operation.GET_ADVERTISED_ROUTES else None
+            self._gateway_routes[(rid, op.value, peer or "")] = GatewayRouteTable(
+                gateway_id=rid, operation=op, peer=peer, routes=groutes, file=file
+            )
+        elif op is Operation.GET_BGP_PEER_STATUS:
+            peers = tuple(self._parse(BgpPeerStatus, v, file, i) for i, v in enumerate(values))
+            self._bgp[rid] = BgpPeerStatusTable(gateway_id=rid, peers=peers, file=file)
+        else:
+            device = params["devicePath"]
+            table = CircuitTable(peering_id=rid, operation=op, device_path=device, file=file)
+            if op is Operation.ROUTE_TABLES:
+                table = table.model_copy(
+                    update={
+                        "routes": tuple(self._parse(CircuitRoute, v, file, i) for i, v in enumerate(values))
+                    }
+                )
+            elif op is Operation.ROUTE_TABLES_SUMMARY:
+                table = table.model_copy(
+                    update={
+                        "summary": tuple(
+                            self._parse(CircuitRouteSummary, v, file, i) for i, v in enumerate(values)
+                        )
+                    }
+                )
+            else:
+                table = table.model_copy(
+                    update={"arp": tuple(self._parse(ArpEntry, v, file, i) for i, v in enumerate(values))}
+                )
+            self._circuit_tables[(rid, op.value, device.lower())] = table
+
+    @staticmethod
+    def _values(body: Any, file: str) -> list[Any]:
+        if body is None:
+            raise InputError(file, "$.body", "a status-200 record needs a body")
+        if isinstance(body, list):
+            return body
+        if not isinstance(body, dict):
+            raise InputError(file, "$.body", f"expected an object with 'value', got {_json_type(body)}")
+        values = body.get("value", [])
+        if not isinstance(values, list):
+            raise InputError(file, "$.body.value", f"expected an array, got {_json_type(values)}")
+        return values
+
+    @staticmethod
+    def _parse(model: type[M], value: Any, file: str, index: int) -> M:
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            raise InputError.from_validation(file, ["body", "value", index], exc) from None
+
+    # -- result -----------------------------------------------------------------------------------------
+    def build(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        source: str = "hand-written",
+        sites: tuple[Site, ...] = (),
+        location: str | None = None,
+    ) -> Snapshot:
+        fields: dict[str, Any] = {}
+        for kind in KINDS.values():
+            bucket = self._items[kind.field]
+            fields[kind.field] = tuple(bucket[k].item for k in sorted(bucket, key=lambda i: i.key))
+        snapshot = Snapshot(
+            name=name,
+            description=description,
+            source=source,
+            location=location,
+            sites=sites,
+            effective_routes=tuple(self._effective[k] for k in sorted(self._effective, key=lambda i: i.key)),
+            gateway_routes=tuple(
+                self._gateway_routes[k]
+                for k in sorted(self._gateway_routes, key=lambda t: (t[0].key, t[1], t[2]))
+            ),
+            bgp_peer_status=tuple(self._bgp[k] for k in sorted(self._bgp, key=lambda i: i.key)),
+            circuit_tables=tuple(
+                self._circuit_tables[k]
+                for k in sorted(self._circuit_tables, key=lambda t: (t[0].key, t[1], t[2]))
+            ),
+            observation_gaps=tuple(sorted(self._gaps, key=lambda g: (g.resource_id.key, g.operation.value))),
+            skipped_types=dict(sorted(self._skipped.items())),
+            partial_lists=tuple(sorted(self._partial)),
+            **fields,
+        )
+        return snapshot.model_copy(update={"external_references": external_references(snapshot)})
+
+
+def external_references(snapshot: Snapshot) -> tuple[ExternalReference, ...]:
+    """References from collected resources and observations to resources the snapshot lacks."""
+    refs: set[tuple[ArmId, str, ArmId]] = set()
+
+    def check(from_id: ArmId, field: str, target: ArmId | None) -> None:
+        if target is not None and snapshot.is_external(target):
+            refs.add((from_id, field, target))
+
+    for peering in snapshot.peerings:
+        check(peering.id, "remoteVirtualNetwork", peering.remote_vnet_id)
+    for subnet in snapshot.subnets:
+        check(subnet.id, "routeTable", subnet.route_table_id)
+    for gw in snapshot.gateways:
+        for conf in gw.ip_configurations:
+            check(gw.id, "ipConfigurations.subnet", conf.subnet_id)
+    for conn in snapshot.connections:
+        check(conn.id, "virtualNetworkGateway1", conn.gateway1_id)
+        check(conn.id, "virtualNetworkGateway2", conn.gateway2_id)
+        check(conn.id, "localNetworkGateway2", conn.local_network_gateway_id)
+        check(conn.id, "peer", conn.peer_id)
+    for gr in snapshot.circuit_connections:
+        check(gr.id, "peerExpressRouteCircuitPeering", gr.peer_peering_id)
+    for nic in snapshot.network_interfaces:
+        for sid in nic.subnet_ids:
+            check(nic.id, "ipConfigurations.subnet", sid)
+    for table in snapshot.effective_routes:
+        check(table.nic_id, "effectiveRouteTable", table.nic_id)
+    for gtable in snapshot.gateway_routes:
+        check(gtable.gateway_id, gtable.operation.value, gtable.gateway_id)
+    for btable in snapshot.bgp_peer_status:
+        check(btable.gateway_id, "getBgpPeerStatus", btable.gateway_id)
+    for ctable in snapshot.circuit_tables:
+        check(ctable.peering_id, ctable.operation.value, ctable.peering_id)
+    ordered = sorted(refs, key=lambda r: (r[0].key, r[1], r[2].key))
+    return tuple(ExternalReference(from_id=f, field=n, target_id=t) for f, n, t in ordered)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), "a number"
+    )
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

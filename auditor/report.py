@@ -1,0 +1,88 @@
+"""Rendering an audit: JSON (the stable, golden-file format) and a terminal table."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from tabulate import tabulate
+
+from auditor import __version__
+from auditor.engine import AuditResult
+from auditor.findings import Severity
+from auditor.model import Snapshot
+
+REPORT_SCHEMA = "azroute.report/1"
+
+
+def report_dict(snapshot: Snapshot, result: AuditResult) -> dict[str, Any]:
+    counts = Counter(f.severity for f in result.findings)
+    return {
+        "schema": REPORT_SCHEMA,
+        "tool": {"name": "azroute", "version": __version__},
+        "snapshot": {"name": snapshot.name, "source": snapshot.source},
+        "findings": [
+            {
+                "rule": f.rule,
+                "name": f.name,
+                "severity": f.severity.value,
+                "message": f.message,
+                "resources": [str(r) for r in f.resources],
+                "evidence": f.evidence,
+                "fingerprint": f.fingerprint,
+            }
+            for f in result.findings
+        ],
+        "coverage": {
+            "complete": not result.gaps,
+            "gaps": [g.model_dump(mode="json") for g in result.gaps],
+        },
+        "summary": {
+            "findings": len(result.findings),
+            **{s.value: counts.get(s, 0) for s in Severity},
+            "rulesRun": len(result.rules_run),
+            "resources": sum(v for k, v in snapshot.inventory().items() if not k.startswith("observations.")),
+            "skippedResourceTypes": snapshot.skipped_types,
+        },
+    }
+
+
+def render_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_table(snapshot: Snapshot, result: AuditResult) -> str:
+    lines = [f"azroute audit: {snapshot.name} ({len(result.rules_run)} rules)"]
+    if result.findings:
+        rows = [[f.severity.value, f.rule, f.name, f.message] for f in result.findings]
+        lines.append(
+            tabulate(
+                rows,
+                headers=["severity", "rule", "name", "message"],
+                tablefmt="simple",
+                maxcolwidths=[None, None, None, 90],
+            )
+        )
+    else:
+        lines.append("No findings.")
+    if result.gaps:
+        lines.append("")
+        lines.append(
+            f"Coverage is incomplete ({len(result.gaps)} gap{'s' if len(result.gaps) != 1 else ''}):"
+        )
+        rows = [[g.kind, g.resource, g.detail, ",".join(g.rules) or "-"] for g in result.gaps]
+        lines.append(
+            tabulate(
+                rows,
+                headers=["kind", "resource", "detail", "rules"],
+                tablefmt="simple",
+                maxcolwidths=[None, 60, 70, None],
+            )
+        )
+    else:
+        lines.append("Coverage: complete (nothing referenced is missing, every observation succeeded).")
+    counts = Counter(f.severity for f in result.findings)
+    lines.append("")
+    lines.append("Summary: " + ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Severity))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Routing computations over the shared model: pure functions, no I/O."""

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.model import LinkKind, Snapshot
+from auditor.routing.dualpath import dual_path_sites
+
+
+class AsymmetricDualPathSite(Rule):
+    """A site reachable over ExpressRoute and VPN sends and receives Azure traffic on different links.
+
+    ## What it does
+    For every on-premises site that a VNet's gateways reach over both ExpressRoute and a
+    site-to-site VPN, works out which link Azure uses towards each of the site's prefixes
+    (longest prefix first, then ExpressRoute over VPN) and compares it with the link the site
+    itself prefers towards Azure (`prefer` in the fixture's `sites`). It flags the pair when
+    they differ.
+
+    ## Why is this bad?
+    Traffic that leaves Azure on one link and comes back on the other is asymmetric: stateful
+    devices on either side (firewalls, NAT) see only half of each flow and drop it, and
+    troubleshooting shows two different paths for one conversation. It happens when the site
+    prefers the VPN while Azure prefers ExpressRoute, or when a more specific VPN prefix pulls
+    Azure's traffic onto the VPN while the site keeps preferring ExpressRoute.
+
+    ## Example
+    Scenario `er-vpn-site-prefers-vpn`: the site's router prefers routes learned over the VPN
+    (`"prefer": ["Vpn", "ExpressRoute"]`), Azure prefers ExpressRoute for the same prefix.
+    Scenario `er-vpn-vpn-more-specific`: the site prefers ExpressRoute, but a more specific
+    prefix on the VPN pulls Azure's traffic for `10.2.1.0/24` onto the VPN (see PRF001).
+
+    ## Use instead
+    Scenario `er-vpn-equal-prefixes`: equal prefixes on both links and a site that prefers
+    ExpressRoute (higher local-preference on routes learned from the circuit).
+
+    ## Remediation
+    On the site's router, give routes learned over ExpressRoute a higher local-preference than
+    routes learned over the VPN; in Azure, keep the VPN's prefixes equal to or wider than the
+    circuit's (`az network local-gateway update --local-address-prefixes ...`).
+
+    ## Known problems
+    The site's preference is what the fixture declares; Azure cannot see the on-premises
+    router's policy. When the preference is not declared, ASY003 reports that instead.
+
+    ## References
+    - https://learn.microsoft.com/azure/networking/connectivity-interoperability-control-plane
+    - https://learn.microsoft.com/azure/expressroute/expressroute-asymmetric-routing
+    - https://learn.microsoft.com/azure/expressroute/use-s2s-vpn-as-backup-for-expressroute-privatepeering
+    """
+
+    id = "ASY001"
+    name = "asymmetric-dual-path-site"
+    severity = Severity.WARNING
+    summary = "A site reached over ExpressRoute and VPN uses the same link in both directions."
+    fixtures = RuleFixtures(
+        triggers=("er-vpn-site-prefers-vpn", "er-vpn-vpn-more-specific"),
+        passes=("er-vpn-equal-prefixes", "interop-testbed"),
+    )
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        for dual in dual_path_sites(snapshot):
+            if not dual.site.prefer:
+                continue
+            back = dual.site_choice
+            if back is None:
+                continue
+            mismatched = [(d, r) for d, r in dual.azure_choice if r.link is not back]
+            if not mismatched:
+                continue
+            parts = [f"{d} leaves over {r.link.value} ({r.connection_id.name})" for d, r in mismatched]
+            back_conns = dual.connections(back)
+            yield Violation(
+                message=f"traffic from {dual.vnet_id.name} to site {dual.site.name} is asymmetric: "
+                + "; ".join(parts)
+                + f", but {dual.site.name} sends its traffic to Azure over {back.value} (its declared preference)",
+                resources=(dual.vnet_id, *(r.connection_id for _, r in mismatched), *back_conns),
+                evidence={
+                    "site": dual.site.name,
+                    "vnet": str(dual.vnet_id),
+                    "sitePreference": [k.value for k in dual.site.prefer],
+                    "siteToAzure": back.value,
+                    "azureToSite": [
+                        {
+                            "prefix": str(d),
+                            "link": r.link.value,
+                            "connection": str(r.connection_id),
+                            "routePrefix": str(r.prefix),
+                            "origin": r.origin,
+                        }
+                        for d, r in dual.azure_choice
+                    ],
+                    "links": {k.value: [str(c) for c in dual.connections(k)] for k in LinkKind},
+                },
+                key=dual.site.name,
+            )

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.ids import ArmId
+from auditor.model import LinkKind, Snapshot
+from auditor.routing.onprem import OnPremRoute, covers, onprem_routes, transit_spokes
+from auditor.routing.sites import site_views
+
+
+class VpnMoreSpecificThanExpressRoute(Rule):
+    """The VPN carries a more specific prefix than ExpressRoute, so Azure sends that traffic over the VPN.
+
+    ## What it does
+    For every VNet whose gateways reach on-premises over both ExpressRoute and a site-to-site
+    VPN, compares the prefixes of the two paths: from the local network gateway's address
+    space, BGP routes from the VPN peer (declared site prefixes or observed learned routes),
+    the circuits' route tables and the ExpressRoute gateway's learned routes. It flags every
+    VPN prefix that lies strictly inside a prefix learned over ExpressRoute without the same
+    prefix also arriving over ExpressRoute.
+
+    ## Why is this bad?
+    Azure prefers ExpressRoute over VPN only between identical prefixes; longest prefix match
+    comes first. A more specific prefix on the VPN (often a static LNG address space written
+    more finely than the BGP advertisement on the circuit) pulls traffic for that range onto
+    the VPN, while on-premises keeps sending its traffic over ExpressRoute. The result is an
+    asymmetric flow that stateful firewalls drop, and the VPN gateway carrying load the
+    design meant for the circuit. Spokes that use the hub's gateways inherit the same choice.
+
+    ## Example
+    Scenario `er-vpn-vpn-more-specific`: the circuit carries `10.2.0.0/16`, the local network
+    gateway's address space lists `10.2.1.0/24`.
+
+    ## Use instead
+    Scenario `er-vpn-equal-prefixes`: both paths carry exactly the same prefixes, so ExpressRoute
+    wins and the VPN stays a backup.
+
+    ## Remediation
+    Make the VPN carry the same prefixes as the circuit (or less specific ones):
+    `az network local-gateway update -g <rg> -n <lng> --local-address-prefixes <same prefixes as ExpressRoute>`,
+    or advertise the more specific prefix over ExpressRoute as well. If the VPN is meant to win for
+    that range, make on-premises prefer the VPN for it too, so both directions agree.
+
+    ## Known problems
+    The route Azure installs towards the VPN peer's own BGP address (a /32) is expected to use the
+    VPN and is ignored. When the VPN and the circuit belong to different declared sites the pair
+    is not compared. Without declared sites or observations, ExpressRoute prefixes are unknown and
+    nothing can be compared.
+
+    ## References
+    - https://learn.microsoft.com/azure/expressroute/use-s2s-vpn-as-backup-for-expressroute-privatepeering
+    - https://learn.microsoft.com/azure/expressroute/how-to-configure-coexisting-gateway-portal
+    - https://learn.microsoft.com/azure/expressroute/expressroute-asymmetric-routing
+    """
+
+    id = "PRF001"
+    name = "vpn-more-specific-than-expressroute"
+    severity = Severity.WARNING
+    summary = "A VPN path carries no prefix more specific than the ExpressRoute path it backs up."
+    fixtures = RuleFixtures(
+        triggers=("er-vpn-vpn-more-specific",), passes=("er-vpn-equal-prefixes", "interop-testbed")
+    )
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        by_vnet: dict[ArmId, list[OnPremRoute]] = defaultdict(list)
+        for route in onprem_routes(snapshot):
+            by_vnet[route.vnet_id].append(route)
+        site_of_circuit: dict[ArmId, set[str]] = defaultdict(set)
+        site_of_lng: dict[ArmId, set[str]] = defaultdict(set)
+        for site in site_views(snapshot):
+            for c in site.circuit_ids:
+                site_of_circuit[c].add(site.name)
+            for g in site.lng_ids:
+                site_of_lng[g].add(site.name)
+
+        for vnet_id in sorted(by_vnet, key=lambda i: i.key):
+            routes = by_vnet[vnet_id]
+            er = [r for r in routes if r.link is LinkKind.EXPRESSROUTE]
+            vpn = [r for r in routes if r.link is LinkKind.VPN and not r.bgp_peer_host]
+            reported: set[tuple[str, str]] = set()
+            for rv in vpn:
+                if any(re.prefix == rv.prefix for re in er):
+                    continue
+                wider = [
+                    re
+                    for re in er
+                    if covers(re.prefix, rv.prefix)
+                    and re.prefix != rv.prefix
+                    and not _different_sites(site_of_lng[rv.via_id], site_of_circuit[re.via_id])
+                ]
+                key = (rv.connection_id.key, str(rv.prefix))
+                if not wider or key in reported:
+                    continue
+                reported.add(key)
+                spokes = transit_spokes(snapshot, vnet_id)
+                best = max(wider, key=lambda r: r.prefix.prefixlen)
+                resources = (vnet_id, rv.connection_id, rv.via_id, best.connection_id, best.via_id)
+                yield Violation(
+                    message=f"{vnet_id.name} sends traffic for {rv.prefix} over VPN connection "
+                    f"{rv.connection_id.name} ({_origin(rv)}), because it is more specific than {best.prefix} "
+                    f"learned over ExpressRoute circuit {best.via_id.name}: ExpressRoute is preferred only for "
+                    f"equal prefixes"
+                    + (
+                        f"; spokes using this gateway follow the same path: {', '.join(s.name for s in spokes)}"
+                        if spokes
+                        else ""
+                    ),
+                    resources=resources,
+                    evidence={
+                        "vnet": str(vnet_id),
+                        "vpnPrefix": str(rv.prefix),
+                        "vpnConnection": str(rv.connection_id),
+                        "localNetworkGateway": str(rv.via_id),
+                        "vpnOrigin": rv.origin,
+                        "expressRoutePrefixes": sorted(
+                            (
+                                {
+                                    "prefix": str(r.prefix),
+                                    "connection": str(r.connection_id),
+                                    "circuit": str(r.via_id),
+                                    "origin": r.origin,
+                                }
+                                for r in wider
+                            ),
+                            key=lambda d: (d["prefix"], d["connection"].lower(), d["origin"]),
+                        ),
+                        "affectedSpokes": [str(s) for s in spokes],
+                    },
+                    key=str(rv.prefix),
+                )
+
+
+def _different_sites(a: set[str], b: set[str]) -> bool:
+    return bool(a) and bool(b) and not (a & b)
+
+
+def _origin(route: OnPremRoute) -> str:
+    return {
+        "localNetworkAddressSpace": "static address space of the local network gateway",
+        "site": f"advertised by site {route.site} over BGP",
+        "learnedRoutes": "learned over BGP",
+    }.get(route.origin, route.origin)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.engine import AuditResult, load_rules, run
+from auditor.fixture import load_fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="Rewrite tests/golden/*.json from current output."
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def fixture_names() -> list[str]:
+    return sorted(p.parent.name for p in FIXTURES.glob("*/fixture.json"))
+
+
+def audit(path: Path | str) -> AuditResult:
+    target = Path(path)
+    if not target.is_absolute() and not target.exists():
+        target = FIXTURES / target
+    return run(load_fixture(target), load_rules())
+
+
+def rules_fired(path: Path | str) -> set[str]:
+    return {f.rule for f in audit(path).findings}
+
+
+Editor = Callable[[str, Callable[[Any], None]], None]
+
+
+@pytest.fixture
+def testbed_copy(tmp_path: Path) -> tuple[Path, Editor]:
+    """A writable copy of the testbed and an editor: edit("arm/connections.json", fn) mutates a document."""
+    dest = tmp_path / "interop-testbed"
+    shutil.copytree(FIXTURES / "interop-testbed", dest)
+
+    def edit(relative: str, change: Callable[[Any], None]) -> None:
+        file = dest / relative
+        doc = json.loads(file.read_text())
+        change(doc)
+        file.write_text(json.dumps(doc, indent=2))
+
+    return dest, edit
+
+
+def by_name(docs: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    for doc in docs:
+        if doc.get("name") == name:
+            return doc
+    raise KeyError(name)

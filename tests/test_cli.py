@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from auditor.cli import FailOn, OutputFormat, RulesFormat, app
+from auditor.findings import Severity
+from tests.conftest import FIXTURES
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout
+
+
+def test_audit_defaults_to_the_bundled_testbed() -> None:
+    code, out = invoke("audit")
+    assert code == 0
+    assert "interop-testbed" in out and "No findings." in out
+
+
+def test_audit_json_report_shape() -> None:
+    code, out = invoke(
+        "audit", str(FIXTURES / "er-vpn-vpn-more-specific"), "--format", "json", "--fail-on", "never"
+    )
+    assert code == 0
+    report = json.loads(out)
+    assert report["schema"] == "azroute.report/1"
+    assert set(report) == {"schema", "tool", "snapshot", "findings", "coverage", "summary"}
+    assert report["tool"]["name"] == "azroute"
+    assert report["coverage"] == {"complete": True, "gaps": []}
+    finding = report["findings"][0]
+    assert set(finding) == {"rule", "name", "severity", "message", "resources", "evidence", "fingerprint"}
+    assert report["summary"]["warning"] == 2 and report["summary"]["findings"] == 2
+
+
+@pytest.mark.parametrize(
+    ("fixture", "fail_on", "code"),
+    [
+        ("hub-spoke-transit-not-allowed", "error", 1),  # TRN001 is an error
+        ("hub-spoke-transit-not-allowed", "never", 0),
+        ("hub-spoke-transit-unused", "error", 0),  # TRN002 is a warning
+        ("hub-spoke-transit-unused", "warning", 1),
+        ("er-vpn-preference-undeclared", "warning", 0),  # ASY003 is info
+        ("er-vpn-preference-undeclared", "info", 1),
+        ("interop-testbed", "info", 0),
+    ],
+)
+def test_exit_codes_follow_fail_on(fixture: str, fail_on: str, code: int) -> None:
+    assert invoke("audit", str(FIXTURES / fixture), "--fail-on", fail_on)[0] == code
+
+
+def test_select_and_ignore() -> None:
+    path = str(FIXTURES / "er-vpn-vpn-more-specific")
+    out = json.loads(invoke("audit", path, "-f", "json", "--select", "PRF", "--fail-on", "never")[1])
+    assert [f["rule"] for f in out["findings"]] == ["PRF001"]
+    out = json.loads(invoke("audit", path, "-f", "json", "--ignore", "PRF001", "--fail-on", "never")[1])
+    assert [f["rule"] for f in out["findings"]] == ["ASY001"]
+
+
+def test_usage_errors_exit_2() -> None:
+    assert invoke("audit", "--format", "xml")[0] == 2
+    assert invoke("audit", "--fail-on", "sometimes")[0] == 2
+    assert invoke("explain", "NOPE999")[0] == 2
+    assert invoke("audit", "/no/such/fixture")[0] == 2
+
+
+def test_inventory() -> None:
+    code, out = invoke("inventory", "--format", "json")
+    data = json.loads(out)
+    assert (
+        code == 0 and data["counts"]["virtualNetworks"] == 4 and data["sites"] == ["location-1", "location-2"]
+    )
+    code, out = invoke("inventory", str(FIXTURES / "hub-spoke-transit-ok"))
+    assert code == 0 and "virtualNetworkPeerings" in out
+
+
+def test_rules_and_explain() -> None:
+    data = json.loads(invoke("rules", "--format", "json")[1])
+    assert [r["id"] for r in data["rules"]] == ["ASY001", "ASY003", "PRF001", "TRN001", "TRN002", "TRN003"]
+    assert "| [TRN001](#trn001) |" in invoke("rules", "--format", "markdown")[1]
+    code, out = invoke("explain", "trn002")
+    assert code == 0 and "## Why is this bad?" in out
+    assert invoke("explain", "remote-gateway-missing")[1].startswith("TRN003")
+
+
+def test_schema_command_prints_the_model_schema() -> None:
+    schema = json.loads(invoke("schema")[1])
+    assert "VirtualNetworkGateway" in schema["$defs"]
+
+
+def test_every_enum_member_is_accepted() -> None:
+    for fmt in OutputFormat:
+        assert invoke("audit", "--format", fmt.value, "--fail-on", "never")[0] == 0
+    for rfmt in RulesFormat:
+        assert invoke("rules", "--format", rfmt.value)[0] == 0
+    for level in FailOn:
+        assert invoke("audit", "--fail-on", level.value)[0] == 0
+    assert FailOn.WARNING.reached_by(Severity.ERROR) and not FailOn.WARNING.reached_by(Severity.INFO)
+
+
+def test_module_entry_point_from_another_directory(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["snapshot"]["name"] == "interop-testbed"

@@ -1,0 +1,970 @@
+"""Writes the hand-written fixtures under fixtures/ (the interop testbed and the rule scenarios).
+
+The JSON files are the source of truth that tests and users read; this script is how they
+are kept consistent. Edit it, run `python tools/make_fixtures.py`, review the diff.
+Every document is in ARM's GET shape; nothing secret (shared keys, authorization keys) is written.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent / "fixtures"
+SUB = "00000000-0000-0000-0000-000000000000"
+ETAG = 'W/"00000000-0000-0000-0000-000000000001"'
+Doc = dict[str, Any]
+
+
+def rid(rg: str, typ: str, name: str, *child: str) -> str:
+    out = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/{typ}/{name}"
+    for i in range(0, len(child), 2):
+        out += f"/{child[i]}/{child[i + 1]}"
+    return out
+
+
+class Fixture:
+    """Collects documents for one fixture directory and writes them."""
+
+    def __init__(self, name: str, description: str, sites: list[Doc] | None = None) -> None:
+        self.name, self.description, self.sites = name, description, sites
+        self.arm: dict[str, list[Doc]] = {}
+        self.ops: dict[str, Doc] = {}
+
+    def add(self, kind: str, doc: Doc) -> Doc:
+        self.arm.setdefault(kind, []).append(doc)
+        return doc
+
+    def op(
+        self,
+        path: str,
+        resource: str,
+        operation: str,
+        body: Any,
+        params: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> None:
+        self.ops[path] = {
+            "resourceId": resource,
+            "operation": operation,
+            "parameters": params or {},
+            "status": status,
+            "body": body,
+        }
+
+    def write(self) -> None:
+        out = ROOT / self.name
+        shutil.rmtree(out, ignore_errors=True)
+        manifest: Doc = {
+            "format": "azroute-fixture/1",
+            "name": self.name,
+            "description": self.description,
+            "source": "hand-written",
+        }
+        if self.sites is not None:
+            manifest["sites"] = self.sites
+        _dump(out / "fixture.json", manifest)
+        for kind, docs in self.arm.items():
+            _dump(out / "arm" / f"{kind}.json", {"value": docs})
+        for path, doc in self.ops.items():
+            _dump(out / "operations" / path, doc)
+
+
+def _dump(path: Path, doc: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+# -- ARM document builders ------------------------------------------------------------------------
+
+
+def subnet(rg: str, vnet: str, name: str, prefix: str, route_table: str | None = None) -> Doc:
+    props: Doc = {
+        "provisioningState": "Succeeded",
+        "addressPrefix": prefix,
+        "privateEndpointNetworkPolicies": "Disabled",
+        "privateLinkServiceNetworkPolicies": "Enabled",
+    }
+    if route_table:
+        props["routeTable"] = {"id": route_table}
+    return {
+        "name": name,
+        "id": rid(rg, "virtualNetworks", vnet, "subnets", name),
+        "etag": ETAG,
+        "type": "Microsoft.Network/virtualNetworks/subnets",
+        "properties": props,
+    }
+
+
+def peering(
+    rg: str,
+    vnet: str,
+    name: str,
+    remote_rg: str,
+    remote: str,
+    remote_space: str,
+    *,
+    transit: bool = False,
+    use_remote: bool = False,
+    state: str = "Connected",
+) -> Doc:
+    return {
+        "name": name,
+        "id": rid(rg, "virtualNetworks", vnet, "virtualNetworkPeerings", name),
+        "etag": ETAG,
+        "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+        "properties": {
+            "provisioningState": "Succeeded",
+            "peeringState": state,
+            "peeringSyncLevel": "FullyInSync",
+            "remoteVirtualNetwork": {"id": rid(remote_rg, "virtualNetworks", remote)},
+            "allowVirtualNetworkAccess": True,
+            "allowForwardedTraffic": True,
+            "allowGatewayTransit": transit,
+            "useRemoteGateways": use_remote,
+            "doNotVerifyRemoteGateways": False,
+            "remoteAddressSpace": {"addressPrefixes": [remote_space]},
+            "remoteVirtualNetworkAddressSpace": {"addressPrefixes": [remote_space]},
+        },
+    }
+
+
+def vnet(
+    rg: str, name: str, loc: str, space: str, subnets: list[Doc], peerings: list[Doc] | None = None
+) -> Doc:
+    return {
+        "name": name,
+        "id": rid(rg, "virtualNetworks", name),
+        "etag": ETAG,
+        "type": "Microsoft.Network/virtualNetworks",
+        "location": loc,
+        "properties": {
+            "provisioningState": "Succeeded",
+            "addressSpace": {"addressPrefixes": [space]},
+            "subnets": subnets,
+            "virtualNetworkPeerings": peerings or [],
+            "enableDdosProtection": False,
+        },
+    }
+
+
+def gateway(
+    rg: str,
+    name: str,
+    loc: str,
+    vnet_name: str,
+    gtype: str,
+    sku: str,
+    *,
+    asn: int = 65515,
+    bgp_ip: str | None = None,
+    public_ip: str | None = None,
+) -> Doc:
+    ipconf = rid(rg, "virtualNetworkGateways", name, "ipConfigurations", "default")
+    vpn = gtype == "Vpn"
+    props: Doc = {
+        "provisioningState": "Succeeded",
+        "gatewayType": gtype,
+        "sku": {"name": sku, "tier": sku, "capacity": 2},
+        "activeActive": False,
+        "enableBgp": vpn and bgp_ip is not None,
+        "ipConfigurations": [
+            {
+                "name": "default",
+                "id": ipconf,
+                "properties": {
+                    "privateIPAllocationMethod": "Dynamic",
+                    "subnet": {"id": rid(rg, "virtualNetworks", vnet_name, "subnets", "GatewaySubnet")},
+                    "publicIPAddress": {"id": rid(rg, "publicIPAddresses", name + "-pip")},
+                },
+            }
+        ],
+        "bgpSettings": {"asn": asn, "peerWeight": 0},
+    }
+    if vpn:
+        props["vpnType"] = "RouteBased"
+        props["vpnGatewayGeneration"] = "Generation1"
+        if bgp_ip:
+            props["bgpSettings"]["bgpPeeringAddress"] = bgp_ip
+            props["bgpSettings"]["bgpPeeringAddresses"] = [
+                {
+                    "ipconfigurationId": ipconf,
+                    "defaultBgpIpAddresses": [bgp_ip],
+                    "customBgpIpAddresses": [],
+                    "tunnelIpAddresses": [public_ip] if public_ip else [],
+                }
+            ]
+    else:
+        props["allowRemoteVnetTraffic"] = True
+        props["allowVirtualWanTraffic"] = False
+    return {
+        "name": name,
+        "id": rid(rg, "virtualNetworkGateways", name),
+        "etag": ETAG,
+        "type": "Microsoft.Network/virtualNetworkGateways",
+        "location": loc,
+        "properties": props,
+    }
+
+
+def local_gateway(
+    rg: str,
+    name: str,
+    loc: str,
+    public_ip: str,
+    prefixes: list[str],
+    *,
+    asn: int | None = None,
+    bgp_ip: str | None = None,
+) -> Doc:
+    props: Doc = {
+        "provisioningState": "Succeeded",
+        "gatewayIpAddress": public_ip,
+        "localNetworkAddressSpace": {"addressPrefixes": prefixes},
+    }
+    if asn is not None:
+        props["bgpSettings"] = {"asn": asn, "bgpPeeringAddress": bgp_ip, "peerWeight": 0}
+    return {
+        "name": name,
+        "id": rid(rg, "localNetworkGateways", name),
+        "etag": ETAG,
+        "type": "Microsoft.Network/localNetworkGateways",
+        "location": loc,
+        "properties": props,
+    }
+
+
+def connection(
+    rg: str,
+    name: str,
+    loc: str,
+    ctype: str,
+    gw1: str,
+    *,
+    gw2: str | None = None,
+    lng: str | None = None,
+    peer: str | None = None,
+    bgp: bool = False,
+    weight: int = 0,
+) -> Doc:
+    props: Doc = {
+        "provisioningState": "Succeeded",
+        "connectionType": ctype,
+        "virtualNetworkGateway1": {"id": gw1},
+        "routingWeight": weight,
+        "enableBgp": bgp,
+        "connectionStatus": "Connected",
+        "ingressBytesTransferred": 0,
+        "egressBytesTransferred": 0,
+    }
+    if gw2:
+        props["virtualNetworkGateway2"] = {"id": gw2}
+    if lng:
+        props["localNetworkGateway2"] = {"id": lng}
+    if peer:
+        props["peer"] = {"id": peer}
+        props["expressRouteGatewayBypass"] = False
+    else:
+        props.update(
+            {
+                "connectionProtocol": "IKEv2",
+                "usePolicyBasedTrafficSelectors": False,
+                "dpdTimeoutSeconds": 45,
+                "connectionMode": "Default",
+            }
+        )
+    return {
+        "name": name,
+        "id": rid(rg, "connections", name),
+        "etag": ETAG,
+        "type": "Microsoft.Network/connections",
+        "location": loc,
+        "properties": props,
+    }
+
+
+def circuit(
+    rg: str, name: str, loc: str, peering_loc: str, peer_asn: int, primary: str, secondary: str, vlan: int
+) -> Doc:
+    cid = rid(rg, "expressRouteCircuits", name)
+    private = {
+        "name": "AzurePrivatePeering",
+        "id": cid + "/peerings/AzurePrivatePeering",
+        "etag": ETAG,
+        "type": "Microsoft.Network/expressRouteCircuits/peerings",
+        "properties": {
+            "provisioningState": "Succeeded",
+            "peeringType": "AzurePrivatePeering",
+            "azureASN": 12076,
+            "peerASN": peer_asn,
+            "primaryPeerAddressPrefix": primary,
+            "secondaryPeerAddressPrefix": secondary,
+            "primaryAzurePort": "",
+            "secondaryAzurePort": "",
+            "state": "Enabled",
+            "vlanId": vlan,
+            "gatewayManagerEtag": "",
+            "connections": [],
+            "peeredConnections": [],
+        },
+    }
+    return {
+        "name": name,
+        "id": cid,
+        "etag": ETAG,
+        "type": "Microsoft.Network/expressRouteCircuits",
+        "location": loc,
+        "sku": {"name": "Standard_MeteredData", "tier": "Standard", "family": "MeteredData"},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "circuitProvisioningState": "Enabled",
+            "serviceProviderProvisioningState": "Provisioned",
+            "globalReachEnabled": False,
+            "allowClassicOperations": False,
+            "serviceProviderProperties": {
+                "serviceProviderName": "Equinix",
+                "peeringLocation": peering_loc,
+                "bandwidthInMbps": 1000,
+            },
+            "peerings": [private],
+            "authorizations": [],
+        },
+    }
+
+
+def nic(rg: str, name: str, loc: str, vnet_name: str, ip: str) -> Doc:
+    vm = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{name.removesuffix('-nic')}"
+    return {
+        "name": name,
+        "id": rid(rg, "networkInterfaces", name),
+        "etag": ETAG,
+        "type": "Microsoft.Network/networkInterfaces",
+        "location": loc,
+        "properties": {
+            "provisioningState": "Succeeded",
+            "enableIPForwarding": False,
+            "enableAcceleratedNetworking": False,
+            "primary": True,
+            "virtualMachine": {"id": vm},
+            "ipConfigurations": [
+                {
+                    "name": "ipconfig1",
+                    "id": rid(rg, "networkInterfaces", name, "ipConfigurations", "ipconfig1"),
+                    "properties": {
+                        "privateIPAddress": ip,
+                        "privateIPAllocationMethod": "Dynamic",
+                        "primary": True,
+                        "privateIPAddressVersion": "IPv4",
+                        "subnet": {"id": rid(rg, "virtualNetworks", vnet_name, "subnets", "default")},
+                    },
+                }
+            ],
+        },
+    }
+
+
+# -- observation builders ---------------------------------------------------------------------------
+
+
+def eff(prefix: str, ips: list[str], source: str = "Default", hop: str = "VnetLocal") -> Doc:
+    return {
+        "source": source,
+        "state": "Active",
+        "addressPrefix": [prefix],
+        "nextHopIpAddress": ips,
+        "nextHopType": hop,
+    }
+
+
+def eff_gw(prefix: str, ips: list[str]) -> Doc:
+    return eff(prefix, ips, source="VirtualNetworkGateway", hop="VirtualNetworkGateway")
+
+
+DEFAULT_ROUTES = [eff("0.0.0.0/0", [], hop="Internet")] + [
+    eff(p, [], hop="None") for p in ("10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16")
+]
+
+
+def learned(local: str, network: str, next_hop: str, peer: str, origin: str, path: str, weight: int) -> Doc:
+    return {
+        "localAddress": local,
+        "network": network,
+        "nextHop": next_hop,
+        "sourcePeer": peer,
+        "origin": origin,
+        "asPath": path,
+        "weight": weight,
+    }
+
+
+def circuit_route(network: str, next_hop: str, path: str) -> Doc:
+    return {"network": network, "nextHop": next_hop, "locPrf": "", "weight": 0, "path": path}
+
+
+def summary(neighbor: str, asn: int, up_down: str, received: str) -> Doc:
+    return {"value": [{"neighbor": neighbor, "v": 4, "as": asn, "upDown": up_down, "statePfxRcd": received}]}
+
+
+# -- the interoperability testbed ------------------------------------------------------------------------
+
+
+def testbed() -> Fixture:
+    fx = Fixture(
+        "interop-testbed",
+        "Microsoft's 'Interoperability in Azure' testbed: hub and spoke (gateway transit), branch VNet over "
+        "S2S VPN with eBGP, on-premises Location 1 over ExpressRoute 1 (secondary link down) with S2S VPN "
+        "backup, Location 2 over ExpressRoute 2, remote VNet hairpinned over ExpressRoute 1. Address spaces "
+        "marked inferred in seed-testbed.md are reconstructed from the articles' traceroutes; SKUs, regions, "
+        "peering locations and VLAN ids are placeholders (the articles do not state them).",
+        sites=[
+            {
+                "name": "location-1",
+                "asn": 65021,
+                "prefixes": ["10.2.30.0/25"],
+                "prefer": ["ExpressRoute", "Vpn"],
+                "circuits": ["er-1"],
+                "localNetworkGateways": ["location-1-lng"],
+                "description": "Primary path ExpressRoute 1 (local-preference 200), backup S2S VPN (local-preference 100).",
+            },
+            {
+                "name": "location-2",
+                "asn": 65022,
+                "prefixes": ["10.1.31.0/25"],
+                "prefer": ["ExpressRoute"],
+                "circuits": ["er-2"],
+                "description": "ExpressRoute 2 only, both links active.",
+            },
+        ],
+    )
+    hub_rg, br_rg, rem_rg, er_rg = "rg-hub", "rg-branch", "rg-remote", "rg-expressroute"
+    fx.add(
+        "virtualNetworks",
+        vnet(
+            hub_rg,
+            "hub-vnet",
+            "eastus",
+            "10.10.30.0/24",
+            [
+                subnet(hub_rg, "hub-vnet", "default", "10.10.30.0/25"),
+                subnet(hub_rg, "hub-vnet", "GatewaySubnet", "10.10.30.128/25"),
+            ],
+            [
+                peering(
+                    hub_rg, "hub-vnet", "hub-to-spoke", hub_rg, "spoke-vnet", "10.11.30.0/26", transit=True
+                )
+            ],
+        ),
+    )
+    fx.add(
+        "virtualNetworks",
+        vnet(
+            hub_rg,
+            "spoke-vnet",
+            "eastus",
+            "10.11.30.0/26",
+            [subnet(hub_rg, "spoke-vnet", "default", "10.11.30.0/27")],
+            [
+                peering(
+                    hub_rg, "spoke-vnet", "spoke-to-hub", hub_rg, "hub-vnet", "10.10.30.0/24", use_remote=True
+                )
+            ],
+        ),
+    )
+    fx.add(
+        "virtualNetworks",
+        vnet(
+            br_rg,
+            "branch-vnet",
+            "centralus",
+            "10.11.30.64/26",
+            [
+                subnet(br_rg, "branch-vnet", "default", "10.11.30.64/27"),
+                subnet(br_rg, "branch-vnet", "GatewaySubnet", "10.11.30.96/27"),
+            ],
+        ),
+    )
+    fx.add(
+        "virtualNetworks",
+        vnet(
+            rem_rg,
+            "remote-vnet",
+            "westus2",
+            "10.17.30.0/24",
+            [
+                subnet(rem_rg, "remote-vnet", "default", "10.17.30.0/27"),
+                subnet(rem_rg, "remote-vnet", "GatewaySubnet", "10.17.30.32/27"),
+            ],
+        ),
+    )
+
+    hub_er = fx.add(
+        "virtualNetworkGateways",
+        gateway(hub_rg, "hub-er-gw", "eastus", "hub-vnet", "ExpressRoute", "Standard"),
+    )["id"]
+    hub_vpn = fx.add(
+        "virtualNetworkGateways",
+        gateway(
+            hub_rg,
+            "hub-vpn-gw",
+            "eastus",
+            "hub-vnet",
+            "Vpn",
+            "VpnGw1",
+            bgp_ip="10.10.30.254",
+            public_ip="52.168.162.84",
+        ),
+    )["id"]
+    br_vpn = fx.add(
+        "virtualNetworkGateways",
+        gateway(
+            br_rg,
+            "branch-vpn-gw",
+            "centralus",
+            "branch-vnet",
+            "Vpn",
+            "VpnGw1",
+            asn=65516,
+            bgp_ip="10.11.30.126",
+            public_ip="52.165.0.10",
+        ),
+    )["id"]
+    rem_er = fx.add(
+        "virtualNetworkGateways",
+        gateway(rem_rg, "remote-er-gw", "westus2", "remote-vnet", "ExpressRoute", "Standard"),
+    )["id"]
+    lng = fx.add(
+        "localNetworkGateways",
+        local_gateway(
+            hub_rg, "location-1-lng", "eastus", "66.198.12.106", [], asn=65021, bgp_ip="10.2.30.125"
+        ),
+    )["id"]
+    er1 = fx.add(
+        "expressRouteCircuits",
+        circuit(er_rg, "er-1", "eastus", "Washington DC", 65021, "192.168.30.16/30", "192.168.30.20/30", 300),
+    )["id"]
+    er2 = fx.add(
+        "expressRouteCircuits",
+        circuit(er_rg, "er-2", "eastus", "Seattle", 65022, "192.168.31.16/30", "192.168.31.20/30", 310),
+    )["id"]
+    for doc in (
+        connection(hub_rg, "hub-er-gw-to-er-1", "eastus", "ExpressRoute", hub_er, peer=er1),
+        connection(hub_rg, "hub-er-gw-to-er-2", "eastus", "ExpressRoute", hub_er, peer=er2),
+        connection(hub_rg, "hub-vpn-gw-to-location-1", "eastus", "IPsec", hub_vpn, lng=lng, bgp=True),
+        connection(hub_rg, "hub-vpn-gw-to-branch", "eastus", "Vnet2Vnet", hub_vpn, gw2=br_vpn, bgp=True),
+        connection(br_rg, "branch-vpn-gw-to-hub", "centralus", "Vnet2Vnet", br_vpn, gw2=hub_vpn, bgp=True),
+        connection(rem_rg, "remote-er-gw-to-er-1", "westus2", "ExpressRoute", rem_er, peer=er1),
+    ):
+        fx.add("connections", doc)
+    for doc in (
+        nic(hub_rg, "hub-vm-nic", "eastus", "hub-vnet", "10.10.30.4"),
+        nic(hub_rg, "spoke-vm-nic", "eastus", "spoke-vnet", "10.11.30.4"),
+        nic(br_rg, "branch-vm-nic", "centralus", "branch-vnet", "10.11.30.68"),
+        nic(rem_rg, "remote-vm-nic", "westus2", "remote-vnet", "10.17.30.4"),
+    ):
+        fx.add("networkInterfaces", doc)
+
+    # NIC effective routes. Gateway next hops: hub ER gateway instances .132/.133, hub VPN gateway .142,
+    # branch VPN gateway .100, remote ER gateway .36/.37 (the articles' traceroute hops).
+    hub_er_ips, hub_vpn_ips, rem_er_ips = (
+        ["10.10.30.132", "10.10.30.133"],
+        ["10.10.30.142"],
+        ["10.17.30.36", "10.17.30.37"],
+    )
+    via_hub = [
+        eff_gw("10.2.30.0/25", hub_er_ips),
+        eff_gw("10.1.31.0/25", hub_er_ips),
+        eff_gw("10.17.30.0/24", hub_er_ips),
+        eff_gw("10.11.30.64/26", hub_vpn_ips),
+    ]
+    nic_id = lambda rg, n: rid(rg, "networkInterfaces", n)  # noqa: E731
+    fx.op(
+        "effectiveRouteTable/hub-vm-nic.json",
+        nic_id(hub_rg, "hub-vm-nic"),
+        "effectiveRouteTable",
+        {
+            "value": [
+                eff("10.10.30.0/24", []),
+                eff("10.11.30.0/26", [], hop="VNetPeering"),
+                *via_hub,
+                *DEFAULT_ROUTES,
+            ]
+        },
+    )
+    fx.op(
+        "effectiveRouteTable/spoke-vm-nic.json",
+        nic_id(hub_rg, "spoke-vm-nic"),
+        "effectiveRouteTable",
+        {
+            "value": [
+                eff("10.11.30.0/26", []),
+                eff("10.10.30.0/24", [], hop="VNetPeering"),
+                *via_hub,
+                *DEFAULT_ROUTES,
+            ]
+        },
+    )
+    fx.op(
+        "effectiveRouteTable/branch-vm-nic.json",
+        nic_id(br_rg, "branch-vm-nic"),
+        "effectiveRouteTable",
+        {
+            "value": [
+                eff("10.11.30.64/26", []),
+                *(eff_gw(p, ["10.11.30.100"]) for p in ("10.10.30.0/24", "10.11.30.0/26", "10.2.30.0/25")),
+                *DEFAULT_ROUTES,
+            ]
+        },
+    )
+    fx.op(
+        "effectiveRouteTable/remote-vm-nic.json",
+        nic_id(rem_rg, "remote-vm-nic"),
+        "effectiveRouteTable",
+        {
+            "value": [
+                eff("10.17.30.0/24", []),
+                *(eff_gw(p, rem_er_ips) for p in ("10.10.30.0/24", "10.11.30.0/26", "10.2.30.0/25")),
+                *DEFAULT_ROUTES,
+            ]
+        },
+    )
+
+    # Gateway BGP tables. ExpressRoute-learned routes carry 12076 first and weight 32769; routes the
+    # gateway originates show origin Network (as in the Get-AzVirtualNetworkGatewayLearnedRoute examples).
+    g = "10.10.30.132"
+    fx.op(
+        "getLearnedRoutes/hub-er-gw.json",
+        hub_er,
+        "getLearnedRoutes",
+        {
+            "value": [
+                learned(g, "10.10.30.0/24", "", g, "Network", "", 32768),
+                learned(g, "10.11.30.0/26", "", g, "Network", "", 32768),
+                learned(g, "10.2.30.0/25", "192.168.30.18", "192.168.30.18", "EBgp", "12076-65021", 32769),
+                learned(g, "10.1.31.0/25", "192.168.31.18", "192.168.31.18", "EBgp", "12076-65022", 32769),
+                learned(g, "10.1.31.0/25", "192.168.31.22", "192.168.31.22", "EBgp", "12076-65022", 32769),
+                learned(g, "10.17.30.0/24", "192.168.30.18", "192.168.30.18", "EBgp", "12076-65515", 32769),
+                learned(g, "10.17.30.0/24", "192.168.30.22", "192.168.30.22", "EBgp", "12076-65515", 32769),
+            ]
+        },
+    )
+    v = "10.10.30.254"
+    fx.op(
+        "getLearnedRoutes/hub-vpn-gw.json",
+        hub_vpn,
+        "getLearnedRoutes",
+        {
+            "value": [
+                learned(v, "10.10.30.0/24", "", v, "Network", "", 32768),
+                learned(v, "10.11.30.0/26", "", v, "Network", "", 32768),
+                learned(v, "10.2.30.125/32", "66.198.12.106", v, "Network", "", 32768),
+                learned(v, "10.2.30.0/25", "10.2.30.125", "10.2.30.125", "EBgp", "65021", 32768),
+                learned(v, "10.11.30.64/26", "10.11.30.126", "10.11.30.126", "EBgp", "65516", 32768),
+                learned(v, "10.2.30.0/25", g, g, "IBgp", "12076-65021", 32769),
+                learned(v, "10.1.31.0/25", g, g, "IBgp", "12076-65022", 32769),
+                learned(v, "10.17.30.0/24", g, g, "IBgp", "12076-65515", 32769),
+            ]
+        },
+    )
+    fx.op(
+        "getBgpPeerStatus/hub-vpn-gw.json",
+        hub_vpn,
+        "getBgpPeerStatus",
+        {
+            "value": [
+                {
+                    "localAddress": v,
+                    "neighbor": "10.11.30.126",
+                    "asn": 65516,
+                    "state": "Connected",
+                    "connectedDuration": "12.00:00:00",
+                    "routesReceived": 1,
+                    "messagesSent": 20000,
+                    "messagesReceived": 20000,
+                },
+                {
+                    "localAddress": v,
+                    "neighbor": "10.2.30.125",
+                    "asn": 65021,
+                    "state": "Connected",
+                    "connectedDuration": "12.00:00:00",
+                    "routesReceived": 1,
+                    "messagesSent": 20000,
+                    "messagesReceived": 20000,
+                },
+            ]
+        },
+    )
+    fx.op(
+        "getAdvertisedRoutes/hub-vpn-gw-to-10.2.30.125.json",
+        hub_vpn,
+        "getAdvertisedRoutes",
+        {
+            "value": [
+                learned(v, "10.10.30.0/24", v, "", "Igp", "65515", 0),
+                learned(v, "10.11.30.0/26", v, "", "Igp", "65515", 0),
+                learned(v, "10.11.30.64/26", v, "", "Igp", "65515-65516", 0),
+            ]
+        },
+        {"peer": "10.2.30.125"},
+    )
+    fx.op(
+        "getAdvertisedRoutes/hub-vpn-gw-to-10.11.30.126.json",
+        hub_vpn,
+        "getAdvertisedRoutes",
+        {
+            "value": [
+                learned(v, "10.10.30.0/24", v, "", "Igp", "65515", 0),
+                learned(v, "10.11.30.0/26", v, "", "Igp", "65515", 0),
+                learned(v, "10.2.30.0/25", v, "", "Igp", "65515-65021", 0),
+            ]
+        },
+        {"peer": "10.11.30.126"},
+    )
+
+    # Microsoft-edge tables per device path. ER 1's secondary customer interface is shut: its BGP
+    # session is Idle and the secondary MSEE holds only the VNet routes from the gateways.
+    def vnet_routes(ips: list[str], prefixes: list[str]) -> list[Doc]:
+        return [circuit_route(p, ip, "65515") for p in prefixes for ip in ips]
+
+    def ordered(routes: list[Doc]) -> list[Doc]:
+        return sorted(routes, key=lambda r: (r["network"], r["nextHop"]))
+
+    er1_vnets = vnet_routes(hub_er_ips, ["10.10.30.0/24", "10.11.30.0/26"]) + vnet_routes(
+        rem_er_ips, ["10.17.30.0/24"]
+    )
+    er2_vnets = vnet_routes(hub_er_ips, ["10.10.30.0/24", "10.11.30.0/26"])
+    er1p, er2p = er1 + "/peerings/AzurePrivatePeering", er2 + "/peerings/AzurePrivatePeering"
+    primary, secondary = {"devicePath": "primary"}, {"devicePath": "secondary"}
+    fx.op(
+        "routeTables/er-1-primary.json",
+        er1p,
+        "routeTables",
+        {"value": ordered([circuit_route("10.2.30.0/25", "192.168.30.17", "65021"), *er1_vnets])},
+        primary,
+    )
+    fx.op("routeTables/er-1-secondary.json", er1p, "routeTables", {"value": ordered(er1_vnets)}, secondary)
+    fx.op(
+        "routeTables/er-2-primary.json",
+        er2p,
+        "routeTables",
+        {"value": ordered([circuit_route("10.1.31.0/25", "192.168.31.17", "65022"), *er2_vnets])},
+        primary,
+    )
+    fx.op(
+        "routeTables/er-2-secondary.json",
+        er2p,
+        "routeTables",
+        {"value": ordered([circuit_route("10.1.31.0/25", "192.168.31.21", "65022"), *er2_vnets])},
+        secondary,
+    )
+    fx.op(
+        "routeTablesSummary/er-1-primary.json",
+        er1p,
+        "routeTablesSummary",
+        summary("192.168.30.17", 65021, "12d00h", "1"),
+        primary,
+    )
+    fx.op(
+        "routeTablesSummary/er-1-secondary.json",
+        er1p,
+        "routeTablesSummary",
+        summary("192.168.30.21", 65021, "never", "Idle"),
+        secondary,
+    )
+    fx.op(
+        "routeTablesSummary/er-2-primary.json",
+        er2p,
+        "routeTablesSummary",
+        summary("192.168.31.17", 65022, "12d00h", "1"),
+        primary,
+    )
+    fx.op(
+        "routeTablesSummary/er-2-secondary.json",
+        er2p,
+        "routeTablesSummary",
+        summary("192.168.31.21", 65022, "12d00h", "1"),
+        secondary,
+    )
+    return fx
+
+
+# -- small scenarios, one behaviour each --------------------------------------------------------------
+
+
+def hub_spoke(
+    name: str, description: str, *, transit: bool = True, use_remote: bool = True, hub_gateway: bool = True
+) -> Fixture:
+    """A hub with a VPN gateway to one static on-premises site, and one spoke."""
+    fx = Fixture(name, description)
+    rg = "rg-net"
+    fx.add(
+        "virtualNetworks",
+        vnet(
+            rg,
+            "hub-vnet",
+            "westeurope",
+            "10.0.0.0/16",
+            [
+                subnet(rg, "hub-vnet", "default", "10.0.1.0/24"),
+                subnet(rg, "hub-vnet", "GatewaySubnet", "10.0.255.0/27"),
+            ],
+            [peering(rg, "hub-vnet", "hub-to-spoke", rg, "spoke-vnet", "10.1.0.0/16", transit=transit)],
+        ),
+    )
+    fx.add(
+        "virtualNetworks",
+        vnet(
+            rg,
+            "spoke-vnet",
+            "westeurope",
+            "10.1.0.0/16",
+            [subnet(rg, "spoke-vnet", "default", "10.1.1.0/24")],
+            [peering(rg, "spoke-vnet", "spoke-to-hub", rg, "hub-vnet", "10.0.0.0/16", use_remote=use_remote)],
+        ),
+    )
+    if hub_gateway:
+        gw = fx.add(
+            "virtualNetworkGateways", gateway(rg, "hub-vpn-gw", "westeurope", "hub-vnet", "Vpn", "VpnGw1")
+        )["id"]
+        lng = fx.add(
+            "localNetworkGateways",
+            local_gateway(rg, "office-lng", "westeurope", "203.0.113.10", ["192.168.0.0/16"]),
+        )["id"]
+        fx.add("connections", connection(rg, "hub-vpn-gw-to-office", "westeurope", "IPsec", gw, lng=lng))
+    return fx
+
+
+def er_vpn(
+    name: str,
+    description: str,
+    *,
+    lng_prefixes: list[str],
+    prefer: list[str] | None,
+    declare_site: bool = True,
+    lng_bgp: bool = False,
+) -> Fixture:
+    """A hub with coexisting ExpressRoute and VPN gateways reaching one data centre over both."""
+    sites = None
+    if declare_site:
+        site: Doc = {"name": "datacenter", "asn": 65010, "prefixes": ["10.2.0.0/16"]}
+        if prefer is not None:
+            site["prefer"] = prefer
+        sites = [site]
+    fx = Fixture(name, description, sites=sites)
+    rg = "rg-net"
+    fx.add(
+        "virtualNetworks",
+        vnet(
+            rg,
+            "hub-vnet",
+            "westeurope",
+            "10.0.0.0/16",
+            [
+                subnet(rg, "hub-vnet", "default", "10.0.1.0/24"),
+                subnet(rg, "hub-vnet", "GatewaySubnet", "10.0.255.0/26"),
+            ],
+        ),
+    )
+    er_gw = fx.add(
+        "virtualNetworkGateways",
+        gateway(rg, "hub-er-gw", "westeurope", "hub-vnet", "ExpressRoute", "ErGw1AZ"),
+    )["id"]
+    vpn_gw = fx.add(
+        "virtualNetworkGateways",
+        gateway(
+            rg,
+            "hub-vpn-gw",
+            "westeurope",
+            "hub-vnet",
+            "Vpn",
+            "VpnGw1AZ",
+            bgp_ip="10.0.255.30",
+            public_ip="198.51.100.20",
+        ),
+    )["id"]
+    er = fx.add(
+        "expressRouteCircuits",
+        circuit(rg, "dc-circuit", "westeurope", "Amsterdam", 65010, "172.16.0.0/30", "172.16.0.4/30", 100),
+    )["id"]
+    lng = fx.add(
+        "localNetworkGateways",
+        local_gateway(
+            rg,
+            "dc-lng",
+            "westeurope",
+            "203.0.113.20",
+            lng_prefixes,
+            asn=65010 if lng_bgp else None,
+            bgp_ip="10.2.255.1" if lng_bgp else None,
+        ),
+    )["id"]
+    fx.add(
+        "connections", connection(rg, "hub-er-gw-to-dc-circuit", "westeurope", "ExpressRoute", er_gw, peer=er)
+    )
+    fx.add(
+        "connections", connection(rg, "hub-vpn-gw-to-dc", "westeurope", "IPsec", vpn_gw, lng=lng, bgp=lng_bgp)
+    )
+    return fx
+
+
+def scenarios() -> list[Fixture]:
+    return [
+        hub_spoke(
+            "hub-spoke-transit-ok",
+            "Hub with a VPN gateway; the spoke uses it (useRemoteGateways) and the hub allows it.",
+        ),
+        hub_spoke(
+            "hub-spoke-transit-not-allowed",
+            "The spoke uses remote gateways but the hub's peering does not allow gateway transit (TRN001).",
+            transit=False,
+        ),
+        hub_spoke(
+            "hub-spoke-transit-unused",
+            "The hub allows gateway transit but the gateway-less spoke does not use it (TRN002).",
+            use_remote=False,
+        ),
+        hub_spoke(
+            "hub-spoke-no-hub-gateway",
+            "The spoke uses remote gateways but the hub has no gateway (TRN003).",
+            hub_gateway=False,
+        ),
+        er_vpn(
+            "er-vpn-equal-prefixes",
+            "ExpressRoute and a static VPN carry the same data-centre prefix; the site prefers ExpressRoute.",
+            lng_prefixes=["10.2.0.0/16"],
+            prefer=["ExpressRoute", "Vpn"],
+        ),
+        er_vpn(
+            "er-vpn-vpn-more-specific",
+            "The VPN's static address space is more specific than the ExpressRoute prefix: Azure sends that "
+            "range over the VPN while the site prefers ExpressRoute (PRF001, ASY001).",
+            lng_prefixes=["10.2.1.0/24"],
+            prefer=["ExpressRoute", "Vpn"],
+        ),
+        er_vpn(
+            "er-vpn-site-prefers-vpn",
+            "Equal prefixes on both paths, but the site prefers routes learned over the VPN (ASY001).",
+            lng_prefixes=["10.2.0.0/16"],
+            prefer=["Vpn", "ExpressRoute"],
+        ),
+        er_vpn(
+            "er-vpn-preference-undeclared",
+            "ExpressRoute and BGP VPN to the same ASN, and no site declared: its preference is unknown (ASY003).",
+            lng_prefixes=[],
+            prefer=None,
+            declare_site=False,
+            lng_bgp=True,
+        ),
+    ]
+
+
+def main() -> None:
+    for fixture in [testbed(), *scenarios()]:
+        fixture.write()
+        print(f"wrote fixtures/{fixture.name}")
+
+
+if __name__ == "__main__":
+    main()
