@@ -28,6 +28,8 @@ from auditor.model.resources import (
     Subnet,
     VirtualNetwork,
     VirtualNetworkGateway,
+    VirtualHub,
+    VirtualHubIpConfiguration,
     VirtualNetworkPeering,
 )
 from auditor.model.snapshot import (
@@ -70,6 +72,8 @@ __all__ = [
     "Site",
     "Snapshot",
     "Subnet",
+    "VirtualHub",
+    "VirtualHubIpConfiguration",
     "VirtualNetwork",
     "VirtualNetworkGateway",
     "VirtualNetworkPeering",

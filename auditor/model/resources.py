@@ -325,3 +325,28 @@ class NetworkInterface(Resource):
     @property
     def subnet_ids(self) -> tuple[ArmId, ...]:
         return tuple(dict.fromkeys(c.subnet_id for c in self.ip_configurations if c.subnet_id is not None))
+
+
+# -- Route Server (a virtual hub deployed into a VNet) ----------------------------------------------
+
+
+class VirtualHub(Resource):
+    """A virtual hub. Without `virtualWan` and with an IP configuration in a VNet's
+    RouteServerSubnet it is an Azure Route Server."""
+
+    virtual_wan_id: ArmId | None = ref("virtualWan")
+    allow_branch_to_branch_traffic: bool | None = prop("allowBranchToBranchTraffic")
+    virtual_router_asn: int | None = prop("virtualRouterAsn")
+    virtual_router_ips: tuple[str, ...] = prop("virtualRouterIps", default=())
+    hub_routing_preference: str | None = prop("hubRoutingPreference")
+    sku: str | None = prop("sku")
+
+
+class VirtualHubIpConfiguration(Resource):
+    subnet_id: ArmId | None = ref("subnet")
+    private_ip_address: str | None = prop("privateIPAddress")
+
+    @property
+    def hub_id(self) -> ArmId:
+        assert self.id.parent is not None
+        return self.id.parent

@@ -28,6 +28,8 @@ from auditor.model.resources import (
     Route,
     RouteTable,
     Subnet,
+    VirtualHub,
+    VirtualHubIpConfiguration,
     VirtualNetwork,
     VirtualNetworkGateway,
     VirtualNetworkPeering,
@@ -99,6 +101,8 @@ class Snapshot(Frozen):
     route_tables: tuple[RouteTable, ...] = ()
     routes: tuple[Route, ...] = ()
     network_interfaces: tuple[NetworkInterface, ...] = ()
+    virtual_hubs: tuple[VirtualHub, ...] = ()
+    virtual_hub_ip_configurations: tuple[VirtualHubIpConfiguration, ...] = ()
     sites: tuple[Site, ...] = ()
 
     effective_routes: tuple[EffectiveRouteTable, ...] = ()
@@ -216,6 +220,16 @@ class Snapshot(Frozen):
     def vnet_prefixes(self) -> list[tuple[IPNetwork, VirtualNetwork]]:
         return [(p, v) for v in self.vnets for p in v.address_prefixes]
 
+    def route_servers_of(self, vnet_id: ArmId) -> list[VirtualHub]:
+        """Route Servers deployed into the VNet (virtual hubs with an IP configuration in it)."""
+        found: dict[ArmId, VirtualHub] = {}
+        for conf in self.virtual_hub_ip_configurations:
+            if conf.subnet_id is not None and conf.subnet_id.parent == vnet_id:
+                hub = self.by_id.get(conf.hub_id)
+                if isinstance(hub, VirtualHub) and hub.virtual_wan_id is None:
+                    found[hub.id] = hub
+        return [found[k] for k in sorted(found, key=lambda i: i.key)]
+
     def is_external(self, resource_id: ArmId) -> bool:
         return resource_id not in self.by_id
 
@@ -237,6 +251,8 @@ class Snapshot(Frozen):
             "routeTables": len(self.route_tables),
             "routes": len(self.routes),
             "networkInterfaces": len(self.network_interfaces),
+            "virtualHubs": len(self.virtual_hubs),
+            "virtualHubIpConfigurations": len(self.virtual_hub_ip_configurations),
             "sites": len(self.sites),
             "observations.effectiveRouteTable": len(self.effective_routes),
             "observations.getLearnedRoutes": sum(1 for t in self.gateway_routes if t.peer is None),

@@ -2,7 +2,8 @@
 
 A site is declared in `fixture.json` (`sites`), or inferred: circuits' private-peering peer
 ASNs and local network gateways' BGP ASNs that no declared site claims are grouped by ASN
-into sites named `asn-<N>`. A declared site's links are the circuits and local network
+into sites named `asn-<N>` (prefixes: the LNGs' static address space), and a local network
+gateway without BGP that no site claims is a static site named after it. A declared site's links are the circuits and local network
 gateways it names; when it names none, those whose ASN equals the site's ASN, plus local
 network gateways whose static address space overlaps the site's prefixes.
 """
@@ -72,7 +73,14 @@ def site_views(snapshot: Snapshot) -> list[SiteView]:
     for g, asn in lng_asn.items():
         if g not in claimed_l:
             inferred.setdefault(asn, (set(), set()))[1].add(g)
+    lng_space = {g.id: tuple(g.address_prefixes or ()) for g in snapshot.local_network_gateways}
     for asn in sorted(inferred):
         circ_ids, lng_ids = inferred[asn]
-        views.append(SiteView(f"asn-{asn}", False, asn, (), None, frozenset(circ_ids), frozenset(lng_ids)))
+        space = tuple(dict.fromkeys(p for g in sorted(lng_ids, key=lambda i: i.key) for p in lng_space[g]))
+        views.append(SiteView(f"asn-{asn}", False, asn, space, None, frozenset(circ_ids), frozenset(lng_ids)))
+    # A local network gateway without BGP that no site claims is a static site of its own.
+    claimed_l |= {g for v in views for g in v.lng_ids}
+    for lng in snapshot.local_network_gateways:
+        if lng.id not in claimed_l and lng.asn is None:
+            views.append(SiteView(lng.id.name, False, None, lng_space[lng.id], None, frozenset(), frozenset({lng.id})))
     return views

@@ -1,0 +1,477 @@
+"""The control plane: what every gateway domain, circuit and on-premises site learns.
+
+Pure functions of a Snapshot. Azure's hybrid routing is not generic BGP; the propagation
+below follows the documented rules (see docs/routing.md for the choices made where the
+documentation is silent):
+
+* A *gateway domain* is a VNet with working VPN and/or ExpressRoute gateways plus the spokes
+  that use them (useRemoteGateways on the spoke, allowGatewayTransit on the hub, both peerings
+  Connected). It advertises the address spaces of all its VNets, or `summarizedGatewayPrefixes`.
+  Coexisting ExpressRoute and VPN gateways share one routing table.
+* A circuit's Microsoft edge (MSEE) learns the prefixes of the sites behind it (per device path
+  whose customer BGP session is up) and of every domain linked to it (AS path 65515). It gives a
+  domain the sites' routes and, when both gateways allow remote-VNet traffic, the other linked
+  domains' routes (the VNet-to-VNet hairpin). It never passes one circuit's routes to another
+  circuit; Global Reach links two circuits' on-premises sides directly.
+* VPN gateways speak eBGP with BGP-enabled local network gateways and with each other
+  (Vnet2Vnet), and re-advertise what they learn from one VPN peer to the others, never a default
+  route and never a prefix inside their own VNets.
+* ExpressRoute and VPN routes do not cross unless the domain's VNet holds a Route Server with
+  branch-to-branch traffic enabled and the VPN gateway runs active-active with ASN 65515.
+* A static (non-BGP) VPN gives Azure the local network gateway's address space and gives the site
+  the domain's prefixes (what its tunnel is configured to send).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from auditor.ids import ArmId
+from auditor.model import (
+    Connection,
+    ExpressRouteCircuitPeering,
+    IPNetwork,
+    LinkKind,
+    LocalNetworkGateway,
+    Operation,
+    Snapshot,
+    VirtualNetwork,
+    VirtualNetworkGateway,
+    parse_prefix,
+    same,
+)
+from auditor.routing.sites import SiteView, site_views
+
+MSEE_ASN = 12076
+AZURE_ASN = 65515
+DEVICE_PATHS = ("primary", "secondary")
+DEFAULT_ROUTE_V4 = parse_prefix("0.0.0.0/0")
+
+
+def prefix_key(prefix: IPNetwork) -> tuple[int, int, int]:
+    return (prefix.version, int(prefix.network_address), prefix.prefixlen)
+
+
+def covers(outer: IPNetwork, inner: IPNetwork) -> bool:
+    return outer.version == inner.version and inner.subnet_of(outer)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Advert:
+    """A route as one speaker holds it."""
+
+    prefix: IPNetwork
+    as_path: tuple[int, ...]
+    source: str  # Network | EBgp | IBgp | Static
+    link: LinkKind | None  # how the speaker reaches the next hop (None: originated here)
+    via: ArmId | None  # the connection (domain, site over VPN) or circuit (site over ExpressRoute)
+    peer: str  # the neighbour's name
+    origin: str  # who originated it: vnet:<name>, site:<name>
+    weight: int = 0
+    next_domain: ArmId | None = None  # for Vnet2Vnet: the domain the traffic goes to
+    bgp_peer_host: bool = False
+
+
+@dataclass(frozen=True)
+class CircuitEntry:
+    """A route in a circuit's Microsoft-edge table."""
+
+    prefix: IPNetwork
+    as_path: tuple[int, ...]
+    kind: str  # site | domain | globalReach
+    target: str  # site name, domain hub id, or the other circuit's id
+    device_paths: tuple[str, ...]
+    via: ArmId | None = None  # the ExpressRoute connection (kind domain)
+
+
+@dataclass
+class Domain:
+    hub: VirtualNetwork
+    vnets: list[ArmId]
+    er_gateway: VirtualNetworkGateway | None
+    vpn_gateway: VirtualNetworkGateway | None
+    prefixes: tuple[IPNetwork, ...]  # what it advertises
+    local_prefixes: tuple[IPNetwork, ...]  # address spaces of its VNets
+    er_links: list[tuple[Connection, ArmId]] = field(default_factory=list)  # (connection, circuit)
+    vpn_links: list[tuple[Connection, LocalNetworkGateway]] = field(default_factory=list)
+    v2v_links: list[tuple[Connection, ArmId]] = field(default_factory=list)  # (connection, other hub)
+    branch_to_branch: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.hub.display_name
+
+    @property
+    def asn(self) -> int:
+        if self.vpn_gateway is not None and self.vpn_gateway.asn is not None:
+            return self.vpn_gateway.asn
+        return AZURE_ASN
+
+    def is_local(self, prefix: IPNetwork) -> bool:
+        return any(covers(p, prefix) for p in self.local_prefixes)
+
+
+def session_up(snapshot: Snapshot, peering: ExpressRouteCircuitPeering, path: str) -> bool:
+    """The customer-side BGP session of a device path: down when an observed summary says so,
+    absent when the secondary link is not configured, otherwise assumed up."""
+    if path == "secondary" and peering.secondary_peer_address_prefix is None and peering.primary_peer_address_prefix:
+        return False
+    for table in snapshot.circuit_tables:
+        if (
+            table.peering_id == peering.id
+            and table.operation is Operation.ROUTE_TABLES_SUMMARY
+            and table.device_path.lower() == path
+            and table.summary
+        ):
+            return any(row.established for row in table.summary)
+    return True
+
+
+class ControlPlane:
+    """Computes, once, every perspective of a snapshot."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.sites: list[SiteView] = site_views(snapshot)
+        self.site_by_name = {s.name: s for s in self.sites}
+        self.domains: dict[ArmId, Domain] = self._domains()
+        self.domain_of_vnet: dict[ArmId, ArmId] = {v: d.hub.id for d in self.domains.values() for v in d.vnets}
+        self._compute()
+
+    # -- structure ---------------------------------------------------------------------------
+    def _domains(self) -> dict[ArmId, Domain]:
+        snap = self.snapshot
+        domains: dict[ArmId, Domain] = {}
+        for vnet in snap.vnets:
+            gws = [g for g in snap.gateways_of(vnet.id) if g.working]
+            er = next((g for g in gws if g.is_expressroute), None)
+            vpn = next((g for g in gws if g.is_vpn), None)
+            if er is None and vpn is None:
+                continue
+            members = [vnet.id]
+            for peering in snap.peerings:
+                if peering.remote_vnet_id != vnet.id or not peering.use_remote_gateways or not peering.connected:
+                    continue
+                back = snap.peering_between(vnet.id, peering.vnet_id)
+                spoke = snap.vnet(peering.vnet_id)
+                if back is not None and back.allow_gateway_transit and back.connected and spoke is not None:
+                    if not any(g.is_vpn or g.is_expressroute for g in snap.gateways_of(spoke.id)):
+                        members.append(spoke.id)
+            local = tuple(p for m in members for p in (snap.vnet(m) or vnet).address_prefixes)
+            advertised = vnet.summarized_gateway_prefixes or local
+            domain = Domain(vnet, members, er, vpn, tuple(advertised), local)
+            domains[vnet.id] = domain
+        for domain in domains.values():
+            self._links(domain, domains)
+        return domains
+
+    def _links(self, domain: Domain, domains: dict[ArmId, Domain]) -> None:
+        snap = self.snapshot
+        if domain.er_gateway is not None:
+            for conn in snap.connections_of(domain.er_gateway.id):
+                if conn.up and conn.is_expressroute and conn.peer_id is not None and self.circuit_usable(conn.peer_id):
+                    domain.er_links.append((conn, conn.peer_id))
+        if domain.vpn_gateway is not None:
+            for conn in snap.connections_of(domain.vpn_gateway.id):
+                if not conn.up:
+                    continue
+                if conn.is_ipsec and conn.local_network_gateway_id is not None:
+                    lng = snap.local_network_gateway(conn.local_network_gateway_id)
+                    if lng is not None:
+                        domain.vpn_links.append((conn, lng))
+                elif conn.is_vnet2vnet and conn.gateway2_id is not None:
+                    other = snap.gateway(conn.gateway2_id)
+                    if other is not None and other.working and other.vnet_id in domains:
+                        domain.v2v_links.append((conn, other.vnet_id))
+            # the tunnel is one: a Vnet2Vnet connection defined only on the far side counts too
+            for conn in snap.connections:
+                if conn.is_vnet2vnet and conn.up and conn.gateway2_id == domain.vpn_gateway.id:
+                    far = snap.gateway(conn.gateway1_id)
+                    if far is not None and far.working and far.vnet_id in domains:
+                        if all(other != far.vnet_id for _, other in domain.v2v_links):
+                            domain.v2v_links.append((conn, far.vnet_id))
+        servers = snap.route_servers_of(domain.hub.id)
+        vpn = domain.vpn_gateway
+        domain.branch_to_branch = (
+            any(rs.allow_branch_to_branch_traffic for rs in servers)
+            and vpn is not None
+            and vpn.asn == AZURE_ASN
+            and bool(vpn.active_active)
+        )
+
+    def circuit_usable(self, circuit_id: ArmId) -> bool:
+        circuit = self.snapshot.circuit(circuit_id)
+        peering = self.snapshot.private_peering(circuit_id)
+        return circuit is not None and circuit.provisioned and peering is not None and peering.enabled
+
+    def customer_paths(self, circuit_id: ArmId) -> tuple[str, ...]:
+        """Device paths whose BGP session with the customer edge is up."""
+        peering = self.snapshot.private_peering(circuit_id)
+        if peering is None or not self.circuit_usable(circuit_id):
+            return ()
+        return tuple(p for p in DEVICE_PATHS if session_up(self.snapshot, peering, p))
+
+    def site_of_lng(self, lng_id: ArmId) -> SiteView | None:
+        return next((s for s in self.sites if lng_id in s.lng_ids), None)
+
+    # -- propagation ----------------------------------------------------------------------------
+    def _compute(self) -> None:
+        self.circuit_table: dict[ArmId, list[CircuitEntry]] = defaultdict(list)
+        self._circuit_sites()
+        self._circuit_domains(extra={})
+        er_learned = {hub: self._er_learned(d) for hub, d in self.domains.items()}
+        self.vpn_rib = self._vpn_propagation(er_learned)
+        extra: dict[ArmId, list[Advert]] = {}
+        for hub, domain in self.domains.items():
+            if domain.branch_to_branch:
+                extra[hub] = [a for a in self._vpn_learned(domain) if a.source == "EBgp"]
+        if extra:
+            self.circuit_table = defaultdict(list)
+            self._circuit_sites()
+            self._circuit_domains(extra)
+            er_learned = {hub: self._er_learned(d) for hub, d in self.domains.items()}
+        self.domain_rib: dict[ArmId, list[Advert]] = {}
+        for hub, domain in self.domains.items():
+            rib = er_learned[hub] + self._vpn_learned(domain) + self._static(domain)
+            self.domain_rib[hub] = sorted(rib, key=_advert_key)
+        self.site_rib: dict[str, list[Advert]] = {s.name: self._site_routes(s) for s in self.sites}
+
+    def _circuit_sites(self) -> None:
+        for circuit in self.snapshot.circuits:
+            paths = self.customer_paths(circuit.id)
+            if not paths:
+                continue
+            for site in self.sites:
+                if circuit.id in site.circuit_ids:
+                    for prefix in site.prefixes:
+                        path = (site.asn,) if site.asn is not None else ()
+                        self.circuit_table[circuit.id].append(CircuitEntry(prefix, path, "site", site.name, paths))
+        # Global Reach: each circuit's private peering learns the other's on-premises routes.
+        for gr in self.snapshot.circuit_connections:
+            if same(gr.circuit_connection_status, "Disconnected") or gr.peer_peering_id is None:
+                continue
+            a = gr.peering_id.parent
+            b = gr.peer_peering_id.parent
+            if a is None or b is None or not self.circuit_usable(a) or not self.circuit_usable(b):
+                continue
+            for src, dst in ((a, b), (b, a)):
+                for entry in list(self.circuit_table[src]):
+                    if entry.kind == "site":
+                        known = any(
+                            e.kind == "globalReach" and e.prefix == entry.prefix and e.target == src
+                            for e in self.circuit_table[dst]
+                        )
+                        if not known:
+                            self.circuit_table[dst].append(
+                                CircuitEntry(entry.prefix, entry.as_path, "globalReach", str(src), DEVICE_PATHS)
+                            )
+
+    def _circuit_domains(self, extra: dict[ArmId, list[Advert]]) -> None:
+        for hub, domain in self.domains.items():
+            for conn, circuit_id in domain.er_links:
+                for prefix in domain.prefixes:
+                    self.circuit_table[circuit_id].append(
+                        CircuitEntry(prefix, (AZURE_ASN,), "domain", str(hub), DEVICE_PATHS, conn.id)
+                    )
+                for advert in extra.get(hub, []):
+                    self.circuit_table[circuit_id].append(
+                        CircuitEntry(
+                            advert.prefix, (AZURE_ASN, *advert.as_path), "domain", str(hub), DEVICE_PATHS, conn.id
+                        )
+                    )
+        for circuit_id in list(self.circuit_table):
+            self.circuit_table[circuit_id].sort(key=lambda e: (prefix_key(e.prefix), e.kind, e.target.lower()))
+
+    def _hairpin_allowed(self, a: Domain, b: Domain) -> bool:
+        gws = (a.er_gateway, b.er_gateway)
+        return all(g is not None and g.allow_remote_vnet_traffic is not False for g in gws)
+
+    def _er_learned(self, domain: Domain) -> list[Advert]:
+        found: dict[tuple[str, tuple[int, int, int], str], Advert] = {}
+        for conn, circuit_id in domain.er_links:
+            name = circuit_id.name
+            for entry in self.circuit_table.get(circuit_id, []):
+                if entry.kind == "site":
+                    origin = f"site:{entry.target}"
+                elif entry.kind == "domain" and ArmId(entry.target) != domain.hub.id:
+                    other = self.domains[ArmId(entry.target)]
+                    if not self._hairpin_allowed(domain, other):
+                        continue
+                    origin = f"vnet:{other.name}"
+                else:
+                    continue
+                if domain.is_local(entry.prefix):
+                    continue
+                advert = Advert(
+                    entry.prefix, (MSEE_ASN, *entry.as_path), "EBgp", LinkKind.EXPRESSROUTE, conn.id, name, origin,
+                    weight=conn.routing_weight or 0,
+                )  # fmt: skip
+                found.setdefault((conn.id.key, prefix_key(entry.prefix), origin), advert)
+        return list(found.values())
+
+    # -- VPN BGP ------------------------------------------------------------------------------------
+    def _vpn_propagation(self, er_learned: dict[ArmId, list[Advert]]) -> dict[str, dict[tuple[int, int, int], Advert]]:
+        """Best route per prefix at every VPN BGP speaker (domains `d:<hub>`, sites `s:<name>`)."""
+        asn: dict[str, int | None] = {}
+        edges: dict[str, list[tuple[str, Connection]]] = defaultdict(list)
+        originated: dict[str, list[Advert]] = defaultdict(list)
+        for hub, domain in self.domains.items():
+            if domain.vpn_gateway is None or not domain.vpn_gateway.enable_bgp:
+                continue
+            me = f"d:{hub.key}"
+            asn[me] = domain.asn
+            for prefix in domain.prefixes:
+                originated[me].append(Advert(prefix, (), "Network", None, None, domain.name, f"vnet:{domain.name}"))
+            if domain.branch_to_branch:
+                originated[me].extend(er_learned[hub])
+            for conn, lng in domain.vpn_links:
+                site = self.site_of_lng(lng.id)
+                if not conn.enable_bgp or lng.bgp_settings is None or site is None:
+                    continue
+                peer = f"s:{site.name}"
+                asn[peer] = lng.asn if lng.asn is not None else site.asn
+                edges[me].append((peer, conn))
+                edges[peer].append((me, conn))
+                originated[peer] = [
+                    Advert(p, (), "Network", None, None, site.name, f"site:{site.name}") for p in site.prefixes
+                ]
+            for conn, other in domain.v2v_links:
+                far = self.domains[other]
+                if not conn.enable_bgp or far.vpn_gateway is None or not far.vpn_gateway.enable_bgp:
+                    continue
+                peer = f"d:{other.key}"
+                # routes this domain receives from the far one arrive over this domain's connection
+                if all(p != me for p, _ in edges[peer]):
+                    edges[peer].append((me, conn))
+        edges = {k: v for k, v in edges.items() if k in asn and all(r in asn for r, _ in v)}
+        rib: dict[str, dict[tuple[int, int, int], Advert]] = {s: {} for s in asn}
+        for speaker, adverts in originated.items():
+            for advert in adverts:
+                _better(rib[speaker], advert)
+        for _ in range(len(asn) + 2):
+            changed = False
+            for sender in sorted(rib):
+                for receiver, conn in edges.get(sender, []):
+                    sender_asn, receiver_asn = asn[sender], asn[receiver]
+                    for advert in list(rib[sender].values()):
+                        if advert.prefix == DEFAULT_ROUTE_V4 and sender.startswith("d:") and advert.source != "Network":
+                            continue  # VPN gateways never re-advertise a default route
+                        path = (sender_asn, *advert.as_path) if sender_asn is not None else advert.as_path
+                        if receiver_asn is not None and receiver_asn in path:
+                            continue
+                        if receiver.startswith("d:") and self._domain_by_key(receiver).is_local(advert.prefix):
+                            continue
+                        received = Advert(
+                            advert.prefix, path, "EBgp", LinkKind.VPN, conn.id, _speaker_name(self, sender),
+                            advert.origin,
+                            next_domain=self._domain_by_key(sender).hub.id if sender.startswith("d:") else None,
+                        )  # fmt: skip
+                        changed |= _better(rib[receiver], received)
+            if not changed:
+                break
+        return rib
+
+    def _domain_by_key(self, speaker: str) -> Domain:
+        key = speaker[2:]
+        for hub, domain in self.domains.items():
+            if hub.key == key:
+                return domain
+        raise KeyError(speaker)
+
+    def _vpn_learned(self, domain: Domain) -> list[Advert]:
+        table = self.vpn_rib.get(f"d:{domain.hub.id.key}", {})
+        return [a for a in table.values() if a.source == "EBgp"]
+
+    def _static(self, domain: Domain) -> list[Advert]:
+        found: list[Advert] = []
+        for conn, lng in domain.vpn_links:
+            site = self.site_of_lng(lng.id)
+            origin = f"site:{site.name}" if site else f"lng:{lng.id.name}"
+            for prefix in lng.address_prefixes or ():
+                found.append(Advert(prefix, (), "Static", LinkKind.VPN, conn.id, lng.id.name, origin))
+            if conn.enable_bgp and lng.bgp_settings is not None:
+                for address in lng.bgp_settings.addresses:
+                    try:
+                        host = parse_prefix(address)
+                    except ValueError:
+                        continue
+                    found.append(
+                        Advert(host, (), "Static", LinkKind.VPN, conn.id, lng.id.name, origin, bgp_peer_host=True)
+                    )
+        for conn, other in domain.v2v_links:
+            far = self.domains[other]
+            bgp = conn.enable_bgp and far.vpn_gateway is not None and bool(far.vpn_gateway.enable_bgp)
+            if not bgp or domain.vpn_gateway is None or not domain.vpn_gateway.enable_bgp:
+                for prefix in far.hub.address_prefixes:
+                    found.append(
+                        Advert(prefix, (), "Static", LinkKind.VPN, conn.id, far.name, f"vnet:{far.name}",
+                               next_domain=other)  # fmt: skip
+                    )
+        return found
+
+    # -- on-premises sites ----------------------------------------------------------------------------
+    def _site_routes(self, site: SiteView) -> list[Advert]:
+        found: list[Advert] = []
+        for circuit_id in sorted(site.circuit_ids, key=lambda i: i.key):
+            if not self.customer_paths(circuit_id):
+                continue
+            for entry in self.circuit_table.get(circuit_id, []):
+                if entry.kind == "site":
+                    continue
+                path = (MSEE_ASN, *entry.as_path)
+                if site.asn is not None and site.asn in path:
+                    continue
+                origin = (
+                    f"vnet:{self.domains[ArmId(entry.target)].name}" if entry.kind == "domain" else "globalReach"
+                )
+                found.append(Advert(entry.prefix, path, "EBgp", LinkKind.EXPRESSROUTE, circuit_id, circuit_id.name, origin))
+        speaker = self.vpn_rib.get(f"s:{site.name}", {})
+        found.extend(a for a in speaker.values() if a.source == "EBgp")
+        for hub, domain in self.domains.items():
+            for conn, lng in domain.vpn_links:
+                if lng.id not in site.lng_ids:
+                    continue
+                if conn.enable_bgp and lng.bgp_settings is not None:
+                    continue
+                for prefix in domain.prefixes:
+                    found.append(
+                        Advert(prefix, (), "Static", LinkKind.VPN, conn.id, domain.name, f"vnet:{domain.name}",
+                               next_domain=hub)  # fmt: skip
+                    )
+        unique = {(a.via.key if a.via else "", prefix_key(a.prefix), a.as_path): a for a in found}
+        return sorted(unique.values(), key=_advert_key)
+
+    # -- lookups ---------------------------------------------------------------------------------------------
+    @cached_property
+    def networks(self) -> list[str]:
+        """Names of every network: VNets, then sites with prefixes."""
+        names = [v.display_name for v in self.snapshot.vnets]
+        names += [s.name for s in self.sites if s.prefixes]
+        return names
+
+
+def _advert_key(a: Advert) -> tuple[object, ...]:
+    return (prefix_key(a.prefix), a.link.value if a.link else "", a.via.key if a.via else "", len(a.as_path), a.as_path)
+
+
+def _better(table: dict[tuple[int, int, int], Advert], advert: Advert) -> bool:
+    """BGP best path at a VPN speaker: originated first, then shortest AS path, then a stable tie-break."""
+    key = prefix_key(advert.prefix)
+    current = table.get(key)
+
+    def rank(a: Advert) -> tuple[int, int, str]:
+        return (0 if a.source == "Network" else 1, len(a.as_path), a.peer.lower())
+
+    if current is None or rank(advert) < rank(current):
+        table[key] = advert
+        return current is None or current != advert
+    return False
+
+
+def _speaker_name(plane: ControlPlane, speaker: str) -> str:
+    if speaker.startswith("s:"):
+        return speaker[2:]
+    domain = plane._domain_by_key(speaker)
+    return domain.vpn_gateway.id.name if domain.vpn_gateway else domain.name

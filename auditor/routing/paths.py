@@ -1,0 +1,383 @@
+"""Data-plane paths between networks, each way, from the computed control plane.
+
+A walk starts at a VNet's first workload subnet (or at a site's router) with a destination
+address inside the other network, and follows the selected route at every step:
+
+* in a subnet: its effective routes (UDRs, BGP, system);
+* leaving a gateway domain: the selected route's connection, to a circuit, a local network
+  gateway's site, or another domain's VPN gateway (Vnet2Vnet);
+* at a circuit's Microsoft edge: its table (a site behind it, a linked domain, Global Reach);
+* entering a domain from a connection: traffic for the domain's own VNets follows the
+  GatewaySubnet's effective routes (so UDRs there apply); traffic in transit follows the VPN
+  gateway's BGP table (VPN to VPN), and ExpressRoute <-> VPN only with Route Server
+  branch-to-branch;
+* at a site: its routes, chosen by its declared preference.
+
+ECMP picks the first route in the table's stable order and says so in the hop.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from auditor.ids import ArmId
+from auditor.model import Connection, LinkKind, Subnet, VirtualNetwork
+from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
+from auditor.routing.tables import TableRoute, gateway_subnet, lookup, site_select, vnet_table, workload_subnet
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+MAX_STEPS = 64
+
+
+@dataclass(frozen=True)
+class Hop:
+    kind: str  # subnet | appliance | peering | gateway | connection | circuit | globalReach | site | vnet
+    name: str
+    id: str | None = None
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        out = {"kind": self.kind, "name": self.name}
+        if self.id:
+            out["id"] = self.id
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass
+class Walk:
+    hops: list[Hop] = field(default_factory=list)
+    delivered: bool = False
+    reason: str = ""
+
+    def links(self) -> frozenset[str]:
+        """What must be the same both ways for symmetry: circuits, connections, appliances."""
+        keys: set[str] = set()
+        for hop in self.hops:
+            if hop.kind in ("circuit", "appliance", "globalReach"):
+                keys.add(f"{hop.kind}:{(hop.id or hop.name).lower()}")
+            elif hop.kind == "connection":
+                keys.add(f"connection:{(hop.note or hop.id or hop.name).lower()}")
+        return frozenset(keys)
+
+
+@dataclass
+class PathPair:
+    source: str
+    destination: str
+    forward: Walk
+    back: Walk
+
+    @property
+    def reachable(self) -> bool:
+        return self.forward.delivered and self.back.delivered
+
+    @property
+    def asymmetric(self) -> bool:
+        return self.reachable and self.forward.links() != self.back.links()
+
+
+class Network:
+    """A VNet or a site, by name."""
+
+    def __init__(self, plane: ControlPlane, name: str) -> None:
+        self.name = name
+        self.vnet: VirtualNetwork | None = next(
+            (v for v in plane.snapshot.vnets if v.display_name.lower() == name.lower()), None
+        )
+        self.site = plane.site_by_name.get(name) or next(
+            (s for s in plane.sites if s.name.lower() == name.lower()), None
+        )
+        if self.vnet is None and self.site is None:
+            raise KeyError(name)
+        if self.vnet is not None:
+            self.name = self.vnet.display_name
+            subnet = workload_subnet(plane, self.vnet)
+            base = subnet.prefixes[0] if subnet is not None else self.vnet.address_prefixes[0]
+        else:
+            assert self.site is not None
+            self.name = self.site.name
+            if not self.site.prefixes:
+                raise KeyError(f"site {name} has no prefixes")
+            base = self.site.prefixes[0]
+        offset = 4 if self.vnet is not None and base.num_addresses > 8 else min(1, base.num_addresses - 1)
+        self.address: Address = base.network_address + offset
+
+
+class PathFinder:
+    def __init__(self, plane: ControlPlane) -> None:
+        self.plane = plane
+        self.snap = plane.snapshot
+        self._tables: dict[tuple[str, str], list[TableRoute]] = {}
+
+    def network(self, name: str) -> Network:
+        return Network(self.plane, name)
+
+    def pair(self, source: str, destination: str) -> PathPair:
+        a, b = self.network(source), self.network(destination)
+        return PathPair(a.name, b.name, self.walk(a, b.address), self.walk(b, a.address))
+
+    # -- tables ----------------------------------------------------------------------------------
+    def table(self, vnet: VirtualNetwork, subnet: Subnet | None) -> list[TableRoute]:
+        key = (vnet.id.key, subnet.id.key if subnet else "")
+        if key not in self._tables:
+            self._tables[key] = vnet_table(self.plane, vnet, subnet)
+        return self._tables[key]
+
+    @cached_property
+    def _subnet_index(self) -> list[tuple[Subnet, VirtualNetwork]]:
+        out: list[tuple[Subnet, VirtualNetwork]] = []
+        for subnet in self.snap.subnets:
+            vnet = self.snap.vnet(subnet.vnet_id)
+            if vnet is not None:
+                out.append((subnet, vnet))
+        return out
+
+    def subnet_of(self, address: Address) -> tuple[Subnet, VirtualNetwork] | None:
+        found = [
+            (s, v) for s, v in self._subnet_index if any(p.version == address.version and address in p for p in s.prefixes)
+        ]
+        return max(found, key=lambda sv: max(p.prefixlen for p in sv[0].prefixes)) if found else None
+
+    # -- the walk --------------------------------------------------------------------------------------
+    def walk(self, start: Network, dst: Address) -> Walk:
+        walk = Walk()
+        state: tuple[str, ...]
+        if start.vnet is not None:
+            subnet = workload_subnet(self.plane, start.vnet)
+            state = ("subnet", str(start.vnet.id), str(subnet.id) if subnet else "")
+        else:
+            assert start.site is not None
+            state = ("site", start.site.name)
+        seen: set[tuple[str, ...]] = set()
+        for _ in range(MAX_STEPS):
+            if state in seen:
+                walk.reason = "routing loop"
+                return walk
+            seen.add(state)
+            nxt = self._step(state, dst, walk)
+            if nxt is None:
+                return walk
+            state = nxt
+        walk.reason = "too many hops"
+        return walk
+
+    def _step(self, state: tuple[str, ...], dst: Address, walk: Walk) -> tuple[str, ...] | None:
+        kind = state[0]
+        if kind == "subnet":
+            return self._in_subnet(ArmId(state[1]), ArmId(state[2]) if state[2] else None, dst, walk)
+        if kind == "egress":
+            return self._egress(ArmId(state[1]), int(state[2]), dst, walk)
+        if kind == "msee":
+            return self._at_msee(ArmId(state[1]), state[2], dst, walk)
+        if kind == "ingress":
+            return self._ingress(ArmId(state[1]), LinkKind(state[2]), dst, walk)
+        if kind == "site":
+            return self._at_site(state[1], dst, walk)
+        raise ValueError(kind)
+
+    def _deliver(self, walk: Walk, hop: Hop) -> None:
+        walk.hops.append(hop)
+        walk.delivered = True
+
+    def _in_subnet(self, vnet_id: ArmId, subnet_id: ArmId | None, dst: Address, walk: Walk) -> tuple[str, ...] | None:
+        vnet = self.snap.vnet(vnet_id)
+        assert vnet is not None
+        subnet = self.snap.by_id.get(subnet_id) if subnet_id else None
+        routes = lookup(self.table(vnet, subnet if isinstance(subnet, Subnet) else None), dst)
+        where = f"{vnet.display_name}/{subnet_id.name}" if subnet_id else vnet.display_name
+        if not routes:
+            walk.reason = f"no route for {dst} in {where}"
+            return None
+        route = routes[0]
+        note = "ECMP" if len(routes) > 1 else None
+        if route.next_hop_type == "VnetLocal":
+            if any(p.version == dst.version and dst in p for p in vnet.address_prefixes):
+                self._deliver(walk, Hop("vnet", vnet.display_name, str(vnet.id)))
+                return None
+            walk.reason = f"{where} has no subnet for {dst}"
+            return None
+        if route.next_hop_type == "VNetPeering" and route.target is not None:
+            walk.hops.append(Hop("peering", f"{vnet.display_name}->{route.target.name}", str(route.via)))
+            target = self.snap.vnet(route.target)
+            if target is None:
+                walk.reason = f"peered VNet {route.target.name} is outside the snapshot"
+                return None
+            self._deliver(walk, Hop("vnet", target.display_name, str(target.id)))
+            return None
+        if route.next_hop_type == "VirtualNetworkGateway" and route.advert is not None and route.target is not None:
+            hub = route.target
+            if hub != vnet.id:
+                peering = self.snap.peering_between(vnet.id, hub)
+                walk.hops.append(
+                    Hop("peering", f"{vnet.display_name}->{hub.name}", str(peering.id) if peering else None,
+                        "gateway transit")  # fmt: skip
+                )
+            domain = self.plane.domains[hub]
+            gateway = domain.er_gateway if route.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
+            if gateway is not None:
+                walk.hops.append(Hop("gateway", gateway.id.name, str(gateway.id), note))
+            return ("egress", str(hub), str(self._advert_index(hub, route.advert)))
+        if route.next_hop_type == "VirtualAppliance" and route.next_hop:
+            try:
+                ip = ipaddress.ip_address(route.next_hop)
+            except ValueError:
+                walk.reason = f"user route {route.via.name if route.via else ''} has an invalid next hop"
+                return None
+            walk.hops.append(Hop("appliance", route.next_hop, None, route.via.name if route.via else None))
+            found = self.subnet_of(ip)
+            if found is None:
+                walk.reason = f"appliance {route.next_hop} is in no subnet of the snapshot"
+                return None
+            return ("subnet", str(found[1].id), str(found[0].id))
+        walk.reason = f"{where}: next hop {route.next_hop_type} for {dst}"
+        return None
+
+    def _advert_index(self, hub: ArmId, advert: Advert) -> int:
+        return self.plane.domain_rib[hub].index(advert)
+
+    def _egress(self, hub: ArmId, index: int, dst: Address, walk: Walk) -> tuple[str, ...] | None:
+        advert = self.plane.domain_rib[hub][index]
+        conn = self.snap.by_id.get(advert.via) if advert.via else None
+        if not isinstance(conn, Connection):
+            walk.reason = "route without a connection"
+            return None
+        walk.hops.append(Hop("connection", conn.id.name, str(conn.id), _link_key(conn)))
+        if advert.link is LinkKind.EXPRESSROUTE and conn.peer_id is not None:
+            walk.hops.append(Hop("circuit", conn.peer_id.name, str(conn.peer_id)))
+            return ("msee", str(conn.peer_id), f"domain:{hub}")
+        if advert.next_domain is not None:
+            far = self.plane.domains[advert.next_domain]
+            if far.vpn_gateway is not None:
+                walk.hops.append(Hop("gateway", far.vpn_gateway.id.name, str(far.vpn_gateway.id)))
+            return ("ingress", str(far.hub.id), LinkKind.VPN.value)
+        if conn.local_network_gateway_id is not None:
+            site = self.plane.site_of_lng(conn.local_network_gateway_id)
+            if site is None:
+                walk.reason = f"local network gateway {conn.local_network_gateway_id.name} belongs to no site"
+                return None
+            return self._arrive_site(site.name, dst, walk)
+        walk.reason = f"connection {conn.id.name} leads nowhere known"
+        return None
+
+    def _arrive_site(self, name: str, dst: Address, walk: Walk) -> tuple[str, ...] | None:
+        site = self.plane.site_by_name[name]
+        if any(p.version == dst.version and dst in p for p in site.prefixes):
+            self._deliver(walk, Hop("site", name))
+            return None
+        walk.hops.append(Hop("site", name, None, "transit"))
+        return ("site", name)
+
+    def _at_msee(self, circuit_id: ArmId, came_from: str, dst: Address, walk: Walk) -> tuple[str, ...] | None:
+        entries = [e for e in self.plane.circuit_table.get(circuit_id, []) if _contains(e.prefix, dst)]
+        from_domain = ArmId(came_from[7:]) if came_from.startswith("domain:") else None
+        usable: list[CircuitEntry] = []
+        for e in entries:
+            if e.kind == "domain":
+                if from_domain is not None:
+                    if ArmId(e.target) == from_domain:
+                        continue
+                    if not self.plane._hairpin_allowed(self.plane.domains[from_domain], self.plane.domains[ArmId(e.target)]):
+                        continue
+            elif e.kind == "globalReach" and (from_domain is not None or came_from == "globalReach"):
+                continue
+            elif e.kind == "site" and came_from.startswith("site:") and e.target == came_from[5:]:
+                continue
+            usable.append(e)
+        if not usable:
+            walk.reason = f"circuit {circuit_id.name} has no route for {dst}"
+            return None
+        longest = max(e.prefix.prefixlen for e in usable)
+        best = sorted((e for e in usable if e.prefix.prefixlen == longest), key=lambda e: (e.kind != "site", e.target))
+        entry = best[0]
+        if entry.kind == "site":
+            return self._arrive_site(entry.target, dst, walk)
+        if entry.kind == "globalReach":
+            other = ArmId(entry.target)
+            walk.hops.append(Hop("globalReach", f"{circuit_id.name}<->{other.name}"))
+            walk.hops.append(Hop("circuit", other.name, str(other)))
+            return ("msee", str(other), "globalReach")
+        hub = ArmId(entry.target)
+        domain = self.plane.domains[hub]
+        if entry.via is not None:
+            conn = self.snap.by_id.get(entry.via)
+            walk.hops.append(Hop("connection", entry.via.name, str(entry.via),
+                                 _link_key(conn) if isinstance(conn, Connection) else None))  # fmt: skip
+        if domain.er_gateway is not None:
+            walk.hops.append(Hop("gateway", domain.er_gateway.id.name, str(domain.er_gateway.id),
+                                 "ECMP" if len(best) > 1 else None))  # fmt: skip
+        return ("ingress", str(hub), LinkKind.EXPRESSROUTE.value)
+
+    def _ingress(self, hub: ArmId, came: LinkKind, dst: Address, walk: Walk) -> tuple[str, ...] | None:
+        domain = self.plane.domains[hub]
+        if any(_contains(p, dst) for p in domain.local_prefixes):
+            gw_subnet = gateway_subnet(self.plane, domain.hub)
+            return ("subnet", str(domain.hub.id), str(gw_subnet.id) if gw_subnet else "")
+        allowed: list[Advert] = []
+        for advert in self.plane.domain_rib[hub]:
+            if advert.bgp_peer_host or not _contains(advert.prefix, dst):
+                continue
+            if advert.link is LinkKind.VPN and (came is LinkKind.VPN or domain.branch_to_branch):
+                allowed.append(advert)
+            elif advert.link is LinkKind.EXPRESSROUTE and came is LinkKind.VPN and domain.branch_to_branch:
+                allowed.append(advert)
+        if not allowed:
+            walk.reason = f"{domain.name}'s gateways do not pass traffic from {came.value} towards {dst}"
+            return None
+        longest = max(a.prefix.prefixlen for a in allowed)
+        advert = sorted(
+            (a for a in allowed if a.prefix.prefixlen == longest),
+            key=lambda a: (a.link is not LinkKind.EXPRESSROUTE, len(a.as_path)),
+        )[0]
+        gateway = domain.er_gateway if advert.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
+        if gateway is not None and (not walk.hops or walk.hops[-1].id != str(gateway.id)):
+            walk.hops.append(Hop("gateway", gateway.id.name, str(gateway.id), "transit"))
+        return ("egress", str(hub), str(self._advert_index(hub, advert)))
+
+    def _at_site(self, name: str, dst: Address, walk: Walk) -> tuple[str, ...] | None:
+        site = self.plane.site_by_name[name]
+        if any(_contains(p, dst) for p in site.prefixes):
+            self._deliver(walk, Hop("site", name))
+            return None
+        chosen = [a for a, best, _ in site_select(self.plane, name) if best and _contains(a.prefix, dst)]
+        if not chosen:
+            walk.reason = f"site {name} has no route for {dst}"
+            return None
+        longest = max(a.prefix.prefixlen for a in chosen)
+        advert = next(a for a in chosen if a.prefix.prefixlen == longest)
+        if advert.link is LinkKind.EXPRESSROUTE and advert.via is not None:
+            walk.hops.append(Hop("circuit", advert.via.name, str(advert.via)))
+            return ("msee", str(advert.via), f"site:{name}")
+        conn = self.snap.by_id.get(advert.via) if advert.via else None
+        if not isinstance(conn, Connection):
+            walk.reason = f"site {name}: route without a connection"
+            return None
+        walk.hops.append(Hop("connection", conn.id.name, str(conn.id), _link_key(conn)))
+        gateway = self.snap.gateway(conn.gateway1_id)
+        if gateway is None or gateway.vnet_id not in self.plane.domains:
+            walk.reason = f"connection {conn.id.name} ends at no working gateway"
+            return None
+        walk.hops.append(Hop("gateway", gateway.id.name, str(gateway.id)))
+        return ("ingress", str(gateway.vnet_id), LinkKind.VPN.value)
+
+
+def _contains(prefix: object, address: Address) -> bool:
+    return getattr(prefix, "version", None) == address.version and address in prefix  # type: ignore[operator]
+
+
+def _link_key(conn: Connection) -> str:
+    """Both Vnet2Vnet connections of one tunnel share a key; any other connection is its own."""
+    if conn.is_vnet2vnet and conn.gateway2_id is not None:
+        ends = sorted([conn.gateway1_id.key, conn.gateway2_id.key])
+        return "vnet2vnet:" + "|".join(ends)
+    return conn.id.key
+
+
+def matrix(finder: PathFinder, names: list[str]) -> list[PathPair]:
+    return [finder.pair(a, b) for a in names for b in names if a != b]
+
+
+__all__ = ["Hop", "Network", "PathFinder", "PathPair", "Walk", "covers", "matrix", "prefix_key"]

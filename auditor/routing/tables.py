@@ -1,0 +1,216 @@
+"""Route tables as each vantage point selects them: subnets, gateway domains, circuits, sites.
+
+Selection inside a VNet (docs: "Virtual network traffic routing"): longest prefix match first;
+for the same prefix a user-defined route beats a BGP route, which beats a system route; system
+routes for the VNet's own and peered address spaces win even over more specific BGP routes.
+Among BGP routes for the same prefix: ExpressRoute over VPN, then the higher connection
+weight, then the shorter AS path; what is still tied is ECMP. The order between connection
+weight and the ExpressRoute preference is not documented; ExpressRoute first is our choice
+(it matches the 32769/32768 weights gateways report for the two kinds of routes).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, replace
+
+from auditor.ids import ArmId
+from auditor.model import IPNetwork, LinkKind, Subnet, VirtualNetwork, parse_prefix, same
+from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
+
+SPECIAL_SUBNETS = (
+    "gatewaysubnet",
+    "azurefirewallsubnet",
+    "azurefirewallmanagementsubnet",
+    "routeserversubnet",
+    "azurebastionsubnet",
+)
+DEFAULT_NONE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+
+
+@dataclass(frozen=True)
+class TableRoute:
+    prefix: IPNetwork
+    next_hop_type: str  # VnetLocal | VNetPeering | VirtualNetworkGateway | VirtualAppliance | Internet | None
+    next_hop: str | None
+    source: str  # Default | User | VirtualNetworkGateway (ARM's effective-route `source`)
+    via: ArmId | None = None  # connection, peering or user route
+    as_path: tuple[int, ...] = ()
+    link: LinkKind | None = None
+    selected: bool = True
+    reason: str = ""
+    advert: Advert | None = None
+    target: ArmId | None = None  # peered VNet, or the domain a gateway route leaves through
+
+
+def _sort(routes: list[TableRoute]) -> list[TableRoute]:
+    order = {"User": 0, "VirtualNetworkGateway": 1, "Default": 2}
+    return sorted(
+        routes,
+        key=lambda r: (prefix_key(r.prefix), not r.selected, order.get(r.source, 3), r.via.key if r.via else ""),
+    )
+
+
+def _bgp_rank(a: Advert) -> tuple[int, int, int]:
+    return (1 if a.link is LinkKind.EXPRESSROUTE else 0, a.weight, -len(a.as_path))
+
+
+def select_bgp(adverts: list[Advert]) -> list[tuple[Advert, bool, str]]:
+    """Per prefix: the best BGP routes (ECMP kept) and why the others lost."""
+    by_prefix: dict[tuple[int, int, int], list[Advert]] = {}
+    for a in adverts:
+        by_prefix.setdefault(prefix_key(a.prefix), []).append(a)
+    out: list[tuple[Advert, bool, str]] = []
+    for group in by_prefix.values():
+        best = max(_bgp_rank(a) for a in group)
+        winners = [a for a in group if _bgp_rank(a) == best]
+        for a in group:
+            rank = _bgp_rank(a)
+            if rank == best:
+                out.append((a, True, "ECMP with an equal route" if len(winners) > 1 else "best route"))
+            elif rank[0] < best[0]:
+                out.append((a, False, "ExpressRoute is preferred over VPN for the same prefix"))
+            elif rank[1] < best[1]:
+                out.append((a, False, "lower connection weight"))
+            else:
+                out.append((a, False, "longer AS path"))
+    return out
+
+
+def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None = None) -> list[TableRoute]:
+    """The effective routes of a subnet (or of a VNet-wide subnet without a route table)."""
+    snap = plane.snapshot
+    candidates: list[TableRoute] = []
+    for prefix in vnet.address_prefixes:
+        candidates.append(TableRoute(prefix, "VnetLocal", None, "Default", reason="address space of the VNet"))
+    peered: list[IPNetwork] = []
+    for peering in snap.peerings_of(vnet.id):
+        if not peering.connected or peering.allow_virtual_network_access is False:
+            continue
+        remote = snap.vnet(peering.remote_vnet_id)
+        space = remote.address_prefixes if remote is not None else (peering.remote_address_prefixes or ())
+        for prefix in space:
+            peered.append(prefix)
+            candidates.append(
+                TableRoute(prefix, "VNetPeering", None, "Default", via=peering.id, reason="peered VNet",
+                           target=peering.remote_vnet_id)  # fmt: skip
+            )
+    candidates.append(TableRoute(parse_prefix("0.0.0.0/0"), "Internet", None, "Default", reason="default route"))
+    for text in DEFAULT_NONE:
+        candidates.append(TableRoute(parse_prefix(text), "None", None, "Default", reason="reserved private range"))
+
+    route_table = snap.by_id.get(subnet.route_table_id) if subnet and subnet.route_table_id else None
+    propagate = not (route_table is not None and getattr(route_table, "disable_bgp_route_propagation", False))
+    hub = plane.domain_of_vnet.get(vnet.id)
+    local = (*vnet.address_prefixes, *peered)
+    if hub is not None:
+        domain = plane.domains[hub]
+        for advert, best, reason in select_bgp(plane.domain_rib[hub]):
+            gateway = domain.er_gateway if advert.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
+            route = TableRoute(
+                advert.prefix, "VirtualNetworkGateway", gateway.id.name if gateway else None, "VirtualNetworkGateway",
+                via=advert.via, as_path=advert.as_path, link=advert.link, selected=best, reason=reason, advert=advert,
+                target=hub,
+            )  # fmt: skip
+            if not propagate:
+                route = _lose(route, "gateway route propagation is disabled on the subnet's route table")
+            elif any(covers(p, advert.prefix) for p in local):
+                route = _lose(route, "inside a VNet or peered address space: the system route wins")
+            candidates.append(route)
+    if route_table is not None:
+        for udr in snap.routes_of(route_table.id):
+            prefix = udr.prefix
+            if prefix is None:
+                continue  # service tags are not modelled
+            candidates.append(
+                TableRoute(prefix, _udr_hop_type(udr.next_hop_type), udr.next_hop_ip_address, "User", via=udr.id,
+                           reason=f"user-defined route {udr.id.name}")  # fmt: skip
+            )
+    return _select(candidates)
+
+
+def _udr_hop_type(value: str) -> str:
+    for known in ("VirtualAppliance", "VirtualNetworkGateway", "VnetLocal", "Internet", "None"):
+        if same(value, known):
+            return known
+    return value
+
+
+def _lose(route: TableRoute, reason: str) -> TableRoute:
+    return replace(route, selected=False, reason=reason)
+
+
+def _select(candidates: list[TableRoute]) -> list[TableRoute]:
+    by_prefix: dict[tuple[int, int, int], list[TableRoute]] = {}
+    for route in candidates:
+        by_prefix.setdefault(prefix_key(route.prefix), []).append(route)
+    out: list[TableRoute] = []
+    for group in by_prefix.values():
+        users = [r for r in group if r.source == "User"]
+        bgp = [r for r in group if r.source == "VirtualNetworkGateway" and r.selected]
+        for route in group:
+            if route.source == "User":
+                out.append(route)
+            elif users:
+                out.append(_lose(route, "a user-defined route for the same prefix wins") if route.selected else route)
+            elif route.source == "Default" and bgp:
+                out.append(_lose(route, "a BGP route for the same prefix wins"))
+            else:
+                out.append(route)
+    return _sort(out)
+
+
+def lookup(table: list[TableRoute], address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[TableRoute]:
+    """The selected routes (ECMP) with the longest prefix containing the address."""
+    matching = [r for r in table if r.selected and r.prefix.version == address.version and address in r.prefix]
+    if not matching:
+        return []
+    longest = max(r.prefix.prefixlen for r in matching)
+    return [r for r in matching if r.prefix.prefixlen == longest]
+
+
+def is_special(subnet: Subnet) -> bool:
+    return subnet.id.name.lower() in SPECIAL_SUBNETS
+
+
+def workload_subnet(plane: ControlPlane, vnet: VirtualNetwork) -> Subnet | None:
+    subnets = sorted(plane.snapshot.subnets_of(vnet.id), key=lambda s: s.id.key)
+    return next((s for s in subnets if not is_special(s)), subnets[0] if subnets else None)
+
+
+def gateway_subnet(plane: ControlPlane, vnet: VirtualNetwork) -> Subnet | None:
+    return next((s for s in plane.snapshot.subnets_of(vnet.id) if s.is_gateway_subnet), None)
+
+
+def site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool, str]]:
+    """A site's routes: longest prefix, then its declared preference, then the shorter AS path."""
+    site = plane.site_by_name[site_name]
+    prefer = list(site.prefer or ())
+
+    def rank(a: Advert) -> tuple[int, int]:
+        pref = prefer.index(a.link) if a.link in prefer else len(prefer)
+        return (-pref, -len(a.as_path))
+
+    by_prefix: dict[tuple[int, int, int], list[Advert]] = {}
+    for a in plane.site_rib[site_name]:
+        by_prefix.setdefault(prefix_key(a.prefix), []).append(a)
+    out: list[tuple[Advert, bool, str]] = []
+    for group in by_prefix.values():
+        best = max(rank(a) for a in group)
+        winners = [a for a in group if rank(a) == best]
+        for a in group:
+            if rank(a) == best:
+                reason = "ECMP with an equal route" if len(winners) > 1 else "best route"
+                out.append((a, a is winners[0] or len(winners) > 1, reason))
+            elif rank(a)[0] < best[0]:
+                out.append((a, False, f"the site prefers {winners[0].link.value if winners[0].link else '?'}"))
+            else:
+                out.append((a, False, "longer AS path"))
+    return out
+
+
+def circuit_entries(plane: ControlPlane, circuit_id: ArmId, device_path: str | None = None) -> list[CircuitEntry]:
+    entries = plane.circuit_table.get(circuit_id, [])
+    if device_path is None:
+        return list(entries)
+    return [e for e in entries if device_path in e.device_paths]
