@@ -19,6 +19,18 @@ from auditor.findings import Severity
 from auditor.fixture import default_fixture, load_fixture
 from auditor.model import Snapshot
 from auditor.report import render_json, render_table, report_dict
+from auditor.routing.controlplane import ControlPlane
+from auditor.routing.failures import UnknownResource, apply_down
+from auditor.routing.paths import PathFinder
+from auditor.routing.views import (
+    UnknownVantage,
+    paths_json,
+    routes_dot,
+    routes_json,
+    routes_mermaid,
+    vantage_rows,
+    walk_summary,
+)
 
 app = typer.Typer(
     name="azroute",
@@ -35,6 +47,13 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
+
+
+class RoutesFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    DOT = "dot"
+    MERMAID = "mermaid"
 
 
 class RulesFormat(StrEnum):
@@ -73,6 +92,26 @@ def _load(path: Path | None) -> Snapshot:
         return load_fixture(path if path is not None else default_fixture())
     except InputError as exc:
         _fail(str(exc))
+
+
+DownOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--down",
+        help="Recompute with this failed (repeatable): a connection, gateway, circuit, local network gateway, "
+        "or one circuit link as CIRCUIT:primary / CIRCUIT:secondary.",
+    ),
+]
+
+
+def _plane(path: Path | None, down: list[str] | None) -> ControlPlane:
+    snapshot = _load(path)
+    if down:
+        try:
+            snapshot = apply_down(snapshot, down)
+        except UnknownResource as exc:
+            _fail(str(exc))
+    return ControlPlane(snapshot)
 
 
 def _rules() -> list[type[Rule]]:
@@ -140,6 +179,100 @@ def inventory(
         )
     if snapshot.external_references:
         typer.echo(f"\nExternal references (not in the snapshot): {len(snapshot.external_references)}")
+
+
+@app.command()
+def routes(
+    path: PathArg = None,
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="Vantage point: a VNet (hub-vnet), a subnet (hub-vnet/GatewaySubnet), a gateway, a circuit "
+            "(er-1, er-1:secondary) or a site (location-1).",
+        ),
+    ] = "",
+    output: Annotated[RoutesFormat, typer.Option("--format", "-f", help="Output format.")] = RoutesFormat.TABLE,
+    down: DownOption = None,
+) -> None:
+    """Show the routes one vantage point holds, which are selected, and why."""
+    if not source:
+        _fail("routes needs --from NETWORK")
+    plane = _plane(path, down)
+    try:
+        vantage, rows = vantage_rows(plane, source)
+    except UnknownVantage as exc:
+        _fail(str(exc.args[0]))
+    if output is RoutesFormat.JSON:
+        typer.echo(json.dumps(routes_json(vantage, rows), indent=2, sort_keys=True))
+    elif output is RoutesFormat.DOT:
+        typer.echo(routes_dot(vantage, rows), nl=False)
+    elif output is RoutesFormat.MERMAID:
+        typer.echo(routes_mermaid(vantage, rows), nl=False)
+    else:
+        table = [
+            [r["prefix"], r["nextHopType"], r["nextHop"] or "", r["via"] or "", " ".join(map(str, r["asPath"])),
+             r["source"], "*" if r["selected"] else "", r["reason"]]
+            for r in rows
+        ]  # fmt: skip
+        typer.echo(f"Routes of {vantage.kind} {vantage.name} (* = selected)")
+        typer.echo(
+            tabulate(table, headers=["prefix", "next hop type", "next hop", "via", "AS path", "source", "sel", "reason"],
+                     tablefmt="simple")  # fmt: skip
+        )
+
+
+@app.command()
+def paths(
+    path: PathArg = None,
+    source: Annotated[str | None, typer.Option("--from", help="Only paths from this network (VNet or site).")] = None,
+    target: Annotated[str | None, typer.Option("--to", help="Only paths to this network.")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.TABLE,
+    down: DownOption = None,
+) -> None:
+    """Reachability between every pair of networks, with the path each way; asymmetric pairs marked."""
+    plane = _plane(path, down)
+    finder = PathFinder(plane)
+    names = plane.networks
+    for given in (source, target):
+        if given is not None and given.lower() not in {n.lower() for n in names}:
+            _fail(f"no network named {given!r}; networks: {', '.join(names)}")
+    pairs = [
+        finder.pair(a, b)
+        for a in names
+        for b in names
+        if a != b and (source is None or a.lower() == source.lower()) and (target is None or b.lower() == target.lower())
+    ]
+    if output is OutputFormat.JSON:
+        typer.echo(json.dumps(paths_json(pairs, down or []), indent=2, sort_keys=True))
+        return
+    if source is not None and target is not None:
+        for pair in pairs:
+            typer.echo(f"{pair.source} -> {pair.destination}: {'reachable' if pair.reachable else 'NOT reachable'}"
+                       + (" (asymmetric)" if pair.asymmetric else ""))  # fmt: skip
+            for label, walk in (("forward", pair.forward), ("return", pair.back)):
+                hops = " > ".join(f"{h.kind} {h.name}" + (f" [{h.note}]" if h.note else "") for h in walk.hops)
+                typer.echo(f"  {label}: {hops or '-'}" + ("" if walk.delivered else f"  (stops: {walk.reason})"))
+        return
+    rows_from = [n for n in names if source is None or n.lower() == source.lower()]
+    cols = [n for n in names if target is None or n.lower() == target.lower()]
+    by_pair = {(p.source, p.destination): p for p in pairs}
+    grid = []
+    for a in rows_from:
+        line = [a]
+        for b in cols:
+            p = by_pair.get((a, b))
+            if p is None:
+                line.append("-")
+            elif not p.reachable:
+                line.append("none" if not p.forward.delivered else "one-way")
+            else:
+                line.append(walk_summary(p.forward) + (" *asym*" if p.asymmetric else ""))
+        grid.append(line)
+    typer.echo(tabulate(grid, headers=["from \\ to", *cols], tablefmt="simple"))
+    asym = [p for p in pairs if p.asymmetric]
+    if asym:
+        typer.echo(f"\nAsymmetric pairs: {', '.join(f'{p.source}->{p.destination}' for p in asym)}")
 
 
 @app.command("rules")

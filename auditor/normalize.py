@@ -349,7 +349,7 @@ class SnapshotBuilder:
             partial_lists=tuple(sorted(self._partial)),
             **fields,
         )
-        return snapshot.model_copy(update={"external_references": external_references(snapshot)})
+        return snapshot.replace(external_references=external_references(snapshot))
 
 
 def external_references(snapshot: Snapshot) -> tuple[ExternalReference, ...]:

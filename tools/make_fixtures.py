@@ -960,8 +960,66 @@ def scenarios() -> list[Fixture]:
     ]
 
 
+def testbed_variants() -> list[Fixture]:
+    """The testbed's configuration (no observations) with one change each, for what-if checks."""
+    variants = []
+
+    gr = testbed()
+    gr.name = "interop-testbed-global-reach"
+    gr.description = "The interop testbed with ExpressRoute Global Reach between er-1 and er-2 (configuration only)."
+    gr.ops = {}
+    er1_peering = gr.arm["expressRouteCircuits"][0]["properties"]["peerings"][0]
+    er2_peering_id = gr.arm["expressRouteCircuits"][1]["properties"]["peerings"][0]["id"]
+    er1_peering["properties"]["connections"] = [
+        {
+            "name": "er-1-to-er-2",
+            "id": er1_peering["id"] + "/connections/er-1-to-er-2",
+            "etag": ETAG,
+            "type": "Microsoft.Network/expressRouteCircuits/peerings/connections",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "expressRouteCircuitPeering": {"id": er1_peering["id"]},
+                "peerExpressRouteCircuitPeering": {"id": er2_peering_id},
+                "addressPrefix": "192.168.40.0/29",
+                "circuitConnectionStatus": "Connected",
+            },
+        }
+    ]
+    for circuit_doc in gr.arm["expressRouteCircuits"]:
+        circuit_doc["properties"]["globalReachEnabled"] = True
+    variants.append(gr)
+
+    rs = testbed()
+    rs.name = "interop-testbed-route-server"
+    rs.description = (
+        "The interop testbed with an Azure Route Server in the hub (branch-to-branch enabled) and the hub VPN "
+        "gateway active-active with ASN 65515, so ExpressRoute and VPN routes are exchanged (configuration only)."
+    )
+    rs.ops = {}
+    hub = rs.arm["virtualNetworks"][0]
+    hub["properties"]["subnets"][0]["properties"]["addressPrefix"] = "10.10.30.0/26"
+    hub["properties"]["subnets"].append(subnet("rg-hub", "hub-vnet", "RouteServerSubnet", "10.10.30.64/27"))
+    rs.arm["virtualNetworkGateways"][1]["properties"]["activeActive"] = True
+    server_id = rid("rg-hub", "virtualHubs", "hub-route-server")
+    rs.add("virtualHubs", {
+        "name": "hub-route-server", "id": server_id, "etag": ETAG, "type": "Microsoft.Network/virtualHubs",
+        "location": "eastus",
+        "properties": {"provisioningState": "Succeeded", "sku": "Standard", "allowBranchToBranchTraffic": True,
+                       "virtualRouterAsn": 65515, "virtualRouterIps": ["10.10.30.68", "10.10.30.69"],
+                       "hubRoutingPreference": "ExpressRoute"},
+    })  # fmt: skip
+    rs.add("virtualHubIpConfigurations", {
+        "name": "ipconfig1", "id": server_id + "/ipConfigurations/ipconfig1", "etag": ETAG,
+        "type": "Microsoft.Network/virtualHubs/ipConfigurations",
+        "properties": {"provisioningState": "Succeeded", "privateIPAddress": "10.10.30.68",
+                       "subnet": {"id": rid("rg-hub", "virtualNetworks", "hub-vnet", "subnets", "RouteServerSubnet")}},
+    })  # fmt: skip
+    variants.append(rs)
+    return variants
+
+
 def main() -> None:
-    for fixture in [testbed(), *scenarios()]:
+    for fixture in [testbed(), *testbed_variants(), *scenarios()]:
         fixture.write()
         print(f"wrote fixtures/{fixture.name}")
 

@@ -117,6 +117,14 @@ class Snapshot(Frozen):
     )
     partial_lists: tuple[str, ...] = Field((), description="List pages whose nextLink was not followed.")
 
+    def replace(self, **changes: object) -> Snapshot:
+        """A copy with some fields changed; the lookup caches are rebuilt, not copied."""
+        copy = self.model_copy(update=changes)
+        for name, value in vars(type(self)).items():
+            if isinstance(value, cached_property):
+                copy.__dict__.pop(name, None)
+        return copy
+
     # -- lookups --------------------------------------------------------------------------
     @cached_property
     def by_id(self) -> dict[ArmId, Frozen]:
@@ -134,6 +142,8 @@ class Snapshot(Frozen):
             self.route_tables,
             self.routes,
             self.network_interfaces,
+            self.virtual_hubs,
+            self.virtual_hub_ip_configurations,
         ):
             for item in group:
                 index[item.id] = item

@@ -226,7 +226,7 @@ class ControlPlane:
         extra: dict[ArmId, list[Advert]] = {}
         for hub, domain in self.domains.items():
             if domain.branch_to_branch:
-                extra[hub] = [a for a in self._vpn_learned(domain) if a.source == "EBgp"]
+                extra[hub] = self._vpn_learned(domain)
         if extra:
             self.circuit_table = defaultdict(list)
             self._circuit_sites()
@@ -382,7 +382,7 @@ class ControlPlane:
 
     def _vpn_learned(self, domain: Domain) -> list[Advert]:
         table = self.vpn_rib.get(f"d:{domain.hub.id.key}", {})
-        return [a for a in table.values() if a.source == "EBgp"]
+        return [a for a in table.values() if a.source == "EBgp" and a.link is LinkKind.VPN]
 
     def _static(self, domain: Domain) -> list[Advert]:
         found: list[Advert] = []

@@ -37,6 +37,7 @@ class Hop:
     name: str
     id: str | None = None
     note: str | None = None
+    link: str | None = field(default=None, compare=False)  # identity of the link, for symmetry checks
 
     def as_dict(self) -> dict[str, str]:
         out = {"kind": self.kind, "name": self.name}
@@ -58,9 +59,9 @@ class Walk:
         keys: set[str] = set()
         for hop in self.hops:
             if hop.kind in ("circuit", "appliance", "globalReach"):
-                keys.add(f"{hop.kind}:{(hop.id or hop.name).lower()}")
+                keys.add(f"{hop.kind}:{(hop.link or hop.id or hop.name).lower()}")
             elif hop.kind == "connection":
-                keys.add(f"connection:{(hop.note or hop.id or hop.name).lower()}")
+                keys.add(f"connection:{(hop.link or hop.id or hop.name).lower()}")
         return frozenset(keys)
 
 
@@ -245,7 +246,7 @@ class PathFinder:
         if not isinstance(conn, Connection):
             walk.reason = "route without a connection"
             return None
-        walk.hops.append(Hop("connection", conn.id.name, str(conn.id), _link_key(conn)))
+        walk.hops.append(Hop("connection", conn.id.name, str(conn.id), link=_link_key(conn)))
         if advert.link is LinkKind.EXPRESSROUTE and conn.peer_id is not None:
             walk.hops.append(Hop("circuit", conn.peer_id.name, str(conn.peer_id)))
             return ("msee", str(conn.peer_id), f"domain:{hub}")
@@ -297,15 +298,18 @@ class PathFinder:
             return self._arrive_site(entry.target, dst, walk)
         if entry.kind == "globalReach":
             other = ArmId(entry.target)
-            walk.hops.append(Hop("globalReach", f"{circuit_id.name}<->{other.name}"))
+            ends = "|".join(sorted([circuit_id.key, other.key]))
+            walk.hops.append(Hop("globalReach", f"{circuit_id.name}<->{other.name}", link=f"globalreach:{ends}"))
             walk.hops.append(Hop("circuit", other.name, str(other)))
             return ("msee", str(other), "globalReach")
         hub = ArmId(entry.target)
         domain = self.plane.domains[hub]
         if entry.via is not None:
             conn = self.snap.by_id.get(entry.via)
-            walk.hops.append(Hop("connection", entry.via.name, str(entry.via),
-                                 _link_key(conn) if isinstance(conn, Connection) else None))  # fmt: skip
+            walk.hops.append(
+                Hop("connection", entry.via.name, str(entry.via),
+                    link=_link_key(conn) if isinstance(conn, Connection) else None)
+            )  # fmt: skip
         if domain.er_gateway is not None:
             walk.hops.append(Hop("gateway", domain.er_gateway.id.name, str(domain.er_gateway.id),
                                  "ECMP" if len(best) > 1 else None))  # fmt: skip
@@ -355,7 +359,7 @@ class PathFinder:
         if not isinstance(conn, Connection):
             walk.reason = f"site {name}: route without a connection"
             return None
-        walk.hops.append(Hop("connection", conn.id.name, str(conn.id), _link_key(conn)))
+        walk.hops.append(Hop("connection", conn.id.name, str(conn.id), link=_link_key(conn)))
         gateway = self.snap.gateway(conn.gateway1_id)
         if gateway is None or gateway.vnet_id not in self.plane.domains:
             walk.reason = f"connection {conn.id.name} ends at no working gateway"

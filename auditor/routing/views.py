@@ -1,0 +1,205 @@
+"""One vantage point's routes, as rows for `azroute routes`, and the renderers for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.ids import ArmId
+from auditor.model import LinkKind, Subnet, VirtualNetwork, parse_prefix
+from auditor.routing.controlplane import ControlPlane, prefix_key
+from auditor.routing.paths import PathPair, Walk
+from auditor.routing.tables import select_bgp, site_select, vnet_table
+
+ROUTES_SCHEMA = "azroute.routes/1"
+PATHS_SCHEMA = "azroute.paths/1"
+
+
+class UnknownVantage(KeyError):
+    pass
+
+
+@dataclass(frozen=True)
+class Vantage:
+    kind: str  # subnet | vnet | gateway | circuit | site
+    name: str
+
+
+def _as_path(path: tuple[int, ...]) -> list[int]:
+    return list(path)
+
+
+def vantage_rows(plane: ControlPlane, name: str) -> tuple[Vantage, list[dict[str, Any]]]:
+    """`hub-vnet`, `hub-vnet/GatewaySubnet`, `hub-vpn-gw`, `er-1` or `er-1:secondary`, `location-1`."""
+    snap = plane.snapshot
+    lowered = name.lower()
+    vnet_name, _, subnet_name = name.partition("/")
+    for vnet in snap.vnets:
+        if vnet.display_name.lower() != vnet_name.lower():
+            continue
+        subnet: Subnet | None = None
+        if subnet_name:
+            subnet = next((s for s in snap.subnets_of(vnet.id) if s.id.name.lower() == subnet_name.lower()), None)
+            if subnet is None:
+                raise UnknownVantage(f"{vnet.display_name} has no subnet {subnet_name!r}")
+        return Vantage("subnet" if subnet else "vnet", name), _vnet_rows(plane, vnet, subnet)
+    for gateway in snap.gateways:
+        if gateway.id.name.lower() == lowered and gateway.vnet_id in plane.domains:
+            return Vantage("gateway", name), _gateway_rows(plane, gateway.vnet_id, gateway.is_expressroute)
+    circuit_name, _, path = lowered.partition(":")
+    for circuit in snap.circuits:
+        if circuit.id.name.lower() == circuit_name:
+            return Vantage("circuit", name), _circuit_rows(plane, circuit.id, path or None)
+    for site in plane.sites:
+        if site.name.lower() == lowered:
+            return Vantage("site", site.name), _site_rows(plane, site.name)
+    raise UnknownVantage(f"no VNet, subnet, gateway, circuit or site named {name!r}")
+
+
+def _vnet_rows(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None) -> list[dict[str, Any]]:
+    rows = []
+    for r in vnet_table(plane, vnet, subnet):
+        rows.append(
+            {"prefix": str(r.prefix), "nextHopType": r.next_hop_type, "nextHop": r.next_hop,
+             "via": r.via.name if r.via else None, "viaId": str(r.via) if r.via else None,
+             "asPath": _as_path(r.as_path), "source": r.source, "selected": r.selected, "reason": r.reason,
+             "link": r.link.value if r.link else None}  # fmt: skip
+        )
+    return rows
+
+
+def _gateway_rows(plane: ControlPlane, hub: ArmId | None, expressroute: bool) -> list[dict[str, Any]]:
+    assert hub is not None
+    domain = plane.domains[hub]
+    rows = []
+    own = domain.er_gateway if expressroute else domain.vpn_gateway
+    for prefix in domain.prefixes:
+        rows.append({"prefix": str(prefix), "nextHopType": "Network", "nextHop": None, "via": None, "viaId": None,
+                     "asPath": [], "source": "Network", "selected": True,
+                     "reason": "originated: address space of the gateway's VNets", "link": None})  # fmt: skip
+    for advert, best, reason in select_bgp(plane.domain_rib[hub]):
+        gateway = domain.er_gateway if advert.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
+        rows.append(
+            {"prefix": str(advert.prefix), "nextHopType": advert.link.value if advert.link else "Network",
+             "nextHop": advert.peer, "via": advert.via.name if advert.via else None,
+             "viaId": str(advert.via) if advert.via else None, "asPath": _as_path(advert.as_path),
+             "source": advert.source if gateway is own else "IBgp", "selected": best, "reason": reason,
+             "link": advert.link.value if advert.link else None}  # fmt: skip
+        )
+    return sorted(rows, key=_row_key)
+
+
+def _circuit_rows(plane: ControlPlane, circuit_id: ArmId, path: str | None) -> list[dict[str, Any]]:
+    rows = []
+    for e in plane.circuit_table.get(circuit_id, []):
+        if path is not None and path not in e.device_paths:
+            continue
+        target = e.target if e.kind == "site" else ArmId(e.target).name
+        hop = {"site": "Customer", "domain": "VirtualNetworkGateway", "globalReach": "GlobalReach"}[e.kind]
+        rows.append(
+            {"prefix": str(e.prefix), "nextHopType": hop, "nextHop": target, "via": e.via.name if e.via else None,
+             "viaId": str(e.via) if e.via else None, "asPath": _as_path(e.as_path), "source": "EBgp",
+             "selected": True, "reason": f"device paths: {', '.join(e.device_paths)}", "link": "ExpressRoute"}  # fmt: skip
+        )
+    return sorted(rows, key=_row_key)
+
+
+def _site_rows(plane: ControlPlane, site: str) -> list[dict[str, Any]]:
+    rows = []
+    for advert, best, reason in site_select(plane, site):
+        rows.append(
+            {"prefix": str(advert.prefix), "nextHopType": advert.link.value if advert.link else None,
+             "nextHop": advert.peer, "via": advert.via.name if advert.via else None,
+             "viaId": str(advert.via) if advert.via else None, "asPath": _as_path(advert.as_path),
+             "source": advert.source, "selected": best, "reason": reason,
+             "link": advert.link.value if advert.link else None}  # fmt: skip
+        )
+    return sorted(rows, key=_row_key)
+
+
+def _row_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (prefix_key(parse_prefix(row["prefix"])), not row["selected"], row["via"] or "", row["asPath"])
+
+
+def routes_json(vantage: Vantage, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"schema": ROUTES_SCHEMA, "from": vantage.name, "kind": vantage.kind, "routes": rows}
+
+
+def routes_dot(vantage: Vantage, rows: list[dict[str, Any]]) -> str:
+    lines = ["digraph routes {", "  rankdir=LR;", f'  "{vantage.name}" [shape=box, style=bold];']
+    for target, prefixes in _edges(rows):
+        lines.append(f'  "{vantage.name}" -> "{target}" [label="{", ".join(prefixes)}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def routes_mermaid(vantage: Vantage, rows: list[dict[str, Any]]) -> str:
+    ids: dict[str, str] = {vantage.name: "n0"}
+    lines = ["flowchart LR", f'  n0["{vantage.name}"]']
+    for target, prefixes in _edges(rows):
+        node = ids.setdefault(target, f"n{len(ids)}")
+        lines.append(f'  {node}["{target}"]')
+        lines.append(f'  n0 -->|"{", ".join(prefixes)}"| {node}')
+    return "\n".join(lines) + "\n"
+
+
+def _edges(rows: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """Selected routes grouped by where they lead."""
+    grouped: dict[str, list[str]] = {}
+    for row in rows:
+        if not row["selected"]:
+            continue
+        target = " ".join(x for x in (row["nextHopType"], row["via"] or row["nextHop"] or "") if x)
+        grouped.setdefault(target, []).append(row["prefix"])
+    return sorted(grouped.items())
+
+
+# -- paths -----------------------------------------------------------------------------------------------
+
+
+def walk_summary(walk: Walk) -> str:
+    if not walk.delivered:
+        return "none"
+    parts: list[str] = []
+    transit = any(h.kind == "peering" and h.note == "gateway transit" for h in walk.hops)
+    kinds = [h.kind for h in walk.hops]
+    for i, hop in enumerate(walk.hops):
+        if hop.kind == "circuit":
+            label = f"ER {hop.name}"
+            # a circuit between two Azure gateways is the VNet-to-VNet hairpin
+            if "gateway" in kinds[:i] and "gateway" in kinds[i + 1 :] and "site" not in kinds:
+                label += " hairpin"
+            parts.append(label)
+        elif hop.kind == "connection" and (i + 1 >= len(kinds) or kinds[i + 1] != "circuit") and (
+            i == 0 or kinds[i - 1] != "circuit"
+        ):
+            parts.append("VPN")
+        elif hop.kind == "globalReach":
+            parts.append("Global Reach")
+        elif hop.kind == "appliance":
+            parts.append(f"NVA {hop.name}")
+    if not parts:
+        parts = ["peering"] if "peering" in kinds else ["local"]
+    deduped = [p for i, p in enumerate(parts) if i == 0 or parts[i - 1] != p]
+    return " + ".join(deduped) + (" (transit)" if transit else "")
+
+
+def pair_json(pair: PathPair) -> dict[str, Any]:
+    return {
+        "from": pair.source,
+        "to": pair.destination,
+        "reachable": pair.reachable,
+        "forward": [h.as_dict() for h in pair.forward.hops],
+        "return": [h.as_dict() for h in pair.back.hops],
+        "asymmetric": pair.asymmetric,
+        "forwardSummary": walk_summary(pair.forward),
+        "returnSummary": walk_summary(pair.back),
+        "forwardDelivered": pair.forward.delivered,
+        "returnDelivered": pair.back.delivered,
+        "forwardReason": pair.forward.reason or None,
+        "returnReason": pair.back.reason or None,
+    }
+
+
+def paths_json(pairs: list[PathPair], down: list[str]) -> dict[str, Any]:
+    return {"schema": PATHS_SCHEMA, "down": sorted(down), "pairs": [pair_json(p) for p in pairs]}
