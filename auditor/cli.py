@@ -192,7 +192,9 @@ def routes(
             "(er-1, er-1:secondary) or a site (location-1).",
         ),
     ] = "",
-    output: Annotated[RoutesFormat, typer.Option("--format", "-f", help="Output format.")] = RoutesFormat.TABLE,
+    output: Annotated[
+        RoutesFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = RoutesFormat.TABLE,
     down: DownOption = None,
 ) -> None:
     """Show the routes one vantage point holds, which are selected, and why."""
@@ -211,23 +213,38 @@ def routes(
         typer.echo(routes_mermaid(vantage, rows), nl=False)
     else:
         table = [
-            [r["prefix"], r["nextHopType"], r["nextHop"] or "", r["via"] or "", " ".join(map(str, r["asPath"])),
-             r["source"], "*" if r["selected"] else "", r["reason"]]
+            [
+                r["prefix"],
+                r["nextHopType"],
+                r["nextHop"] or "",
+                r["via"] or "",
+                " ".join(map(str, r["asPath"])),
+                r["source"],
+                "*" if r["selected"] else "",
+                r["reason"],
+            ]
             for r in rows
-        ]  # fmt: skip
+        ]
         typer.echo(f"Routes of {vantage.kind} {vantage.name} (* = selected)")
         typer.echo(
-            tabulate(table, headers=["prefix", "next hop type", "next hop", "via", "AS path", "source", "sel", "reason"],
-                     tablefmt="simple")  # fmt: skip
+            tabulate(
+                table,
+                headers=["prefix", "next hop type", "next hop", "via", "AS path", "source", "sel", "reason"],
+                tablefmt="simple",
+            )
         )
 
 
 @app.command()
 def paths(
     path: PathArg = None,
-    source: Annotated[str | None, typer.Option("--from", help="Only paths from this network (VNet or site).")] = None,
+    source: Annotated[
+        str | None, typer.Option("--from", help="Only paths from this network (VNet or site).")
+    ] = None,
     target: Annotated[str | None, typer.Option("--to", help="Only paths to this network.")] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.TABLE,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.TABLE,
     down: DownOption = None,
 ) -> None:
     """Reachability between every pair of networks, with the path each way; asymmetric pairs marked."""
@@ -241,18 +258,26 @@ def paths(
         finder.pair(a, b)
         for a in names
         for b in names
-        if a != b and (source is None or a.lower() == source.lower()) and (target is None or b.lower() == target.lower())
+        if a != b
+        and (source is None or a.lower() == source.lower())
+        and (target is None or b.lower() == target.lower())
     ]
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(paths_json(pairs, down or []), indent=2, sort_keys=True))
         return
     if source is not None and target is not None:
         for pair in pairs:
-            typer.echo(f"{pair.source} -> {pair.destination}: {'reachable' if pair.reachable else 'NOT reachable'}"
-                       + (" (asymmetric)" if pair.asymmetric else ""))  # fmt: skip
+            typer.echo(
+                f"{pair.source} -> {pair.destination}: {'reachable' if pair.reachable else 'NOT reachable'}"
+                + (" (asymmetric)" if pair.asymmetric else "")
+            )
             for label, walk in (("forward", pair.forward), ("return", pair.back)):
-                hops = " > ".join(f"{h.kind} {h.name}" + (f" [{h.note}]" if h.note else "") for h in walk.hops)
-                typer.echo(f"  {label}: {hops or '-'}" + ("" if walk.delivered else f"  (stops: {walk.reason})"))
+                hops = " > ".join(
+                    f"{h.kind} {h.name}" + (f" [{h.note}]" if h.note else "") for h in walk.hops
+                )
+                typer.echo(
+                    f"  {label}: {hops or '-'}" + ("" if walk.delivered else f"  (stops: {walk.reason})")
+                )
         return
     rows_from = [n for n in names if source is None or n.lower() == source.lower()]
     cols = [n for n in names if target is None or n.lower() == target.lower()]

@@ -87,7 +87,9 @@ KINDS: dict[str, Kind] = {
     "microsoft.network/routetables/routes": Kind("routes", Route),
     "microsoft.network/networkinterfaces": Kind("network_interfaces", NetworkInterface),
     "microsoft.network/virtualhubs": Kind("virtual_hubs", VirtualHub),
-    "microsoft.network/virtualhubs/ipconfigurations": Kind("virtual_hub_ip_configurations", VirtualHubIpConfiguration),
+    "microsoft.network/virtualhubs/ipconfigurations": Kind(
+        "virtual_hub_ip_configurations", VirtualHubIpConfiguration
+    ),
 }
 
 
@@ -374,8 +376,8 @@ def external_references(snapshot: Snapshot) -> tuple[ExternalReference, ...]:
         check(conn.id, "peer", conn.peer_id)
     for gr in snapshot.circuit_connections:
         check(gr.id, "peerExpressRouteCircuitPeering", gr.peer_peering_id)
-    for conf in snapshot.virtual_hub_ip_configurations:
-        check(conf.id, "subnet", conf.subnet_id)
+    for hub_conf in snapshot.virtual_hub_ip_configurations:
+        check(hub_conf.id, "subnet", hub_conf.subnet_id)
     for nic in snapshot.network_interfaces:
         for sid in nic.subnet_ids:
             check(nic.id, "ipConfigurations.subnet", sid)

@@ -27,8 +27,13 @@ def write_fixture(
     return root
 
 
-def vnet(name: str, space: str, *, subnets: list[dict[str, Any]] | None = None,
-         peerings: list[dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+def vnet(
+    name: str,
+    space: str,
+    *,
+    subnets: list[dict[str, Any]] | None = None,
+    peerings: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     props: dict[str, Any] = {"addressSpace": {"addressPrefixes": [space]}}
     if subnets is not None:
         props["subnets"] = subnets
@@ -38,10 +43,16 @@ def vnet(name: str, space: str, *, subnets: list[dict[str, Any]] | None = None,
 
 
 def subnet(vnet_name: str, name: str, prefix: str) -> dict[str, Any]:
-    return {"id": f"{NET}/virtualNetworks/{vnet_name}/subnets/{name}", "name": name,
-            "properties": {"addressPrefix": prefix}}  # fmt: skip
+    return {
+        "id": f"{NET}/virtualNetworks/{vnet_name}/subnets/{name}",
+        "name": name,
+        "properties": {"addressPrefix": prefix},
+    }
 
 
 def peering(vnet_name: str, name: str, remote_id: str, **flags: Any) -> dict[str, Any]:
-    return {"id": f"{NET}/virtualNetworks/{vnet_name}/virtualNetworkPeerings/{name}", "name": name,
-            "properties": {"remoteVirtualNetwork": {"id": remote_id}, "peeringState": "Connected", **flags}}  # fmt: skip
+    return {
+        "id": f"{NET}/virtualNetworks/{vnet_name}/virtualNetworkPeerings/{name}",
+        "name": name,
+        "properties": {"remoteVirtualNetwork": {"id": remote_id}, "peeringState": "Connected", **flags},
+    }

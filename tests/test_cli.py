@@ -84,7 +84,17 @@ def test_inventory() -> None:
 
 def test_rules_and_explain() -> None:
     data = json.loads(invoke("rules", "--format", "json")[1])
-    assert [r["id"] for r in data["rules"]] == ["ASY001", "ASY003", "PRF001", "TRN001", "TRN002", "TRN003"]
+    assert [r["id"] for r in data["rules"]] == [
+        "ASY001",
+        "ASY002",
+        "ASY003",
+        "DRF001",
+        "DRF002",
+        "PRF001",
+        "TRN001",
+        "TRN002",
+        "TRN003",
+    ]
     assert "| [TRN001](#trn001) |" in invoke("rules", "--format", "markdown")[1]
     code, out = invoke("explain", "trn002")
     assert code == 0 and "## Why is this bad?" in out

@@ -49,10 +49,28 @@ def test_every_document_normalizes_and_audits() -> None:
     assert not failures, "\n".join(failures[:20])
     # The walk really covers the corpus: documents of every modelled kind and every operation.
     assert kinds["document"] > 700
-    for op in ("effectiveRouteTable", "getLearnedRoutes", "getAdvertisedRoutes", "getBgpPeerStatus",
-               "routeTables", "routeTablesSummary", "arpTables"):  # fmt: skip
+    for op in (
+        "effectiveRouteTable",
+        "getLearnedRoutes",
+        "getAdvertisedRoutes",
+        "getBgpPeerStatus",
+        "routeTables",
+        "routeTablesSummary",
+        "arpTables",
+    ):
         assert kinds[op] >= 1, op
-    for name in ("virtualNetworks", "subnets", "virtualNetworkPeerings", "virtualNetworkGateways", "connections",
-                 "localNetworkGateways", "expressRouteCircuits", "expressRouteCircuitPeerings",
-                 "expressRouteCircuitConnections", "routeTables", "routes", "networkInterfaces"):  # fmt: skip
+    for name in (
+        "virtualNetworks",
+        "subnets",
+        "virtualNetworkPeerings",
+        "virtualNetworkGateways",
+        "connections",
+        "localNetworkGateways",
+        "expressRouteCircuits",
+        "expressRouteCircuitPeerings",
+        "expressRouteCircuitConnections",
+        "routeTables",
+        "routes",
+        "networkInterfaces",
+    ):
         assert modelled[name] >= 1, name

@@ -18,19 +18,49 @@ NETWORKS = ["branch-vnet", "hub-vnet", "spoke-vnet", "remote-vnet", "location-1"
 
 # seed-testbed.md, "Data plane": from -> to -> how the traffic goes (None: no path).
 DATA_PLANE: dict[str, dict[str, str | None]] = {
-    "hub-vnet": {"spoke-vnet": "peering", "branch-vnet": "VPN", "location-1": "ER er-1",
-                 "location-2": "ER er-2", "remote-vnet": "ER er-1 hairpin"},
-    "spoke-vnet": {"hub-vnet": "peering", "branch-vnet": "VPN (transit)", "location-1": "ER er-1 (transit)",
-                   "location-2": "ER er-2 (transit)", "remote-vnet": "ER er-1 hairpin (transit)"},
-    "branch-vnet": {"hub-vnet": "VPN", "spoke-vnet": "VPN", "location-1": "VPN", "location-2": None,
-                    "remote-vnet": None},
-    "location-1": {"hub-vnet": "ER er-1", "spoke-vnet": "ER er-1", "branch-vnet": "VPN", "location-2": None,
-                   "remote-vnet": "ER er-1"},
-    "location-2": {"hub-vnet": "ER er-2", "spoke-vnet": "ER er-2", "branch-vnet": None, "location-1": None,
-                   "remote-vnet": None},
-    "remote-vnet": {"hub-vnet": "ER er-1 hairpin", "spoke-vnet": "ER er-1 hairpin", "branch-vnet": None,
-                    "location-1": "ER er-1", "location-2": None},
-}  # fmt: skip
+    "hub-vnet": {
+        "spoke-vnet": "peering",
+        "branch-vnet": "VPN",
+        "location-1": "ER er-1",
+        "location-2": "ER er-2",
+        "remote-vnet": "ER er-1 hairpin",
+    },
+    "spoke-vnet": {
+        "hub-vnet": "peering",
+        "branch-vnet": "VPN (transit)",
+        "location-1": "ER er-1 (transit)",
+        "location-2": "ER er-2 (transit)",
+        "remote-vnet": "ER er-1 hairpin (transit)",
+    },
+    "branch-vnet": {
+        "hub-vnet": "VPN",
+        "spoke-vnet": "VPN",
+        "location-1": "VPN",
+        "location-2": None,
+        "remote-vnet": None,
+    },
+    "location-1": {
+        "hub-vnet": "ER er-1",
+        "spoke-vnet": "ER er-1",
+        "branch-vnet": "VPN",
+        "location-2": None,
+        "remote-vnet": "ER er-1",
+    },
+    "location-2": {
+        "hub-vnet": "ER er-2",
+        "spoke-vnet": "ER er-2",
+        "branch-vnet": None,
+        "location-1": None,
+        "remote-vnet": None,
+    },
+    "remote-vnet": {
+        "hub-vnet": "ER er-1 hairpin",
+        "spoke-vnet": "ER er-1 hairpin",
+        "branch-vnet": None,
+        "location-1": "ER er-1",
+        "location-2": None,
+    },
+}
 
 
 def plane(name: str = "interop-testbed", down: list[str] | None = None) -> ControlPlane:
@@ -178,7 +208,8 @@ def test_route_server_branch_to_branch() -> None:
 def test_route_server_needs_an_active_active_vpn_gateway_with_asn_65515() -> None:
     snapshot = load_fixture(FIXTURES / "interop-testbed-route-server")
     gateways = tuple(
-        g.model_copy(update={"active_active": False}) if g.id.name == "hub-vpn-gw" else g for g in snapshot.gateways
+        g.model_copy(update={"active_active": False}) if g.id.name == "hub-vpn-gw" else g
+        for g in snapshot.gateways
     )
     got = matrix(ControlPlane(snapshot.replace(gateways=gateways)))
     assert got["branch-vnet"]["location-2"] is None

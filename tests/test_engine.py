@@ -68,4 +68,4 @@ def test_select_and_ignore_by_id_or_prefix() -> None:
         "TRN003",
         "PRF001",
     }
-    assert select_rules(rules, [], ["A", "P", "T"]) == []
+    assert select_rules(rules, [], ["A", "D", "P", "T"]) == []

@@ -98,8 +98,12 @@ def test_list_page_with_next_link_is_a_coverage_gap(tmp_path: Path) -> None:
 def test_failed_observation_is_a_gap_not_an_empty_table(tmp_path: Path) -> None:
     nic_id = f"{NET}/networkInterfaces/vm-nic"
     nic = {"id": nic_id, "name": "vm-nic", "properties": {"ipConfigurations": []}}
-    failed = {"resourceId": nic_id, "operation": "effectiveRouteTable", "status": 400, "body": {
-        "error": {"code": "NicNotAttachedToRunningVm", "message": "The VM is deallocated."}}}  # fmt: skip
+    failed = {
+        "resourceId": nic_id,
+        "operation": "effectiveRouteTable",
+        "status": 400,
+        "body": {"error": {"code": "NicNotAttachedToRunningVm", "message": "The VM is deallocated."}},
+    }
     root = write_fixture(tmp_path / "f", {"nics.json": nic}, {"effective/vm-nic.json": failed})
     snap = load_fixture(root)
     assert snap.effective_routes == ()
@@ -132,8 +136,11 @@ def test_operation_needs_its_parameters(tmp_path: Path) -> None:
 def test_ids_match_case_insensitively_across_documents(tmp_path: Path) -> None:
     gw_id = f"{NET}/virtualNetworkGateways/GW"
     gw = {"id": gw_id, "name": "GW", "properties": {"gatewayType": "Vpn"}}
-    conn = {"id": f"{NET}/connections/c", "name": "c", "properties": {
-        "connectionType": "IPsec", "virtualNetworkGateway1": {"id": gw_id.lower()}}}  # fmt: skip
+    conn = {
+        "id": f"{NET}/connections/c",
+        "name": "c",
+        "properties": {"connectionType": "IPsec", "virtualNetworkGateway1": {"id": gw_id.lower()}},
+    }
     snap = load_fixture(write_fixture(tmp_path / "f", {"gw.json": gw, "conn.json": conn}))
     assert [c.id.name for c in snap.connections_of(ArmId(gw_id))] == ["c"]
     assert snap.external_references == ()
@@ -142,12 +149,30 @@ def test_ids_match_case_insensitively_across_documents(tmp_path: Path) -> None:
 def test_secrets_never_leave_the_loader(tmp_path: Path) -> None:
     secret_a, secret_b = "S3cr3t-shared-key-value", "authz-key-0f0f0f0f"
     gw_id = f"{NET}/virtualNetworkGateways/gw"
-    conn = {"id": f"{NET}/connections/c", "name": "c", "properties": {
-        "connectionType": "IPsec", "virtualNetworkGateway1": {"id": gw_id}, "sharedKey": secret_a}}  # fmt: skip
-    circuit = {"id": f"{NET}/expressRouteCircuits/er", "name": "er", "properties": {
-        "serviceKey": secret_b, "authorizations": [{"name": "a", "properties": {"authorizationKey": secret_b}}],
-        "peerings": [{"id": f"{NET}/expressRouteCircuits/er/peerings/AzurePrivatePeering", "name": "AzurePrivatePeering",
-                      "properties": {"peeringType": "AzurePrivatePeering", "sharedKey": secret_a}}]}}  # fmt: skip
+    conn = {
+        "id": f"{NET}/connections/c",
+        "name": "c",
+        "properties": {
+            "connectionType": "IPsec",
+            "virtualNetworkGateway1": {"id": gw_id},
+            "sharedKey": secret_a,
+        },
+    }
+    circuit = {
+        "id": f"{NET}/expressRouteCircuits/er",
+        "name": "er",
+        "properties": {
+            "serviceKey": secret_b,
+            "authorizations": [{"name": "a", "properties": {"authorizationKey": secret_b}}],
+            "peerings": [
+                {
+                    "id": f"{NET}/expressRouteCircuits/er/peerings/AzurePrivatePeering",
+                    "name": "AzurePrivatePeering",
+                    "properties": {"peeringType": "AzurePrivatePeering", "sharedKey": secret_a},
+                }
+            ],
+        },
+    }
     snap = load_fixture(write_fixture(tmp_path / "f", {"conn.json": conn, "er.json": circuit}))
     dumped = snap.model_dump_json()
     assert secret_a not in dumped and secret_b not in dumped

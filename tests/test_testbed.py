@@ -12,10 +12,13 @@ from typing import Any
 from tests.conftest import Editor, audit, by_name
 
 
-def fired(root: Path) -> dict[str, list[list[str]]]:
+def fired(root: Path, drift: bool = False) -> dict[str, list[list[str]]]:
+    """Findings by rule. The edits also make the testbed's recorded observations stale, so the
+    drift rules (DRF) are left out unless asked for."""
     out: dict[str, list[list[str]]] = {}
     for f in audit(root).findings:
-        out.setdefault(f.rule, []).append([r.name for r in f.resources])
+        if drift or not f.rule.startswith("DRF"):
+            out.setdefault(f.rule, []).append([r.name for r in f.resources])
     return out
 
 
@@ -64,9 +67,16 @@ def test_more_specific_bgp_route_from_observations_alone(testbed_copy: tuple[Pat
 
     def add_route(doc: Any) -> None:
         doc["body"]["value"].append(
-            {"localAddress": "10.10.30.254", "network": "10.2.30.64/26", "nextHop": "10.2.30.125",
-             "sourcePeer": "10.2.30.125", "origin": "EBgp", "asPath": "65021", "weight": 32768}
-        )  # fmt: skip
+            {
+                "localAddress": "10.10.30.254",
+                "network": "10.2.30.64/26",
+                "nextHop": "10.2.30.125",
+                "sourcePeer": "10.2.30.125",
+                "origin": "EBgp",
+                "asPath": "65021",
+                "weight": 32768,
+            }
+        )
 
     edit("operations/getLearnedRoutes/hub-vpn-gw.json", add_route)
     found = fired(root)
@@ -95,11 +105,9 @@ def test_reverse_peering_deleted(testbed_copy: tuple[Path, Editor]) -> None:
         "arm/virtualNetworks.json",
         lambda d: by_name(d["value"], "hub-vnet")["properties"].pop("virtualNetworkPeerings"),
     )
-    result = audit(root)
-    assert [(f.rule, [r.name for r in f.resources]) for f in result.findings] == [
-        ("TRN001", ["spoke-to-hub", "hub-vnet"])
-    ]
-    assert "no peering back" in result.findings[0].message
+    assert fired(root) == {"TRN001": [["spoke-to-hub", "hub-vnet"]]}
+    (trn,) = [f for f in audit(root).findings if f.rule == "TRN001"]
+    assert "no peering back" in trn.message
 
 
 def test_spoke_not_using_the_hub(testbed_copy: tuple[Path, Editor]) -> None:
@@ -133,6 +141,33 @@ def test_expressroute_down_leaves_a_single_path(testbed_copy: tuple[Path, Editor
     root, edit = testbed_copy
     edit("fixture.json", lambda d: d["sites"][0].__setitem__("prefer", ["Vpn", "ExpressRoute"]))
     assert "ASY001" in fired(root)
-    edit("arm/connections.json", lambda d: by_name(d["value"], "hub-er-gw-to-er-1")["properties"].__setitem__(
-        "connectionStatus", "NotConnected"))  # fmt: skip
+    edit(
+        "arm/connections.json",
+        lambda d: by_name(d["value"], "hub-er-gw-to-er-1")["properties"].__setitem__(
+            "connectionStatus", "NotConnected"
+        ),
+    )
     assert fired(root) == {}
+
+
+def test_stale_observations_show_as_drift(testbed_copy: tuple[Path, Editor]) -> None:
+    """With transit denied, the spoke's recorded effective routes (gateway routes, the peering to
+    the hub) are no longer what the configuration predicts."""
+    root, edit = testbed_copy
+
+    def deny(doc: Any) -> None:
+        hub = by_name(doc["value"], "hub-vnet")
+        hub["properties"]["virtualNetworkPeerings"][0]["properties"]["allowGatewayTransit"] = False
+
+    edit("arm/virtualNetworks.json", deny)
+    drift = [
+        f
+        for f in audit(root).findings
+        if f.rule == "DRF002" and f.evidence["vantage"].startswith("spoke-vm-nic")
+    ]
+    assert {f.evidence["prefix"] for f in drift} == {
+        "10.2.30.0/25",
+        "10.1.31.0/25",
+        "10.17.30.0/24",
+        "10.11.30.64/26",
+    }

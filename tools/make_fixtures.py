@@ -909,8 +909,129 @@ def er_vpn(
     return fx
 
 
+def route_table(
+    rg: str,
+    name: str,
+    loc: str,
+    routes: list[tuple[str, str, str, str | None]],
+    *,
+    propagate: bool = True,
+    subnets: list[str] | None = None,
+) -> Doc:
+    tid = rid(rg, "routeTables", name)
+    return {
+        "name": name,
+        "id": tid,
+        "etag": ETAG,
+        "type": "Microsoft.Network/routeTables",
+        "location": loc,
+        "properties": {
+            "provisioningState": "Succeeded",
+            "disableBgpRoutePropagation": not propagate,
+            "routes": [
+                {
+                    "name": rname,
+                    "id": f"{tid}/routes/{rname}",
+                    "etag": ETAG,
+                    "type": "Microsoft.Network/routeTables/routes",
+                    "properties": {
+                        "provisioningState": "Succeeded",
+                        "addressPrefix": prefix,
+                        "nextHopType": hop,
+                        **({"nextHopIpAddress": ip} if ip else {}),
+                    },
+                }
+                for rname, prefix, hop, ip in routes
+            ],
+            "subnets": [{"id": sid} for sid in subnets or []],
+        },
+    }
+
+
+def firewall_hub(name: str, description: str, *, spoke_propagation: bool) -> Fixture:
+    """Hub with an ExpressRoute gateway and a firewall; the GatewaySubnet sends spoke-bound traffic
+    through the firewall, the spoke sends 0.0.0.0/0 to the firewall."""
+    fx = Fixture(
+        name,
+        description,
+        sites=[{"name": "datacenter", "asn": 65010, "prefixes": ["10.2.0.0/16"], "prefer": ["ExpressRoute"]}],
+    )
+    rg, loc, fw = "rg-net", "westeurope", "10.0.3.4"
+    gw_rt = rid(rg, "routeTables", "gateway-rt")
+    spoke_rt = rid(rg, "routeTables", "spoke-rt")
+    gw_subnet = rid(rg, "virtualNetworks", "hub-vnet", "subnets", "GatewaySubnet")
+    spoke_subnet = rid(rg, "virtualNetworks", "spoke-vnet", "subnets", "default")
+    fx.add(
+        "virtualNetworks",
+        vnet(
+            rg,
+            "hub-vnet",
+            loc,
+            "10.0.0.0/16",
+            [
+                subnet(rg, "hub-vnet", "default", "10.0.1.0/24"),
+                subnet(rg, "hub-vnet", "AzureFirewallSubnet", "10.0.3.0/26"),
+                subnet(rg, "hub-vnet", "GatewaySubnet", "10.0.255.0/27", route_table=gw_rt),
+            ],
+            [peering(rg, "hub-vnet", "hub-to-spoke", rg, "spoke-vnet", "10.1.0.0/16", transit=True)],
+        ),
+    )
+    fx.add(
+        "virtualNetworks",
+        vnet(
+            rg,
+            "spoke-vnet",
+            loc,
+            "10.1.0.0/16",
+            [subnet(rg, "spoke-vnet", "default", "10.1.1.0/24", route_table=spoke_rt)],
+            [peering(rg, "spoke-vnet", "spoke-to-hub", rg, "hub-vnet", "10.0.0.0/16", use_remote=True)],
+        ),
+    )
+    fx.add(
+        "routeTables",
+        route_table(
+            rg,
+            "gateway-rt",
+            loc,
+            [("spoke-via-firewall", "10.1.0.0/16", "VirtualAppliance", fw)],
+            subnets=[gw_subnet],
+        ),
+    )
+    fx.add(
+        "routeTables",
+        route_table(
+            rg,
+            "spoke-rt",
+            loc,
+            [("default-via-firewall", "0.0.0.0/0", "VirtualAppliance", fw)],
+            propagate=spoke_propagation,
+            subnets=[spoke_subnet],
+        ),
+    )
+    er_gw = fx.add(
+        "virtualNetworkGateways", gateway(rg, "hub-er-gw", loc, "hub-vnet", "ExpressRoute", "ErGw1AZ")
+    )["id"]
+    er = fx.add(
+        "expressRouteCircuits",
+        circuit(rg, "dc-circuit", loc, "Amsterdam", 65010, "172.16.0.0/30", "172.16.0.4/30", 100),
+    )["id"]
+    fx.add("connections", connection(rg, "hub-er-gw-to-dc-circuit", loc, "ExpressRoute", er_gw, peer=er))
+    return fx
+
+
 def scenarios() -> list[Fixture]:
     return [
+        firewall_hub(
+            "hub-firewall-bypass",
+            "Spoke-to-datacenter traffic bypasses the hub firewall (the BGP route is more specific than the "
+            "spoke's 0.0.0.0/0 UDR), while the GatewaySubnet UDR sends the return traffic through it (ASY002).",
+            spoke_propagation=True,
+        ),
+        firewall_hub(
+            "hub-firewall-mirrored",
+            "The spoke's route table disables gateway route propagation, so both directions pass the firewall.",
+            spoke_propagation=False,
+        ),
         hub_spoke(
             "hub-spoke-transit-ok",
             "Hub with a VPN gateway; the spoke uses it (useRemoteGateways) and the hub allows it.",
@@ -966,7 +1087,9 @@ def testbed_variants() -> list[Fixture]:
 
     gr = testbed()
     gr.name = "interop-testbed-global-reach"
-    gr.description = "The interop testbed with ExpressRoute Global Reach between er-1 and er-2 (configuration only)."
+    gr.description = (
+        "The interop testbed with ExpressRoute Global Reach between er-1 and er-2 (configuration only)."
+    )
     gr.ops = {}
     er1_peering = gr.arm["expressRouteCircuits"][0]["properties"]["peerings"][0]
     er2_peering_id = gr.arm["expressRouteCircuits"][1]["properties"]["peerings"][0]["id"]
@@ -1001,20 +1124,53 @@ def testbed_variants() -> list[Fixture]:
     hub["properties"]["subnets"].append(subnet("rg-hub", "hub-vnet", "RouteServerSubnet", "10.10.30.64/27"))
     rs.arm["virtualNetworkGateways"][1]["properties"]["activeActive"] = True
     server_id = rid("rg-hub", "virtualHubs", "hub-route-server")
-    rs.add("virtualHubs", {
-        "name": "hub-route-server", "id": server_id, "etag": ETAG, "type": "Microsoft.Network/virtualHubs",
-        "location": "eastus",
-        "properties": {"provisioningState": "Succeeded", "sku": "Standard", "allowBranchToBranchTraffic": True,
-                       "virtualRouterAsn": 65515, "virtualRouterIps": ["10.10.30.68", "10.10.30.69"],
-                       "hubRoutingPreference": "ExpressRoute"},
-    })  # fmt: skip
-    rs.add("virtualHubIpConfigurations", {
-        "name": "ipconfig1", "id": server_id + "/ipConfigurations/ipconfig1", "etag": ETAG,
-        "type": "Microsoft.Network/virtualHubs/ipConfigurations",
-        "properties": {"provisioningState": "Succeeded", "privateIPAddress": "10.10.30.68",
-                       "subnet": {"id": rid("rg-hub", "virtualNetworks", "hub-vnet", "subnets", "RouteServerSubnet")}},
-    })  # fmt: skip
+    rs.add(
+        "virtualHubs",
+        {
+            "name": "hub-route-server",
+            "id": server_id,
+            "etag": ETAG,
+            "type": "Microsoft.Network/virtualHubs",
+            "location": "eastus",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "sku": "Standard",
+                "allowBranchToBranchTraffic": True,
+                "virtualRouterAsn": 65515,
+                "virtualRouterIps": ["10.10.30.68", "10.10.30.69"],
+                "hubRoutingPreference": "ExpressRoute",
+            },
+        },
+    )
+    rs.add(
+        "virtualHubIpConfigurations",
+        {
+            "name": "ipconfig1",
+            "id": server_id + "/ipConfigurations/ipconfig1",
+            "etag": ETAG,
+            "type": "Microsoft.Network/virtualHubs/ipConfigurations",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "privateIPAddress": "10.10.30.68",
+                "subnet": {
+                    "id": rid("rg-hub", "virtualNetworks", "hub-vnet", "subnets", "RouteServerSubnet")
+                },
+            },
+        },
+    )
     variants.append(rs)
+
+    drift = testbed()
+    drift.name = "interop-testbed-drift"
+    drift.description = (
+        "The interop testbed with two edited observations: the spoke VM lacks the route to Location 2, "
+        "and the hub VM shows a route to 10.99.0.0/16 that nothing in the configuration announces."
+    )
+    spoke_routes = drift.ops["effectiveRouteTable/spoke-vm-nic.json"]["body"]["value"]
+    spoke_routes[:] = [r for r in spoke_routes if r["addressPrefix"] != ["10.1.31.0/25"]]
+    hub_routes = drift.ops["effectiveRouteTable/hub-vm-nic.json"]["body"]["value"]
+    hub_routes.insert(6, eff_gw("10.99.0.0/16", ["10.10.30.132", "10.10.30.133"]))
+    variants.append(drift)
     return variants
 
 

@@ -26,10 +26,10 @@ from auditor.model.resources import (
     Route,
     RouteTable,
     Subnet,
-    VirtualNetwork,
-    VirtualNetworkGateway,
     VirtualHub,
     VirtualHubIpConfiguration,
+    VirtualNetwork,
+    VirtualNetworkGateway,
     VirtualNetworkPeering,
 )
 from auditor.model.snapshot import (

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from enum import StrEnum
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal, TypeVar, cast
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from auditor.ids import ArmId
 from auditor.model.base import Frozen, IPNetwork, Prefix
@@ -36,6 +37,7 @@ from auditor.model.resources import (
 )
 
 FIXTURE_FORMAT = "azroute-fixture/1"
+T = TypeVar("T")
 
 
 class LinkKind(StrEnum):
@@ -117,12 +119,21 @@ class Snapshot(Frozen):
     )
     partial_lists: tuple[str, ...] = Field((), description="List pages whose nextLink was not followed.")
 
+    _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def derived(self, key: str, factory: Callable[[Snapshot], T]) -> T:
+        """A value computed once from this snapshot (the control plane), shared by every rule."""
+        if key not in self._derived:
+            self._derived[key] = factory(self)
+        return cast(T, self._derived[key])
+
     def replace(self, **changes: object) -> Snapshot:
-        """A copy with some fields changed; the lookup caches are rebuilt, not copied."""
+        """A copy with some fields changed; caches and derived values are rebuilt, not copied."""
         copy = self.model_copy(update=changes)
         for name, value in vars(type(self)).items():
             if isinstance(value, cached_property):
                 copy.__dict__.pop(name, None)
+        copy._derived = {}
         return copy
 
     # -- lookups --------------------------------------------------------------------------

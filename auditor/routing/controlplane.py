@@ -116,7 +116,11 @@ class Domain:
 def session_up(snapshot: Snapshot, peering: ExpressRouteCircuitPeering, path: str) -> bool:
     """The customer-side BGP session of a device path: down when an observed summary says so,
     absent when the secondary link is not configured, otherwise assumed up."""
-    if path == "secondary" and peering.secondary_peer_address_prefix is None and peering.primary_peer_address_prefix:
+    if (
+        path == "secondary"
+        and peering.secondary_peer_address_prefix is None
+        and peering.primary_peer_address_prefix
+    ):
         return False
     for table in snapshot.circuit_tables:
         if (
@@ -137,7 +141,9 @@ class ControlPlane:
         self.sites: list[SiteView] = site_views(snapshot)
         self.site_by_name = {s.name: s for s in self.sites}
         self.domains: dict[ArmId, Domain] = self._domains()
-        self.domain_of_vnet: dict[ArmId, ArmId] = {v: d.hub.id for d in self.domains.values() for v in d.vnets}
+        self.domain_of_vnet: dict[ArmId, ArmId] = {
+            v: d.hub.id for d in self.domains.values() for v in d.vnets
+        }
         self._compute()
 
     # -- structure ---------------------------------------------------------------------------
@@ -152,13 +158,22 @@ class ControlPlane:
                 continue
             members = [vnet.id]
             for peering in snap.peerings:
-                if peering.remote_vnet_id != vnet.id or not peering.use_remote_gateways or not peering.connected:
+                if (
+                    peering.remote_vnet_id != vnet.id
+                    or not peering.use_remote_gateways
+                    or not peering.connected
+                ):
                     continue
                 back = snap.peering_between(vnet.id, peering.vnet_id)
                 spoke = snap.vnet(peering.vnet_id)
-                if back is not None and back.allow_gateway_transit and back.connected and spoke is not None:
-                    if not any(g.is_vpn or g.is_expressroute for g in snap.gateways_of(spoke.id)):
-                        members.append(spoke.id)
+                if (
+                    back is not None
+                    and back.allow_gateway_transit
+                    and back.connected
+                    and spoke is not None
+                    and not any(g.is_vpn or g.is_expressroute for g in snap.gateways_of(spoke.id))
+                ):
+                    members.append(spoke.id)
             local = tuple(p for m in members for p in (snap.vnet(m) or vnet).address_prefixes)
             advertised = vnet.summarized_gateway_prefixes or local
             domain = Domain(vnet, members, er, vpn, tuple(advertised), local)
@@ -171,7 +186,12 @@ class ControlPlane:
         snap = self.snapshot
         if domain.er_gateway is not None:
             for conn in snap.connections_of(domain.er_gateway.id):
-                if conn.up and conn.is_expressroute and conn.peer_id is not None and self.circuit_usable(conn.peer_id):
+                if (
+                    conn.up
+                    and conn.is_expressroute
+                    and conn.peer_id is not None
+                    and self.circuit_usable(conn.peer_id)
+                ):
                     domain.er_links.append((conn, conn.peer_id))
         if domain.vpn_gateway is not None:
             for conn in snap.connections_of(domain.vpn_gateway.id):
@@ -189,9 +209,9 @@ class ControlPlane:
             for conn in snap.connections:
                 if conn.is_vnet2vnet and conn.up and conn.gateway2_id == domain.vpn_gateway.id:
                     far = snap.gateway(conn.gateway1_id)
-                    if far is not None and far.working and far.vnet_id in domains:
-                        if all(other != far.vnet_id for _, other in domain.v2v_links):
-                            domain.v2v_links.append((conn, far.vnet_id))
+                    known = far is not None and any(other == far.vnet_id for _, other in domain.v2v_links)
+                    if far is not None and far.working and far.vnet_id in domains and not known:
+                        domain.v2v_links.append((conn, far.vnet_id))
         servers = snap.route_servers_of(domain.hub.id)
         vpn = domain.vpn_gateway
         domain.branch_to_branch = (
@@ -247,7 +267,9 @@ class ControlPlane:
                 if circuit.id in site.circuit_ids:
                     for prefix in site.prefixes:
                         path = (site.asn,) if site.asn is not None else ()
-                        self.circuit_table[circuit.id].append(CircuitEntry(prefix, path, "site", site.name, paths))
+                        self.circuit_table[circuit.id].append(
+                            CircuitEntry(prefix, path, "site", site.name, paths)
+                        )
         # Global Reach: each circuit's private peering learns the other's on-premises routes.
         for gr in self.snapshot.circuit_connections:
             if same(gr.circuit_connection_status, "Disconnected") or gr.peer_peering_id is None:
@@ -265,7 +287,9 @@ class ControlPlane:
                         )
                         if not known:
                             self.circuit_table[dst].append(
-                                CircuitEntry(entry.prefix, entry.as_path, "globalReach", str(src), DEVICE_PATHS)
+                                CircuitEntry(
+                                    entry.prefix, entry.as_path, "globalReach", str(src), DEVICE_PATHS
+                                )
                             )
 
     def _circuit_domains(self, extra: dict[ArmId, list[Advert]]) -> None:
@@ -278,11 +302,18 @@ class ControlPlane:
                 for advert in extra.get(hub, []):
                     self.circuit_table[circuit_id].append(
                         CircuitEntry(
-                            advert.prefix, (AZURE_ASN, *advert.as_path), "domain", str(hub), DEVICE_PATHS, conn.id
+                            advert.prefix,
+                            (AZURE_ASN, *advert.as_path),
+                            "domain",
+                            str(hub),
+                            DEVICE_PATHS,
+                            conn.id,
                         )
                     )
         for circuit_id in list(self.circuit_table):
-            self.circuit_table[circuit_id].sort(key=lambda e: (prefix_key(e.prefix), e.kind, e.target.lower()))
+            self.circuit_table[circuit_id].sort(
+                key=lambda e: (prefix_key(e.prefix), e.kind, e.target.lower())
+            )
 
     def _hairpin_allowed(self, a: Domain, b: Domain) -> bool:
         gws = (a.er_gateway, b.er_gateway)
@@ -305,14 +336,22 @@ class ControlPlane:
                 if domain.is_local(entry.prefix):
                     continue
                 advert = Advert(
-                    entry.prefix, (MSEE_ASN, *entry.as_path), "EBgp", LinkKind.EXPRESSROUTE, conn.id, name, origin,
+                    entry.prefix,
+                    (MSEE_ASN, *entry.as_path),
+                    "EBgp",
+                    LinkKind.EXPRESSROUTE,
+                    conn.id,
+                    name,
+                    origin,
                     weight=conn.routing_weight or 0,
-                )  # fmt: skip
+                )
                 found.setdefault((conn.id.key, prefix_key(entry.prefix), origin), advert)
         return list(found.values())
 
     # -- VPN BGP ------------------------------------------------------------------------------------
-    def _vpn_propagation(self, er_learned: dict[ArmId, list[Advert]]) -> dict[str, dict[tuple[int, int, int], Advert]]:
+    def _vpn_propagation(
+        self, er_learned: dict[ArmId, list[Advert]]
+    ) -> dict[str, dict[tuple[int, int, int], Advert]]:
         """Best route per prefix at every VPN BGP speaker (domains `d:<hub>`, sites `s:<name>`)."""
         asn: dict[str, int | None] = {}
         edges: dict[str, list[tuple[str, Connection]]] = defaultdict(list)
@@ -323,7 +362,9 @@ class ControlPlane:
             me = f"d:{hub.key}"
             asn[me] = domain.asn
             for prefix in domain.prefixes:
-                originated[me].append(Advert(prefix, (), "Network", None, None, domain.name, f"vnet:{domain.name}"))
+                originated[me].append(
+                    Advert(prefix, (), "Network", None, None, domain.name, f"vnet:{domain.name}")
+                )
             if domain.branch_to_branch:
                 originated[me].extend(er_learned[hub])
             for conn, lng in domain.vpn_links:
@@ -335,7 +376,8 @@ class ControlPlane:
                 edges[me].append((peer, conn))
                 edges[peer].append((me, conn))
                 originated[peer] = [
-                    Advert(p, (), "Network", None, None, site.name, f"site:{site.name}") for p in site.prefixes
+                    Advert(p, (), "Network", None, None, site.name, f"site:{site.name}")
+                    for p in site.prefixes
                 ]
             for conn, other in domain.v2v_links:
                 far = self.domains[other]
@@ -350,28 +392,65 @@ class ControlPlane:
         for speaker, adverts in originated.items():
             for advert in adverts:
                 _better(rib[speaker], advert)
+        self._vpn_asn, self._vpn_edges = asn, edges
         for _ in range(len(asn) + 2):
             changed = False
             for sender in sorted(rib):
                 for receiver, conn in edges.get(sender, []):
-                    sender_asn, receiver_asn = asn[sender], asn[receiver]
-                    for advert in list(rib[sender].values()):
-                        if advert.prefix == DEFAULT_ROUTE_V4 and sender.startswith("d:") and advert.source != "Network":
-                            continue  # VPN gateways never re-advertise a default route
-                        path = (sender_asn, *advert.as_path) if sender_asn is not None else advert.as_path
-                        if receiver_asn is not None and receiver_asn in path:
-                            continue
-                        if receiver.startswith("d:") and self._domain_by_key(receiver).is_local(advert.prefix):
-                            continue
-                        received = Advert(
-                            advert.prefix, path, "EBgp", LinkKind.VPN, conn.id, _speaker_name(self, sender),
-                            advert.origin,
-                            next_domain=self._domain_by_key(sender).hub.id if sender.startswith("d:") else None,
-                        )  # fmt: skip
+                    for received in self._exports(rib, sender, receiver, conn):
                         changed |= _better(rib[receiver], received)
             if not changed:
                 break
         return rib
+
+    def _exports(
+        self, rib: dict[str, dict[tuple[int, int, int], Advert]], sender: str, receiver: str, conn: Connection
+    ) -> list[Advert]:
+        """What `sender` advertises to `receiver` over one VPN BGP session, as the receiver holds it."""
+        sender_asn, receiver_asn = self._vpn_asn[sender], self._vpn_asn[receiver]
+        out: list[Advert] = []
+        for advert in rib[sender].values():
+            if advert.prefix == DEFAULT_ROUTE_V4 and sender.startswith("d:") and advert.source != "Network":
+                continue  # VPN gateways never re-advertise a default route
+            path = (sender_asn, *advert.as_path) if sender_asn is not None else advert.as_path
+            if receiver_asn is not None and receiver_asn in path:
+                continue
+            if receiver.startswith("d:") and self._domain_by_key(receiver).is_local(advert.prefix):
+                continue
+            out.append(
+                Advert(
+                    advert.prefix,
+                    path,
+                    "EBgp",
+                    LinkKind.VPN,
+                    conn.id,
+                    _speaker_name(self, sender),
+                    advert.origin,
+                    next_domain=self._domain_by_key(sender).hub.id if sender.startswith("d:") else None,
+                )
+            )
+        return out
+
+    def advertised_to_peer(self, hub: ArmId, peer_address: str) -> list[Advert] | None:
+        """What the domain's VPN gateway advertises to the BGP neighbour at `peer_address`
+        (a local network gateway's BGP address, or another VPN gateway's), or None if unknown."""
+        me = f"d:{hub.key}"
+        for receiver, conn in self._vpn_edges.get(me, []):
+            if self._speaker_addresses(receiver) & {peer_address}:
+                return sorted(self._exports(self.vpn_rib, me, receiver, conn), key=_advert_key)
+        return None
+
+    def _speaker_addresses(self, speaker: str) -> set[str]:
+        if speaker.startswith("d:"):
+            domain = self._domain_by_key(speaker)
+            gw = domain.vpn_gateway
+            return set(gw.bgp_settings.addresses) if gw is not None and gw.bgp_settings else set()
+        site = self.site_by_name[speaker[2:]]
+        found: set[str] = set()
+        for lng in self.snapshot.local_network_gateways:
+            if lng.id in site.lng_ids and lng.bgp_settings is not None:
+                found |= set(lng.bgp_settings.addresses)
+        return found
 
     def _domain_by_key(self, speaker: str) -> Domain:
         key = speaker[2:]
@@ -398,7 +477,9 @@ class ControlPlane:
                     except ValueError:
                         continue
                     found.append(
-                        Advert(host, (), "Static", LinkKind.VPN, conn.id, lng.id.name, origin, bgp_peer_host=True)
+                        Advert(
+                            host, (), "Static", LinkKind.VPN, conn.id, lng.id.name, origin, bgp_peer_host=True
+                        )
                     )
         for conn, other in domain.v2v_links:
             far = self.domains[other]
@@ -406,8 +487,16 @@ class ControlPlane:
             if not bgp or domain.vpn_gateway is None or not domain.vpn_gateway.enable_bgp:
                 for prefix in far.hub.address_prefixes:
                     found.append(
-                        Advert(prefix, (), "Static", LinkKind.VPN, conn.id, far.name, f"vnet:{far.name}",
-                               next_domain=other)  # fmt: skip
+                        Advert(
+                            prefix,
+                            (),
+                            "Static",
+                            LinkKind.VPN,
+                            conn.id,
+                            far.name,
+                            f"vnet:{far.name}",
+                            next_domain=other,
+                        )
                     )
         return found
 
@@ -424,9 +513,15 @@ class ControlPlane:
                 if site.asn is not None and site.asn in path:
                     continue
                 origin = (
-                    f"vnet:{self.domains[ArmId(entry.target)].name}" if entry.kind == "domain" else "globalReach"
+                    f"vnet:{self.domains[ArmId(entry.target)].name}"
+                    if entry.kind == "domain"
+                    else "globalReach"
                 )
-                found.append(Advert(entry.prefix, path, "EBgp", LinkKind.EXPRESSROUTE, circuit_id, circuit_id.name, origin))
+                found.append(
+                    Advert(
+                        entry.prefix, path, "EBgp", LinkKind.EXPRESSROUTE, circuit_id, circuit_id.name, origin
+                    )
+                )
         speaker = self.vpn_rib.get(f"s:{site.name}", {})
         found.extend(a for a in speaker.values() if a.source == "EBgp")
         for hub, domain in self.domains.items():
@@ -437,8 +532,16 @@ class ControlPlane:
                     continue
                 for prefix in domain.prefixes:
                     found.append(
-                        Advert(prefix, (), "Static", LinkKind.VPN, conn.id, domain.name, f"vnet:{domain.name}",
-                               next_domain=hub)  # fmt: skip
+                        Advert(
+                            prefix,
+                            (),
+                            "Static",
+                            LinkKind.VPN,
+                            conn.id,
+                            domain.name,
+                            f"vnet:{domain.name}",
+                            next_domain=hub,
+                        )
                     )
         unique = {(a.via.key if a.via else "", prefix_key(a.prefix), a.as_path): a for a in found}
         return sorted(unique.values(), key=_advert_key)
@@ -453,7 +556,13 @@ class ControlPlane:
 
 
 def _advert_key(a: Advert) -> tuple[object, ...]:
-    return (prefix_key(a.prefix), a.link.value if a.link else "", a.via.key if a.via else "", len(a.as_path), a.as_path)
+    return (
+        prefix_key(a.prefix),
+        a.link.value if a.link else "",
+        a.via.key if a.via else "",
+        len(a.as_path),
+        a.as_path,
+    )
 
 
 def _better(table: dict[tuple[int, int, int], Advert], advert: Advert) -> bool:
@@ -475,3 +584,8 @@ def _speaker_name(plane: ControlPlane, speaker: str) -> str:
         return speaker[2:]
     domain = plane._domain_by_key(speaker)
     return domain.vpn_gateway.id.name if domain.vpn_gateway else domain.name
+
+
+def control_plane(snapshot: Snapshot) -> ControlPlane:
+    """The snapshot's control plane, computed once and shared (rules, reports)."""
+    return snapshot.derived("control-plane", ControlPlane)

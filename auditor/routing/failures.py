@@ -36,22 +36,40 @@ def apply_down(snapshot: Snapshot, names: Sequence[str]) -> Snapshot:
         if raw.startswith("/") and raw.rsplit("/", 1)[-1].count(":") == 1:
             name, _, path = raw.rpartition(":")
         path = path.lower()
-        target = _find(snapshot, name, [snapshot.connections, snapshot.gateways, snapshot.circuits,
-                                        snapshot.local_network_gateways])  # fmt: skip
+        target = _find(
+            snapshot,
+            name,
+            [snapshot.connections, snapshot.gateways, snapshot.circuits, snapshot.local_network_gateways],
+        )
         if target is None:
-            raise UnknownResource(f"--down {raw}: no connection, gateway, circuit or local network gateway named {name!r}")
+            raise UnknownResource(
+                f"--down {raw}: no connection, gateway, circuit or local network gateway named {name!r}"
+            )
         if path:
             peering = snapshot.private_peering(target.id) if target.id in circuits else None
             if peering is None or path not in ("primary", "secondary"):
                 raise UnknownResource(f"--down {raw}: a device path is CIRCUIT:primary or CIRCUIT:secondary")
-            tables = [t for t in tables if not (t.peering_id == peering.id and t.operation is Operation.ROUTE_TABLES_SUMMARY
-                                                and t.device_path.lower() == path)]  # fmt: skip
+            tables = [
+                t
+                for t in tables
+                if not (
+                    t.peering_id == peering.id
+                    and t.operation is Operation.ROUTE_TABLES_SUMMARY
+                    and t.device_path.lower() == path
+                )
+            ]
             tables.append(
-                CircuitTable(peering_id=peering.id, operation=Operation.ROUTE_TABLES_SUMMARY, device_path=path,
-                             summary=(CircuitRouteSummary(state_pfx_rcd="Idle", up_down="down (--down)"),))  # fmt: skip
+                CircuitTable(
+                    peering_id=peering.id,
+                    operation=Operation.ROUTE_TABLES_SUMMARY,
+                    device_path=path,
+                    summary=(CircuitRouteSummary(state_pfx_rcd="Idle", up_down="down (--down)"),),
+                )
             )
         elif target.id in connections:
-            connections[target.id] = connections[target.id].model_copy(update={"connection_status": "NotConnected"})
+            connections[target.id] = connections[target.id].model_copy(
+                update={"connection_status": "NotConnected"}
+            )
         elif target.id in gateways:
             gateways[target.id] = gateways[target.id].model_copy(update={"provisioning_state": "Failed"})
         elif target.id in circuits:

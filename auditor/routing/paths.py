@@ -25,7 +25,14 @@ from functools import cached_property
 from auditor.ids import ArmId
 from auditor.model import Connection, LinkKind, Subnet, VirtualNetwork
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
-from auditor.routing.tables import TableRoute, gateway_subnet, lookup, site_select, vnet_table, workload_subnet
+from auditor.routing.tables import (
+    TableRoute,
+    gateway_subnet,
+    lookup,
+    site_select,
+    vnet_table,
+    workload_subnet,
+)
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_STEPS = 64
@@ -54,11 +61,16 @@ class Walk:
     delivered: bool = False
     reason: str = ""
 
+    def appliances(self) -> frozenset[str]:
+        return frozenset(h.name for h in self.hops if h.kind == "appliance")
+
     def links(self) -> frozenset[str]:
         """What must be the same both ways for symmetry: circuits, connections, appliances."""
         keys: set[str] = set()
         for hop in self.hops:
-            if hop.kind in ("circuit", "appliance", "globalReach"):
+            if hop.kind == "appliance":
+                keys.add(f"appliance:{hop.name}")
+            elif hop.kind in ("circuit", "globalReach"):
                 keys.add(f"{hop.kind}:{(hop.link or hop.id or hop.name).lower()}")
             elif hop.kind == "connection":
                 keys.add(f"connection:{(hop.link or hop.id or hop.name).lower()}")
@@ -139,7 +151,9 @@ class PathFinder:
 
     def subnet_of(self, address: Address) -> tuple[Subnet, VirtualNetwork] | None:
         found = [
-            (s, v) for s, v in self._subnet_index if any(p.version == address.version and address in p for p in s.prefixes)
+            (s, v)
+            for s, v in self._subnet_index
+            if any(p.version == address.version and address in p for p in s.prefixes)
         ]
         return max(found, key=lambda sv: max(p.prefixlen for p in sv[0].prefixes)) if found else None
 
@@ -184,7 +198,9 @@ class PathFinder:
         walk.hops.append(hop)
         walk.delivered = True
 
-    def _in_subnet(self, vnet_id: ArmId, subnet_id: ArmId | None, dst: Address, walk: Walk) -> tuple[str, ...] | None:
+    def _in_subnet(
+        self, vnet_id: ArmId, subnet_id: ArmId | None, dst: Address, walk: Walk
+    ) -> tuple[str, ...] | None:
         vnet = self.snap.vnet(vnet_id)
         assert vnet is not None
         subnet = self.snap.by_id.get(subnet_id) if subnet_id else None
@@ -209,13 +225,21 @@ class PathFinder:
                 return None
             self._deliver(walk, Hop("vnet", target.display_name, str(target.id)))
             return None
-        if route.next_hop_type == "VirtualNetworkGateway" and route.advert is not None and route.target is not None:
+        if (
+            route.next_hop_type == "VirtualNetworkGateway"
+            and route.advert is not None
+            and route.target is not None
+        ):
             hub = route.target
             if hub != vnet.id:
                 peering = self.snap.peering_between(vnet.id, hub)
                 walk.hops.append(
-                    Hop("peering", f"{vnet.display_name}->{hub.name}", str(peering.id) if peering else None,
-                        "gateway transit")  # fmt: skip
+                    Hop(
+                        "peering",
+                        f"{vnet.display_name}->{hub.name}",
+                        str(peering.id) if peering else None,
+                        "gateway transit",
+                    )
                 )
             domain = self.plane.domains[hub]
             gateway = domain.er_gateway if route.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
@@ -228,8 +252,24 @@ class PathFinder:
             except ValueError:
                 walk.reason = f"user route {route.via.name if route.via else ''} has an invalid next hop"
                 return None
-            walk.hops.append(Hop("appliance", route.next_hop, None, route.via.name if route.via else None))
             found = self.subnet_of(ip)
+            if found is not None and found[1].id != vnet.id:
+                peering = self.snap.peering_between(vnet.id, found[1].id)
+                walk.hops.append(
+                    Hop(
+                        "peering",
+                        f"{vnet.display_name}->{found[1].display_name}",
+                        str(peering.id) if peering else None,
+                    )
+                )
+            walk.hops.append(
+                Hop(
+                    "appliance",
+                    route.next_hop,
+                    str(route.via) if route.via else None,
+                    route.via.name if route.via else None,
+                )
+            )
             if found is None:
                 walk.reason = f"appliance {route.next_hop} is in no subnet of the snapshot"
                 return None
@@ -281,25 +321,31 @@ class PathFinder:
                 if from_domain is not None:
                     if ArmId(e.target) == from_domain:
                         continue
-                    if not self.plane._hairpin_allowed(self.plane.domains[from_domain], self.plane.domains[ArmId(e.target)]):
+                    if not self.plane._hairpin_allowed(
+                        self.plane.domains[from_domain], self.plane.domains[ArmId(e.target)]
+                    ):
                         continue
-            elif e.kind == "globalReach" and (from_domain is not None or came_from == "globalReach"):
-                continue
-            elif e.kind == "site" and came_from.startswith("site:") and e.target == came_from[5:]:
+            elif (e.kind == "globalReach" and (from_domain is not None or came_from == "globalReach")) or (
+                e.kind == "site" and came_from.startswith("site:") and e.target == came_from[5:]
+            ):
                 continue
             usable.append(e)
         if not usable:
             walk.reason = f"circuit {circuit_id.name} has no route for {dst}"
             return None
         longest = max(e.prefix.prefixlen for e in usable)
-        best = sorted((e for e in usable if e.prefix.prefixlen == longest), key=lambda e: (e.kind != "site", e.target))
+        best = sorted(
+            (e for e in usable if e.prefix.prefixlen == longest), key=lambda e: (e.kind != "site", e.target)
+        )
         entry = best[0]
         if entry.kind == "site":
             return self._arrive_site(entry.target, dst, walk)
         if entry.kind == "globalReach":
             other = ArmId(entry.target)
             ends = "|".join(sorted([circuit_id.key, other.key]))
-            walk.hops.append(Hop("globalReach", f"{circuit_id.name}<->{other.name}", link=f"globalreach:{ends}"))
+            walk.hops.append(
+                Hop("globalReach", f"{circuit_id.name}<->{other.name}", link=f"globalreach:{ends}")
+            )
             walk.hops.append(Hop("circuit", other.name, str(other)))
             return ("msee", str(other), "globalReach")
         hub = ArmId(entry.target)
@@ -307,12 +353,22 @@ class PathFinder:
         if entry.via is not None:
             conn = self.snap.by_id.get(entry.via)
             walk.hops.append(
-                Hop("connection", entry.via.name, str(entry.via),
-                    link=_link_key(conn) if isinstance(conn, Connection) else None)
-            )  # fmt: skip
+                Hop(
+                    "connection",
+                    entry.via.name,
+                    str(entry.via),
+                    link=_link_key(conn) if isinstance(conn, Connection) else None,
+                )
+            )
         if domain.er_gateway is not None:
-            walk.hops.append(Hop("gateway", domain.er_gateway.id.name, str(domain.er_gateway.id),
-                                 "ECMP" if len(best) > 1 else None))  # fmt: skip
+            walk.hops.append(
+                Hop(
+                    "gateway",
+                    domain.er_gateway.id.name,
+                    str(domain.er_gateway.id),
+                    "ECMP" if len(best) > 1 else None,
+                )
+            )
         return ("ingress", str(hub), LinkKind.EXPRESSROUTE.value)
 
     def _ingress(self, hub: ArmId, came: LinkKind, dst: Address, walk: Walk) -> tuple[str, ...] | None:
@@ -324,9 +380,9 @@ class PathFinder:
         for advert in self.plane.domain_rib[hub]:
             if advert.bgp_peer_host or not _contains(advert.prefix, dst):
                 continue
-            if advert.link is LinkKind.VPN and (came is LinkKind.VPN or domain.branch_to_branch):
-                allowed.append(advert)
-            elif advert.link is LinkKind.EXPRESSROUTE and came is LinkKind.VPN and domain.branch_to_branch:
+            if (advert.link is LinkKind.VPN and (came is LinkKind.VPN or domain.branch_to_branch)) or (
+                advert.link is LinkKind.EXPRESSROUTE and came is LinkKind.VPN and domain.branch_to_branch
+            ):
                 allowed.append(advert)
         if not allowed:
             walk.reason = f"{domain.name}'s gateways do not pass traffic from {came.value} towards {dst}"

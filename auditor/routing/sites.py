@@ -80,7 +80,17 @@ def site_views(snapshot: Snapshot) -> list[SiteView]:
         views.append(SiteView(f"asn-{asn}", False, asn, space, None, frozenset(circ_ids), frozenset(lng_ids)))
     # A local network gateway without BGP that no site claims is a static site of its own.
     claimed_l |= {g for v in views for g in v.lng_ids}
-    for lng in snapshot.local_network_gateways:
-        if lng.id not in claimed_l and lng.asn is None:
-            views.append(SiteView(lng.id.name, False, None, lng_space[lng.id], None, frozenset(), frozenset({lng.id})))
+    for gateway in snapshot.local_network_gateways:
+        if gateway.id not in claimed_l and gateway.asn is None:
+            views.append(
+                SiteView(
+                    gateway.id.name,
+                    False,
+                    None,
+                    lng_space[gateway.id],
+                    None,
+                    frozenset(),
+                    frozenset({gateway.id}),
+                )
+            )
     return views

@@ -15,7 +15,7 @@ import ipaddress
 from dataclasses import dataclass, replace
 
 from auditor.ids import ArmId
-from auditor.model import IPNetwork, LinkKind, Subnet, VirtualNetwork, parse_prefix, same
+from auditor.model import IPNetwork, LinkKind, RouteTable, Subnet, VirtualNetwork, parse_prefix, same
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
 
 SPECIAL_SUBNETS = (
@@ -47,7 +47,12 @@ def _sort(routes: list[TableRoute]) -> list[TableRoute]:
     order = {"User": 0, "VirtualNetworkGateway": 1, "Default": 2}
     return sorted(
         routes,
-        key=lambda r: (prefix_key(r.prefix), not r.selected, order.get(r.source, 3), r.via.key if r.via else ""),
+        key=lambda r: (
+            prefix_key(r.prefix),
+            not r.selected,
+            order.get(r.source, 3),
+            r.via.key if r.via else "",
+        ),
     )
 
 
@@ -82,7 +87,9 @@ def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None 
     snap = plane.snapshot
     candidates: list[TableRoute] = []
     for prefix in vnet.address_prefixes:
-        candidates.append(TableRoute(prefix, "VnetLocal", None, "Default", reason="address space of the VNet"))
+        candidates.append(
+            TableRoute(prefix, "VnetLocal", None, "Default", reason="address space of the VNet")
+        )
     peered: list[IPNetwork] = []
     for peering in snap.peerings_of(vnet.id):
         if not peering.connected or peering.allow_virtual_network_access is False:
@@ -92,26 +99,49 @@ def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None 
         for prefix in space:
             peered.append(prefix)
             candidates.append(
-                TableRoute(prefix, "VNetPeering", None, "Default", via=peering.id, reason="peered VNet",
-                           target=peering.remote_vnet_id)  # fmt: skip
+                TableRoute(
+                    prefix,
+                    "VNetPeering",
+                    None,
+                    "Default",
+                    via=peering.id,
+                    reason="peered VNet",
+                    target=peering.remote_vnet_id,
+                )
             )
-    candidates.append(TableRoute(parse_prefix("0.0.0.0/0"), "Internet", None, "Default", reason="default route"))
+    candidates.append(
+        TableRoute(parse_prefix("0.0.0.0/0"), "Internet", None, "Default", reason="default route")
+    )
     for text in DEFAULT_NONE:
-        candidates.append(TableRoute(parse_prefix(text), "None", None, "Default", reason="reserved private range"))
+        candidates.append(
+            TableRoute(parse_prefix(text), "None", None, "Default", reason="reserved private range")
+        )
 
-    route_table = snap.by_id.get(subnet.route_table_id) if subnet and subnet.route_table_id else None
-    propagate = not (route_table is not None and getattr(route_table, "disable_bgp_route_propagation", False))
+    found = snap.by_id.get(subnet.route_table_id) if subnet and subnet.route_table_id else None
+    route_table = found if isinstance(found, RouteTable) else None
+    propagate = not (route_table is not None and route_table.disable_bgp_route_propagation)
     hub = plane.domain_of_vnet.get(vnet.id)
     local = (*vnet.address_prefixes, *peered)
     if hub is not None:
         domain = plane.domains[hub]
-        for advert, best, reason in select_bgp(plane.domain_rib[hub]):
+        # The route towards a VPN peer's BGP address stays inside the gateway (docs: adding it to the
+        # local network gateway's address space is redundant); subnets do not get it.
+        adverts = [a for a in plane.domain_rib[hub] if not a.bgp_peer_host]
+        for advert, best, reason in select_bgp(adverts):
             gateway = domain.er_gateway if advert.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
             route = TableRoute(
-                advert.prefix, "VirtualNetworkGateway", gateway.id.name if gateway else None, "VirtualNetworkGateway",
-                via=advert.via, as_path=advert.as_path, link=advert.link, selected=best, reason=reason, advert=advert,
+                advert.prefix,
+                "VirtualNetworkGateway",
+                gateway.id.name if gateway else None,
+                "VirtualNetworkGateway",
+                via=advert.via,
+                as_path=advert.as_path,
+                link=advert.link,
+                selected=best,
+                reason=reason,
+                advert=advert,
                 target=hub,
-            )  # fmt: skip
+            )
             if not propagate:
                 route = _lose(route, "gateway route propagation is disabled on the subnet's route table")
             elif any(covers(p, advert.prefix) for p in local):
@@ -119,12 +149,18 @@ def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None 
             candidates.append(route)
     if route_table is not None:
         for udr in snap.routes_of(route_table.id):
-            prefix = udr.prefix
-            if prefix is None:
+            udr_prefix = udr.prefix
+            if udr_prefix is None:
                 continue  # service tags are not modelled
             candidates.append(
-                TableRoute(prefix, _udr_hop_type(udr.next_hop_type), udr.next_hop_ip_address, "User", via=udr.id,
-                           reason=f"user-defined route {udr.id.name}")  # fmt: skip
+                TableRoute(
+                    udr_prefix,
+                    _udr_hop_type(udr.next_hop_type),
+                    udr.next_hop_ip_address,
+                    "User",
+                    via=udr.id,
+                    reason=f"user-defined route {udr.id.name}",
+                )
             )
     return _select(candidates)
 
@@ -141,6 +177,20 @@ def _lose(route: TableRoute, reason: str) -> TableRoute:
 
 
 def _select(candidates: list[TableRoute]) -> list[TableRoute]:
+    # When 0.0.0.0/0 is overridden (a user route or a BGP default), the reserved-range None routes
+    # are shown Invalid in effective routes, and traffic to those ranges follows the new default.
+    default = parse_prefix("0.0.0.0/0")
+    overridden = any(
+        r.prefix == default and r.source in ("User", "VirtualNetworkGateway") and r.selected
+        for r in candidates
+    )
+    if overridden:
+        candidates = [
+            _lose(r, "invalidated by the overridden default route")
+            if r.source == "Default" and r.next_hop_type == "None"
+            else r
+            for r in candidates
+        ]
     by_prefix: dict[tuple[int, int, int], list[TableRoute]] = {}
     for route in candidates:
         by_prefix.setdefault(prefix_key(route.prefix), []).append(route)
@@ -152,7 +202,9 @@ def _select(candidates: list[TableRoute]) -> list[TableRoute]:
             if route.source == "User":
                 out.append(route)
             elif users:
-                out.append(_lose(route, "a user-defined route for the same prefix wins") if route.selected else route)
+                out.append(
+                    _lose(route, "a user-defined route for the same prefix wins") if route.selected else route
+                )
             elif route.source == "Default" and bgp:
                 out.append(_lose(route, "a BGP route for the same prefix wins"))
             else:
@@ -160,9 +212,13 @@ def _select(candidates: list[TableRoute]) -> list[TableRoute]:
     return _sort(out)
 
 
-def lookup(table: list[TableRoute], address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[TableRoute]:
+def lookup(
+    table: list[TableRoute], address: ipaddress.IPv4Address | ipaddress.IPv6Address
+) -> list[TableRoute]:
     """The selected routes (ECMP) with the longest prefix containing the address."""
-    matching = [r for r in table if r.selected and r.prefix.version == address.version and address in r.prefix]
+    matching = [
+        r for r in table if r.selected and r.prefix.version == address.version and address in r.prefix
+    ]
     if not matching:
         return []
     longest = max(r.prefix.prefixlen for r in matching)
@@ -203,13 +259,17 @@ def site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool,
                 reason = "ECMP with an equal route" if len(winners) > 1 else "best route"
                 out.append((a, a is winners[0] or len(winners) > 1, reason))
             elif rank(a)[0] < best[0]:
-                out.append((a, False, f"the site prefers {winners[0].link.value if winners[0].link else '?'}"))
+                out.append(
+                    (a, False, f"the site prefers {winners[0].link.value if winners[0].link else '?'}")
+                )
             else:
                 out.append((a, False, "longer AS path"))
     return out
 
 
-def circuit_entries(plane: ControlPlane, circuit_id: ArmId, device_path: str | None = None) -> list[CircuitEntry]:
+def circuit_entries(
+    plane: ControlPlane, circuit_id: ArmId, device_path: str | None = None
+) -> list[CircuitEntry]:
     entries = plane.circuit_table.get(circuit_id, [])
     if device_path is None:
         return list(entries)

@@ -39,7 +39,9 @@ def vantage_rows(plane: ControlPlane, name: str) -> tuple[Vantage, list[dict[str
             continue
         subnet: Subnet | None = None
         if subnet_name:
-            subnet = next((s for s in snap.subnets_of(vnet.id) if s.id.name.lower() == subnet_name.lower()), None)
+            subnet = next(
+                (s for s in snap.subnets_of(vnet.id) if s.id.name.lower() == subnet_name.lower()), None
+            )
             if subnet is None:
                 raise UnknownVantage(f"{vnet.display_name} has no subnet {subnet_name!r}")
         return Vantage("subnet" if subnet else "vnet", name), _vnet_rows(plane, vnet, subnet)
@@ -60,10 +62,18 @@ def _vnet_rows(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None)
     rows = []
     for r in vnet_table(plane, vnet, subnet):
         rows.append(
-            {"prefix": str(r.prefix), "nextHopType": r.next_hop_type, "nextHop": r.next_hop,
-             "via": r.via.name if r.via else None, "viaId": str(r.via) if r.via else None,
-             "asPath": _as_path(r.as_path), "source": r.source, "selected": r.selected, "reason": r.reason,
-             "link": r.link.value if r.link else None}  # fmt: skip
+            {
+                "prefix": str(r.prefix),
+                "nextHopType": r.next_hop_type,
+                "nextHop": r.next_hop,
+                "via": r.via.name if r.via else None,
+                "viaId": str(r.via) if r.via else None,
+                "asPath": _as_path(r.as_path),
+                "source": r.source,
+                "selected": r.selected,
+                "reason": r.reason,
+                "link": r.link.value if r.link else None,
+            }
         )
     return rows
 
@@ -71,20 +81,38 @@ def _vnet_rows(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None)
 def _gateway_rows(plane: ControlPlane, hub: ArmId | None, expressroute: bool) -> list[dict[str, Any]]:
     assert hub is not None
     domain = plane.domains[hub]
-    rows = []
+    rows: list[dict[str, Any]] = []
     own = domain.er_gateway if expressroute else domain.vpn_gateway
     for prefix in domain.prefixes:
-        rows.append({"prefix": str(prefix), "nextHopType": "Network", "nextHop": None, "via": None, "viaId": None,
-                     "asPath": [], "source": "Network", "selected": True,
-                     "reason": "originated: address space of the gateway's VNets", "link": None})  # fmt: skip
+        rows.append(
+            {
+                "prefix": str(prefix),
+                "nextHopType": "Network",
+                "nextHop": None,
+                "via": None,
+                "viaId": None,
+                "asPath": [],
+                "source": "Network",
+                "selected": True,
+                "reason": "originated: address space of the gateway's VNets",
+                "link": None,
+            }
+        )
     for advert, best, reason in select_bgp(plane.domain_rib[hub]):
         gateway = domain.er_gateway if advert.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
         rows.append(
-            {"prefix": str(advert.prefix), "nextHopType": advert.link.value if advert.link else "Network",
-             "nextHop": advert.peer, "via": advert.via.name if advert.via else None,
-             "viaId": str(advert.via) if advert.via else None, "asPath": _as_path(advert.as_path),
-             "source": advert.source if gateway is own else "IBgp", "selected": best, "reason": reason,
-             "link": advert.link.value if advert.link else None}  # fmt: skip
+            {
+                "prefix": str(advert.prefix),
+                "nextHopType": advert.link.value if advert.link else "Network",
+                "nextHop": advert.peer,
+                "via": advert.via.name if advert.via else None,
+                "viaId": str(advert.via) if advert.via else None,
+                "asPath": _as_path(advert.as_path),
+                "source": advert.source if gateway is own else "IBgp",
+                "selected": best,
+                "reason": reason,
+                "link": advert.link.value if advert.link else None,
+            }
         )
     return sorted(rows, key=_row_key)
 
@@ -97,9 +125,18 @@ def _circuit_rows(plane: ControlPlane, circuit_id: ArmId, path: str | None) -> l
         target = e.target if e.kind == "site" else ArmId(e.target).name
         hop = {"site": "Customer", "domain": "VirtualNetworkGateway", "globalReach": "GlobalReach"}[e.kind]
         rows.append(
-            {"prefix": str(e.prefix), "nextHopType": hop, "nextHop": target, "via": e.via.name if e.via else None,
-             "viaId": str(e.via) if e.via else None, "asPath": _as_path(e.as_path), "source": "EBgp",
-             "selected": True, "reason": f"device paths: {', '.join(e.device_paths)}", "link": "ExpressRoute"}  # fmt: skip
+            {
+                "prefix": str(e.prefix),
+                "nextHopType": hop,
+                "nextHop": target,
+                "via": e.via.name if e.via else None,
+                "viaId": str(e.via) if e.via else None,
+                "asPath": _as_path(e.as_path),
+                "source": "EBgp",
+                "selected": True,
+                "reason": f"device paths: {', '.join(e.device_paths)}",
+                "link": "ExpressRoute",
+            }
         )
     return sorted(rows, key=_row_key)
 
@@ -108,11 +145,18 @@ def _site_rows(plane: ControlPlane, site: str) -> list[dict[str, Any]]:
     rows = []
     for advert, best, reason in site_select(plane, site):
         rows.append(
-            {"prefix": str(advert.prefix), "nextHopType": advert.link.value if advert.link else None,
-             "nextHop": advert.peer, "via": advert.via.name if advert.via else None,
-             "viaId": str(advert.via) if advert.via else None, "asPath": _as_path(advert.as_path),
-             "source": advert.source, "selected": best, "reason": reason,
-             "link": advert.link.value if advert.link else None}  # fmt: skip
+            {
+                "prefix": str(advert.prefix),
+                "nextHopType": advert.link.value if advert.link else None,
+                "nextHop": advert.peer,
+                "via": advert.via.name if advert.via else None,
+                "viaId": str(advert.via) if advert.via else None,
+                "asPath": _as_path(advert.as_path),
+                "source": advert.source,
+                "selected": best,
+                "reason": reason,
+                "link": advert.link.value if advert.link else None,
+            }
         )
     return sorted(rows, key=_row_key)
 
@@ -170,8 +214,10 @@ def walk_summary(walk: Walk) -> str:
             if "gateway" in kinds[:i] and "gateway" in kinds[i + 1 :] and "site" not in kinds:
                 label += " hairpin"
             parts.append(label)
-        elif hop.kind == "connection" and (i + 1 >= len(kinds) or kinds[i + 1] != "circuit") and (
-            i == 0 or kinds[i - 1] != "circuit"
+        elif (
+            hop.kind == "connection"
+            and (i + 1 >= len(kinds) or kinds[i + 1] != "circuit")
+            and (i == 0 or kinds[i - 1] != "circuit")
         ):
             parts.append("VPN")
         elif hop.kind == "globalReach":
