@@ -125,3 +125,59 @@ def test_module_entry_point_from_another_directory(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["snapshot"]["name"] == "interop-testbed"
+
+
+def test_routes_json_shape() -> None:
+    code, out = invoke("routes", "--from", "spoke-vnet", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["schema"] == "azroute.routes/1" and data["from"] == "spoke-vnet"
+    row = next(r for r in data["routes"] if r["prefix"] == "10.2.30.0/25" and r["selected"])
+    assert {"prefix", "nextHopType", "nextHop", "via", "asPath", "source", "selected", "reason"} <= set(row)
+    assert row["nextHopType"] == "VirtualNetworkGateway" and row["via"] == "hub-er-gw-to-er-1"
+    assert row["asPath"] == [12076, 65021]
+
+
+@pytest.mark.parametrize(
+    "vantage", ["hub-vnet", "hub-vnet/GatewaySubnet", "hub-vpn-gw", "er-1", "er-2:primary", "location-1"]
+)
+def test_routes_every_kind_of_vantage(vantage: str) -> None:
+    for fmt in ("table", "json", "dot", "mermaid"):
+        code, out = invoke("routes", "--from", vantage, "--format", fmt)
+        assert code == 0 and out.strip(), (vantage, fmt)
+    assert invoke("routes", "--from", "er-1", "-f", "dot")[1].startswith("digraph routes {")
+    assert invoke("routes", "--from", "er-1", "-f", "mermaid")[1].startswith("flowchart LR")
+
+
+def test_routes_errors() -> None:
+    assert invoke("routes")[0] == 2
+    assert invoke("routes", "--from", "nowhere")[0] == 2
+    assert invoke("routes", "--from", "hub-vnet/NoSuchSubnet")[0] == 2
+    assert invoke("routes", "--from", "hub-vnet", "--down", "nothing")[0] == 2
+
+
+def test_paths_json_shape_and_down() -> None:
+    data = json.loads(invoke("paths", "--format", "json")[1])
+    assert data["schema"] == "azroute.paths/1"
+    assert len(data["pairs"]) == 30
+    pair = next(p for p in data["pairs"] if p["from"] == "location-1" and p["to"] == "hub-vnet")
+    assert {"from", "to", "reachable", "forward", "return", "asymmetric"} <= set(pair)
+    assert pair["reachable"] and not pair["asymmetric"]
+    assert [h["name"] for h in pair["forward"]] == ["er-1", "hub-er-gw-to-er-1", "hub-er-gw", "hub-vnet"]
+    down = json.loads(
+        invoke("paths", "--from", "location-1", "--to", "hub-vnet", "-f", "json", "--down", "er-1:primary")[1]
+    )
+    (only,) = down["pairs"]
+    assert down["down"] == ["er-1:primary"]
+    assert [h["name"] for h in only["forward"]] == ["hub-vpn-gw-to-location-1", "hub-vpn-gw", "hub-vnet"]
+
+
+def test_paths_table_and_pair_text() -> None:
+    code, out = invoke("paths")
+    assert code == 0 and "ER er-1 hairpin" in out
+    code, out = invoke("paths", "--from", "branch-vnet", "--to", "location-2")
+    assert code == 0 and "NOT reachable" in out
+    code, out = invoke(
+        "paths", str(FIXTURES / "hub-firewall-bypass"), "--from", "spoke-vnet", "--to", "datacenter"
+    )
+    assert "(asymmetric)" in out and "appliance 10.0.3.4" in out
+    assert invoke("paths", "--from", "atlantis")[0] == 2

@@ -25,8 +25,10 @@ documentation is silent):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar, cast
 
 from auditor.ids import ArmId
 from auditor.model import (
@@ -45,6 +47,7 @@ from auditor.model import (
 from auditor.routing.sites import SiteView, site_views
 
 MSEE_ASN = 12076
+T = TypeVar("T")
 AZURE_ASN = 65515
 DEVICE_PATHS = ("primary", "secondary")
 DEFAULT_ROUTE_V4 = parse_prefix("0.0.0.0/0")
@@ -138,6 +141,7 @@ class ControlPlane:
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        self._memo: dict[tuple[object, ...], object] = {}
         self.sites: list[SiteView] = site_views(snapshot)
         self.site_by_name = {s.name: s for s in self.sites}
         self.domains: dict[ArmId, Domain] = self._domains()
@@ -547,6 +551,19 @@ class ControlPlane:
         return sorted(unique.values(), key=_advert_key)
 
     # -- lookups ---------------------------------------------------------------------------------------------
+    @cached_property
+    def vnet_by_name(self) -> dict[str, VirtualNetwork]:
+        found: dict[str, VirtualNetwork] = {}
+        for vnet in self.snapshot.vnets:
+            found.setdefault(vnet.display_name.lower(), vnet)
+        return found
+
+    def memo(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """Per-plane cache for derived tables (BGP selection per domain, site choices)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(T, self._memo[key])
+
     @cached_property
     def networks(self) -> list[str]:
         """Names of every network: VNets, then sites with prefixes."""

@@ -23,16 +23,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.ids import ArmId
-from auditor.model import Connection, LinkKind, Subnet, VirtualNetwork
+from auditor.model import Connection, IPNetwork, LinkKind, Subnet, VirtualNetwork
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
-from auditor.routing.tables import (
-    TableRoute,
-    gateway_subnet,
-    lookup,
-    site_select,
-    vnet_table,
-    workload_subnet,
-)
+from auditor.routing.prefixindex import PrefixIndex
+from auditor.routing.tables import TableRoute, gateway_subnet, site_select, vnet_table, workload_subnet
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_STEPS = 64
@@ -98,9 +92,7 @@ class Network:
 
     def __init__(self, plane: ControlPlane, name: str) -> None:
         self.name = name
-        self.vnet: VirtualNetwork | None = next(
-            (v for v in plane.snapshot.vnets if v.display_name.lower() == name.lower()), None
-        )
+        self.vnet: VirtualNetwork | None = plane.vnet_by_name.get(name.lower())
         self.site = plane.site_by_name.get(name) or next(
             (s for s in plane.sites if s.name.lower() == name.lower()), None
         )
@@ -124,20 +116,42 @@ class PathFinder:
     def __init__(self, plane: ControlPlane) -> None:
         self.plane = plane
         self.snap = plane.snapshot
-        self._tables: dict[tuple[str, str], list[TableRoute]] = {}
+        self._tables: dict[tuple[str, str], PrefixIndex[TableRoute]] = {}
+        self._networks: dict[str, Network] = {}
+        self._site_best: dict[str, PrefixIndex[Advert]] = {}
+        self._circuits: dict[ArmId, PrefixIndex[CircuitEntry]] = {}
+        self._site_space: dict[str, PrefixIndex[IPNetwork]] = {}
 
     def network(self, name: str) -> Network:
-        return Network(self.plane, name)
+        key = name.lower()
+        if key not in self._networks:
+            self._networks[key] = Network(self.plane, name)
+        return self._networks[key]
+
+    def site_best(self, name: str) -> PrefixIndex[Advert]:
+        if name not in self._site_best:
+            best = [a for a, chosen, _ in site_select(self.plane, name) if chosen]
+            self._site_best[name] = PrefixIndex(best, lambda a: a.prefix)
+        return self._site_best[name]
+
+    def circuit_index(self, circuit_id: ArmId) -> PrefixIndex[CircuitEntry]:
+        if circuit_id not in self._circuits:
+            self._circuits[circuit_id] = PrefixIndex(
+                self.plane.circuit_table.get(circuit_id, []), lambda e: e.prefix
+            )
+        return self._circuits[circuit_id]
 
     def pair(self, source: str, destination: str) -> PathPair:
         a, b = self.network(source), self.network(destination)
         return PathPair(a.name, b.name, self.walk(a, b.address), self.walk(b, a.address))
 
     # -- tables ----------------------------------------------------------------------------------
-    def table(self, vnet: VirtualNetwork, subnet: Subnet | None) -> list[TableRoute]:
+    def table(self, vnet: VirtualNetwork, subnet: Subnet | None) -> PrefixIndex[TableRoute]:
+        """The subnet's selected routes, indexed for longest-prefix lookups."""
         key = (vnet.id.key, subnet.id.key if subnet else "")
         if key not in self._tables:
-            self._tables[key] = vnet_table(self.plane, vnet, subnet)
+            selected = [r for r in vnet_table(self.plane, vnet, subnet) if r.selected]
+            self._tables[key] = PrefixIndex(selected, lambda r: r.prefix)
         return self._tables[key]
 
     @cached_property
@@ -204,7 +218,7 @@ class PathFinder:
         vnet = self.snap.vnet(vnet_id)
         assert vnet is not None
         subnet = self.snap.by_id.get(subnet_id) if subnet_id else None
-        routes = lookup(self.table(vnet, subnet if isinstance(subnet, Subnet) else None), dst)
+        routes = self.table(vnet, subnet if isinstance(subnet, Subnet) else None).longest(dst)
         where = f"{vnet.display_name}/{subnet_id.name}" if subnet_id else vnet.display_name
         if not routes:
             walk.reason = f"no route for {dst} in {where}"
@@ -305,15 +319,14 @@ class PathFinder:
         return None
 
     def _arrive_site(self, name: str, dst: Address, walk: Walk) -> tuple[str, ...] | None:
-        site = self.plane.site_by_name[name]
-        if any(p.version == dst.version and dst in p for p in site.prefixes):
+        if self.site_owns(name, dst):
             self._deliver(walk, Hop("site", name))
             return None
         walk.hops.append(Hop("site", name, None, "transit"))
         return ("site", name)
 
     def _at_msee(self, circuit_id: ArmId, came_from: str, dst: Address, walk: Walk) -> tuple[str, ...] | None:
-        entries = [e for e in self.plane.circuit_table.get(circuit_id, []) if _contains(e.prefix, dst)]
+        entries = [e for group in self.circuit_index(circuit_id).matches(dst) for e in group]
         from_domain = ArmId(came_from[7:]) if came_from.startswith("domain:") else None
         usable: list[CircuitEntry] = []
         for e in entries:
@@ -397,17 +410,20 @@ class PathFinder:
             walk.hops.append(Hop("gateway", gateway.id.name, str(gateway.id), "transit"))
         return ("egress", str(hub), str(self._advert_index(hub, advert)))
 
+    def site_owns(self, name: str, dst: Address) -> bool:
+        if name not in self._site_space:
+            self._site_space[name] = PrefixIndex(self.plane.site_by_name[name].prefixes, lambda p: p)
+        return bool(self._site_space[name].longest(dst))
+
     def _at_site(self, name: str, dst: Address, walk: Walk) -> tuple[str, ...] | None:
-        site = self.plane.site_by_name[name]
-        if any(_contains(p, dst) for p in site.prefixes):
+        if self.site_owns(name, dst):
             self._deliver(walk, Hop("site", name))
             return None
-        chosen = [a for a, best, _ in site_select(self.plane, name) if best and _contains(a.prefix, dst)]
+        chosen = self.site_best(name).longest(dst)
         if not chosen:
             walk.reason = f"site {name} has no route for {dst}"
             return None
-        longest = max(a.prefix.prefixlen for a in chosen)
-        advert = next(a for a in chosen if a.prefix.prefixlen == longest)
+        advert = chosen[0]
         if advert.link is LinkKind.EXPRESSROUTE and advert.via is not None:
             walk.hops.append(Hop("circuit", advert.via.name, str(advert.via)))
             return ("msee", str(advert.via), f"site:{name}")

@@ -11,12 +11,12 @@ weight and the ExpressRoute preference is not documented; ExpressRoute first is 
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, replace
 
 from auditor.ids import ArmId
 from auditor.model import IPNetwork, LinkKind, RouteTable, Subnet, VirtualNetwork, parse_prefix, same
-from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
+from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, prefix_key
+from auditor.routing.prefixindex import PrefixIndex
 
 SPECIAL_SUBNETS = (
     "gatewaysubnet",
@@ -121,13 +121,15 @@ def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None 
     route_table = found if isinstance(found, RouteTable) else None
     propagate = not (route_table is not None and route_table.disable_bgp_route_propagation)
     hub = plane.domain_of_vnet.get(vnet.id)
-    local = (*vnet.address_prefixes, *peered)
+    local_index = PrefixIndex((*vnet.address_prefixes, *peered), lambda p: p)
     if hub is not None:
         domain = plane.domains[hub]
         # The route towards a VPN peer's BGP address stays inside the gateway (docs: adding it to the
         # local network gateway's address space is redundant); subnets do not get it.
-        adverts = [a for a in plane.domain_rib[hub] if not a.bgp_peer_host]
-        for advert, best, reason in select_bgp(adverts):
+        selection = plane.memo(
+            ("select_bgp", hub), lambda: select_bgp([a for a in plane.domain_rib[hub] if not a.bgp_peer_host])
+        )
+        for advert, best, reason in selection:
             gateway = domain.er_gateway if advert.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
             route = TableRoute(
                 advert.prefix,
@@ -144,7 +146,7 @@ def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None 
             )
             if not propagate:
                 route = _lose(route, "gateway route propagation is disabled on the subnet's route table")
-            elif any(covers(p, advert.prefix) for p in local):
+            elif _inside(local_index, advert.prefix):
                 route = _lose(route, "inside a VNet or peered address space: the system route wins")
             candidates.append(route)
     if route_table is not None:
@@ -163,6 +165,11 @@ def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None 
                 )
             )
     return _select(candidates)
+
+
+def _inside(index: PrefixIndex[IPNetwork], prefix: IPNetwork) -> bool:
+    """The prefix equals or lies inside one of the indexed prefixes."""
+    return any(group[0].prefixlen <= prefix.prefixlen for group in index.matches(prefix.network_address))
 
 
 def _udr_hop_type(value: str) -> str:
@@ -212,19 +219,6 @@ def _select(candidates: list[TableRoute]) -> list[TableRoute]:
     return _sort(out)
 
 
-def lookup(
-    table: list[TableRoute], address: ipaddress.IPv4Address | ipaddress.IPv6Address
-) -> list[TableRoute]:
-    """The selected routes (ECMP) with the longest prefix containing the address."""
-    matching = [
-        r for r in table if r.selected and r.prefix.version == address.version and address in r.prefix
-    ]
-    if not matching:
-        return []
-    longest = max(r.prefix.prefixlen for r in matching)
-    return [r for r in matching if r.prefix.prefixlen == longest]
-
-
 def is_special(subnet: Subnet) -> bool:
     return subnet.id.name.lower() in SPECIAL_SUBNETS
 
@@ -240,6 +234,10 @@ def gateway_subnet(plane: ControlPlane, vnet: VirtualNetwork) -> Subnet | None:
 
 def site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool, str]]:
     """A site's routes: longest prefix, then its declared preference, then the shorter AS path."""
+    return plane.memo(("site_select", site_name), lambda: _site_select(plane, site_name))
+
+
+def _site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool, str]]:
     site = plane.site_by_name[site_name]
     prefer = list(site.prefer or ())
 
