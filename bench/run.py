@@ -10,6 +10,7 @@ when the estate doubles. No assertions: the numbers go into the closing note of 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import subprocess
 import sys
@@ -103,7 +104,7 @@ def main() -> None:
         print("| " + " | ".join(cells) + " |")
     print()
     print("Growth per doubling of the estate (time ratio between consecutive sizes):")
-    for prev, cur in zip(rows, rows[1:], strict=False):
+    for prev, cur in itertools.pairwise(rows):
         ratios = ", ".join(
             f"{s} {cur[s]['seconds'] / prev[s]['seconds']:.2f}" for s in ("load", "routes", "paths", "audit")
         )
