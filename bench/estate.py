@@ -35,9 +35,9 @@ def generate(out: Path, vnets: int, prefixes_per_site: int = 40) -> dict[str, in
     site_blocks = ipaddress.ip_network("172.16.0.0/12").subnets(new_prefix=20)
     for h in range(hubs):
         hub = f"hub-{h:03d}"
-        hub_space = f"10.{h // 4}.{(h % 4) * 64}.0/18"
-        base = ipaddress.ip_network(hub_space)
-        subnets = list(base.subnets(new_prefix=24))
+        block = ipaddress.ip_network(f"10.{h // 4}.{(h % 4) * 64}.0/18")
+        subnets = list(block.subnets(new_prefix=24))
+        hub_space = str(next(block.subnets(new_prefix=23)))  # the hub holds the block's first two /24s
         peerings: list[dict[str, Any]] = []
         spokes = min(SPOKES_PER_HUB, vnets - made - 1)
         for s in range(spokes):

@@ -109,3 +109,24 @@ def test_rule_modules_import_no_sdk() -> None:
     for info in pkgutil.iter_modules(pack.__path__):
         source = inspect.getsource(importlib.import_module(f"rules.{info.name}"))
         assert "azure.mgmt" not in source and "azure.identity" not in source
+
+
+def test_drift_findings_are_exactly_the_edited_observations() -> None:
+    findings = audit("interop-testbed-drift").findings
+    got = sorted(
+        (f.rule, f.evidence["vantage"], f.evidence["prefix"], f.evidence["nextHopType"]) for f in findings
+    )
+    assert got == [
+        ("DRF001", "spoke-vm-nic (spoke-vnet/default)", "10.1.31.0/25", "VirtualNetworkGateway"),
+        ("DRF002", "hub-vm-nic (hub-vnet/default)", "10.99.0.0/16", "VirtualNetworkGateway"),
+    ]
+    assert all(f.evidence["file"].startswith("operations/effectiveRouteTable/") for f in findings)
+
+
+def test_firewall_bypass_evidence() -> None:
+    (finding,) = audit("hub-firewall-bypass").findings
+    assert finding.rule == "ASY002"
+    assert finding.evidence["forwardAppliances"] == [] and finding.evidence["returnAppliances"] == [
+        "10.0.3.4"
+    ]
+    assert [r.name for r in finding.resources] == ["spoke-vnet", "spoke-via-firewall"]

@@ -1,0 +1,24 @@
+"""The benchmark's estate generator keeps working (no timing here: bench/run.py measures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.engine import CRASH_RULE, load_rules, run
+from auditor.fixture import load_fixture
+from auditor.routing.controlplane import ControlPlane
+from auditor.routing.paths import PathFinder
+from bench.estate import generate
+
+
+def test_generated_estate_loads_routes_and_audits(tmp_path: Path) -> None:
+    counts = generate(tmp_path / "estate", 120, prefixes_per_site=5)
+    snapshot = load_fixture(tmp_path / "estate")
+    assert len(snapshot.vnets) == 120 and counts["hubs"] == 3
+    finder = PathFinder(ControlPlane(snapshot))
+    assert finder.pair("spoke-000-01", "site-000").reachable
+    assert finder.pair("spoke-000-01", "spoke-001-03").reachable  # hub-000 and hub-001 share circuit-000
+    assert not finder.pair("spoke-000-01", "site-001").reachable  # site-001 is behind hub-001's VPN only
+    assert not finder.pair("spoke-000-01", "spoke-002-00").reachable
+    result = run(snapshot, load_rules())
+    assert [f for f in result.findings if f.rule == CRASH_RULE] == []
