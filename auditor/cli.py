@@ -7,7 +7,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from tabulate import tabulate
@@ -16,7 +16,7 @@ from auditor import __version__
 from auditor.engine import Rule, RuleLoadError, load_rules, run, select_rules
 from auditor.errors import InputError
 from auditor.findings import Severity
-from auditor.fixture import default_fixture, load_fixture
+from auditor.fixture import default_fixture, load_fixture, read_json
 from auditor.model import Snapshot
 from auditor.report import render_json, render_table, report_dict
 from auditor.routing.controlplane import ControlPlane
@@ -32,6 +32,9 @@ from auditor.routing.views import (
     walk_summary,
 )
 
+if TYPE_CHECKING:
+    from auditor.live.collector import CollectOptions, CollectResult
+
 app = typer.Typer(
     name="azroute",
     help="Audit how an Azure hybrid network (ExpressRoute, site-to-site VPN, VNet peering) routes.",
@@ -41,7 +44,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 class OutputFormat(StrEnum):
@@ -54,6 +57,12 @@ class RoutesFormat(StrEnum):
     JSON = "json"
     DOT = "dot"
     MERMAID = "mermaid"
+
+
+class EffectiveRoutes(StrEnum):
+    NONE = "none"
+    PER_SUBNET = "per-subnet"
+    ALL = "all"
 
 
 class RulesFormat(StrEnum):
@@ -121,6 +130,14 @@ def _rules() -> list[type[Rule]]:
         _fail(str(exc))
 
 
+SubscriptionOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--subscription", help="Collect this subscription live (repeatable) instead of reading PATH."
+    ),
+]
+
+
 @app.command()
 def audit(
     path: PathArg = None,
@@ -136,9 +153,41 @@ def audit(
     ignore: Annotated[
         list[str] | None, typer.Option("--ignore", help="Skip these rules (id or prefix).")
     ] = None,
+    subscription: SubscriptionOption = None,
+    all_subscriptions: Annotated[
+        bool, typer.Option("--all-subscriptions", help="Collect every visible subscription.")
+    ] = False,
+    resource_group: Annotated[
+        str | None, typer.Option("--resource-group", help="Collect only this resource group.")
+    ] = None,
+    arm_endpoint: Annotated[
+        str, typer.Option("--arm-endpoint", help="ARM endpoint (sovereign clouds, azroute serve).")
+    ] = "https://management.azure.com",
+    ca: Annotated[
+        Path | None, typer.Option("--ca", help="CA certificate to trust for --arm-endpoint.")
+    ] = None,
+    sites: Annotated[
+        Path | None,
+        typer.Option(
+            "--sites", help="JSON file with on-premises sites ({'sites': [...]} or a fixture.json)."
+        ),
+    ] = None,
 ) -> None:
-    """Audit a snapshot and report findings and coverage gaps."""
-    snapshot = _load(path)
+    """Audit a snapshot (or collect one live) and report findings and coverage gaps.
+
+    Exit 0: no finding reaches --fail-on and coverage is complete; 1: a finding reaches --fail-on;
+    2: bad input or usage; 3: nothing failed the audit but something could not be seen."""
+    if subscription or all_subscriptions:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="azroute-") as tmp:
+            options = _collect_options(
+                subscription, all_subscriptions, resource_group, arm_endpoint, ca, sites, "live", "per-subnet"
+            )
+            _run_collect(options, Path(tmp) / "live", quiet=True)
+            snapshot = _load(Path(tmp) / "live")
+    else:
+        snapshot = _load(path)
     rules = select_rules(_rules(), select or (), ignore or ())
     result = run(snapshot, rules)
     if output is OutputFormat.JSON:
@@ -147,6 +196,55 @@ def audit(
         typer.echo(render_table(snapshot, result), nl=False)
     if any(fail_on.reached_by(f.severity) for f in result.findings):
         raise typer.Exit(EXIT_FINDINGS)
+    if result.gaps:
+        raise typer.Exit(EXIT_INCOMPLETE)
+
+
+def _collect_options(
+    subscription: list[str] | None, all_subscriptions: bool, resource_group: str | None, arm_endpoint: str,
+    ca: Path | None, sites: Path | None, name: str, effective_routes: str,
+) -> CollectOptions:  # fmt: skip
+    from auditor.live.collector import CollectOptions
+
+    site_list: list[dict[str, object]] = []
+    if sites is not None:
+        try:
+            raw = read_json(sites)
+        except InputError as exc:
+            _fail(str(exc))
+        if not isinstance(raw, dict) or not isinstance(raw.get("sites"), list):
+            _fail(f"{sites}: $.sites: expected an array of sites")
+        site_list = raw["sites"]
+    return CollectOptions(
+        subscriptions=list(subscription or []), all_subscriptions=all_subscriptions, resource_group=resource_group,
+        arm_endpoint=arm_endpoint, ca=str(ca) if ca else None, sites=site_list, name=name,
+        effective_routes=effective_routes,
+    )  # fmt: skip
+
+
+def _run_collect(options: CollectOptions, out: Path, quiet: bool = False) -> CollectResult:
+    from auditor.live.collector import Collector
+
+    if not options.subscriptions and not options.all_subscriptions:
+        _fail("collect needs --subscription ID or --all-subscriptions")
+    result = Collector(options).collect(out)
+    if not quiet:
+        typer.echo(
+            f"collected {result.resources} resources and {result.observations} observations "
+            f"({result.failed_observations} failed) into {out} in {result.seconds:.1f}s"
+            + (
+                f"; waited {result.throttle_wait:.1f}s for the ARM read budget"
+                if result.throttle_wait
+                else ""
+            ),
+            err=True,
+        )
+        for gap in result.gaps:
+            typer.echo(
+                f"  not collected: {gap.scope}: {gap.operation}: {gap.status or ''} {gap.code or ''} {gap.message}",
+                err=True,
+            )
+    return result
 
 
 @app.command()
@@ -298,6 +396,99 @@ def paths(
     asym = [p for p in pairs if p.asymmetric]
     if asym:
         typer.echo(f"\nAsymmetric pairs: {', '.join(f'{p.source}->{p.destination}' for p in asym)}")
+
+
+@app.command()
+def collect(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the fixture to.")],
+    subscription: SubscriptionOption = None,
+    all_subscriptions: Annotated[
+        bool, typer.Option("--all-subscriptions", help="Every subscription the credential sees.")
+    ] = False,
+    resource_group: Annotated[
+        str | None, typer.Option("--resource-group", help="Only this resource group.")
+    ] = None,
+    arm_endpoint: Annotated[
+        str, typer.Option("--arm-endpoint", help="ARM endpoint (sovereign clouds, azroute serve).")
+    ] = "https://management.azure.com",
+    ca: Annotated[
+        Path | None, typer.Option("--ca", help="CA certificate to trust for --arm-endpoint.")
+    ] = None,
+    effective_routes: Annotated[
+        EffectiveRoutes,
+        typer.Option("--effective-routes", help="NIC effective routes: none, one NIC per subnet, or all."),
+    ] = EffectiveRoutes.PER_SUBNET,
+    anonymize: Annotated[
+        bool, typer.Option("--anonymize", help="Replace subscription/tenant ids and public IPs consistently.")
+    ] = False,
+    sites: Annotated[
+        Path | None, typer.Option("--sites", help="JSON file with on-premises sites to include.")
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", help="Long-running operations in flight at once.")
+    ] = 16,
+) -> None:
+    """Collect live subscriptions into a fixture (read-only; secrets are never written).
+
+    Exit 0 when everything was read, 3 when some of it could not be (listed as gaps)."""
+    options = _collect_options(subscription, all_subscriptions, resource_group, arm_endpoint, ca, sites, out.name,
+                               effective_routes.value)  # fmt: skip
+    options.anonymize, options.concurrency = anonymize, concurrency
+    result = _run_collect(options, out)
+    if not result.complete:
+        raise typer.Exit(EXIT_INCOMPLETE)
+
+
+@app.command()
+def serve(
+    fixture: Annotated[Path, typer.Argument(help="Fixture directory to serve.")],
+    port: Annotated[int, typer.Option("--port", help="TCP port on 127.0.0.1 (0: any free port).")] = 0,
+    latency: Annotated[
+        list[str] | None,
+        typer.Option("--latency", help="OP=SECONDS before an operation completes (repeatable; * for all)."),
+    ] = None,
+    throttle: Annotated[
+        str | None, typer.Option("--throttle", help="BURST/RATE: per-subscription token bucket.")
+    ] = None,
+    error_rate: Annotated[
+        float, typer.Option("--error-rate", help="Share of requests answered 503 or reset.")
+    ] = 0.0,
+    forbid: Annotated[
+        list[str] | None, typer.Option("--forbid", help="Answer 403 for this resource group (repeatable).")
+    ] = None,
+    page_size: Annotated[
+        int, typer.Option("--page-size", help="Items per list page (nextLink beyond).")
+    ] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the fault injection.")] = 0,
+) -> None:
+    """Serve a fixture over HTTPS on loopback, behaving like ARM. Prints {"url", "ca"} when ready."""
+    from auditor.live.server import ServeOptions, start
+
+    if not (fixture / "fixture.json").is_file():
+        _fail(f"{fixture}: $: not a fixture: fixture.json is missing")
+    lat: dict[str, float] = {}
+    for item in latency or []:
+        op, _, seconds = item.partition("=")
+        try:
+            lat[op] = float(seconds)
+        except ValueError:
+            _fail(f"--latency {item}: expected OP=SECONDS")
+    bucket = None
+    if throttle:
+        try:
+            burst, rate = (float(x) for x in throttle.split("/"))
+            bucket = (burst, rate)
+        except ValueError:
+            _fail(f"--throttle {throttle}: expected BURST/RATE")
+    options = ServeOptions(page_size=page_size, latency=lat, throttle=bucket, error_rate=error_rate,
+                           forbid=tuple(forbid or ()), seed=seed)  # fmt: skip
+    server, thread = start(fixture, options, port)
+    typer.echo(json.dumps({"url": server.url, "ca": server.ca_path}))
+    sys.stdout.flush()
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        server.shutdown()
 
 
 @app.command("rules")

@@ -26,6 +26,16 @@ def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
                 detail=f"referenced by {ref.from_id} ({ref.field}) but not in the snapshot",
             )
         )
+    for cgap in snapshot.collection_gaps:
+        status = f"{cgap.status} " if cgap.status else ""
+        reason = " ".join(x for x in (cgap.code, cgap.message) if x)
+        gaps.append(
+            CoverageGap(
+                kind="collection-failed",
+                resource=cgap.scope,
+                detail=f"{cgap.operation}: {status}{reason}".strip(),
+            )
+        )
     for file in snapshot.partial_lists:
         gaps.append(
             CoverageGap(

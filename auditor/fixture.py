@@ -72,7 +72,7 @@ def load_fixture(path: Path | str) -> Snapshot:
         source=manifest.source,
         sites=manifest.sites,
         location=str(root),
-    )
+    ).replace(collection_gaps=manifest.gaps)
     check_sites(snapshot, str(manifest_file))
     return snapshot
 

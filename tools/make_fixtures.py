@@ -723,6 +723,29 @@ def testbed() -> Fixture:
         {"peer": "10.11.30.126"},
     )
 
+    r, b = "10.17.30.36", "10.11.30.126"
+    fx.op("getLearnedRoutes/remote-er-gw.json", rem_er, "getLearnedRoutes", {"value": [
+        learned(r, "10.17.30.0/24", "", r, "Network", "", 32768),
+        learned(r, "10.2.30.0/25", "192.168.30.18", "192.168.30.18", "EBgp", "12076-65021", 32769),
+        learned(r, "10.10.30.0/24", "192.168.30.18", "192.168.30.18", "EBgp", "12076-65515", 32769),
+        learned(r, "10.10.30.0/24", "192.168.30.22", "192.168.30.22", "EBgp", "12076-65515", 32769),
+        learned(r, "10.11.30.0/26", "192.168.30.18", "192.168.30.18", "EBgp", "12076-65515", 32769),
+        learned(r, "10.11.30.0/26", "192.168.30.22", "192.168.30.22", "EBgp", "12076-65515", 32769),
+    ]})  # fmt: skip
+    fx.op("getLearnedRoutes/branch-vpn-gw.json", br_vpn, "getLearnedRoutes", {"value": [
+        learned(b, "10.11.30.64/26", "", b, "Network", "", 32768),
+        learned(b, "10.10.30.0/24", v, v, "EBgp", "65515", 32768),
+        learned(b, "10.11.30.0/26", v, v, "EBgp", "65515", 32768),
+        learned(b, "10.2.30.0/25", v, v, "EBgp", "65515-65021", 32768),
+    ]})  # fmt: skip
+    fx.op("getBgpPeerStatus/branch-vpn-gw.json", br_vpn, "getBgpPeerStatus", {"value": [
+        {"localAddress": b, "neighbor": v, "asn": 65515, "state": "Connected",
+         "connectedDuration": "12.00:00:00", "routesReceived": 3, "messagesSent": 20000, "messagesReceived": 20000},
+    ]})  # fmt: skip
+    fx.op("getAdvertisedRoutes/branch-vpn-gw-to-10.10.30.254.json", br_vpn, "getAdvertisedRoutes", {"value": [
+        learned(b, "10.11.30.64/26", b, "", "Igp", "65516", 0),
+    ]}, {"peer": v})  # fmt: skip
+
     # Microsoft-edge tables per device path. ER 1's secondary customer interface is shut: its BGP
     # session is Idle and the secondary MSEE holds only the VNet routes from the gateways.
     def vnet_routes(ips: list[str], prefixes: list[str]) -> list[Doc]:

@@ -34,6 +34,7 @@ from auditor.model.resources import (
 )
 from auditor.model.snapshot import (
     FIXTURE_FORMAT,
+    CollectionGap,
     ExternalReference,
     FixtureManifest,
     LinkKind,
@@ -50,6 +51,7 @@ __all__ = [
     "CircuitRoute",
     "CircuitRouteSummary",
     "CircuitTable",
+    "CollectionGap",
     "Connection",
     "EffectiveRoute",
     "EffectiveRouteTable",

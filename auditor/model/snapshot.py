@@ -65,6 +65,16 @@ class Site(Frozen):
     description: str | None = None
 
 
+class CollectionGap(Frozen):
+    """Something a collector could not read (a 403 on a resource group, a list that failed)."""
+
+    scope: str
+    operation: str
+    status: int | None = None
+    code: str | None = None
+    message: str | None = None
+
+
 class FixtureManifest(Frozen):
     """`fixture.json`."""
 
@@ -73,6 +83,7 @@ class FixtureManifest(Frozen):
     description: str | None = None
     source: Literal["hand-written", "recorded"]
     sites: tuple[Site, ...] = ()
+    gaps: tuple[CollectionGap, ...] = ()
 
 
 class ExternalReference(Frozen):
@@ -114,6 +125,7 @@ class Snapshot(Frozen):
     observation_gaps: tuple[ObservationGap, ...] = ()
 
     external_references: tuple[ExternalReference, ...] = ()
+    collection_gaps: tuple[CollectionGap, ...] = ()
     skipped_types: dict[str, int] = Field(
         default_factory=dict, description="Resource types read but not modelled."
     )

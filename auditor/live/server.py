@@ -1,0 +1,372 @@
+"""`azroute serve`: a fixture served over HTTPS on loopback, behaving like ARM.
+
+What it does like ARM: subscription and resource-group listing, per-resource-group list
+operations with `nextLink` pagination, single-resource GETs, the read-only POST operations as
+long-running operations (202 with `Location` and `Azure-AsyncOperation`, polled to completion),
+a per-subscription token bucket answering 429 with `Retry-After`, and, on request, latency per
+operation, injected 5xx errors and connection resets, and 403 for whole resource groups.
+It refuses every write. It does not use the Azure SDK: it is the other side of the wire.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import ipaddress
+import json
+import math
+import random
+import re
+import ssl
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from auditor.fixture import MANIFEST, read_json
+
+OPERATIONS = {
+    "effectiveroutetable": "effectiveRouteTable",
+    "getlearnedroutes": "getLearnedRoutes",
+    "getadvertisedroutes": "getAdvertisedRoutes",
+    "getbgppeerstatus": "getBgpPeerStatus",
+    "routetables": "routeTables",
+    "routetablessummary": "routeTablesSummary",
+    "arptables": "arpTables",
+}
+
+
+@dataclass
+class ServeOptions:
+    page_size: int = 50
+    latency: dict[str, float] = field(default_factory=dict)  # operation -> seconds before it completes
+    throttle: tuple[float, float] | None = None  # (burst, refill per second) per subscription
+    error_rate: float = 0.0
+    forbid: tuple[str, ...] = ()
+    seed: int = 0
+
+
+class FixtureData:
+    """The fixture's documents, indexed the way ARM answers them."""
+
+    def __init__(self, root: Path) -> None:
+        self.resources: dict[str, dict[str, Any]] = {}
+        for file in sorted((root / "arm").rglob("*.json")):
+            doc = read_json(file)
+            items = (
+                doc["value"]
+                if isinstance(doc, dict) and "id" not in doc and isinstance(doc.get("value"), list)
+                else [doc]
+            )
+            for item in items:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    self.resources[item["id"].lower()] = item
+        self.operations: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for file in sorted((root / "operations").rglob("*.json")):
+            record = read_json(file)
+            params = record.get("parameters") or {}
+            extra = params.get("peer") or params.get("devicePath") or ""
+            self.operations[(record["resourceId"].lower(), record["operation"].lower(), extra.lower())] = (
+                record
+            )
+        manifest = root / MANIFEST
+        self.name = read_json(manifest).get("name", root.name) if manifest.is_file() else root.name
+
+    def subscriptions(self) -> list[str]:
+        return sorted({rid.split("/")[2] for rid in self.resources})
+
+    def resource_groups(self, subscription: str) -> dict[str, str]:
+        """lower-case name -> name as spelled."""
+        found: dict[str, str] = {}
+        for doc in self.resources.values():
+            parts = doc["id"].split("/")
+            if (
+                parts[2].lower() == subscription.lower()
+                and len(parts) > 4
+                and parts[3].lower() == "resourcegroups"
+            ):
+                found.setdefault(parts[4].lower(), parts[4])
+        return found
+
+    def listing(self, scope: str, type_path: str) -> list[dict[str, Any]]:
+        """Resources directly under `scope` (an RG id or a parent resource id) of the given type path."""
+        scope = scope.lower().rstrip("/")
+        out = []
+        for key, doc in self.resources.items():
+            if not key.startswith(scope + "/"):
+                continue
+            rest = key[len(scope) + 1 :].split("/")
+            if "/providers/" in scope:
+                if len(rest) == 2 and rest[0] == type_path.lower():
+                    out.append(doc)
+            elif (
+                len(rest) == 4
+                and rest[0] == "providers"
+                and rest[1] == "microsoft.network"
+                and rest[2] == type_path.lower()
+            ):
+                out.append(doc)
+        return sorted(out, key=lambda d: d["id"].lower())
+
+
+class _Bucket:
+    def __init__(self, burst: float, rate: float) -> None:
+        self.burst, self.rate, self.tokens, self.last = burst, rate, burst, time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> float:
+        """0 when a token was taken, else the seconds until one is available."""
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return 0.0
+            return (1 - self.tokens) / self.rate
+
+
+class ArmServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, data: FixtureData, options: ServeOptions, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.data, self.options = data, options
+        self.lros: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.buckets: dict[str, _Bucket] = defaultdict(lambda: _Bucket(*(options.throttle or (1e9, 1e9))))
+        self.random = random.Random(options.seed)
+        self.lock = threading.Lock()
+        self.stats: dict[str, int] = defaultdict(int)
+        self.cert_dir = tempfile.mkdtemp(prefix="azroute-serve-")
+        self.ca_path = _self_signed(Path(self.cert_dir))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.ca_path, Path(self.cert_dir) / "key.pem")
+        self.socket = context.wrap_socket(self.socket, server_side=True)
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.server_address[1]}"
+
+    def chance(self, p: float) -> bool:
+        with self.lock:
+            return self.random.random() < p
+
+
+def _self_signed(folder: Path) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "azroute local ARM")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    path = folder / "ca.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return str(path)
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: ArmServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the collector reports
+        return
+
+    # -- plumbing -----------------------------------------------------------------------------------
+    def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        payload = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("x-ms-request-id", str(uuid.uuid4()))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(payload)
+        self.server.stats[f"status {status}"] += 1
+
+    def _gate(self, path: str) -> bool:
+        """Throttling, injected faults and forbidden resource groups; True when the request may proceed."""
+        options = self.server.options
+        sub = re.search(r"/subscriptions/([^/]+)", path, re.IGNORECASE)
+        if options.throttle is not None and not path.startswith("/lro/"):
+            wait = self.server.buckets[sub.group(1).lower() if sub else "-"].take()
+            if wait > 0:
+                self._send(429, _error("TooManyRequests", "The request is being throttled."),
+                           {"Retry-After": str(max(1, math.ceil(wait)))})  # fmt: skip
+                return False
+        if options.error_rate and self.server.chance(options.error_rate):
+            if self.server.chance(0.5):
+                self.server.stats["reset"] += 1
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(2)
+                return False
+            self._send(503, _error("ServiceUnavailable", "Injected fault."), {"Retry-After": "0"})
+            return False
+        rg = re.search(r"/resourcegroups/([^/]+)", path, re.IGNORECASE)
+        if rg and rg.group(1).lower() in {f.lower() for f in options.forbid}:
+            self._send(
+                403,
+                _error(
+                    "AuthorizationFailed",
+                    f"The client does not have authorization over resource group '{rg.group(1)}'.",
+                ),
+            )
+            return False
+        return True
+
+    def do_PUT(self) -> None:
+        self._send(405, _error("ReadOnly", "azroute serve is read-only."))
+
+    do_PATCH = do_PUT
+    do_DELETE = do_PUT
+
+    # -- GET -------------------------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        split = urlsplit(self.path)
+        path, query = split.path.rstrip("/"), parse_qs(split.query)
+        self.server.stats["GET"] += 1
+        if not self._gate(path):
+            return
+        if path.startswith("/lro/"):
+            self._lro(path)
+            return
+        data = self.server.data
+        parts = path.split("/")
+        if path.lower() == "/subscriptions":
+            subs = [{"id": f"/subscriptions/{s}", "subscriptionId": s, "displayName": s, "state": "Enabled"}
+                    for s in data.subscriptions()]  # fmt: skip
+            self._page(subs, query)
+            return
+        if len(parts) == 4 and parts[3].lower() == "resourcegroups":
+            groups = data.resource_groups(parts[2])
+            items = [{"id": f"/subscriptions/{parts[2]}/resourceGroups/{name}", "name": name, "location": "local",
+                      "properties": {"provisioningState": "Succeeded"}} for _, name in sorted(groups.items())]  # fmt: skip
+            self._page(items, query)
+            return
+        doc = data.resources.get(path.lower())
+        if doc is not None:
+            self._send(200, doc)
+            return
+        # a list: <scope>/providers/Microsoft.Network/<type> or <resource>/<childType>
+        if len(parts) >= 8 and parts[5].lower() == "providers":
+            scope, type_path = "/".join(parts[:-1]), parts[-1]
+            if len(parts) == 8:
+                scope = "/".join(parts[:5])
+            known = scope.lower() in data.resources or any(
+                g == parts[4].lower() for g in data.resource_groups(parts[2])
+            )
+            if known:
+                self._page(data.listing(scope, type_path), query)
+                return
+        self._send(404, _error("ResourceNotFound", f"The resource '{path}' was not found."))
+
+    def _page(self, items: list[dict[str, Any]], query: dict[str, list[str]]) -> None:
+        size = max(1, self.server.options.page_size)
+        start = int(query.get("$skiptoken", ["0"])[0] or 0)
+        body: dict[str, Any] = {"value": items[start : start + size]}
+        if start + size < len(items):
+            params = {k: v[0] for k, v in query.items() if k != "$skiptoken"}
+            params["$skiptoken"] = str(start + size)
+            body["nextLink"] = f"{self.server.url}{urlsplit(self.path).path}?{urlencode(params)}"
+        self._send(200, body)
+
+    def _lro(self, path: str) -> None:
+        _, _, token, kind = path.split("/")
+        entry = self.server.lros.get(token)
+        if entry is None:
+            self._send(404, _error("NotFound", "unknown operation"))
+            return
+        ready_at, record = entry
+        done = time.monotonic() >= ready_at
+        if kind == "status":
+            self._send(
+                200, {"status": "Succeeded" if done else "InProgress"}, None if done else {"Retry-After": "1"}
+            )
+        elif not done:
+            self._send(202, None, {"Location": f"{self.server.url}/lro/{token}/result", "Retry-After": "1"})
+        else:
+            self._send(200, record.get("body") if record.get("body") is not None else {"value": []})
+
+    # -- POST: the read-only operations ----------------------------------------------------------------
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        split = urlsplit(self.path)
+        path, query = split.path.rstrip("/"), parse_qs(split.query)
+        self.server.stats["POST"] += 1
+        parts = path.split("/")
+        operation = OPERATIONS.get(parts[-1].lower())
+        param = ""
+        if operation is None and len(parts) > 2 and OPERATIONS.get(parts[-2].lower()):
+            operation, param, parts = OPERATIONS[parts[-2].lower()], parts[-1], parts[:-1]
+        if operation is None:
+            self._send(405, _error("ReadOnly", "azroute serve answers only read-only operations."))
+            return
+        if not self._gate(path):
+            return
+        resource = "/".join(parts[:-1])
+        if operation == "getAdvertisedRoutes":
+            param = query.get("peer", [""])[0]
+        record = self.server.data.operations.get((resource.lower(), operation.lower(), param.lower()))
+        if record is None:
+            self._send(
+                404,
+                _error("NotRecorded", f"no {operation} result is recorded for {resource} {param}".strip()),
+            )
+            return
+        status = int(record.get("status", 200))
+        if status != 200:
+            self._send(status, record.get("body") or _error("Failed", "recorded failure"))
+            return
+        token = uuid.uuid4().hex
+        delay = self.server.options.latency.get(operation, self.server.options.latency.get("*", 0.0))
+        self.server.lros[token] = (time.monotonic() + delay, record)
+        self._send(202, None, {
+            "Location": f"{self.server.url}/lro/{token}/result",
+            "Azure-AsyncOperation": f"{self.server.url}/lro/{token}/status",
+            "Retry-After": "0" if delay == 0 else "1",
+        })  # fmt: skip
+
+
+def start(fixture: Path, options: ServeOptions, port: int = 0) -> tuple[ArmServer, threading.Thread]:
+    server = ArmServer(FixtureData(fixture), options, port)
+    thread = threading.Thread(target=server.serve_forever, name="azroute-serve", daemon=True)
+    thread.start()
+    return server, thread
