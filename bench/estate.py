@@ -25,9 +25,11 @@ SPOKES_PER_HUB = 49
 CIRCUIT_HUBS = 2  # each circuit is linked to this many hubs (hairpin between them)
 
 
-def generate(out: Path, vnets: int, prefixes_per_site: int = 40) -> dict[str, int]:
-    """Writes the estate; returns its counts."""
-    hubs = max(1, -(-vnets // (SPOKES_PER_HUB + 1)))
+def generate(
+    out: Path, vnets: int, prefixes_per_site: int = 40, spokes_per_hub: int = SPOKES_PER_HUB, nics: int = 0
+) -> dict[str, int]:
+    """Writes the estate (with `nics` VM NICs spread over the VNets' default subnets); returns its counts."""
+    hubs = max(1, -(-vnets // (spokes_per_hub + 1)))
     shutil.rmtree(out, ignore_errors=True)
     fx = mf.Fixture(out.name, f"synthetic estate: {vnets} VNets, {hubs} hubs", sites=[])
     rg, loc = "rg-bench", "westeurope"
@@ -39,7 +41,7 @@ def generate(out: Path, vnets: int, prefixes_per_site: int = 40) -> dict[str, in
         subnets = list(block.subnets(new_prefix=24))
         hub_space = str(next(block.subnets(new_prefix=23)))  # the hub holds the block's first two /24s
         peerings: list[dict[str, Any]] = []
-        spokes = min(SPOKES_PER_HUB, vnets - made - 1)
+        spokes = min(spokes_per_hub, vnets - made - 1)
         for s in range(spokes):
             spoke = f"spoke-{h:03d}-{s:02d}"
             space = str(subnets[s + 2])
@@ -133,6 +135,12 @@ def generate(out: Path, vnets: int, prefixes_per_site: int = 40) -> dict[str, in
                 "localNetworkGateways": [f"site-{h:03d}-lng"],
             }
         )
+    names = [doc["name"] for doc in fx.arm["virtualNetworks"]]
+    for n in range(nics):
+        vnet_name = names[n % len(names)]
+        nic = mf.nic(rg, f"vm-{n:04d}-nic", loc, vnet_name, f"10.255.{n // 250}.{n % 250 + 4}")
+        nic["properties"]["ipConfigurations"][0]["properties"].pop("privateIPAddress")
+        fx.add("networkInterfaces", nic)
     out.parent.mkdir(parents=True, exist_ok=True)
     saved_root = mf.ROOT
     mf.ROOT = out.parent
@@ -147,6 +155,9 @@ def generate(out: Path, vnets: int, prefixes_per_site: int = 40) -> dict[str, in
         "hubs": hubs,
         "sites": len(manifest["sites"]),
         "sitePrefixes": hubs * prefixes_per_site,
+        "nics": nics,
+        "gateways": len(fx.arm["virtualNetworkGateways"]),
+        "circuits": len(fx.arm["expressRouteCircuits"]),
     }
 
 

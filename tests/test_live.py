@@ -44,7 +44,7 @@ def serve() -> Iterator[Any]:
 def collect(server: ArmServer, out: Path, **options: Any) -> Any:
     opts = CollectOptions(subscriptions=[SUB], arm_endpoint=server.url, ca=server.ca_path, progress=False,
                           sites=json.loads((TESTBED / "fixture.json").read_text())["sites"], name=out.name,
-                          effective_routes="all", **options)  # fmt: skip
+                          effective_routes="all", polling_interval=0.05, **options)  # fmt: skip
     return Collector(opts).collect(out)
 
 
@@ -222,6 +222,14 @@ def test_serve_command_prints_its_address(tmp_path: Path) -> None:
         )  # fmt: skip
         assert code.returncode == 0, code.stderr
         assert len(load_fixture(out).vnets) == 4
+        live = subprocess.run(
+            [sys.executable, "-m", "auditor", "audit", "--subscription", SUB, "--arm-endpoint", ready["url"],
+             "--ca", ready["ca"], "--sites", str(TESTBED / "fixture.json"), "--format", "json"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert live.returncode == 0, live.stdout + live.stderr
+        report = json.loads(live.stdout)
+        assert report["findings"] == [] and report["coverage"]["complete"]
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -58,7 +58,8 @@ class CollectOptions:
     arm_endpoint: str = PUBLIC_ARM
     ca: str | None = None
     effective_routes: str = "per-subnet"  # none | per-subnet | all
-    concurrency: int = 16
+    concurrency: int = 64
+    polling_interval: float = 1.0  # seconds between polls when ARM sends no Retry-After
     burst: float = 250
     rate: float = 25
     anonymize: bool = False
@@ -164,6 +165,7 @@ class Collector:
         self.buckets: dict[str, TokenBucket] = {}
         self.progress = Progress(options.progress)
         self._shared_transport: RequestsTransport | None = None
+        self.extra_policies: list[Any] = []  # e.g. instrumentation in benchmarks
 
     # -- clients -----------------------------------------------------------------------------------
     def _client_kwargs(self) -> dict[str, Any]:
@@ -173,11 +175,12 @@ class Collector:
             "per_call_policies": [
                 ReadOnlyPolicy(),
                 ThrottlePolicy(self.buckets, self.options.burst, self.options.rate),
+                *self.extra_policies,
             ],
             "retry_total": 8,
             "retry_backoff_factor": 0.2,
             "retry_backoff_max": 30,
-            "polling_interval": 1,
+            "polling_interval": self.options.polling_interval,
         }
         if self.options.ca:
             kwargs["connection_verify"] = self.options.ca
@@ -331,38 +334,30 @@ class Collector:
                         ("routeTablesSummary", peering["id"], params,
                          partial(_lro, circuits.begin_list_routes_table_summary, *args))
                     )  # fmt: skip
+        # Advertised routes need the neighbours a gateway's BGP peer status lists: they start as soon
+        # as that status arrives, while the other operations are still running.
         self.progress.add(len(jobs))
-        futures = {pool.submit(self._run, job): job for job in jobs}
-        peer_status: dict[str, dict[str, Any]] = {}
-        for future in as_completed(futures):
-            op, rid, _params, _ = futures[future]
-            record = future.result()
-            self.progress.tick()
-            if op == "effectiveRouteTable":
-                rid = record["resourceId"]
-            records.append((op, record))
-            if op == "getBgpPeerStatus" and record["status"] == 200:
-                peer_status[rid.lower()] = record
-        # Advertised routes need the neighbours: from BGP peer status, else the configured peers.
-        adverts = []
-        for doc in _of_type(documents, "microsoft.network/virtualnetworkgateways"):
-            rg, name = _rg(doc["id"]), doc["name"]
-            status = peer_status.get(doc["id"].lower())
-            peers = sorted(
-                {
-                    p.get("neighbor")
-                    for p in (status or {}).get("body", {}).get("value", [])
-                    if p.get("neighbor")
-                }
-            )
-            for peer in peers:
-                call = partial(_lro, gateways.begin_get_advertised_routes, rg, name, peer=peer)
-                adverts.append(("getAdvertisedRoutes", doc["id"], {"peer": peer}, call))
-        self.progress.add(len(adverts))
-        for future in as_completed([pool.submit(self._run, job) for job in adverts]):
-            records.append(("getAdvertisedRoutes", future.result()))
-            self.progress.tick()
-        result.observations += len(jobs) + len(adverts)
+        pending = {pool.submit(self._run, job): job for job in jobs}
+        adverts = 0
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                op, rid, _params, _ = pending.pop(future)
+                record = future.result()
+                self.progress.tick()
+                records.append((op, record))
+                if op != "getBgpPeerStatus" or record["status"] != 200:
+                    continue
+                body = record.get("body") or {}
+                peers = sorted({p.get("neighbor") for p in body.get("value", []) if p.get("neighbor")})
+                rg, name = _rg(rid), rid.rsplit("/", 1)[1]
+                for peer in peers:
+                    call = partial(_lro, gateways.begin_get_advertised_routes, rg, name, peer=peer)
+                    job = ("getAdvertisedRoutes", rid, {"peer": peer}, call)
+                    pending[pool.submit(self._run, job)] = job
+                    adverts += 1
+                    self.progress.add(1)
+        result.observations += len(jobs) + adverts
 
     def _nic_choices(self, documents: dict[str, dict[str, Any]]) -> list[list[str]]:
         """NIC ids to try, per job: all NICs, or per subnet the NICs attached to a VM (first that answers)."""

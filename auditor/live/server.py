@@ -195,6 +195,15 @@ def _self_signed(folder: Path) -> str:
     return str(path)
 
 
+_LRO = re.compile(r"/locations/local/(operations|operationResults)/([0-9a-f]{32})$", re.IGNORECASE)
+
+
+def _retry_after(seconds: float) -> dict[str, str]:
+    """ARM's Retry-After is whole seconds; under a second it is left out and the client's own
+    polling interval applies."""
+    return {"Retry-After": str(math.ceil(seconds))} if seconds >= 1 else {}
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
@@ -223,7 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Throttling, injected faults and forbidden resource groups; True when the request may proceed."""
         options = self.server.options
         sub = re.search(r"/subscriptions/([^/]+)", path, re.IGNORECASE)
-        if options.throttle is not None and not path.startswith("/lro/"):
+        if options.throttle is not None:
             wait = self.server.buckets[sub.group(1).lower() if sub else "-"].take()
             if wait > 0:
                 self._send(429, _error("TooManyRequests", "The request is being throttled."),
@@ -263,8 +272,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.stats["GET"] += 1
         if not self._gate(path):
             return
-        if path.startswith("/lro/"):
-            self._lro(path)
+        lro = _LRO.search(path)
+        if lro:
+            self._lro(lro.group(2), "status" if lro.group(1).lower() == "operations" else "result", path)
             return
         data = self.server.data
         parts = path.split("/")
@@ -306,20 +316,19 @@ class _Handler(BaseHTTPRequestHandler):
             body["nextLink"] = f"{self.server.url}{urlsplit(self.path).path}?{urlencode(params)}"
         self._send(200, body)
 
-    def _lro(self, path: str) -> None:
-        _, _, token, kind = path.split("/")
+    def _lro(self, token: str, kind: str, path: str) -> None:
         entry = self.server.lros.get(token)
         if entry is None:
             self._send(404, _error("NotFound", "unknown operation"))
             return
         ready_at, record = entry
-        done = time.monotonic() >= ready_at
+        remaining = ready_at - time.monotonic()
+        done = remaining <= 0
+        wait = _retry_after(remaining)
         if kind == "status":
-            self._send(
-                200, {"status": "Succeeded" if done else "InProgress"}, None if done else {"Retry-After": "1"}
-            )
+            self._send(200, {"status": "Succeeded" if done else "InProgress"}, None if done else wait)
         elif not done:
-            self._send(202, None, {"Location": f"{self.server.url}/lro/{token}/result", "Retry-After": "1"})
+            self._send(202, None, {"Location": self.server.url + path, **wait})
         else:
             self._send(200, record.get("body") if record.get("body") is not None else {"value": []})
 
@@ -358,10 +367,11 @@ class _Handler(BaseHTTPRequestHandler):
         token = uuid.uuid4().hex
         delay = self.server.options.latency.get(operation, self.server.options.latency.get("*", 0.0))
         self.server.lros[token] = (time.monotonic() + delay, record)
+        base = f"{self.server.url}/subscriptions/{parts[2]}/providers/Microsoft.Network/locations/local"
         self._send(202, None, {
-            "Location": f"{self.server.url}/lro/{token}/result",
-            "Azure-AsyncOperation": f"{self.server.url}/lro/{token}/status",
-            "Retry-After": "0" if delay == 0 else "1",
+            "Location": f"{base}/operationResults/{token}",
+            "Azure-AsyncOperation": f"{base}/operations/{token}",
+            **_retry_after(delay),
         })  # fmt: skip
 
 
