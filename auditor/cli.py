@@ -426,7 +426,7 @@ def collect(
     ] = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", help="Long-running operations in flight at once.")
-    ] = 64,
+    ] = 256,
 ) -> None:
     """Collect live subscriptions into a fixture (read-only; secrets are never written).
 

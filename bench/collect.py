@@ -152,7 +152,7 @@ def sequential(url: str, ca: str, burst: float, rate: float, poll: float) -> flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=0.05)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=256)
     parser.add_argument("--skip-sequential", action="store_true")
     args = parser.parse_args()
     latency = {op: s * args.scale for op, s in LATENCY.items()}

@@ -58,7 +58,7 @@ class CollectOptions:
     arm_endpoint: str = PUBLIC_ARM
     ca: str | None = None
     effective_routes: str = "per-subnet"  # none | per-subnet | all
-    concurrency: int = 64
+    concurrency: int = 256
     polling_interval: float = 1.0  # seconds between polls when ARM sends no Retry-After
     burst: float = 250
     rate: float = 25
