@@ -78,7 +78,8 @@ def load_fixture(path: Path | str) -> Snapshot:
 
 
 def check_sites(snapshot: Snapshot, file: str) -> None:
-    """Names in `sites[].circuits` / `localNetworkGateways` must name resources of the snapshot."""
+    """Names in `sites[].circuits` / `localNetworkGateways` must name resources of the snapshot
+    (full ARM ids may point outside it)."""
     circuits = {c.id.key for c in snapshot.circuits} | {c.id.name.lower() for c in snapshot.circuits}
     lngs = {g.id.key for g in snapshot.local_network_gateways} | {
         g.id.name.lower() for g in snapshot.local_network_gateways
@@ -98,6 +99,8 @@ def _check_refs(
     file: str, i: int, key: str, refs: tuple[str, ...] | None, known: set[str], what: str
 ) -> None:
     for j, ref in enumerate(refs or ()):
+        if ref.startswith("/"):
+            continue  # an ARM id may point outside a partial snapshot; it is then an external reference
         if ref.lower() not in known:
             raise InputError(file, f"$.sites[{i}].{key}[{j}]", f"no {what} named {ref!r} in the fixture")
 

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from auditor.ids import ArmId
-from auditor.model import Snapshot, VirtualNetworkGateway, VirtualNetworkPeering
+from auditor.model import (
+    IPNetwork,
+    RouteTable,
+    Snapshot,
+    Subnet,
+    VirtualNetworkGateway,
+    VirtualNetworkPeering,
+)
 
 
 def transit_gateways(snapshot: Snapshot, vnet_id: ArmId) -> list[VirtualNetworkGateway]:
@@ -18,3 +25,20 @@ def has_gateway(snapshot: Snapshot, vnet_id: ArmId) -> bool:
 def label(peering: VirtualNetworkPeering) -> str:
     """`spoke-vnet/spoke-to-hub`."""
     return f"{peering.vnet_id.name}/{peering.id.name}"
+
+
+def gateway_subnet_of(snapshot: Snapshot, vnet_id: ArmId) -> Subnet | None:
+    return next((s for s in snapshot.subnets_of(vnet_id) if s.is_gateway_subnet), None)
+
+
+def route_table_of(snapshot: Snapshot, subnet: Subnet) -> RouteTable | None:
+    found = snapshot.by_id.get(subnet.route_table_id) if subnet.route_table_id else None
+    return found if isinstance(found, RouteTable) else None
+
+
+def overlaps(a: IPNetwork, b: IPNetwork) -> bool:
+    return a.version == b.version and a.overlaps(b)
+
+
+def inside(inner: IPNetwork, outer: IPNetwork) -> bool:
+    return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]

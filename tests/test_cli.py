@@ -22,8 +22,10 @@ def invoke(*args: str) -> tuple[int, str]:
 
 def test_audit_defaults_to_the_bundled_testbed() -> None:
     code, out = invoke("audit")
-    assert code == 0
-    assert "interop-testbed" in out and "No findings." in out
+    assert code == 0  # the testbed is a working design: no error
+    assert "interop-testbed" in out and "Summary: 0 error, 1 warning, 2 info" in out
+    for rule in ("ERC002", "ERC003", "ERC004"):  # what a careful reviewer would still point out
+        assert rule in out
 
 
 def test_audit_json_report_shape() -> None:
@@ -38,7 +40,8 @@ def test_audit_json_report_shape() -> None:
     assert report["coverage"] == {"complete": True, "gaps": []}
     finding = report["findings"][0]
     assert set(finding) == {"rule", "name", "severity", "message", "resources", "evidence", "fingerprint"}
-    assert report["summary"]["warning"] == 2 and report["summary"]["findings"] == 2
+    # PRF001 and ASY001, plus PRF003: the VPN does not carry the circuit's 10.2.0.0/16 at all
+    assert report["summary"]["warning"] == 3 and report["summary"]["findings"] == 3
 
 
 @pytest.mark.parametrize(
@@ -50,7 +53,8 @@ def test_audit_json_report_shape() -> None:
         ("hub-spoke-transit-unused", "warning", 1),
         ("er-vpn-preference-undeclared", "warning", 0),  # ASY003 is info
         ("er-vpn-preference-undeclared", "info", 1),
-        ("interop-testbed", "info", 0),
+        ("interop-testbed", "warning", 1),  # ER 1 runs on one link
+        ("interop-testbed", "error", 0),
     ],
 )
 def test_exit_codes_follow_fail_on(fixture: str, fail_on: str, code: int) -> None:
@@ -60,8 +64,8 @@ def test_exit_codes_follow_fail_on(fixture: str, fail_on: str, code: int) -> Non
 def test_select_and_ignore() -> None:
     path = str(FIXTURES / "er-vpn-vpn-more-specific")
     out = json.loads(invoke("audit", path, "-f", "json", "--select", "PRF", "--fail-on", "never")[1])
-    assert [f["rule"] for f in out["findings"]] == ["PRF001"]
-    out = json.loads(invoke("audit", path, "-f", "json", "--ignore", "PRF001", "--fail-on", "never")[1])
+    assert [f["rule"] for f in out["findings"]] == ["PRF001", "PRF003"]
+    out = json.loads(invoke("audit", path, "-f", "json", "--ignore", "PRF", "--fail-on", "never")[1])
     assert [f["rule"] for f in out["findings"]] == ["ASY001"]
 
 
@@ -84,17 +88,11 @@ def test_inventory() -> None:
 
 def test_rules_and_explain() -> None:
     data = json.loads(invoke("rules", "--format", "json")[1])
-    assert [r["id"] for r in data["rules"]] == [
-        "ASY001",
-        "ASY002",
-        "ASY003",
-        "DRF001",
-        "DRF002",
-        "PRF001",
-        "TRN001",
-        "TRN002",
-        "TRN003",
-    ]
+    ids = [r["id"] for r in data["rules"]]
+    assert ids == sorted(ids) and len(ids) >= 36
+    assert {"TRN001", "TRN002", "TRN003", "PRF001", "ASY001", "ASY002", "ASY003", "DRF001", "DRF002"} <= set(
+        ids
+    )
     assert "| [TRN001](#trn001) |" in invoke("rules", "--format", "markdown")[1]
     code, out = invoke("explain", "trn002")
     assert code == 0 and "## Why is this bad?" in out
@@ -112,7 +110,7 @@ def test_every_enum_member_is_accepted() -> None:
     for rfmt in RulesFormat:
         assert invoke("rules", "--format", rfmt.value)[0] == 0
     for level in FailOn:
-        assert invoke("audit", "--fail-on", level.value)[0] == 0
+        assert invoke("audit", "--fail-on", level.value)[0] in (0, 1)
     assert FailOn.WARNING.reached_by(Severity.ERROR) and not FailOn.WARNING.reached_by(Severity.INFO)
 
 

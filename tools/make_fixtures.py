@@ -32,6 +32,7 @@ class Fixture:
         self.name, self.description, self.sites = name, description, sites
         self.arm: dict[str, list[Doc]] = {}
         self.ops: dict[str, Doc] = {}
+        self.extra: Doc = {}
 
     def add(self, kind: str, doc: Doc) -> Doc:
         self.arm.setdefault(kind, []).append(doc)
@@ -65,6 +66,7 @@ class Fixture:
         }
         if self.sites is not None:
             manifest["sites"] = self.sites
+        manifest.update(self.extra)
         _dump(out / "fixture.json", manifest)
         for kind, docs in self.arm.items():
             _dump(out / "arm" / f"{kind}.json", {"value": docs})
@@ -867,11 +869,12 @@ def er_vpn(
     prefer: list[str] | None,
     declare_site: bool = True,
     lng_bgp: bool = False,
+    site_prefixes: tuple[str, ...] = ("10.2.0.0/16",),
 ) -> Fixture:
     """A hub with coexisting ExpressRoute and VPN gateways reaching one data centre over both."""
     sites = None
     if declare_site:
-        site: Doc = {"name": "datacenter", "asn": 65010, "prefixes": ["10.2.0.0/16"]}
+        site: Doc = {"name": "datacenter", "asn": 65010, "prefixes": list(site_prefixes)}
         if prefer is not None:
             site["prefer"] = prefer
         sites = [site]
@@ -1197,8 +1200,393 @@ def testbed_variants() -> list[Fixture]:
     return variants
 
 
+def named(docs: list[Doc], name: str) -> Doc:
+    return next(d for d in docs if d["name"] == name)
+
+
+def props(fx: Fixture, kind: str, name: str) -> Doc:
+    return named(fx.arm[kind], name)["properties"]
+
+
+def subnet_props(fx: Fixture, vnet_name: str, subnet_name: str) -> Doc:
+    return named(props(fx, "virtualNetworks", vnet_name)["subnets"], subnet_name)["properties"]
+
+
+def variant(name: str, description: str, edit: Any, base: Any = None, keep_ops: bool = False) -> Fixture:
+    """A copy of a base fixture (the testbed by default) with one change, for one rule."""
+    fx = (base or testbed)()
+    fx.name, fx.description = name, description
+    if not keep_ops:
+        fx.ops = {}
+    edit(fx)
+    return fx
+
+
+def rule_scenarios() -> list[Fixture]:
+    """One triggering scenario per rule of the catalogue (clean ones are the testbed and scenarios above)."""
+    rg, loc = "rg-hub", "eastus"
+    hub_rt = rid(rg, "routeTables", "hub-gateway-rt")
+    spoke_rt = rid(rg, "routeTables", "spoke-rt")
+
+    def second_hub(fx: Fixture) -> None:
+        fx.add(
+            "virtualNetworks",
+            vnet(
+                rg,
+                "hub2-vnet",
+                loc,
+                "10.20.0.0/24",
+                [subnet(rg, "hub2-vnet", "GatewaySubnet", "10.20.0.0/27")],
+                [peering(rg, "hub2-vnet", "hub2-to-spoke", rg, "spoke-vnet", "10.11.30.0/26", transit=True)],
+            ),
+        )
+        fx.add("virtualNetworkGateways", gateway(rg, "hub2-vpn-gw", loc, "hub2-vnet", "Vpn", "VpnGw1"))
+        props(fx, "virtualNetworks", "spoke-vnet")["virtualNetworkPeerings"].append(
+            peering(rg, "spoke-vnet", "spoke-to-hub2", rg, "hub2-vnet", "10.20.0.0/24", use_remote=True)
+        )
+
+    def own_gateway(fx: Fixture) -> None:
+        props(fx, "virtualNetworks", "spoke-vnet")["subnets"].append(
+            subnet(rg, "spoke-vnet", "GatewaySubnet", "10.11.30.32/27")
+        )
+        fx.add("virtualNetworkGateways", gateway(rg, "spoke-vpn-gw", loc, "spoke-vnet", "Vpn", "VpnGw1"))
+
+    def disconnect(fx: Fixture) -> None:
+        named(props(fx, "virtualNetworks", "hub-vnet")["virtualNetworkPeerings"], "hub-to-spoke")[
+            "properties"
+        ].update(peeringState="Disconnected", peeringSyncLevel="RemoteNotInSync")
+
+    def basic(fx: Fixture) -> None:
+        props(fx, "virtualNetworkGateways", "hub-vpn-gw").update(sku={"name": "Basic", "tier": "Basic"})
+
+    def overlap(fx: Fixture) -> None:
+        props(fx, "localNetworkGateways", "location-1-lng")["localNetworkAddressSpace"]["addressPrefixes"] = [
+            "10.11.30.0/26"
+        ]
+
+    def route_tables(fx: Fixture, hub_routes: list[Any], spoke_routes: list[Any], *, spoke_propagation: bool = True,
+                     gateway_propagation: bool = True) -> None:  # fmt: skip
+        if hub_routes is not None:
+            subnet_props(fx, "hub-vnet", "GatewaySubnet")["routeTable"] = {"id": hub_rt}
+            fx.add(
+                "routeTables",
+                route_table(
+                    rg,
+                    "hub-gateway-rt",
+                    loc,
+                    hub_routes,
+                    propagate=gateway_propagation,
+                    subnets=[rid(rg, "virtualNetworks", "hub-vnet", "subnets", "GatewaySubnet")],
+                ),
+            )
+        if spoke_routes is not None:
+            subnet_props(fx, "spoke-vnet", "default")["routeTable"] = {"id": spoke_rt}
+            fx.add(
+                "routeTables",
+                route_table(
+                    rg,
+                    "spoke-rt",
+                    loc,
+                    spoke_routes,
+                    propagate=spoke_propagation,
+                    subnets=[rid(rg, "virtualNetworks", "spoke-vnet", "subnets", "default")],
+                ),
+            )
+
+    def nva(fx: Fixture) -> None:
+        props(fx, "virtualNetworks", "hub-vnet")["subnets"][0]["properties"]["addressPrefix"] = (
+            "10.10.30.0/26"
+        )
+        props(fx, "virtualNetworks", "hub-vnet")["subnets"].append(
+            subnet(rg, "hub-vnet", "nva", "10.10.30.64/27")
+        )
+        appliance = nic(rg, "nva-nic", loc, "hub-vnet", "10.10.30.68")
+        appliance["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"] = rid(
+            rg, "virtualNetworks", "hub-vnet", "subnets", "nva"
+        )
+        fx.add("networkInterfaces", appliance)
+        route_tables(fx, None, [("default-via-nva", "0.0.0.0/0", "VirtualAppliance", "10.10.30.68")])  # type: ignore[arg-type]
+
+    def asn(fx: Fixture, value: int) -> None:
+        props(fx, "localNetworkGateways", "location-1-lng")["bgpSettings"]["asn"] = value
+        fx.sites[0]["asn"] = value  # type: ignore[index]
+
+    def same_asn(fx: Fixture) -> None:
+        bgp = props(fx, "virtualNetworkGateways", "branch-vpn-gw")["bgpSettings"]
+        bgp["asn"] = 65515
+
+    def one_sided(fx: Fixture) -> None:
+        props(fx, "localNetworkGateways", "location-1-lng").pop("bgpSettings")
+
+    def peer_down(fx: Fixture) -> None:
+        fx.ops["getBgpPeerStatus/hub-vpn-gw.json"]["body"]["value"][1]["state"] = "Connecting"
+
+    def er1_redundant(fx: Fixture) -> None:
+        fx.ops["routeTablesSummary/er-1-secondary.json"]["body"] = summary(
+            "192.168.30.21", 65021, "12d00h", "1"
+        )
+        table = fx.ops["routeTables/er-1-secondary.json"]["body"]["value"]
+        table.insert(0, circuit_route("10.2.30.0/25", "192.168.30.21", "65021"))
+
+    def peer_remote(fx: Fixture) -> None:
+        props(fx, "virtualNetworks", "hub-vnet")["virtualNetworkPeerings"].append(
+            peering(rg, "hub-vnet", "hub-to-remote", "rg-remote", "remote-vnet", "10.17.30.0/24")
+        )
+        props(fx, "virtualNetworks", "remote-vnet")["virtualNetworkPeerings"] = [
+            peering("rg-remote", "remote-vnet", "remote-to-hub", rg, "hub-vnet", "10.10.30.0/24")
+        ]
+
+    def limit(fx: Fixture) -> None:
+        fx.ops["routeTablesSummary/er-2-primary.json"]["body"] = summary(
+            "192.168.31.17", 65022, "12d00h", "3900"
+        )
+
+    def vpn_limit(fx: Fixture) -> None:
+        fx.ops["getBgpPeerStatus/hub-vpn-gw.json"]["body"]["value"][1]["routesReceived"] = 3500
+
+    def many_prefixes(fx: Fixture) -> None:
+        props(fx, "virtualNetworks", "hub-vnet")["addressSpace"]["addressPrefixes"] += [
+            f"10.100.{i}.0/24" for i in range(250)
+        ]
+
+    def observation_failed(fx: Fixture) -> None:
+        record = fx.ops["effectiveRouteTable/remote-vm-nic.json"]
+        record.update(
+            status=400,
+            body={
+                "error": {
+                    "code": "NicNotAttachedToRunningVm",
+                    "message": "The VM of the network interface is deallocated.",
+                }
+            },
+        )
+
+    def partial(fx: Fixture) -> None:
+        for doc, site in zip(fx.arm.pop("expressRouteCircuits"), fx.sites or [], strict=True):
+            site["circuits"] = [doc["id"]]
+
+    def forbidden(fx: Fixture) -> None:
+        fx.extra["gaps"] = [
+            {
+                "scope": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-other",
+                "operation": "list virtualNetworks",
+                "status": 403,
+                "code": "AuthorizationFailed",
+                "message": "The client does not have authorization over resource group 'rg-other'.",
+            }
+        ]
+
+    def weights(fx: Fixture) -> None:
+        named(fx.arm["expressRouteCircuits"], "er-2")["location"] = "westus2"
+        props(fx, "connections", "hub-er-gw-to-er-2")["routingWeight"] = 100
+
+    def route_server(fx: Fixture) -> None:
+        props(fx, "virtualNetworkGateways", "hub-vpn-gw")["activeActive"] = False
+
+    def hub_udr(fx: Fixture) -> None:
+        table = rid(rg, "routeTables", "hub-default-rt")
+        subnet_props(fx, "hub-vnet", "default")["routeTable"] = {"id": table}
+        fx.add(
+            "routeTables",
+            route_table(
+                rg,
+                "hub-default-rt",
+                loc,
+                [("onprem-via-gateway", "10.2.30.0/25", "VirtualNetworkGateway", None)],
+                subnets=[rid(rg, "virtualNetworks", "hub-vnet", "subnets", "default")],
+            ),
+        )
+
+    return [
+        variant(
+            "dual-hub-remote-gateways",
+            "The spoke uses remote gateways towards two hubs (TRN004).",
+            second_hub,
+        ),
+        variant(
+            "spoke-with-own-gateway",
+            "The spoke has its own VPN gateway and uses the hub's (TRN005).",
+            own_gateway,
+        ),
+        variant(
+            "peering-disconnected",
+            "The hub's peering to the spoke is Disconnected and out of sync (TRN006).",
+            disconnect,
+        ),
+        variant(
+            "basic-gateway-transit", "The hub offers transit through a Basic VPN gateway (TRN007).", basic
+        ),
+        variant("overlapping-onprem", "Location 1's LNG address space overlaps the spoke (TRN008).", overlap),
+        variant(
+            "nva-without-forwarding",
+            "The spoke routes 0.0.0.0/0 to an NVA whose NIC does not forward (TRN009).",
+            nva,
+        ),
+        variant(
+            "reserved-asn",
+            "Location 1 uses ASN 65515, reserved by Azure (BGP001).",
+            lambda fx: asn(fx, 65515),
+        ),
+        variant(
+            "er-peer-asn-65516",
+            "ER 1's private peering uses peer ASN 65516 (BGP002).",
+            lambda fx: named(fx.arm["expressRouteCircuits"], "er-1")["properties"]["peerings"][0][
+                "properties"
+            ].update(peerASN=65516),
+        ),
+        variant(
+            "vnet2vnet-same-asn",
+            "The branch VPN gateway keeps ASN 65515 on a BGP Vnet2Vnet link (BGP003).",
+            same_asn,
+        ),
+        variant(
+            "bgp-one-sided",
+            "The Location 1 connection enables BGP, its LNG has no BGP settings (BGP004).",
+            one_sided,
+        ),
+        variant(
+            "bgp-peer-down",
+            "The hub VPN gateway's BGP session with Location 1 is Connecting (BGP005).",
+            peer_down,
+            keep_ops=True,
+        ),
+        variant(
+            "route-server-not-active-active",
+            "Route Server branch-to-branch with an active-standby VPN gateway (BGP006).",
+            route_server,
+            base=lambda: testbed_variants()[1],
+        ),
+        variant(
+            "gateway-subnet-default-route",
+            "The hub's GatewaySubnet routes 0.0.0.0/0 to an appliance (GWS001).",
+            lambda fx: route_tables(fx, [("default", "0.0.0.0/0", "VirtualAppliance", "10.10.30.4")], None),
+        ),  # type: ignore[arg-type]
+        variant(
+            "gateway-subnet-nsg",
+            "An NSG is attached to the hub's GatewaySubnet (GWS002).",
+            lambda fx: subnet_props(fx, "hub-vnet", "GatewaySubnet").update(
+                networkSecurityGroup={"id": rid(rg, "networkSecurityGroups", "hub-nsg")}
+            ),
+        ),
+        variant(
+            "gateway-subnet-no-propagation",
+            "The hub's GatewaySubnet route table disables propagation (GWS003).",
+            lambda fx: route_tables(fx, [], None, gateway_propagation=False),
+        ),  # type: ignore[arg-type]
+        variant(
+            "gateway-subnet-self-route",
+            "The hub's GatewaySubnet routes the whole hub range to an appliance (GWS004).",
+            lambda fx: route_tables(
+                fx, [("hub-via-nva", "10.10.30.0/24", "VirtualAppliance", "10.10.30.4")], None
+            ),
+        ),  # type: ignore[arg-type]
+        variant(
+            "gateway-subnet-too-small",
+            "The remote VNet's GatewaySubnet is a /28 (GWS005).",
+            lambda fx: subnet_props(fx, "remote-vnet", "GatewaySubnet").update(
+                addressPrefix="10.17.30.32/28"
+            ),
+        ),
+        variant(
+            "coexistence-basic-vpn",
+            "The hub's VPN gateway, coexisting with ExpressRoute, is Basic (GWS006).",
+            basic,
+        ),
+        variant(
+            "udr-to-expressroute-gateway",
+            "A hub subnet route names the virtual network gateway (GWS007).",
+            hub_udr,
+        ),
+        variant(
+            "circuit-not-provisioned",
+            "ER 2 is still Provisioning at the service provider (ERC001).",
+            lambda fx: named(fx.arm["expressRouteCircuits"], "er-2")["properties"].update(
+                serviceProviderProvisioningState="Provisioning"
+            ),
+        ),
+        variant(
+            "interop-testbed-er1-redundant",
+            "The testbed with ER 1's secondary BGP session up.",
+            er1_redundant,
+            keep_ops=True,
+        ),
+        variant(
+            "interop-testbed-peered-remote",
+            "The testbed with the hub and remote VNets globally peered.",
+            peer_remote,
+        ),
+        variant(
+            "fastpath-standard-gateway",
+            "FastPath on the hub's ExpressRoute connection to ER 1 with a Standard gateway (ERC005).",
+            lambda fx: props(fx, "connections", "hub-er-gw-to-er-1").update(expressRouteGatewayBypass=True),
+        ),
+        variant(
+            "circuit-prefix-limit",
+            "ER 2's primary session receives 3,900 prefixes on a Standard circuit (LIM001).",
+            limit,
+            keep_ops=True,
+        ),
+        variant(
+            "many-azure-prefixes",
+            "The hub advertises 252 prefixes over ExpressRoute (LIM002).",
+            many_prefixes,
+        ),
+        variant(
+            "vpn-peer-prefix-limit",
+            "Location 1 sends 3,500 routes to the hub VPN gateway (LIM003).",
+            vpn_limit,
+            keep_ops=True,
+        ),
+        variant(
+            "spoke-propagation-off",
+            "The spoke's route table disables gateway routes and has none of its own (UDR001).",
+            lambda fx: route_tables(fx, None, [], spoke_propagation=False),
+        ),  # type: ignore[arg-type]
+        er_vpn(
+            "forced-tunnel",
+            "The data centre advertises 0.0.0.0/0 over ExpressRoute and VPN (UDR002).",
+            lng_prefixes=["10.2.0.0/16"],
+            prefer=["ExpressRoute", "Vpn"],
+            site_prefixes=("10.2.0.0/16", "0.0.0.0/0"),
+        ),
+        variant(
+            "appliance-on-premises",
+            "The spoke routes 0.0.0.0/0 to an on-premises firewall address (UDR003).",
+            lambda fx: route_tables(
+                fx, None, [("default-onprem", "0.0.0.0/0", "VirtualAppliance", "192.168.10.1")]
+            ),
+        ),  # type: ignore[arg-type]
+        variant(
+            "observation-failed",
+            "The remote VM's effective routes could not be read (COV001).",
+            observation_failed,
+            keep_ops=True,
+        ),
+        variant(
+            "partial-snapshot",
+            "The testbed without its ExpressRoute circuits' resource group (COV002).",
+            partial,
+        ),
+        variant(
+            "collection-forbidden", "A resource group answered 403 during collection (COV003).", forbidden
+        ),
+        variant(
+            "weight-favours-remote-circuit",
+            "ER 2 is in another region and weighted above local ER 1 (PRF002).",
+            weights,
+        ),
+        er_vpn(
+            "vpn-backup-gap",
+            "The site has two prefixes; the backup VPN carries only one (PRF003).",
+            lng_prefixes=["10.2.0.0/16"],
+            prefer=["ExpressRoute", "Vpn"],
+            site_prefixes=("10.2.0.0/16", "10.3.0.0/16"),
+        ),
+    ]
+
+
 def main() -> None:
-    for fixture in [testbed(), *testbed_variants(), *scenarios()]:
+    for fixture in [testbed(), *testbed_variants(), *scenarios(), *rule_scenarios()]:
         fixture.write()
         print(f"wrote fixtures/{fixture.name}")
 

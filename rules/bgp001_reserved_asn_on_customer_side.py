@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.model import Snapshot
+
+AZURE_RESERVED = {8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520}
+IANA_RESERVED = {0, 23456, *range(64496, 64512), *range(65535, 65552), 4294967295}
+
+
+def reserved(asn: int) -> str | None:
+    if asn in AZURE_RESERVED:
+        return "reserved by Azure"
+    if asn in IANA_RESERVED:
+        return "reserved by IANA"
+    return None
+
+
+class ReservedAsnOnCustomerSide(Rule):
+    """An on-premises BGP speaker uses an ASN that Azure or IANA reserves.
+
+    ## What it does
+    Checks the BGP ASN of every local network gateway, the peer ASN of every ExpressRoute
+    peering and the ASN of every declared site against Azure's reserved ASNs (8074, 8075, 12076,
+    65515, 65517-65520) and IANA's (0, 23456, 64496-64511, 65535-65551, 4294967295).
+
+    ## Why is this bad?
+    Azure rejects or cannot peer with these ASNs: the BGP session does not come up, or routes
+    are dropped by AS-path loop prevention because Azure's own ASN is in the path.
+
+    ## Example
+    Scenario `reserved-asn`: the branch office's local network gateway uses ASN 65515.
+
+    ## Use instead
+    Scenario `interop-testbed`: on-premises uses 65021 and 65022.
+
+    ## Remediation
+    Renumber the on-premises router, then update the LNG:
+    `az network local-gateway update -g <rg> -n <lng> --asn <private ASN outside the reserved ranges>`
+
+    ## References
+    - https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq#bgp
+    - https://learn.microsoft.com/azure/route-server/route-server-faq
+    """
+
+    id = "BGP001"
+    name = "reserved-asn-on-customer-side"
+    severity = Severity.ERROR
+    summary = "On-premises BGP speakers use ASNs that neither Azure nor IANA reserves."
+    fixtures = RuleFixtures(triggers=("reserved-asn",), passes=("interop-testbed",))
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        for lng in snapshot.local_network_gateways:
+            why = reserved(lng.asn) if lng.asn is not None else None
+            if why:
+                yield Violation(
+                    message=f"local network gateway {lng.id.name} uses ASN {lng.asn}, {why}",
+                    resources=(lng.id,),
+                    evidence={"asn": lng.asn, "reason": why},
+                )
+        for peering in snapshot.circuit_peerings:
+            why = reserved(peering.peer_asn) if peering.peer_asn is not None else None
+            if why:
+                yield Violation(
+                    message=f"circuit {peering.circuit_id.name} peering {peering.id.name} uses peer ASN {peering.peer_asn}, {why}",
+                    resources=(peering.id,),
+                    evidence={"asn": peering.peer_asn, "reason": why},
+                )

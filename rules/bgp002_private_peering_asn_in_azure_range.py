@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.model import Snapshot
+
+
+class PrivatePeeringAsnInAzureRange(Rule):
+    """An ExpressRoute private peering uses a peer ASN between 65515 and 65520.
+
+    ## What it does
+    Flags private peerings whose `peerASN` is in 65515-65520, including 65516, which is legal
+    on a VPN gateway but not on ExpressRoute private peering.
+
+    ## Why is this bad?
+    Microsoft reserves 65515-65520 for internal use on ExpressRoute; the peering is refused or
+    its routes are dropped by loop prevention against the gateway's 65515.
+
+    ## Example
+    Scenario `er-peer-asn-65516`: the circuit's private peering has peerASN 65516.
+
+    ## Use instead
+    Scenario `er-vpn-equal-prefixes`: peerASN 65010.
+
+    ## Remediation
+    `az network express-route peering update -g <rg> --circuit-name <circuit> -n AzurePrivatePeering --peer-asn <ASN>`
+
+    ## References
+    - https://learn.microsoft.com/azure/expressroute/expressroute-routing
+    - https://learn.microsoft.com/azure/expressroute/expressroute-howto-routing-portal-resource-manager
+    """
+
+    id = "BGP002"
+    name = "private-peering-asn-in-azure-range"
+    severity = Severity.ERROR
+    summary = "ExpressRoute private peerings use peer ASNs outside 65515-65520."
+    fixtures = RuleFixtures(
+        triggers=("er-peer-asn-65516",), passes=("er-vpn-equal-prefixes", "interop-testbed")
+    )
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        for peering in snapshot.circuit_peerings:
+            if peering.is_private and peering.peer_asn is not None and 65515 <= peering.peer_asn <= 65520:
+                yield Violation(
+                    message=f"circuit {peering.circuit_id.name} private peering uses peer ASN {peering.peer_asn}, "
+                    "inside 65515-65520 which ExpressRoute reserves",
+                    resources=(peering.id,),
+                    evidence={"peerASN": peering.peer_asn},
+                )

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.model import Snapshot
+
+
+class CollectionFailed(Rule):
+    """Part of the estate could not be read when the snapshot was collected.
+
+    ## What it does
+    Reports every gap the collector recorded in `fixture.json` (a 403 on a resource group, a
+    list that failed after retries).
+
+    ## Why is this bad?
+    Resources that were never read are neither checked nor reported: an audit that looks clean
+    may simply not have seen the problem.
+
+    ## Example
+    Scenario `collection-forbidden`: the branch resource group answered 403.
+
+    ## Use instead
+    Scenario `interop-testbed`: nothing missing.
+
+    ## Remediation
+    Grant the collector's identity the role in docs/live.md on the missing scope:
+    `az role assignment create --role "Azure Route Auditor (read-only)" --assignee <id> --scope <scope>`.
+
+    ## References
+    - https://learn.microsoft.com/azure/role-based-access-control/troubleshooting
+    """
+
+    id = "COV003"
+    name = "collection-failed"
+    severity = Severity.WARNING
+    summary = "The collector could read everything in scope."
+    fixtures = RuleFixtures(triggers=("collection-forbidden",), passes=("interop-testbed",))
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        for gap in snapshot.collection_gaps:
+            yield Violation(
+                message=f"{gap.operation} in {gap.scope.rsplit('/', 1)[-1]} failed ({gap.status or ''} {gap.code or ''}): "
+                "nothing there was checked",
+                resources=(),
+                evidence={
+                    "scope": gap.scope,
+                    "operation": gap.operation,
+                    "status": gap.status,
+                    "code": gap.code,
+                },
+                key=f"{gap.scope.lower()}|{gap.operation}",
+            )

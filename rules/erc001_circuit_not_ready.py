@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.model import Snapshot
+
+
+class CircuitNotReady(Rule):
+    """An ExpressRoute circuit, its private peering or a connection to it is not ready.
+
+    ## What it does
+    Flags circuits whose `serviceProviderProvisioningState` is not `Provisioned`, private
+    peerings whose `state` is `Disabled`, and ExpressRoute connections whose
+    `connectionStatus` is known and not `Connected`.
+
+    ## Why is this bad?
+    The path exists in configuration but carries nothing: every route and failover plan that
+    counts on it is wrong until the provider finishes provisioning or the peering is enabled.
+
+    ## Example
+    Scenario `circuit-not-provisioned`: `er-2` is `Provisioning` at the service provider.
+
+    ## Use instead
+    Scenario `interop-testbed`: both circuits Provisioned, peerings Enabled, connections Connected.
+
+    ## Remediation
+    Check with the provider (`az network express-route show -g <rg> -n <circuit> --query serviceProviderProvisioningState`),
+    enable the peering (`az network express-route peering update ... --state Enabled`).
+
+    ## References
+    - https://learn.microsoft.com/azure/expressroute/expressroute-howto-circuit-portal-resource-manager
+    - https://learn.microsoft.com/azure/expressroute/expressroute-troubleshooting-expressroute-overview
+    """
+
+    id = "ERC001"
+    name = "circuit-not-ready"
+    severity = Severity.ERROR
+    summary = "Circuits are provisioned, private peerings enabled, connections Connected."
+    fixtures = RuleFixtures(triggers=("circuit-not-provisioned",), passes=("interop-testbed",))
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        for circuit in snapshot.circuits:
+            if not circuit.provisioned:
+                yield Violation(
+                    message=f"circuit {circuit.id.name} is {circuit.service_provider_provisioning_state} at the provider",
+                    resources=(circuit.id,),
+                    evidence={
+                        "serviceProviderProvisioningState": circuit.service_provider_provisioning_state
+                    },
+                )
+        for peering in snapshot.circuit_peerings:
+            if peering.is_private and not peering.enabled:
+                yield Violation(
+                    message=f"circuit {peering.circuit_id.name}: private peering is {peering.state}",
+                    resources=(peering.id,),
+                    evidence={"state": peering.state},
+                )
+        for conn in snapshot.connections:
+            status = conn.connection_status
+            if conn.is_expressroute and status is not None and status.lower() != "connected":
+                yield Violation(
+                    message=f"ExpressRoute connection {conn.id.name} is {status}",
+                    resources=(conn.id,),
+                    evidence={"connectionStatus": status},
+                )

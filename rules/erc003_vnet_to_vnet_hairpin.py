@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.model import Snapshot
+from auditor.routing.controlplane import control_plane
+
+
+class VnetToVnetHairpin(Rule):
+    """Two VNets talk to each other through an ExpressRoute circuit instead of peering.
+
+    ## What it does
+    Finds pairs of gateway domains linked to the same circuit, allowed to exchange routes over
+    it (`allowRemoteVnetTraffic`), and not peered with each other.
+
+    ## Why is this bad?
+    Traffic between them goes down to the Microsoft edge and back (the hairpin): extra latency,
+    gateway bandwidth consumed twice, and a dependency on the circuit for Azure-internal traffic.
+    Microsoft recommends VNet peering instead. The testbed's hub and remote VNets work this way.
+
+    ## Example
+    Scenario `interop-testbed`: `hub-vnet` and `remote-vnet` meet only over `er-1`.
+
+    ## Use instead
+    Scenario `interop-testbed-peered-remote`: hub and remote are globally peered.
+
+    ## Remediation
+    `az network vnet peering create -g <rg> --vnet-name <a> -n <a-to-b> --remote-vnet <b-id> --allow-vnet-access`
+    (both directions).
+
+    ## References
+    - https://learn.microsoft.com/azure/expressroute/virtual-network-connectivity-guidance
+    """
+
+    id = "ERC003"
+    name = "vnet-to-vnet-hairpin"
+    severity = Severity.INFO
+    summary = "VNets reach each other by peering rather than through an ExpressRoute circuit."
+    fixtures = RuleFixtures(triggers=("interop-testbed",), passes=("interop-testbed-peered-remote",))
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        plane = control_plane(snapshot)
+        domains = sorted(plane.domains.values(), key=lambda d: d.hub.id.key)
+        for i, a in enumerate(domains):
+            for b in domains[i + 1 :]:
+                shared = sorted({c for _, c in a.er_links} & {c for _, c in b.er_links}, key=lambda c: c.key)
+                if not shared or not plane._hairpin_allowed(a, b):
+                    continue
+                if any(snapshot.peering_between(x, y) for x in a.vnets for y in b.vnets):
+                    continue
+                yield Violation(
+                    message=f"{a.name} and {b.name} reach each other through circuit {shared[0].name} (VNet-to-VNet hairpin) "
+                    "instead of peering",
+                    resources=(a.hub.id, b.hub.id, *shared),
+                    evidence={"circuits": [str(c) for c in shared], "vnets": [str(a.hub.id), str(b.hub.id)]},
+                )

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.model import Snapshot
+from auditor.routing.controlplane import control_plane
+
+
+class SitesNeedGlobalReach(Rule):
+    """Two on-premises sites on different circuits of the same hub cannot reach each other.
+
+    ## What it does
+    Finds pairs of sites behind different ExpressRoute circuits linked to the same gateway
+    domain, where the circuits are not joined by Global Reach.
+
+    ## Why is this bad?
+    ExpressRoute gateways never pass one circuit's routes to another, so the sites cannot talk
+    through Azure. That is often intended, but it surprises teams who expect the hub to be a
+    transit point between their data centres (the testbed's Location 1 and Location 2).
+
+    ## Example
+    Scenario `interop-testbed`: `location-1` (er-1) and `location-2` (er-2) share `hub-vnet`.
+
+    ## Use instead
+    Scenario `interop-testbed-global-reach`: Global Reach joins the two circuits.
+
+    ## Remediation
+    If the sites must talk: `az network express-route peering connection create -g <rg> --circuit-name <er-1>
+    --peering-name AzurePrivatePeering -n <name> --peer-circuit <er-2-id> --address-prefix <a /29>`.
+
+    ## References
+    - https://learn.microsoft.com/azure/expressroute/expressroute-global-reach
+    - https://learn.microsoft.com/azure/networking/connectivity-interoperability-control-plane
+    """
+
+    id = "ERC004"
+    name = "sites-need-global-reach"
+    severity = Severity.INFO
+    summary = "Sites on different circuits of one hub are joined by Global Reach, or meant to be apart."
+    fixtures = RuleFixtures(triggers=("interop-testbed",), passes=("interop-testbed-global-reach",))
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        plane = control_plane(snapshot)
+        joined: set[frozenset[str]] = set()
+        for gr in snapshot.circuit_connections:
+            left, right = gr.peering_id.parent, gr.peer_peering_id.parent if gr.peer_peering_id else None
+            if left is not None and right is not None:
+                joined.add(frozenset({left.key, right.key}))
+        sites = [s for s in plane.sites if s.circuit_ids]
+        reported: set[tuple[str, str]] = set()
+        for domain in sorted(plane.domains.values(), key=lambda d: d.hub.id.key):
+            circuits = {c for _, c in domain.er_links}
+            for i, a in enumerate(sites):
+                for b in sites[i + 1 :]:
+                    ca = sorted(a.circuit_ids & circuits, key=lambda c: c.key)
+                    cb = sorted(b.circuit_ids & circuits, key=lambda c: c.key)
+                    if not ca or not cb or set(ca) & set(cb):
+                        continue
+                    if any(frozenset({x.key, y.key}) in joined for x in ca for y in cb):
+                        continue
+                    pair = (a.name, b.name)
+                    if pair in reported:
+                        continue
+                    reported.add(pair)
+                    yield Violation(
+                        message=f"sites {a.name} ({ca[0].name}) and {b.name} ({cb[0].name}) both reach {domain.name} but not "
+                        "each other: circuits do not transit without Global Reach",
+                        resources=(domain.hub.id, ca[0], cb[0]),
+                        evidence={"sites": [a.name, b.name], "circuits": [str(ca[0]), str(cb[0])]},
+                        key=f"{a.name}|{b.name}",
+                    )

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.model import LinkKind, Snapshot
+from auditor.routing.dualpath import dual_path_sites
+from auditor.routing.onprem import covers
+
+
+class VpnBackupMissingPrefixes(Rule):
+    """The VPN that backs up ExpressRoute for a site does not carry all the site's prefixes.
+
+    ## What it does
+    For every site reached over both ExpressRoute and VPN, lists the prefixes learned over
+    ExpressRoute that no VPN route (static address space or BGP) covers.
+
+    ## Why is this bad?
+    When the circuit fails, those prefixes become unreachable instead of failing over: the
+    backup only protects part of the site.
+
+    ## Example
+    Scenario `vpn-backup-gap`: the site has `10.2.0.0/16` and `10.3.0.0/16`; the VPN's static
+    address space lists only `10.2.0.0/16`.
+
+    ## Use instead
+    Scenario `er-vpn-equal-prefixes`: both paths carry the same prefix.
+
+    ## Remediation
+    `az network local-gateway update -g <rg> -n <lng> --local-address-prefixes <all the site's prefixes>`,
+    or advertise them over the VPN's BGP session.
+
+    ## References
+    - https://learn.microsoft.com/azure/expressroute/use-s2s-vpn-as-backup-for-expressroute-privatepeering
+    """
+
+    id = "PRF003"
+    name = "vpn-backup-missing-prefixes"
+    severity = Severity.WARNING
+    summary = "A VPN backing up ExpressRoute carries every prefix the circuit carries."
+    fixtures = RuleFixtures(triggers=("vpn-backup-gap",), passes=("er-vpn-equal-prefixes", "interop-testbed"))
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        for dual in dual_path_sites(snapshot):
+            er = {r.prefix for r in dual.routes if r.link is LinkKind.EXPRESSROUTE}
+            vpn = [r.prefix for r in dual.routes if r.link is LinkKind.VPN]
+            missing = sorted((p for p in er if not any(covers(v, p) for v in vpn)), key=str)
+            if missing:
+                yield Violation(
+                    message=f"site {dual.site.name}: {', '.join(map(str, missing))} reach {dual.vnet_id.name} over ExpressRoute "
+                    "but not over the backup VPN",
+                    resources=(dual.vnet_id, *dual.connections(LinkKind.VPN)),
+                    evidence={"site": dual.site.name, "missingOnVpn": [str(p) for p in missing]},
+                    key=dual.site.name,
+                )

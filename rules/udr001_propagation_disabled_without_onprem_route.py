@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.model import Snapshot
+from auditor.routing.controlplane import control_plane
+from auditor.routing.tables import is_special
+from rules._helpers import inside, route_table_of
+
+
+class PropagationDisabledWithoutOnpremRoute(Rule):
+    """A workload subnet disables gateway routes and has no route of its own towards on-premises.
+
+    ## What it does
+    For workload subnets (not GatewaySubnet, AzureFirewallSubnet, RouteServerSubnet,
+    AzureBastionSubnet) of VNets that use a gateway, flags a route table with gateway route
+    propagation disabled and no user-defined route covering the on-premises prefixes the
+    gateway learns (a 0.0.0.0/0 route towards an appliance counts).
+
+    ## Why is this bad?
+    The subnet has no path to on-premises: traffic to those prefixes matches the default
+    routes and is dropped or sent to the Internet. Often intended with an NVA, hence info.
+
+    ## Example
+    Scenario `spoke-propagation-off`: `spoke-rt` disables propagation and has no routes.
+
+    ## Use instead
+    Scenario `hub-firewall-mirrored`: propagation off, but `0.0.0.0/0` goes to the firewall.
+
+    ## Remediation
+    `az network route-table update -g <rg> -n <rt> --disable-bgp-route-propagation false`, or
+    add routes towards the appliance for the on-premises prefixes.
+
+    ## References
+    - https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+    """
+
+    id = "UDR001"
+    name = "propagation-disabled-without-onprem-route"
+    severity = Severity.INFO
+    summary = "Subnets without gateway routes have their own routes towards on-premises."
+    fixtures = RuleFixtures(
+        triggers=("spoke-propagation-off",), passes=("hub-firewall-mirrored", "interop-testbed")
+    )
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        plane = control_plane(snapshot)
+        for subnet in snapshot.subnets:
+            hub = plane.domain_of_vnet.get(subnet.vnet_id)
+            table = route_table_of(snapshot, subnet)
+            if hub is None or table is None or not table.disable_bgp_route_propagation or is_special(subnet):
+                continue
+            onprem = sorted({a.prefix for a in plane.domain_rib[hub] if not a.bgp_peer_host}, key=str)
+            udrs = [r.prefix for r in snapshot.routes_of(table.id) if r.prefix is not None]
+            uncovered = [p for p in onprem if not any(inside(p, u) for u in udrs)]
+            if uncovered:
+                yield Violation(
+                    message=f"subnet {subnet.vnet_id.name}/{subnet.id.name} disables gateway routes ({table.id.name}) and no route "
+                    f"covers {', '.join(map(str, uncovered[:5]))}" + (" ..." if len(uncovered) > 5 else ""),
+                    resources=(subnet.id, table.id),
+                    evidence={"uncovered": [str(p) for p in uncovered]},
+                )

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.model import Snapshot, parse_prefix
+
+
+class ApplianceNotDirectlyReachable(Rule):
+    """A user-defined route's next-hop appliance address is not in the VNet or a peered VNet.
+
+    ## What it does
+    For every route with next hop `VirtualAppliance`, checks that the next-hop address lies in
+    the address space of a VNet whose subnets use the route table, or of a VNet peered with it.
+
+    ## Why is this bad?
+    The next hop must be directly reachable, not through a gateway or Virtual WAN: an address
+    on-premises or in an unpeered VNet makes the route invalid and blackholes its traffic.
+
+    ## Example
+    Scenario `appliance-on-premises`: `spoke-rt` sends `0.0.0.0/0` to `192.168.10.1`, an
+    on-premises firewall.
+
+    ## Use instead
+    Scenario `hub-firewall-mirrored`: the firewall sits in the peered hub.
+
+    ## Remediation
+    Point the route at an appliance in the VNet or a peered VNet, or use next hop
+    `VirtualNetworkGateway` for on-premises destinations (VPN gateways only).
+
+    ## References
+    - https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+    """
+
+    id = "UDR003"
+    name = "appliance-not-directly-reachable"
+    severity = Severity.ERROR
+    summary = "Appliance next hops are in the VNet or a peered VNet."
+    fixtures = RuleFixtures(
+        triggers=("appliance-on-premises",), passes=("hub-firewall-mirrored", "interop-testbed")
+    )
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        for subnet in snapshot.subnets:
+            if subnet.route_table_id is None:
+                continue
+            vnet = snapshot.vnet(subnet.vnet_id)
+            if vnet is None:
+                continue
+            spaces = list(vnet.address_prefixes)
+            for peering in snapshot.peerings_of(vnet.id):
+                remote = snapshot.vnet(peering.remote_vnet_id)
+                spaces += list(remote.address_prefixes if remote else peering.remote_address_prefixes or ())
+            for route in snapshot.routes_of(subnet.route_table_id):
+                if route.next_hop_type.lower() != "virtualappliance" or not route.next_hop_ip_address:
+                    continue
+                try:
+                    hop = parse_prefix(route.next_hop_ip_address)
+                except ValueError:
+                    continue
+                if not any(hop.version == s.version and hop.subnet_of(s) for s in spaces):  # type: ignore[arg-type]
+                    yield Violation(
+                        message=f"route {subnet.route_table_id.name}/{route.id.name} in {vnet.display_name}/{subnet.id.name} sends "
+                        f"{route.address_prefix} to {route.next_hop_ip_address}, which is not in the VNet or a peered VNet",
+                        resources=(route.id, subnet.id),
+                        evidence={
+                            "nextHop": route.next_hop_ip_address,
+                            "reachableSpaces": [str(s) for s in spaces],
+                        },
+                        key=str(subnet.id),
+                    )
