@@ -35,9 +35,11 @@ from rules.gws007_udr_to_unsupported_gateway import UdrToUnsupportedGateway
 from rules.lim001_circuit_prefix_limit import CircuitPrefixLimit
 from rules.lim002_azure_prefixes_to_circuit import AzurePrefixesToCircuit
 from rules.lim003_vpn_peer_prefix_limit import VpnPeerPrefixLimit
+from rules.lim004_circuit_vnet_links import CircuitVnetLinks
 from rules.prf001_vpn_more_specific_than_expressroute import VpnMoreSpecificThanExpressRoute
 from rules.prf002_weight_favours_remote_circuit import WeightFavoursRemoteCircuit
 from rules.prf003_vpn_backup_missing_prefixes import VpnBackupMissingPrefixes
+from rules.prf004_ecmp_across_peering_locations import EcmpAcrossPeeringLocations
 from rules.trn001_remote_gateway_transit_not_allowed import RemoteGatewayTransitNotAllowed
 from rules.trn002_gateway_transit_unused import GatewayTransitUnused
 from rules.trn003_remote_gateway_missing import RemoteGatewayMissing
@@ -47,9 +49,11 @@ from rules.trn006_peering_not_in_sync import PeeringNotInSync
 from rules.trn007_transit_through_basic_gateway import TransitThroughBasicGateway
 from rules.trn008_overlapping_address_spaces import OverlappingAddressSpaces
 from rules.trn009_appliance_without_ip_forwarding import ApplianceWithoutIpForwarding
+from rules.trn010_forwarded_traffic_not_allowed import ForwardedTrafficNotAllowed
 from rules.udr001_propagation_disabled_without_onprem_route import PropagationDisabledWithoutOnpremRoute
 from rules.udr002_forced_tunnel_default_route import ForcedTunnelDefaultRoute
 from rules.udr003_appliance_not_directly_reachable import ApplianceNotDirectlyReachable
+from rules.udr004_bgp_route_never_wins import BgpRouteNeverWins
 
 PACK = "azroute-builtin"
 
@@ -83,9 +87,11 @@ RULES = (
     CircuitPrefixLimit,
     AzurePrefixesToCircuit,
     VpnPeerPrefixLimit,
+    CircuitVnetLinks,
     VpnMoreSpecificThanExpressRoute,
     WeightFavoursRemoteCircuit,
     VpnBackupMissingPrefixes,
+    EcmpAcrossPeeringLocations,
     RemoteGatewayTransitNotAllowed,
     GatewayTransitUnused,
     RemoteGatewayMissing,
@@ -95,9 +101,11 @@ RULES = (
     TransitThroughBasicGateway,
     OverlappingAddressSpaces,
     ApplianceWithoutIpForwarding,
+    ForwardedTrafficNotAllowed,
     PropagationDisabledWithoutOnpremRoute,
     ForcedTunnelDefaultRoute,
     ApplianceNotDirectlyReachable,
+    BgpRouteNeverWins,
 )
 
 __all__ = ["PACK", "RULES"]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 
 from auditor.engine import Rule, RuleFixtures
 from auditor.findings import CoverageGap, Severity, Violation
+from auditor.ids import ArmId
 from auditor.model import Snapshot
 from auditor.routing.controlplane import control_plane
 
@@ -42,17 +44,31 @@ class VnetToVnetHairpin(Rule):
 
     def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
         plane = control_plane(snapshot)
+        by_circuit: dict[ArmId, list[tuple[str, str]]] = defaultdict(list)
+        members: dict[ArmId, set[ArmId]] = defaultdict(set)
         domains = sorted(plane.domains.values(), key=lambda d: d.hub.id.key)
         for i, a in enumerate(domains):
             for b in domains[i + 1 :]:
-                shared = sorted({c for _, c in a.er_links} & {c for _, c in b.er_links}, key=lambda c: c.key)
+                shared = {c for _, c in a.er_links} & {c for _, c in b.er_links}
                 if not shared or not plane._hairpin_allowed(a, b):
                     continue
                 if any(snapshot.peering_between(x, y) for x in a.vnets for y in b.vnets):
                     continue
-                yield Violation(
-                    message=f"{a.name} and {b.name} reach each other through circuit {shared[0].name} (VNet-to-VNet hairpin) "
-                    "instead of peering",
-                    resources=(a.hub.id, b.hub.id, *shared),
-                    evidence={"circuits": [str(c) for c in shared], "vnets": [str(a.hub.id), str(b.hub.id)]},
-                )
+                circuit = min(shared, key=lambda c: c.key)
+                by_circuit[circuit].append((a.name, b.name))
+                members[circuit] |= {a.hub.id, b.hub.id}
+        for circuit, pairs in sorted(by_circuit.items(), key=lambda kv: kv[0].key):
+            vnets = sorted(members[circuit], key=lambda v: v.key)
+            shown = "; ".join(f"{a} <-> {b}" for a, b in pairs[:3]) + (
+                f" and {len(pairs) - 3} more pairs" if len(pairs) > 3 else ""
+            )
+            yield Violation(
+                message=f"VNets reach each other through circuit {circuit.name} (VNet-to-VNet hairpin) instead of "
+                f"peering: {shown}",
+                resources=(circuit, *vnets),
+                evidence={
+                    "circuit": str(circuit),
+                    "pairs": [list(p) for p in pairs],
+                    "vnets": [str(v) for v in vnets],
+                },
+            )

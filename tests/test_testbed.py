@@ -33,7 +33,7 @@ def test_testbed_as_shipped() -> None:
     got = [(f.rule, f.severity.value, [r.name for r in f.resources]) for f in result.findings]
     assert got == [
         ("ERC002", "warning", ["er-1", "AzurePrivatePeering"]),
-        ("ERC003", "info", ["hub-vnet", "remote-vnet", "er-1"]),
+        ("ERC003", "info", ["er-1", "hub-vnet", "remote-vnet"]),
         ("ERC004", "info", ["hub-vnet", "er-1", "er-2"]),
     ]
     assert result.gaps == []

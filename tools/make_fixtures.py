@@ -1222,6 +1222,21 @@ def variant(name: str, description: str, edit: Any, base: Any = None, keep_ops: 
     return fx
 
 
+def er_vpn_locations(name: str, description: str, weight: int) -> Fixture:
+    """The data centre reached over two circuits at different peering locations."""
+    fx = er_vpn(name, description, lng_prefixes=["10.2.0.0/16"], prefer=["ExpressRoute", "Vpn"])
+    rg = "rg-net"
+    er_gw = rid(rg, "virtualNetworkGateways", "hub-er-gw")
+    props(fx, "connections", "hub-er-gw-to-dc-circuit")["routingWeight"] = weight
+    second = fx.add("expressRouteCircuits", circuit(rg, "dc-circuit-london", "westeurope", "London", 65010,
+                                                    "172.16.1.0/30", "172.16.1.4/30", 101))["id"]  # fmt: skip
+    fx.add(
+        "connections",
+        connection(rg, "hub-er-gw-to-dc-circuit-london", "westeurope", "ExpressRoute", er_gw, peer=second),
+    )
+    return fx
+
+
 def rule_scenarios() -> list[Fixture]:
     """One triggering scenario per rule of the catalogue (clean ones are the testbed and scenarios above)."""
     rg, loc = "rg-hub", "eastus"
@@ -1382,6 +1397,33 @@ def rule_scenarios() -> list[Fixture]:
 
     def route_server(fx: Fixture) -> None:
         props(fx, "virtualNetworkGateways", "hub-vpn-gw")["activeActive"] = False
+
+    def nva_refused(fx: Fixture) -> None:
+        nva(fx)
+        named(props(fx, "virtualNetworks", "spoke-vnet")["virtualNetworkPeerings"], "spoke-to-hub")[
+            "properties"
+        ]["allowForwardedTraffic"] = False
+        props(fx, "networkInterfaces", "nva-nic")["enableIPForwarding"] = True
+
+    def many_links(fx: Fixture) -> None:
+        er2 = named(fx.arm["expressRouteCircuits"], "er-2")["id"]
+        for i in range(10):
+            name = f"extra-{i}-vnet"
+            fx.add(
+                "virtualNetworks",
+                vnet(
+                    rg, name, loc, f"10.60.{i}.0/24", [subnet(rg, name, "GatewaySubnet", f"10.60.{i}.0/27")]
+                ),
+            )
+            gw = fx.add(
+                "virtualNetworkGateways", gateway(rg, f"{name}-er-gw", loc, name, "ExpressRoute", "Standard")
+            )["id"]
+            fx.add("connections", connection(rg, f"{name}-to-er-2", loc, "ExpressRoute", gw, peer=er2))
+
+    def vnet_range(fx: Fixture) -> None:
+        fx.ops["getLearnedRoutes/hub-vpn-gw.json"]["body"]["value"].append(
+            learned("10.10.30.254", "10.11.30.0/27", "10.2.30.125", "10.2.30.125", "EBgp", "65021", 32768)
+        )
 
     def hub_udr(fx: Fixture) -> None:
         table = rid(rg, "routeTables", "hub-default-rt")
@@ -1569,6 +1611,28 @@ def rule_scenarios() -> list[Fixture]:
         ),
         variant(
             "collection-forbidden", "A resource group answered 403 during collection (COV003).", forbidden
+        ),
+        variant(
+            "nva-forwarding-refused",
+            "The spoke routes 0.0.0.0/0 to a hub NVA; its peering refuses forwarded traffic (TRN010).",
+            nva_refused,
+        ),
+        er_vpn_locations(
+            "ecmp-two-locations",
+            "The data centre over circuits in Amsterdam and London, equal weights (PRF004).",
+            0,
+        ),
+        er_vpn_locations(
+            "weighted-two-locations", "The same, with the Amsterdam connection weighted 100.", 100
+        ),
+        variant(
+            "circuit-too-many-links", "Eleven VNets linked to the Standard circuit ER 2 (LIM004).", many_links
+        ),
+        variant(
+            "onprem-advertises-vnet-range",
+            "The hub VPN gateway learns 10.11.30.0/27 (inside the spoke) from Location 1 (UDR004).",
+            vnet_range,
+            keep_ops=True,
         ),
         variant(
             "weight-favours-remote-circuit",

@@ -195,10 +195,22 @@ def onprem_routes(snapshot: Snapshot, links: list[Link] | None = None) -> list[O
             if link.kind is LinkKind.EXPRESSROUTE
             else _vpn(snapshot, link, sites)
         )
+        local = _local_spaces(snapshot, link.vnet_id)
         for route in routes:
+            if any(covers(space, route.prefix) for space in local):
+                continue  # inside the VNet's own or peered space: the system route always wins (UDR004)
             key = (route.vnet_id.key, route.connection_id.key, str(route.prefix), route.origin)
             seen.setdefault(key, route)
     return [seen[k] for k in sorted(seen)]
+
+
+def _local_spaces(snapshot: Snapshot, vnet_id: ArmId) -> list[IPNetwork]:
+    vnet = snapshot.vnet(vnet_id)
+    spaces = list(vnet.address_prefixes) if vnet else []
+    for peering in snapshot.peerings_of(vnet_id):
+        remote = snapshot.vnet(peering.remote_vnet_id)
+        spaces += list(remote.address_prefixes if remote else peering.remote_address_prefixes or ())
+    return spaces
 
 
 def transit_spokes(snapshot: Snapshot, hub_id: ArmId) -> list[ArmId]:

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from auditor.engine import Rule, RuleFixtures
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.ids import ArmId
+from auditor.model import Snapshot
+from auditor.routing.controlplane import control_plane
+from auditor.routing.tables import select_bgp
+
+
+class EcmpAcrossPeeringLocations(Rule):
+    """A gateway load-balances the same prefix across circuits in different peering locations.
+
+    ## What it does
+    Finds prefixes a gateway domain learns from two or more circuits at different peering
+    locations with the same connection weight and AS-path length, which Azure spreads over
+    all of them (ECMP).
+
+    ## Why is this bad?
+    Flows to the same destination take paths with different latency, and the on-premises side
+    usually answers over its preferred circuit: per-flow asymmetry and inconsistent performance.
+    Usually the design meant one circuit as primary.
+
+    ## Example
+    Scenario `ecmp-two-locations`: the data centre is reached over circuits in Amsterdam and
+    London with equal weights.
+
+    ## Use instead
+    Scenario `weighted-two-locations`: the Amsterdam connection has the higher weight.
+
+    ## Remediation
+    Prefer one circuit: `az network vpn-connection update -g <rg> -n <connection-to-primary> --routing-weight 100`,
+    and make on-premises prefer the same circuit (local-preference).
+
+    ## References
+    - https://learn.microsoft.com/azure/expressroute/designing-for-disaster-recovery-with-expressroute-privatepeering
+    - https://learn.microsoft.com/azure/expressroute/expressroute-optimize-routing
+    """
+
+    id = "PRF004"
+    name = "ecmp-across-peering-locations"
+    severity = Severity.WARNING
+    summary = "Prefixes are not load-balanced across circuits at different peering locations."
+    fixtures = RuleFixtures(triggers=("ecmp-two-locations",), passes=("weighted-two-locations",))
+
+    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+        plane = control_plane(snapshot)
+        for hub, rib in plane.domain_rib.items():
+            circuits: dict[str, set[ArmId]] = defaultdict(set)
+            for advert, best, reason in select_bgp(rib):
+                if best and reason.startswith("ECMP") and advert.via is not None:
+                    conn = snapshot.by_id.get(advert.via)
+                    circuit_id = getattr(conn, "peer_id", None)
+                    if circuit_id is not None:
+                        circuits[str(advert.prefix)].add(circuit_id)
+            for prefix, ids in sorted(circuits.items()):
+                locations = {
+                    (c.peering_location or "?").lower(): c.id
+                    for c in (snapshot.circuit(i) for i in ids)
+                    if c is not None
+                }
+                if len(locations) > 1:
+                    names = ", ".join(sorted(f"{cid.name} ({loc})" for loc, cid in locations.items()))
+                    yield Violation(
+                        message=f"{hub.name} load-balances {prefix} across circuits at different peering locations: {names}",
+                        resources=(hub, *sorted(ids, key=lambda i: i.key)),
+                        evidence={"prefix": prefix, "circuits": sorted(str(i) for i in ids)},
+                        key=prefix,
+                    )
