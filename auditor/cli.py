@@ -136,6 +136,21 @@ SubscriptionOption = Annotated[
         "--subscription", help="Collect this subscription live (repeatable) instead of reading PATH."
     ),
 ]
+AllSubscriptionsOption = Annotated[
+    bool, typer.Option("--all-subscriptions", help="Every subscription the credential sees.")
+]
+ResourceGroupOption = Annotated[
+    str | None, typer.Option("--resource-group", help="Only this resource group.")
+]
+ArmEndpointOption = Annotated[
+    str, typer.Option("--arm-endpoint", help="ARM endpoint (sovereign clouds, azroute serve).")
+]
+CaOption = Annotated[Path | None, typer.Option("--ca", help="CA certificate to trust for --arm-endpoint.")]
+SitesOption = Annotated[
+    Path | None,
+    typer.Option("--sites", help="JSON file with on-premises sites ({'sites': [...]} or a fixture.json)."),
+]
+PUBLIC_ARM = "https://management.azure.com"
 
 
 @app.command()
@@ -154,24 +169,11 @@ def audit(
         list[str] | None, typer.Option("--ignore", help="Skip these rules (id or prefix).")
     ] = None,
     subscription: SubscriptionOption = None,
-    all_subscriptions: Annotated[
-        bool, typer.Option("--all-subscriptions", help="Collect every visible subscription.")
-    ] = False,
-    resource_group: Annotated[
-        str | None, typer.Option("--resource-group", help="Collect only this resource group.")
-    ] = None,
-    arm_endpoint: Annotated[
-        str, typer.Option("--arm-endpoint", help="ARM endpoint (sovereign clouds, azroute serve).")
-    ] = "https://management.azure.com",
-    ca: Annotated[
-        Path | None, typer.Option("--ca", help="CA certificate to trust for --arm-endpoint.")
-    ] = None,
-    sites: Annotated[
-        Path | None,
-        typer.Option(
-            "--sites", help="JSON file with on-premises sites ({'sites': [...]} or a fixture.json)."
-        ),
-    ] = None,
+    all_subscriptions: AllSubscriptionsOption = False,
+    resource_group: ResourceGroupOption = None,
+    arm_endpoint: ArmEndpointOption = PUBLIC_ARM,
+    ca: CaOption = None,
+    sites: SitesOption = None,
 ) -> None:
     """Audit a snapshot (or collect one live) and report findings and coverage gaps.
 
@@ -402,18 +404,10 @@ def paths(
 def collect(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the fixture to.")],
     subscription: SubscriptionOption = None,
-    all_subscriptions: Annotated[
-        bool, typer.Option("--all-subscriptions", help="Every subscription the credential sees.")
-    ] = False,
-    resource_group: Annotated[
-        str | None, typer.Option("--resource-group", help="Only this resource group.")
-    ] = None,
-    arm_endpoint: Annotated[
-        str, typer.Option("--arm-endpoint", help="ARM endpoint (sovereign clouds, azroute serve).")
-    ] = "https://management.azure.com",
-    ca: Annotated[
-        Path | None, typer.Option("--ca", help="CA certificate to trust for --arm-endpoint.")
-    ] = None,
+    all_subscriptions: AllSubscriptionsOption = False,
+    resource_group: ResourceGroupOption = None,
+    arm_endpoint: ArmEndpointOption = PUBLIC_ARM,
+    ca: CaOption = None,
     effective_routes: Annotated[
         EffectiveRoutes,
         typer.Option("--effective-routes", help="NIC effective routes: none, one NIC per subnet, or all."),
@@ -421,9 +415,7 @@ def collect(
     anonymize: Annotated[
         bool, typer.Option("--anonymize", help="Replace subscription/tenant ids and public IPs consistently.")
     ] = False,
-    sites: Annotated[
-        Path | None, typer.Option("--sites", help="JSON file with on-premises sites to include.")
-    ] = None,
+    sites: SitesOption = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", help="Long-running operations in flight at once.")
     ] = 256,

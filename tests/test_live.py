@@ -235,3 +235,16 @@ def test_serve_command_prints_its_address(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_all_subscriptions_and_one_resource_group(serve: Any, tmp_path: Path) -> None:
+    server = serve()
+    options = CollectOptions(all_subscriptions=True, resource_group="rg-hub", arm_endpoint=server.url, ca=server.ca_path,
+                             progress=False, polling_interval=0.05)  # fmt: skip
+    result = Collector(options).collect(tmp_path / "hub-only")
+    snapshot = load_fixture(tmp_path / "hub-only")
+    assert {v.id.resource_group for v in snapshot.vnets} == {"rg-hub"}
+    assert {v.display_name for v in snapshot.vnets} == {"hub-vnet", "spoke-vnet"}
+    # the branch gateway and the circuits live elsewhere: external references, not errors
+    assert any(r.target_id.name == "branch-vpn-gw" for r in snapshot.external_references)
+    assert result.resources > 0
