@@ -83,7 +83,7 @@ def selected(cp: ControlPlane, vantage: str) -> dict[str, list[tuple[Any, ...]]]
     _, rows = vantage_rows(cp, vantage)
     out: dict[str, list[tuple[Any, ...]]] = {}
     for r in rows:
-        if r["selected"]:
+        if r["selected"] and r.get("direction") != "advertised":
             out.setdefault(r["prefix"], []).append((r["nextHopType"], r["via"], tuple(r["asPath"])))
     return out
 
@@ -213,3 +213,19 @@ def test_route_server_needs_an_active_active_vpn_gateway_with_asn_65515() -> Non
     )
     got = matrix(ControlPlane(snapshot.replace(gateways=gateways)))
     assert got["branch-vnet"]["location-2"] is None
+
+
+def test_gateway_advertisements_per_neighbour() -> None:
+    _, rows = vantage_rows(plane(), "hub-vpn-gw")
+    sent = {(r["nextHop"], r["prefix"], tuple(r["asPath"])) for r in rows if r["direction"] == "advertised"}
+    assert sent == {
+        ("10.2.30.125", "10.10.30.0/24", (65515,)),
+        ("10.2.30.125", "10.11.30.0/26", (65515,)),
+        ("10.2.30.125", "10.11.30.64/26", (65515, 65516)),
+        ("10.11.30.126", "10.10.30.0/24", (65515,)),
+        ("10.11.30.126", "10.11.30.0/26", (65515,)),
+        ("10.11.30.126", "10.2.30.0/25", (65515, 65021)),
+    }
+    _, er_rows = vantage_rows(plane(), "hub-er-gw")
+    to_circuits = {(r["nextHop"], r["prefix"]) for r in er_rows if r["direction"] == "advertised"}
+    assert to_circuits == {(c, p) for c in ("er-1", "er-2") for p in ("10.10.30.0/24", "10.11.30.0/26")}

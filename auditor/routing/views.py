@@ -114,7 +114,40 @@ def _gateway_rows(plane: ControlPlane, hub: ArmId | None, expressroute: bool) ->
                 "link": advert.link.value if advert.link else None,
             }
         )
+    for row in rows:
+        row["direction"] = "learned"
+    rows.extend(_advertised_rows(plane, hub, expressroute))
     return sorted(rows, key=_row_key)
+
+
+def _advertised_rows(plane: ControlPlane, hub: ArmId, expressroute: bool) -> list[dict[str, Any]]:
+    """What the gateway advertises to each neighbour: circuits (ExpressRoute) or BGP peers (VPN)."""
+    domain = plane.domains[hub]
+    out: list[dict[str, Any]] = []
+
+    def row(prefix: str, peer: str, via: ArmId | None, path: list[int]) -> dict[str, Any]:
+        return {"prefix": prefix, "nextHopType": "Advertised", "nextHop": peer, "via": via.name if via else None,
+                "viaId": str(via) if via else None, "asPath": path, "source": "Advertised", "selected": True,
+                "reason": f"advertised to {peer}", "link": None, "direction": "advertised"}  # fmt: skip
+
+    if expressroute:
+        for conn, circuit_id in domain.er_links:
+            for entry in plane.circuit_table.get(circuit_id, []):
+                if entry.kind == "domain" and ArmId(entry.target) == hub:
+                    out.append(row(str(entry.prefix), circuit_id.name, conn.id, list(entry.as_path)))
+        return out
+    if domain.vpn_gateway is None or domain.vpn_gateway.bgp_settings is None:
+        return out
+    for conn, lng in domain.vpn_links:
+        for address in lng.bgp_settings.addresses if lng.bgp_settings else ():
+            for advert in plane.advertised_to_peer(hub, address) or []:
+                out.append(row(str(advert.prefix), address, conn.id, list(advert.as_path)))
+    for conn, other in domain.v2v_links:
+        far = plane.domains[other].vpn_gateway
+        for address in far.bgp_settings.addresses if far and far.bgp_settings else ():
+            for advert in plane.advertised_to_peer(hub, address) or []:
+                out.append(row(str(advert.prefix), address, conn.id, list(advert.as_path)))
+    return out
 
 
 def _circuit_rows(plane: ControlPlane, circuit_id: ArmId, path: str | None) -> list[dict[str, Any]]:
