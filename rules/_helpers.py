@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from auditor.ids import ArmId
 from auditor.model import (
     IPNetwork,
+    Route,
     RouteTable,
     Snapshot,
     Subnet,
     VirtualNetworkGateway,
     VirtualNetworkPeering,
+    parse_prefix,
 )
 
 
@@ -42,3 +46,17 @@ def overlaps(a: IPNetwork, b: IPNetwork) -> bool:
 
 def inside(inner: IPNetwork, outer: IPNetwork) -> bool:
     return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]
+
+
+def appliance_routes(snapshot: Snapshot) -> Iterator[tuple[Subnet, Route, IPNetwork]]:
+    """(subnet, route, next-hop address as a /32) for every VirtualAppliance route a subnet uses."""
+    for subnet in snapshot.subnets:
+        if subnet.route_table_id is None:
+            continue
+        for route in snapshot.routes_of(subnet.route_table_id):
+            if route.next_hop_type.lower() != "virtualappliance" or not route.next_hop_ip_address:
+                continue
+            try:
+                yield subnet, route, parse_prefix(route.next_hop_ip_address)
+            except ValueError:
+                continue

@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 from auditor.engine import Rule, RuleFixtures
 from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot, parse_prefix
+from auditor.model import Snapshot
+from rules._helpers import appliance_routes, inside
 
 
 class ForwardedTrafficNotAllowed(Rule):
@@ -42,31 +43,19 @@ class ForwardedTrafficNotAllowed(Rule):
     fixtures = RuleFixtures(triggers=("nva-forwarding-refused",), passes=("hub-firewall-mirrored",))
 
     def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        for subnet in snapshot.subnets:
-            if subnet.route_table_id is None:
-                continue
-            for route in snapshot.routes_of(subnet.route_table_id):
-                if route.next_hop_type.lower() != "virtualappliance" or not route.next_hop_ip_address:
-                    continue
-                try:
-                    hop = parse_prefix(route.next_hop_ip_address)
-                except ValueError:
-                    continue
-                for peering in snapshot.peerings_of(subnet.vnet_id):
-                    remote = snapshot.vnet(peering.remote_vnet_id)
-                    inside = remote is not None and any(
-                        p.version == hop.version and hop.subnet_of(p)  # type: ignore[arg-type]
-                        for p in remote.address_prefixes
+        for subnet, route, hop in appliance_routes(snapshot):
+            for peering in snapshot.peerings_of(subnet.vnet_id):
+                remote = snapshot.vnet(peering.remote_vnet_id)
+                holds = remote is not None and any(inside(hop, p) for p in remote.address_prefixes)
+                if holds and peering.allow_forwarded_traffic is not True:
+                    yield Violation(
+                        message=f"route {route.route_table_id.name}/{route.id.name} sends {route.address_prefix} to "
+                        f"{route.next_hop_ip_address} in {peering.remote_vnet_id.name}, but peering {peering.id.name} "
+                        "does not allow forwarded traffic",
+                        resources=(peering.id, route.id),
+                        evidence={
+                            "peering": str(peering.id),
+                            "allowForwardedTraffic": peering.allow_forwarded_traffic,
+                        },
+                        key=str(subnet.id),
                     )
-                    if inside and peering.allow_forwarded_traffic is not True:
-                        yield Violation(
-                            message=f"route {subnet.route_table_id.name}/{route.id.name} sends {route.address_prefix} to "
-                            f"{route.next_hop_ip_address} in {peering.remote_vnet_id.name}, but peering {peering.id.name} "
-                            "does not allow forwarded traffic",
-                            resources=(peering.id, route.id),
-                            evidence={
-                                "peering": str(peering.id),
-                                "allowForwardedTraffic": peering.allow_forwarded_traffic,
-                            },
-                            key=str(subnet.id),
-                        )

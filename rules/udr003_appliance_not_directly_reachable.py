@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 from auditor.engine import Rule, RuleFixtures
 from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot, parse_prefix
+from auditor.model import Snapshot
+from rules._helpers import appliance_routes, inside
 
 
 class ApplianceNotDirectlyReachable(Rule):
@@ -42,9 +43,7 @@ class ApplianceNotDirectlyReachable(Rule):
     )
 
     def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        for subnet in snapshot.subnets:
-            if subnet.route_table_id is None:
-                continue
+        for subnet, route, hop in appliance_routes(snapshot):
             vnet = snapshot.vnet(subnet.vnet_id)
             if vnet is None:
                 continue
@@ -52,21 +51,14 @@ class ApplianceNotDirectlyReachable(Rule):
             for peering in snapshot.peerings_of(vnet.id):
                 remote = snapshot.vnet(peering.remote_vnet_id)
                 spaces += list(remote.address_prefixes if remote else peering.remote_address_prefixes or ())
-            for route in snapshot.routes_of(subnet.route_table_id):
-                if route.next_hop_type.lower() != "virtualappliance" or not route.next_hop_ip_address:
-                    continue
-                try:
-                    hop = parse_prefix(route.next_hop_ip_address)
-                except ValueError:
-                    continue
-                if not any(hop.version == s.version and hop.subnet_of(s) for s in spaces):  # type: ignore[arg-type]
-                    yield Violation(
-                        message=f"route {subnet.route_table_id.name}/{route.id.name} in {vnet.display_name}/{subnet.id.name} sends "
-                        f"{route.address_prefix} to {route.next_hop_ip_address}, which is not in the VNet or a peered VNet",
-                        resources=(route.id, subnet.id),
-                        evidence={
-                            "nextHop": route.next_hop_ip_address,
-                            "reachableSpaces": [str(s) for s in spaces],
-                        },
-                        key=str(subnet.id),
-                    )
+            if not any(inside(hop, s) for s in spaces):
+                yield Violation(
+                    message=f"route {route.route_table_id.name}/{route.id.name} in {vnet.display_name}/{subnet.id.name} "
+                    f"sends {route.address_prefix} to {route.next_hop_ip_address}, which is not in the VNet or a peered VNet",
+                    resources=(route.id, subnet.id),
+                    evidence={
+                        "nextHop": route.next_hop_ip_address,
+                        "reachableSpaces": [str(s) for s in spaces],
+                    },
+                    key=str(subnet.id),
+                )

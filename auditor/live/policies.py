@@ -11,16 +11,10 @@ from azure.core.exceptions import ClientAuthenticationError
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
-# The only POST operations the collector may call: ARM's read-only "actions".
-READ_ONLY_ACTIONS = (
-    "effectiveRouteTable",
-    "getLearnedRoutes",
-    "getAdvertisedRoutes",
-    "getBgpPeerStatus",
-    "routeTables",
-    "routeTablesSummary",
-    "arpTables",
-)
+from auditor.model import Operation
+
+# The only POST operations the collector may call: ARM's read-only "actions" (the observations).
+READ_ONLY_ACTIONS = tuple(op.value for op in Operation)
 _ACTION = re.compile(
     r"/(" + "|".join(READ_ONLY_ACTIONS) + r")(/(primary|secondary))?$",
     re.IGNORECASE,
