@@ -6,6 +6,7 @@ from auditor.engine import Rule, RuleFixtures
 from auditor.findings import CoverageGap, Severity, Violation
 from auditor.ids import ArmId
 from auditor.model import IPNetwork, Snapshot
+from auditor.routing.prefixindex import OverlapIndex
 from auditor.routing.sites import site_views
 from rules._helpers import overlaps
 
@@ -55,26 +56,28 @@ class OverlappingAddressSpaces(Rule):
         for site in site_views(snapshot):
             if site.declared:
                 others += [(f"site {site.name}", None, p) for p in site.prefixes]
+        index = OverlapIndex(others, lambda o: o[2])
         seen: set[tuple[str, str]] = set()
         for vnet in snapshot.vnets:
             for prefix in vnet.address_prefixes:
                 for peering in snapshot.peerings_of(vnet.id):
                     remote = snapshot.vnet(peering.remote_vnet_id)
                     for rp in remote.address_prefixes if remote else ():
-                        key = tuple(sorted((f"{vnet.id.key}{prefix}", f"{peering.remote_vnet_id.key}{rp}")))
+                        a, b = f"{vnet.id.key}|{prefix}", f"{peering.remote_vnet_id.key}|{rp}"
+                        key = (min(a, b), max(a, b))
                         if overlaps(prefix, rp) and key not in seen:
-                            seen.add(key)  # type: ignore[arg-type]
+                            seen.add(key)
                             yield Violation(
-                                message=f"peered VNets {vnet.display_name} ({prefix}) and {peering.remote_vnet_id.name} ({rp}) overlap",
+                                message=f"peered VNets {vnet.display_name} ({prefix}) and {peering.remote_vnet_id.name} "
+                                f"({rp}) overlap",
                                 resources=(vnet.id, peering.remote_vnet_id),
                                 evidence={"prefix": str(prefix), "otherPrefix": str(rp)},
                                 key=f"{prefix}|{rp}",
                             )
-                for what, rid, other in others:
-                    if overlaps(prefix, other):
-                        yield Violation(
-                            message=f"{vnet.display_name} ({prefix}) overlaps {what} ({other})",
-                            resources=(vnet.id, *((rid,) if rid else ())),
-                            evidence={"prefix": str(prefix), "otherPrefix": str(other), "other": what},
-                            key=f"{prefix}|{what}|{other}",
-                        )
+                for what, rid, other in sorted(index.overlapping(prefix), key=lambda o: (o[0], str(o[2]))):
+                    yield Violation(
+                        message=f"{vnet.display_name} ({prefix}) overlaps {what} ({other})",
+                        resources=(vnet.id, *((rid,) if rid else ())),
+                        evidence={"prefix": str(prefix), "otherPrefix": str(other), "other": what},
+                        key=f"{prefix}|{what}|{other}",
+                    )

@@ -31,7 +31,11 @@ def _reaches(kind: LinkKind, via_id: ArmId, site: SiteView) -> bool:
 
 def dual_path_sites(snapshot: Snapshot) -> list[DualPath]:
     """Per (site, VNet): the VNet's gateways have a working ExpressRoute link and a working VPN
-    link to the site."""
+    link to the site. Computed once per snapshot and shared by the rules."""
+    return snapshot.derived("dual-path-sites", _dual_path_sites)
+
+
+def _dual_path_sites(snapshot: Snapshot) -> list[DualPath]:
     links_by_vnet: dict[ArmId, list[Link]] = defaultdict(list)
     for link in active_links(snapshot):
         links_by_vnet[link.vnet_id].append(link)

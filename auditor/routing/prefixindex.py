@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
@@ -19,7 +20,8 @@ class PrefixIndex(Generic[T]):
     def __init__(self, items: Iterable[T], prefix: Callable[[T], IPNetwork]) -> None:
         self._buckets: dict[tuple[int, int], dict[int, list[T]]] = defaultdict(dict)
         lengths: dict[int, set[int]] = defaultdict(set)
-        for item in items:
+        self.items: list[T] = list(items)
+        for item in self.items:
             net = prefix(item)
             self._buckets[(net.version, net.prefixlen)].setdefault(int(net.network_address), []).append(item)
             lengths[net.version].add(net.prefixlen)
@@ -39,3 +41,28 @@ class PrefixIndex(Generic[T]):
 
     def longest(self, address: Address) -> list[T]:
         return next(iter(self.matches(address)), [])
+
+
+class OverlapIndex(Generic[T]):
+    """Items keyed by prefix; `overlapping(prefix)` finds every item whose prefix overlaps it."""
+
+    def __init__(self, items: Iterable[T], prefix: Callable[[T], IPNetwork]) -> None:
+        self._prefix = prefix
+        self._containing = PrefixIndex(items, prefix)
+        by_version: dict[int, list[tuple[int, int, T]]] = defaultdict(list)
+        for item in self._containing.items:
+            net = prefix(item)
+            by_version[net.version].append((int(net.network_address), int(net.broadcast_address), item))
+        self._starts = {v: sorted(rows, key=lambda r: (r[0], r[1])) for v, rows in by_version.items()}
+        self._keys = {v: [r[0] for r in rows] for v, rows in self._starts.items()}
+
+    def overlapping(self, net: IPNetwork) -> list[T]:
+        """Items containing `net` or inside it."""
+        found = [item for group in self._containing.matches(net.network_address) for item in group]
+        rows, keys = self._starts.get(net.version, []), self._keys.get(net.version, [])
+        lo, hi = int(net.network_address), int(net.broadcast_address)
+        for start, _end, item in rows[bisect_left(keys, lo) : bisect_right(keys, hi)]:
+            if self._prefix(item).prefixlen > net.prefixlen or start > lo:
+                found.append(item)
+        unique: dict[int, T] = {id(i): i for i in found}
+        return list(unique.values())
