@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TypeVar, cast
 
 from auditor.ids import ArmId
@@ -53,7 +53,9 @@ DEVICE_PATHS = ("primary", "secondary")
 DEFAULT_ROUTE_V4 = parse_prefix("0.0.0.0/0")
 
 
+@lru_cache(maxsize=1 << 16)
 def prefix_key(prefix: IPNetwork) -> tuple[int, int, int]:
+    """Sort key for prefixes: family, then address, then length (cached: sorting is hot)."""
     return (prefix.version, int(prefix.network_address), prefix.prefixlen)
 
 

@@ -121,6 +121,7 @@ class PathFinder:
         self._site_best: dict[str, PrefixIndex[Advert]] = {}
         self._circuits: dict[ArmId, PrefixIndex[CircuitEntry]] = {}
         self._site_space: dict[str, PrefixIndex[IPNetwork]] = {}
+        self._tails: dict[tuple[tuple[str, ...], str], tuple[tuple[Hop, ...], bool, str]] = {}
 
     def network(self, name: str) -> Network:
         key = name.lower()
@@ -182,16 +183,30 @@ class PathFinder:
             assert start.site is not None
             state = ("site", start.site.name)
         seen: set[tuple[str, ...]] = set()
+        # Walks from many VNets to one destination share their tail (leaving a hub's gateway
+        # onwards): the tail from a gateway-side state is remembered per destination.
+        shared: list[tuple[tuple[str, ...], int]] = []
         for _ in range(MAX_STEPS):
             if state in seen:
                 walk.reason = "routing loop"
-                return walk
+                break
+            known = self._tails.get((state, str(dst)))
+            if known is not None:
+                hops, delivered, reason = known
+                walk.hops.extend(hops)
+                walk.delivered, walk.reason = delivered, reason
+                break
             seen.add(state)
+            if state[0] in ("egress", "ingress", "msee"):
+                shared.append((state, len(walk.hops)))
             nxt = self._step(state, dst, walk)
             if nxt is None:
-                return walk
+                break
             state = nxt
-        walk.reason = "too many hops"
+        else:
+            walk.reason = "too many hops"
+        for tail_state, start_at in shared:
+            self._tails[(tail_state, str(dst))] = (tuple(walk.hops[start_at:]), walk.delivered, walk.reason)
         return walk
 
     def _step(self, state: tuple[str, ...], dst: Address, walk: Walk) -> tuple[str, ...] | None:

@@ -123,30 +123,13 @@ def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None 
     hub = plane.domain_of_vnet.get(vnet.id)
     local_index = PrefixIndex((*vnet.address_prefixes, *peered), lambda p: p)
     if hub is not None:
-        domain = plane.domains[hub]
         # The route towards a VPN peer's BGP address stays inside the gateway (docs: adding it to the
         # local network gateway's address space is redundant); subnets do not get it.
-        selection = plane.memo(
-            ("select_bgp", hub), lambda: select_bgp([a for a in plane.domain_rib[hub] if not a.bgp_peer_host])
-        )
-        for advert, best, reason in selection:
-            gateway = domain.er_gateway if advert.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
-            route = TableRoute(
-                advert.prefix,
-                "VirtualNetworkGateway",
-                gateway.id.name if gateway else None,
-                "VirtualNetworkGateway",
-                via=advert.via,
-                as_path=advert.as_path,
-                link=advert.link,
-                selected=best,
-                reason=reason,
-                advert=advert,
-                target=hub,
-            )
+        rows = plane.memo(("bgp_rows", hub), lambda: _bgp_rows(plane, hub))
+        for route in rows:
             if not propagate:
                 route = _lose(route, "gateway route propagation is disabled on the subnet's route table")
-            elif _inside(local_index, advert.prefix):
+            elif _inside(local_index, route.prefix):
                 route = _lose(route, "inside a VNet or peered address space: the system route wins")
             candidates.append(route)
     if route_table is not None:
@@ -165,6 +148,22 @@ def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None 
                 )
             )
     return _select(candidates)
+
+
+def _bgp_rows(plane: ControlPlane, hub: ArmId) -> list[TableRoute]:
+    """A domain's gateway routes as subnet routes, selected once for all its VNets."""
+    domain = plane.domains[hub]
+    rows = []
+    for advert, best, reason in select_bgp([a for a in plane.domain_rib[hub] if not a.bgp_peer_host]):
+        gateway = domain.er_gateway if advert.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
+        rows.append(
+            TableRoute(
+                advert.prefix, "VirtualNetworkGateway", gateway.id.name if gateway else None, "VirtualNetworkGateway",
+                via=advert.via, as_path=advert.as_path, link=advert.link, selected=best, reason=reason, advert=advert,
+                target=hub,
+            )
+        )  # fmt: skip
+    return rows
 
 
 def _inside(index: PrefixIndex[IPNetwork], prefix: IPNetwork) -> bool:
