@@ -15,6 +15,7 @@ from rules.bgp003_same_asn_both_ends import SameAsnBothEnds
 from rules.bgp004_bgp_enabled_on_one_side import BgpEnabledOnOneSide
 from rules.bgp005_bgp_peer_not_connected import BgpPeerNotConnected
 from rules.bgp006_route_server_transit_blocked import RouteServerTransitBlocked
+from rules.bgp007_bgp_on_unsupported_gateway import BgpOnUnsupportedGateway
 from rules.cov001_observation_failed import ObservationFailed
 from rules.cov002_referenced_resource_not_collected import ReferencedResourceNotCollected
 from rules.cov003_collection_failed import CollectionFailed
@@ -67,6 +68,7 @@ RULES = (
     BgpEnabledOnOneSide,
     BgpPeerNotConnected,
     RouteServerTransitBlocked,
+    BgpOnUnsupportedGateway,
     ObservationFailed,
     ReferencedResourceNotCollected,
     CollectionFailed,

@@ -39,5 +39,15 @@ def test_readme_quick_start_is_two_commands() -> None:
 
 def test_readme_lists_every_command() -> None:
     readme = (ROOT / "README.md").read_text()
-    for command in ("audit", "inventory", "rules", "explain", "schema"):
+    for command in (
+        "audit",
+        "inventory",
+        "routes",
+        "paths",
+        "collect",
+        "serve",
+        "rules",
+        "explain",
+        "schema",
+    ):
         assert re.search(rf"azroute {command}\b", readme), command

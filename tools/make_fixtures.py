@@ -1613,6 +1613,11 @@ def rule_scenarios() -> list[Fixture]:
             "collection-forbidden", "A resource group answered 403 during collection (COV003).", forbidden
         ),
         variant(
+            "bgp-on-basic-gateway",
+            "The hub VPN gateway is Basic while its connections enable BGP (BGP007).",
+            basic,
+        ),
+        variant(
             "nva-forwarding-refused",
             "The spoke routes 0.0.0.0/0 to a hub NVA; its peering refuses forwarded traffic (TRN010).",
             nva_refused,
