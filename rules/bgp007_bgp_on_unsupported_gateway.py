@@ -59,5 +59,5 @@ class BgpOnUnsupportedGateway(Rule):
                         "vpnType": gw.vpn_type,
                         "enableBgp": gw.enable_bgp,
                         "bgpConnections": [str(c) for c in bgp_conns],
-                    },  # fmt: skip
+                    },
                 )
