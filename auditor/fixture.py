@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from auditor.errors import InputError
-from auditor.model import FixtureManifest, Site, Snapshot
+from auditor.model import FIXTURE_FORMAT, OVERLAY_FORMAT, FixtureManifest, OverlayManifest, Site, Snapshot
 from auditor.normalize import SnapshotBuilder
+from auditor.overlay import RawTree, apply_patches, remove_resources
+
+M = TypeVar("M", bound=BaseModel)
 
 MANIFEST = "fixture.json"
 DEFAULT_FIXTURE = "interop-testbed"
@@ -44,36 +48,122 @@ def read_json(file: Path) -> Any:
         ) from None
 
 
-def load_fixture(path: Path | str) -> Snapshot:
+def fixture_root(path: Path | str) -> Path:
+    """The snapshot directory (a path to its `fixture.json` is accepted too)."""
     root = Path(path)
     if root.is_file() and root.name == MANIFEST:
         root = root.parent
     if not root.is_dir():
         raise InputError(str(root), "$", "no such fixture directory")
-    manifest_file = root / MANIFEST
-    if not manifest_file.is_file():
-        raise InputError(str(manifest_file), "$", f"not a fixture: {MANIFEST} is missing")
-    raw = read_json(manifest_file)
-    if not isinstance(raw, dict):
-        raise InputError(str(manifest_file), "$", "expected a JSON object")
-    try:
-        manifest = FixtureManifest.model_validate(raw)
-    except ValidationError as exc:
-        raise InputError.from_validation(str(manifest_file), [], exc) from None
+    if not (root / MANIFEST).is_file():
+        raise InputError(str(root / MANIFEST), "$", f"not a fixture: {MANIFEST} is missing")
+    return root
 
-    builder = SnapshotBuilder()
-    for file in sorted((root / "arm").rglob("*.json")):
-        builder.add_document(read_json(file), str(file))
-    for file in sorted((root / "operations").rglob("*.json")):
-        builder.add_operation(read_json(file), str(file))
+
+def read_manifest(root: Path) -> tuple[str, dict[str, Any]]:
+    file = root / MANIFEST
+    raw = read_json(file)
+    if not isinstance(raw, dict):
+        raise InputError(str(file), "$", "expected a JSON object")
+    return str(file), raw
+
+
+def _validated(model: type[M], raw: dict[str, Any], file: str) -> M:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError.from_validation(file, [], exc) from None
+
+
+@dataclass
+class SnapshotSource:
+    """A snapshot as read from disk, before normalization: the effective v1 manifest, the ARM
+    documents and the operation records (merged from the base when the directory is an overlay)."""
+
+    root: Path
+    manifest_file: str
+    manifest: FixtureManifest
+    tree: RawTree
+    base: Path | None = None
+
+
+def _read_tree(root: Path) -> RawTree:
+    documents: list[tuple[str, Any] | None] = [
+        (str(f), read_json(f)) for f in sorted((root / "arm").rglob("*.json"))
+    ]
+    operations = {
+        "operations/" + f.relative_to(root / "operations").as_posix(): (str(f), read_json(f))
+        for f in sorted((root / "operations").rglob("*.json"))
+    }
+    return RawTree(documents, operations)
+
+
+def read_source(path: Path | str) -> SnapshotSource:
+    """Read a full snapshot or an overlay (applied to its base) into raw documents."""
+    root = fixture_root(path)
+    manifest_file, raw = read_manifest(root)
+    if raw.get("format") != OVERLAY_FORMAT:
+        manifest = _validated(FixtureManifest, raw, manifest_file)
+        return SnapshotSource(root, manifest_file, manifest, _read_tree(root))
+    overlay = _validated(OverlayManifest, raw, manifest_file)
+    base_root = (root / overlay.base).resolve()
+    if not (base_root / MANIFEST).is_file():
+        raise InputError(manifest_file, "$.base", f"no snapshot at {overlay.base!r} (looked in {base_root})")
+    base_file, base_raw = read_manifest(base_root)
+    if base_raw.get("format") == OVERLAY_FORMAT:
+        raise InputError(
+            manifest_file, "$.base", f"the base {overlay.base!r} is itself an overlay; a base must be a full snapshot"
+        )
+    base = _validated(FixtureManifest, base_raw, base_file)
+    tree = _read_tree(base_root)
+    tree.record_all_origins()
+    if overlay.observations == "drop":
+        if overlay.remove_observations:
+            raise InputError(
+                manifest_file, "$.removeObservations", "nothing to remove: observations are dropped"
+            )
+        tree.operations = {}
+    for i, rel in enumerate(overlay.remove_observations):
+        key = rel if rel.startswith("operations/") else f"operations/{rel}"
+        if key not in tree.operations:
+            raise InputError(
+                manifest_file, f"$.removeObservations[{i}]", f"the base has no observation file {rel!r}"
+            )
+        del tree.operations[key]
+    remove_resources(tree, list(overlay.remove_resources), manifest_file)
+    apply_patches(tree, [(str(f), read_json(f)) for f in sorted((root / "arm").rglob("*.json"))])
+    for f in sorted((root / "operations").rglob("*.json")):
+        tree.operations["operations/" + f.relative_to(root / "operations").as_posix()] = (str(f), read_json(f))
+    manifest = FixtureManifest(
+        format=FIXTURE_FORMAT,
+        name=overlay.name,
+        description=overlay.description,
+        source=base.source,
+        sites=base.sites if overlay.sites is None else overlay.sites,
+        gaps=base.gaps if overlay.gaps is None else overlay.gaps,
+    )
+    return SnapshotSource(root, manifest_file, manifest, tree, base=base_root)
+
+
+def load_fixture(path: Path | str) -> Snapshot:
+    source = read_source(path)
+    tree = source.tree
+    builder = SnapshotBuilder(origins=tree.origins)
+    for entry in tree.documents:
+        if entry is not None:
+            builder.add_document(entry[1], entry[0])
+    for rel in sorted(tree.operations):
+        file, record = tree.operations[rel]
+        builder.add_operation(record, file)
+    manifest = source.manifest
     snapshot = builder.build(
         manifest.name,
         description=manifest.description,
         source=manifest.source,
         sites=manifest.sites,
-        location=str(root),
+        location=str(source.root),
     ).replace(collection_gaps=manifest.gaps)
-    check_sites(snapshot, str(manifest_file))
+    check_sites(snapshot, source.manifest_file)
     return snapshot
 
 
@@ -105,4 +195,13 @@ def _check_refs(
             raise InputError(file, f"$.sites[{i}].{key}[{j}]", f"no {what} named {ref!r} in the fixture")
 
 
-__all__ = ["DEFAULT_FIXTURE", "Site", "bundled_fixtures_dir", "default_fixture", "load_fixture", "read_json"]
+__all__ = [
+    "DEFAULT_FIXTURE",
+    "Site",
+    "SnapshotSource",
+    "bundled_fixtures_dir",
+    "default_fixture",
+    "load_fixture",
+    "read_json",
+    "read_source",
+]

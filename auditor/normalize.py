@@ -37,6 +37,7 @@ from auditor.model import (
     NetworkInterface,
     ObservationGap,
     Operation,
+    Origin,
     Route,
     RouteTable,
     Site,
@@ -115,7 +116,9 @@ class _Seen:
 class SnapshotBuilder:
     """Accumulates documents, then `build()`s one Snapshot."""
 
-    def __init__(self) -> None:
+    def __init__(self, origins: dict[str, tuple[str, Loc]] | None = None) -> None:
+        # id key -> (file, JSON location) where the resource really came from (an overlay's patch)
+        self._origins = origins or {}
         self._items: dict[str, dict[ArmId, _Seen]] = {kind.field: {} for kind in KINDS.values()}
         self._skipped: Counter[str] = Counter()
         self._partial: list[str] = []
@@ -168,6 +171,9 @@ class SnapshotBuilder:
                 self._skipped[declared.lower()] += 1
                 return
             raise InputError(file, json_path([*loc, "id"]), str(exc)) from None
+        origin = self._origins.get(rid.key)
+        if origin is not None:
+            file, loc = origin[0], list(origin[1])
         type_path = rid.type_path
         kind = KINDS.get(type_path or "")
         if kind is None:
@@ -349,6 +355,11 @@ class SnapshotBuilder:
             observation_gaps=tuple(sorted(self._gaps, key=lambda g: (g.resource_id.key, g.operation.value))),
             skipped_types=dict(sorted(self._skipped.items())),
             partial_lists=tuple(sorted(self._partial)),
+            provenance={
+                key.key: Origin(file=seen.file, path=seen.path)
+                for bucket in self._items.values()
+                for key, seen in bucket.items()
+            },
             **fields,
         )
         return snapshot.replace(external_references=external_references(snapshot))

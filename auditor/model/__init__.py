@@ -34,9 +34,12 @@ from auditor.model.resources import (
 )
 from auditor.model.snapshot import (
     FIXTURE_FORMAT,
+    OVERLAY_FORMAT,
     CollectionGap,
     ExternalReference,
     FixtureManifest,
+    Origin,
+    OverlayManifest,
     LinkKind,
     Site,
     Snapshot,
@@ -44,6 +47,7 @@ from auditor.model.snapshot import (
 
 __all__ = [
     "FIXTURE_FORMAT",
+    "OVERLAY_FORMAT",
     "ArpEntry",
     "BgpPeerStatus",
     "BgpPeerStatusTable",
@@ -60,6 +64,8 @@ __all__ = [
     "ExpressRouteCircuitPeering",
     "ExternalReference",
     "FixtureManifest",
+    "Origin",
+    "OverlayManifest",
     "GatewayRoute",
     "GatewayRouteTable",
     "IPNetwork",

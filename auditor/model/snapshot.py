@@ -8,7 +8,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any, Literal, TypeVar, cast
 
-from pydantic import Field, PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from auditor.ids import ArmId
 from auditor.model.base import Frozen, IPNetwork, Prefix
@@ -37,6 +37,7 @@ from auditor.model.resources import (
 )
 
 FIXTURE_FORMAT = "azroute-fixture/1"
+OVERLAY_FORMAT = "azroute-overlay/1"
 T = TypeVar("T")
 
 
@@ -45,7 +46,13 @@ class LinkKind(StrEnum):
     VPN = "Vpn"
 
 
-class Site(Frozen):
+class Strict(Frozen):
+    """Hand-written parts of a fixture: an unknown key is a typo, never silently ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Site(Strict):
     """An on-premises site: what ARM cannot describe (its prefixes, its own routing policy)."""
 
     name: str
@@ -65,7 +72,7 @@ class Site(Frozen):
     description: str | None = None
 
 
-class CollectionGap(Frozen):
+class CollectionGap(Strict):
     """Something a collector could not read (a 403 on a resource group, a list that failed)."""
 
     scope: str
@@ -75,8 +82,8 @@ class CollectionGap(Frozen):
     message: str | None = None
 
 
-class FixtureManifest(Frozen):
-    """`fixture.json`."""
+class FixtureManifest(Strict):
+    """`fixture.json` of a full snapshot (format v1)."""
 
     format: Literal["azroute-fixture/1"]
     name: str
@@ -84,6 +91,27 @@ class FixtureManifest(Frozen):
     source: Literal["hand-written", "recorded"]
     sites: tuple[Site, ...] = ()
     gaps: tuple[CollectionGap, ...] = ()
+
+
+class OverlayManifest(Strict):
+    """`fixture.json` of an overlay: a base snapshot with some properties changed."""
+
+    format: Literal["azroute-overlay/1"]
+    base: str = Field(description="Relative path from the overlay's directory to a full v1 snapshot.")
+    name: str
+    description: str | None = None
+    observations: Literal["keep", "drop"]
+    remove_resources: tuple[str, ...] = Field((), alias="removeResources")
+    remove_observations: tuple[str, ...] = Field((), alias="removeObservations")
+    sites: tuple[Site, ...] | None = Field(None, description="Replaces the base's sites when present.")
+    gaps: tuple[CollectionGap, ...] | None = Field(None, description="Replaces the base's gaps when present.")
+
+
+class Origin(Frozen):
+    """The file and JSON path of the document a resource came from."""
+
+    file: str
+    path: str
 
 
 class ExternalReference(Frozen):
@@ -130,6 +158,11 @@ class Snapshot(Frozen):
         default_factory=dict, description="Resource types read but not modelled."
     )
     partial_lists: tuple[str, ...] = Field((), description="List pages whose nextLink was not followed.")
+    provenance: dict[str, Origin] = Field(
+        default_factory=dict,
+        exclude=True,
+        description="Resource id (lower case) -> the document it came from (not part of the model's JSON).",
+    )
 
     _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
 
@@ -265,6 +298,10 @@ class Snapshot(Frozen):
 
     def is_external(self, resource_id: ArmId) -> bool:
         return resource_id not in self.by_id
+
+    def origin(self, resource_id: ArmId) -> Origin | None:
+        """Where the resource's document is: the overlay's patch when one patched it, else the base."""
+        return self.provenance.get(resource_id.key)
 
     def name_of(self, resource_id: ArmId) -> str:
         return resource_id.name
