@@ -112,7 +112,9 @@ def read_source(path: Path | str) -> SnapshotSource:
     base_file, base_raw = read_manifest(base_root)
     if base_raw.get("format") == OVERLAY_FORMAT:
         raise InputError(
-            manifest_file, "$.base", f"the base {overlay.base!r} is itself an overlay; a base must be a full snapshot"
+            manifest_file,
+            "$.base",
+            f"the base {overlay.base!r} is itself an overlay; a base must be a full snapshot",
         )
     base = _validated(FixtureManifest, base_raw, base_file)
     tree = _read_tree(base_root)
@@ -133,7 +135,10 @@ def read_source(path: Path | str) -> SnapshotSource:
     remove_resources(tree, list(overlay.remove_resources), manifest_file)
     apply_patches(tree, [(str(f), read_json(f)) for f in sorted((root / "arm").rglob("*.json"))])
     for f in sorted((root / "operations").rglob("*.json")):
-        tree.operations["operations/" + f.relative_to(root / "operations").as_posix()] = (str(f), read_json(f))
+        tree.operations["operations/" + f.relative_to(root / "operations").as_posix()] = (
+            str(f),
+            read_json(f),
+        )
     manifest = FixtureManifest(
         format=FIXTURE_FORMAT,
         name=overlay.name,

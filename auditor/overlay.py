@@ -105,7 +105,9 @@ class RawTree:
             children = props.get(prop_key)
             if isinstance(children, list):
                 for i, child in enumerate(children):
-                    self.record_origins(child, file, [*loc, "properties", prop_key, i], str(raw_id), child_segment)
+                    self.record_origins(
+                        child, file, [*loc, "properties", prop_key, i], str(raw_id), child_segment
+                    )
 
     def record_all_origins(self) -> None:
         for entry in self.documents:

@@ -31,6 +31,7 @@ sys.path.insert(0, str(HERE.parent))
 from azure.core.pipeline.policies import SansIOHTTPPolicy  # noqa: E402
 
 from auditor.live.collector import CollectOptions, Collector, LocalCredential  # noqa: E402
+from auditor.writer import dump_json  # noqa: E402
 from bench.estate import generate  # noqa: E402
 
 SUB = "00000000-0000-0000-0000-000000000000"
@@ -62,12 +63,9 @@ def record_observations(root: Path) -> None:
     arm = {d["id"]: d for f in (root / "arm").glob("*.json") for d in json.loads(f.read_text())["value"]}
 
     def write(name: str, rid: str, op: str, body: Any, params: dict[str, str] | None = None) -> None:
-        path = ops / op / f"{name}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps(
-                {"resourceId": rid, "operation": op, "parameters": params or {}, "status": 200, "body": body}
-            )
+        dump_json(
+            ops / op / f"{name}.json",
+            {"resourceId": rid, "operation": op, "parameters": params or {}, "status": 200, "body": body},
         )
 
     for rid, doc in arm.items():

@@ -7,7 +7,6 @@ neighbouring hubs (VNet-to-VNet hairpins), on-premises sites with many prefixes,
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import ipaddress
 import json
 import shutil
@@ -15,11 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-_TOOLS = Path(__file__).resolve().parent.parent / "tools" / "make_fixtures.py"
-_spec = importlib.util.spec_from_file_location("make_fixtures", _TOOLS)
-assert _spec is not None and _spec.loader is not None
-mf = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(mf)
+if __package__ in (None, ""):  # run as a script: python bench/estate.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import arm as mf
 
 SPOKES_PER_HUB = 49
 CIRCUIT_HUBS = 2  # each circuit is linked to this many hubs (hairpin between them)
@@ -31,7 +29,7 @@ def generate(
     """Writes the estate (with `nics` VM NICs spread over the VNets' default subnets); returns its counts."""
     hubs = max(1, -(-vnets // (spokes_per_hub + 1)))
     shutil.rmtree(out, ignore_errors=True)
-    fx = mf.Fixture(out.name, f"synthetic estate: {vnets} VNets, {hubs} hubs", sites=[])
+    fx = mf.Estate(out.name, f"synthetic estate: {vnets} VNets, {hubs} hubs")
     rg, loc = "rg-bench", "westeurope"
     made = 0
     site_blocks = ipaddress.ip_network("172.16.0.0/12").subnets(new_prefix=20)
@@ -141,14 +139,7 @@ def generate(
         nic = mf.nic(rg, f"vm-{n:04d}-nic", loc, vnet_name, f"10.255.{n // 250}.{n % 250 + 4}")
         nic["properties"]["ipConfigurations"][0]["properties"].pop("privateIPAddress")
         fx.add("networkInterfaces", nic)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    saved_root = mf.ROOT
-    mf.ROOT = out.parent
-    try:
-        fx.name = out.name
-        fx.write()
-    finally:
-        mf.ROOT = saved_root
+    fx.write(out)
     manifest = json.loads((out / "fixture.json").read_text())
     return {
         "vnets": vnets,

@@ -13,12 +13,11 @@ from auditor.fixture import load_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--update-golden", action="store_true", help="Rewrite tests/golden/*.json from current output."
+        "--update-golden", action="store_true", help="Rewrite fixtures/*/expected.json from current output."
     )
 
 

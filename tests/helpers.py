@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from auditor.writer import write_snapshot
 
 SUB = "/subscriptions/11111111-1111-1111-1111-111111111111"
 NET = f"{SUB}/resourceGroups/rg/providers/Microsoft.Network"
@@ -13,18 +14,8 @@ NET = f"{SUB}/resourceGroups/rg/providers/Microsoft.Network"
 def write_fixture(
     root: Path, arm: dict[str, Any], operations: dict[str, Any] | None = None, **manifest: Any
 ) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
     doc = {"format": "azroute-fixture/1", "name": root.name, "source": "hand-written", **manifest}
-    (root / "fixture.json").write_text(json.dumps(doc))
-    for rel, body in arm.items():
-        path = root / "arm" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(body) if not isinstance(body, str) else body)
-    for rel, body in (operations or {}).items():
-        path = root / "operations" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(body) if not isinstance(body, str) else body)
-    return root
+    return write_snapshot(root, doc, arm, operations, replace=False)
 
 
 def vnet(

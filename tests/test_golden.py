@@ -1,36 +1,48 @@
-"""Whole-fixture output, reviewed in the diff. Regenerate: `pytest tests/test_golden.py --update-golden`."""
+"""Each scenario's findings and coverage, reviewed in the diff: `fixtures/<name>/expected.json`.
+
+Regenerate with `python -m pytest tests/test_golden.py --update-golden`. The tool version and the
+number of rules run are left out, so adding a rule rewrites only the goldens it changes.
+"""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from auditor.engine import load_rules, run
 from auditor.fixture import load_fixture
-from auditor.report import render_json, report_dict
-from tests.conftest import FIXTURES, GOLDEN, fixture_names
+from auditor.report import report_dict
+from tests.conftest import FIXTURES, fixture_names
+
+EXPECTED = "expected.json"
+
+
+def expected_text(name: str, reverse: bool = False) -> str:
+    snapshot = load_fixture(FIXTURES / name)
+    rules = load_rules()
+    report = report_dict(snapshot, run(snapshot, list(reversed(rules)) if reverse else rules))
+    body = {"findings": report["findings"], "coverage": report["coverage"]}
+    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 @pytest.mark.parametrize("name", fixture_names())
-def test_golden_report(name: str, update_golden: bool) -> None:
-    snapshot = load_fixture(FIXTURES / name)
-    text = render_json(report_dict(snapshot, run(snapshot, load_rules())))
-    golden = GOLDEN / f"{name}.json"
+def test_expected_findings(name: str, update_golden: bool) -> None:
+    text = expected_text(name)
+    golden = FIXTURES / name / EXPECTED
     if update_golden:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text)
-    assert golden.is_file(), f"no golden file for {name}: run pytest --update-golden and review the diff"
-    assert text == golden.read_text(), f"{name}: output changed; if intended, rerun with --update-golden"
+        golden.write_text(text, encoding="utf-8")
+    assert golden.is_file(), f"no {EXPECTED} for {name}: run pytest --update-golden and review the diff"
+    assert text == golden.read_text(encoding="utf-8"), (
+        f"{name}: output changed; if intended, rerun with --update-golden"
+    )
 
 
-def test_every_golden_file_has_a_fixture() -> None:
-    assert sorted(p.stem for p in GOLDEN.glob("*.json")) == fixture_names()
+def test_every_scenario_has_expected_findings() -> None:
+    assert sorted(p.parent.name for p in FIXTURES.glob(f"*/{EXPECTED}")) == fixture_names()
 
 
 def test_output_is_deterministic() -> None:
-    snapshot = load_fixture(FIXTURES / "er-vpn-vpn-more-specific")
-    rules = load_rules()
-    first = render_json(report_dict(snapshot, run(snapshot, rules)))
-    again = render_json(
-        report_dict(load_fixture(FIXTURES / "er-vpn-vpn-more-specific"), run(snapshot, list(reversed(rules))))
+    assert expected_text("er-vpn-vpn-more-specific") == expected_text(
+        "er-vpn-vpn-more-specific", reverse=True
     )
-    assert first == again

@@ -34,6 +34,7 @@ from azure.mgmt.resource.subscriptions import SubscriptionClient
 
 from auditor.live.policies import ReadOnlyPolicy, ThrottlePolicy, TokenBucket
 from auditor.live.redact import Anonymizer, redact
+from auditor.writer import write_snapshot
 
 PUBLIC_ARM = "https://management.azure.com"
 
@@ -422,10 +423,7 @@ class Collector:
             value = redact(value)
             return anonymizer.apply(value) if anonymizer else value
 
-        out.mkdir(parents=True, exist_ok=True)
-        for old in list((out / "arm").rglob("*.json")) + list((out / "operations").rglob("*.json")):
-            old.unlink()
-        by_file: dict[Path, list[dict[str, Any]]] = {}
+        by_file: dict[str, list[dict[str, Any]]] = {}
         for doc in documents.values():
             parts = doc["id"].split("/")
             folder = next(
@@ -433,15 +431,14 @@ class Collector:
             )
             if folder is None:
                 folder = _type(doc["id"]).split("/", 1)[1].replace("/", "-")
-            by_file.setdefault(out / "arm" / parts[2] / parts[4] / f"{folder}.json", []).append(doc)
-        for file, docs in by_file.items():
-            _dump(
-                clean(file.relative_to(out).as_posix()),
-                out,
-                {"value": [clean(d) for d in sorted(docs, key=lambda d: d["id"].lower())]},
-            )
+            by_file.setdefault(f"{parts[2]}/{parts[4]}/{folder}.json", []).append(doc)
+        arm = {
+            clean(rel): {"value": [clean(d) for d in sorted(docs, key=lambda d: d["id"].lower())]}
+            for rel, docs in by_file.items()
+        }
         result.resources = len(documents)
         seen: set[str] = set()
+        operations: dict[str, Any] = {}
         for op, record in sorted(
             records,
             key=lambda r: (r[0], r[1]["resourceId"].lower(), json.dumps(r[1]["parameters"], sort_keys=True)),
@@ -455,11 +452,11 @@ class Collector:
                 else record["resourceId"].split("/")[-3]
             )
             name = f"{stem}-{param}" if param else stem
-            rel = f"operations/{op}/{name}.json"
+            rel = f"{op}/{name}.json"
             while rel in seen:
                 rel = rel.replace(".json", "-1.json")
             seen.add(rel)
-            _dump(clean(rel), out, clean(record))
+            operations[clean(rel)] = clean(record)
         manifest: dict[str, Any] = {
             "format": "azroute-fixture/1",
             "name": self.options.name,
@@ -473,18 +470,12 @@ class Collector:
             manifest["gaps"] = [
                 clean(g.as_dict()) for g in sorted(result.gaps, key=lambda g: (g.scope.lower(), g.operation))
             ]
-        (out / "fixture.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        write_snapshot(out, manifest, arm, operations)
 
 
 def _lro(begin: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Start a long-running operation and wait for its result (the poller honours Retry-After)."""
     return begin(*args, **kwargs).result()
-
-
-def _dump(relative: str, root: Path, doc: Any) -> None:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
 def _type(resource_id: str) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from auditor.fixture import MANIFEST, read_json
+from auditor.fixture import read_source
 
 OPERATIONS = {
     "effectiveroutetable": "effectiveRouteTable",
@@ -56,9 +56,12 @@ class FixtureData:
     """The fixture's documents, indexed the way ARM answers them."""
 
     def __init__(self, root: Path) -> None:
+        source = read_source(root)  # a full snapshot, or an overlay applied to its base
         self.resources: dict[str, dict[str, Any]] = {}
-        for file in sorted((root / "arm").rglob("*.json")):
-            doc = read_json(file)
+        for entry in source.tree.documents:
+            if entry is None:
+                continue
+            doc = entry[1]
             items = (
                 doc["value"]
                 if isinstance(doc, dict) and "id" not in doc and isinstance(doc.get("value"), list)
@@ -68,15 +71,14 @@ class FixtureData:
                 if isinstance(item, dict) and isinstance(item.get("id"), str):
                     self.resources[item["id"].lower()] = item
         self.operations: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for file in sorted((root / "operations").rglob("*.json")):
-            record = read_json(file)
+        for rel in sorted(source.tree.operations):
+            record = source.tree.operations[rel][1]
             params = record.get("parameters") or {}
             extra = params.get("peer") or params.get("devicePath") or ""
             self.operations[(record["resourceId"].lower(), record["operation"].lower(), extra.lower())] = (
                 record
             )
-        manifest = root / MANIFEST
-        self.name = read_json(manifest).get("name", root.name) if manifest.is_file() else root.name
+        self.name = source.manifest.name
 
     def subscriptions(self) -> list[str]:
         return sorted({rid.split("/")[2] for rid in self.resources})

@@ -1,0 +1,59 @@
+"""The one writer of format v1 snapshots (collector, predicted snapshots, benchmarks, tests).
+
+`write_snapshot` writes `arm/` and `operations/` first and `fixture.json` last, so a directory
+with a manifest is complete. Output is deterministic: keys in the order given, two-space indent,
+one trailing newline, UTF-8.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from auditor.model import FIXTURE_FORMAT
+
+MANIFEST = "fixture.json"
+
+
+def dump_json(path: Path, doc: Any) -> None:
+    """One JSON file; a `str` is written as it is (tests write broken JSON on purpose)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = doc if isinstance(doc, str) else json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def _inside(root: Path, relative: str) -> Path:
+    rel = PurePosixPath(relative)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise ValueError(f"not a relative path inside the snapshot: {relative!r}")
+    return root.joinpath(*rel.parts)
+
+
+def write_snapshot(
+    out: Path,
+    manifest: Mapping[str, Any],
+    documents: Mapping[str, Any],
+    operations: Mapping[str, Any] | None = None,
+    *,
+    replace: bool = True,
+) -> Path:
+    """Write a snapshot: `documents` maps paths under `arm/` to ARM documents (one resource or a
+    list page), `operations` maps paths under `operations/` to operation records. With `replace`,
+    a snapshot `out` held before (its manifest, `arm/` and `operations/`) is removed first; other
+    files in `out` are left alone."""
+    head = dict(manifest)
+    head.setdefault("format", FIXTURE_FORMAT)
+    if replace:
+        (out / MANIFEST).unlink(missing_ok=True)
+        for folder in ("arm", "operations"):
+            shutil.rmtree(out / folder, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    for rel in sorted(documents):
+        dump_json(_inside(out / "arm", rel), documents[rel])
+    for rel in sorted(operations or {}):
+        dump_json(_inside(out / "operations", rel), (operations or {})[rel])
+    dump_json(out / MANIFEST, {"format": head.pop("format"), **head})
+    return out
