@@ -1,28 +1,26 @@
 """The rule engine: rule base class, rule discovery, and the runner.
 
-Rules are classes (cfn-lint style) whose docstring is their documentation (ruff style).
-Rule packs are modules exposing `RULES`; they are discovered through the
-`azure_route_auditor.rules` entry-point group, and tests can pass packs in directly.
+Rules are classes (cfn-lint style) whose docstring is their documentation (ruff style); their
+API is `auditor.rule_api`. Rule packs are modules exposing `RULES`; they are discovered through
+the `azure_route_auditor.rules` entry-point group, and tests can pass packs in directly.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 import re
 import traceback
-from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import ClassVar
+from typing import Any
 
 from auditor.coverage import snapshot_gaps
 from auditor.findings import CoverageGap, Finding, Severity, Violation, make_finding
 from auditor.model import Snapshot
+from auditor.rule_api import ENTRY_POINT_GROUP, Rule, RuleContext, RuleFixtures
 
-ENTRY_POINT_GROUP = "azure_route_auditor.rules"
 RULE_ID = re.compile(r"^[A-Z]{3}\d{3}$")
 DOC_HEADINGS = (
     "## What it does",
@@ -32,49 +30,6 @@ DOC_HEADINGS = (
     "## Remediation",
     "## References",
 )
-
-
-@dataclass(frozen=True)
-class RuleFixtures:
-    """Scenario names under `fixtures/`: ones the rule must fire on, ones it must not."""
-
-    triggers: tuple[str, ...]
-    passes: tuple[str, ...]
-
-
-class Rule(ABC):
-    """Base class of every rule. The subclass docstring is the rule's documentation."""
-
-    id: ClassVar[str]
-    name: ClassVar[str]
-    severity: ClassVar[Severity]
-    summary: ClassVar[str]
-    fixtures: ClassVar[RuleFixtures]
-
-    @abstractmethod
-    def check(self, snapshot: Snapshot) -> Iterable[Violation | CoverageGap]:
-        """Yield a `Violation` per problem, a `CoverageGap` per thing it could not evaluate."""
-
-    @classmethod
-    def docs(cls) -> str:
-        return inspect.cleandoc(cls.__doc__ or "")
-
-    @classmethod
-    def references(cls) -> list[str]:
-        text = cls.docs()
-        section = text.split("## References", 1)[1] if "## References" in text else ""
-        return re.findall(r"https?://\S+", section)
-
-    @classmethod
-    def metadata(cls) -> dict[str, object]:
-        return {
-            "id": cls.id,
-            "name": cls.name,
-            "severity": cls.severity.value,
-            "summary": cls.summary,
-            "references": cls.references(),
-            "fixtures": {"triggers": list(cls.fixtures.triggers), "passes": list(cls.fixtures.passes)},
-        }
 
 
 class RuleLoadError(Exception):
@@ -126,6 +81,18 @@ def select_rules(
     return [r for r in chosen if not matches(r, ignore)]
 
 
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "AuditResult",
+    "Rule",
+    "RuleContext",
+    "RuleFixtures",
+    "RuleLoadError",
+    "load_rules",
+    "run",
+    "select_rules",
+]
+
 CRASH_RULE, CRASH_NAME = "ENG001", "rule-crashed"
 
 
@@ -136,12 +103,19 @@ class AuditResult:
     rules_run: list[str] = field(default_factory=list)
 
 
-def run(snapshot: Snapshot, rules: Sequence[type[Rule]]) -> AuditResult:
+def run(
+    snapshot: Snapshot,
+    rules: Sequence[type[Rule]],
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    intents: Sequence[Any] = (),
+) -> AuditResult:
+    """Run the rules; `options` maps a rule id to that rule's options."""
     findings: dict[str, Finding] = {}
     gaps: dict[tuple[str, str, str], CoverageGap] = {g.sort_key: g for g in snapshot_gaps(snapshot)}
     for rule_cls in rules:
         try:
-            produced = list(rule_cls().check(snapshot))
+            ctx = RuleContext(snapshot, (options or {}).get(rule_cls.id, {}), tuple(intents))
+            produced = list(rule_cls().check(ctx))
         except Exception as exc:  # a broken rule must not take the audit down
             where = traceback.extract_tb(exc.__traceback__)[-1]
             violation = Violation(

@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from auditor.findings import CoverageGap, Violation
-from auditor.model import Snapshot
-from auditor.routing.controlplane import control_plane
-from auditor.routing.reconcile import Comparison, comparisons
+from auditor.rule_api import Comparison, CoverageGap, RuleContext, Violation, snapshot_relative
 
 
 def drift(
-    snapshot: Snapshot, rule: str, side: Literal["missing", "unexpected"]
+    ctx: RuleContext, rule: str, side: Literal["missing", "unexpected"]
 ) -> Iterator[Violation | CoverageGap]:
-    for cmp in comparisons(control_plane(snapshot)):
+    for cmp in ctx.comparisons():
         if not isinstance(cmp, Comparison):
             yield CoverageGap(
                 kind="not-evaluated",
@@ -47,7 +44,7 @@ def drift(
                 evidence={
                     "vantage": cmp.vantage,
                     "observation": cmp.operation.value,
-                    "file": _relative(cmp.file),
+                    "file": snapshot_relative(cmp.file),
                     "prefix": prefix,
                     cmp.qualifier: qualifier,
                     "predicted": same_prefix_predicted,
@@ -55,11 +52,3 @@ def drift(
                 },
                 key=f"{cmp.vantage}|{prefix}|{qualifier}",
             )
-
-
-def _relative(file: str | None) -> str | None:
-    """The observation's file from the fixture root (`operations/...`), not machine-specific."""
-    if file is None:
-        return None
-    marker = "/operations/"
-    return "operations/" + file.split(marker, 1)[1] if marker in file else file

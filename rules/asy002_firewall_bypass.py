@@ -2,11 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
 from auditor.ids import ArmId
-from auditor.model import Snapshot
-from auditor.routing.shared import control_plane, path_finder
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class FirewallBypass(Rule):
@@ -57,9 +54,10 @@ class FirewallBypass(Rule):
         triggers=("hub-firewall-bypass",), passes=("hub-firewall-mirrored", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        plane = control_plane(snapshot)
-        finder = path_finder(snapshot)
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
+        plane = ctx.control_plane
+        finder = ctx.paths
         sites = [s for s in plane.sites if s.prefixes]
         for vnet in snapshot.vnets:
             for site in sites:

@@ -2,10 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import LinkKind, Snapshot
-from auditor.routing.dualpath import dual_path_sites
+from auditor.model import LinkKind
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class DualPathPreferenceUndeclared(Rule):
@@ -48,8 +46,8 @@ class DualPathPreferenceUndeclared(Rule):
         triggers=("er-vpn-preference-undeclared",), passes=("er-vpn-equal-prefixes", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        for dual in dual_path_sites(snapshot):
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        for dual in ctx.dual_path_sites():
             if dual.site.prefer:
                 continue
             how = "declared without 'prefer'" if dual.site.declared else "inferred from matching BGP ASNs"

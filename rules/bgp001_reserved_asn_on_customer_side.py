@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 AZURE_RESERVED = {8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520}
 IANA_RESERVED = {0, 23456, *range(64496, 64512), *range(65535, 65552), 4294967295}
@@ -51,7 +49,8 @@ class ReservedAsnOnCustomerSide(Rule):
     summary = "On-premises BGP speakers use ASNs that neither Azure nor IANA reserves."
     fixtures = RuleFixtures(triggers=("reserved-asn",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for lng in snapshot.local_network_gateways:
             why = reserved(lng.asn) if lng.asn is not None else None
             if why:

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class PrivatePeeringAsnInAzureRange(Rule):
@@ -40,7 +38,8 @@ class PrivatePeeringAsnInAzureRange(Rule):
         triggers=("er-peer-asn-65516",), passes=("er-vpn-equal-prefixes", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for peering in snapshot.circuit_peerings:
             if peering.is_private and peering.peer_asn is not None and 65515 <= peering.peer_asn <= 65520:
                 yield Violation(

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class SameAsnBothEnds(Rule):
@@ -39,7 +37,8 @@ class SameAsnBothEnds(Rule):
     summary = "The two ends of every BGP VPN connection use different ASNs."
     fixtures = RuleFixtures(triggers=("vnet2vnet-same-asn",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for conn in snapshot.connections:
             if not conn.enable_bgp:
                 continue

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class BgpEnabledOnOneSide(Rule):
@@ -39,7 +37,8 @@ class BgpEnabledOnOneSide(Rule):
     summary = "BGP is enabled on the gateway, the connection and the local network gateway, or on none."
     fixtures = RuleFixtures(triggers=("bgp-one-sided",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for conn in snapshot.connections:
             if not conn.is_ipsec or conn.local_network_gateway_id is None:
                 continue

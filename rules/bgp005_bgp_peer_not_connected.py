@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class BgpPeerNotConnected(Rule):
@@ -38,7 +36,8 @@ class BgpPeerNotConnected(Rule):
     summary = "Every BGP neighbour a gateway reports is Connected."
     fixtures = RuleFixtures(triggers=("bgp-peer-down",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for table in snapshot.bgp_peer_status:
             for peer in table.peers:
                 if peer.state is not None and peer.state.lower() != "connected":

@@ -2,10 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
-from auditor.routing.controlplane import AZURE_ASN
+from auditor.rule_api import AZURE_ASN, CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class RouteServerTransitBlocked(Rule):
@@ -42,7 +39,8 @@ class RouteServerTransitBlocked(Rule):
         triggers=("route-server-not-active-active",), passes=("interop-testbed-route-server",)
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for vnet in snapshot.vnets:
             servers = [rs for rs in snapshot.route_servers_of(vnet.id) if rs.allow_branch_to_branch_traffic]
             for gw in snapshot.gateways_of(vnet.id):

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class BgpOnUnsupportedGateway(Rule):
@@ -39,7 +37,8 @@ class BgpOnUnsupportedGateway(Rule):
     summary = "BGP runs only on route-based VPN gateways above the Basic SKU."
     fixtures = RuleFixtures(triggers=("bgp-on-basic-gateway",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for gw in snapshot.gateways:
             if not gw.is_vpn:
                 continue

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 # Which rules need each kind of observation.
 DEPENDENTS = {
@@ -49,7 +47,8 @@ class ObservationFailed(Rule):
     summary = "Every observation of the snapshot succeeded."
     fixtures = RuleFixtures(triggers=("observation-failed",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for gap in snapshot.observation_gaps:
             rules = DEPENDENTS.get(gap.operation.value, ())
             params = " ".join(f"{k}={v}" for k, v in sorted(gap.parameters.items()))

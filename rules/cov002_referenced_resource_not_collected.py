@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class ReferencedResourceNotCollected(Rule):
@@ -38,7 +36,8 @@ class ReferencedResourceNotCollected(Rule):
     summary = "Every resource the snapshot refers to is in the snapshot."
     fixtures = RuleFixtures(triggers=("partial-snapshot",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for ref in snapshot.external_references:
             yield Violation(
                 message=f"{ref.from_id.name} refers to {ref.target_id.name} ({ref.field}), which is not in the snapshot",

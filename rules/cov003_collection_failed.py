@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class CollectionFailed(Rule):
@@ -38,7 +36,8 @@ class CollectionFailed(Rule):
     summary = "The collector could read everything in scope."
     fixtures = RuleFixtures(triggers=("collection-forbidden",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for gap in snapshot.collection_gaps:
             yield Violation(
                 message=f"{gap.operation} in {gap.scope.rsplit('/', 1)[-1]} failed ({gap.status or ''} {gap.code or ''}): "

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._drift import drift
 
 
@@ -52,5 +50,5 @@ class PredictedRouteNotObserved(Rule):
     summary = "Every route predicted from the configuration appears in the observations."
     fixtures = RuleFixtures(triggers=("interop-testbed-drift",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        yield from drift(snapshot, self.id, "missing")
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        yield from drift(ctx, self.id, "missing")

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._drift import drift
 
 
@@ -49,5 +47,5 @@ class ObservedRouteNotPredicted(Rule):
     summary = "Every observed route is explained by the configuration."
     fixtures = RuleFixtures(triggers=("interop-testbed-drift",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        yield from drift(snapshot, self.id, "unexpected")
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        yield from drift(ctx, self.id, "unexpected")

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class CircuitNotReady(Rule):
@@ -40,7 +38,8 @@ class CircuitNotReady(Rule):
     summary = "Circuits are provisioned, private peerings enabled, connections Connected."
     fixtures = RuleFixtures(triggers=("circuit-not-provisioned",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for circuit in snapshot.circuits:
             if not circuit.provisioned:
                 yield Violation(

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class SingleDevicePath(Rule):
@@ -41,7 +39,8 @@ class SingleDevicePath(Rule):
     summary = "ExpressRoute private peerings run BGP on both device paths."
     fixtures = RuleFixtures(triggers=("interop-testbed",), passes=("interop-testbed-er1-redundant",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for peering in snapshot.circuit_peerings:
             if not peering.is_private:
                 continue

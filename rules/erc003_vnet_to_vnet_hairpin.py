@@ -3,11 +3,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
 from auditor.ids import ArmId
-from auditor.model import Snapshot
-from auditor.routing.controlplane import control_plane
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class VnetToVnetHairpin(Rule):
@@ -42,8 +39,9 @@ class VnetToVnetHairpin(Rule):
     summary = "VNets reach each other by peering rather than through an ExpressRoute circuit."
     fixtures = RuleFixtures(triggers=("interop-testbed",), passes=("interop-testbed-peered-remote",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        plane = control_plane(snapshot)
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
+        plane = ctx.control_plane
         by_circuit: dict[ArmId, list[tuple[str, str]]] = defaultdict(list)
         members: dict[ArmId, set[ArmId]] = defaultdict(set)
         domains = sorted(plane.domains.values(), key=lambda d: d.hub.id.key)

@@ -2,10 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
-from auditor.routing.controlplane import control_plane
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class SitesNeedGlobalReach(Rule):
@@ -41,8 +38,9 @@ class SitesNeedGlobalReach(Rule):
     summary = "Sites on different circuits of one hub are joined by Global Reach, or meant to be apart."
     fixtures = RuleFixtures(triggers=("interop-testbed",), passes=("interop-testbed-global-reach",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        plane = control_plane(snapshot)
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
+        plane = ctx.control_plane
         joined: set[frozenset[str]] = set()
         for gr in snapshot.circuit_connections:
             left, right = gr.peering_id.parent, gr.peer_peering_id.parent if gr.peer_peering_id else None

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 FASTPATH_SKUS = {"ultraperformance", "ergw3az", "ergwscale"}
 
@@ -40,7 +38,8 @@ class FastpathNotApplicable(Rule):
     summary = "FastPath is enabled only on connections of gateways that support it."
     fixtures = RuleFixtures(triggers=("fastpath-standard-gateway",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for conn in snapshot.connections:
             if not conn.is_expressroute or not conn.express_route_gateway_bypass:
                 continue

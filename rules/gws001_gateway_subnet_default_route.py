@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot, parse_prefix
+from auditor.model import parse_prefix
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._helpers import gateway_subnet_of, route_table_of
 
 
@@ -40,7 +39,8 @@ class GatewaySubnetDefaultRoute(Rule):
         triggers=("gateway-subnet-default-route",), passes=("hub-firewall-bypass", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         default = parse_prefix("0.0.0.0/0")
         for vnet in snapshot.vnets:
             subnet = gateway_subnet_of(snapshot, vnet.id)

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._helpers import gateway_subnet_of
 
 
@@ -37,7 +35,8 @@ class GatewaySubnetNsg(Rule):
     summary = "No network security group is attached to a GatewaySubnet."
     fixtures = RuleFixtures(triggers=("gateway-subnet-nsg",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for vnet in snapshot.vnets:
             subnet = gateway_subnet_of(snapshot, vnet.id)
             if subnet is not None and subnet.network_security_group_id is not None:

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._helpers import gateway_subnet_of, inside, route_table_of
 
 
@@ -43,7 +41,8 @@ class UdrCoversGatewaySubnet(Rule):
         triggers=("gateway-subnet-self-route",), passes=("hub-firewall-bypass", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for vnet in snapshot.vnets:
             subnet = gateway_subnet_of(snapshot, vnet.id)
             table = route_table_of(snapshot, subnet) if subnet else None

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._helpers import gateway_subnet_of
 
 
@@ -42,7 +40,8 @@ class GatewaySubnetTooSmall(Rule):
         triggers=("gateway-subnet-too-small",), passes=("er-vpn-equal-prefixes", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for vnet in snapshot.vnets:
             gateways = snapshot.gateways_of(vnet.id)
             subnet = gateway_subnet_of(snapshot, vnet.id)

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class UnsupportedCoexistence(Rule):
@@ -40,7 +38,8 @@ class UnsupportedCoexistence(Rule):
         triggers=("coexistence-basic-vpn",), passes=("er-vpn-equal-prefixes", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for vnet in snapshot.vnets:
             gateways = snapshot.gateways_of(vnet.id)
             if not any(g.is_expressroute for g in gateways):

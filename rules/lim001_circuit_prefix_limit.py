@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 # ExpressRoute private peering, on-premises to Azure (https://learn.microsoft.com/azure/expressroute/expressroute-routing)
 PRIVATE_PEERING_PREFIXES = {"standard": 4000, "local": 4000, "premium": 10000}
@@ -44,7 +42,8 @@ class CircuitPrefixLimit(Rule):
     summary = "Private peering sessions stay below 80 % of the circuit's prefix limit."
     fixtures = RuleFixtures(triggers=("circuit-prefix-limit",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for table in snapshot.circuit_tables:
             circuit_id = table.peering_id.parent
             circuit = snapshot.circuit(circuit_id) if circuit_id else None

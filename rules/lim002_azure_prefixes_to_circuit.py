@@ -2,10 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
-from auditor.routing.controlplane import control_plane
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 # Azure to on-premises over one ExpressRoute connection (https://learn.microsoft.com/azure/expressroute/expressroute-faqs)
 MAX_ADVERTISED = 1000
@@ -45,8 +42,8 @@ class AzurePrefixesToCircuit(Rule):
     summary = "Gateways advertise at most 200 Azure prefixes over ExpressRoute."
     fixtures = RuleFixtures(triggers=("many-azure-prefixes",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        for domain in control_plane(snapshot).domains.values():
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        for domain in ctx.control_plane.domains.values():
             if not domain.er_links:
                 continue
             count = len(domain.prefixes)

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 # A VPN gateway accepts up to 4,000 prefixes from a BGP peer (https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq#bgp)
 VPN_PEER_PREFIXES = 4000
@@ -40,7 +38,8 @@ class VpnPeerPrefixLimit(Rule):
     summary = "VPN BGP peers send fewer than 80 % of the 4,000 prefixes a gateway accepts."
     fixtures = RuleFixtures(triggers=("vpn-peer-prefix-limit",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for table in snapshot.bgp_peer_status:
             for peer in table.peers:
                 if peer.routes_received is not None and peer.routes_received >= 0.8 * VPN_PEER_PREFIXES:

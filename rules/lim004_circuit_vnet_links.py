@@ -3,9 +3,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 # VNet links per circuit (https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#expressroute-limits)
 STANDARD_LINKS = 10
@@ -42,7 +40,8 @@ class CircuitVnetLinks(Rule):
     summary = "Circuits carry no more VNet links than their SKU allows."
     fixtures = RuleFixtures(triggers=("circuit-too-many-links",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         links = Counter(
             c.peer_id for c in snapshot.connections if c.is_expressroute and c.peer_id is not None
         )

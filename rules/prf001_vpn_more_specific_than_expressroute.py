@@ -3,12 +3,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
 from auditor.ids import ArmId
-from auditor.model import LinkKind, Snapshot
-from auditor.routing.onprem import OnPremRoute, covers, onprem_routes, transit_spokes
-from auditor.routing.sites import site_views
+from auditor.model import LinkKind
+from auditor.rule_api import (
+    CoverageGap,
+    OnPremRoute,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+    covers,
+    transit_spokes,
+)
 
 
 class VpnMoreSpecificThanExpressRoute(Rule):
@@ -64,13 +71,14 @@ class VpnMoreSpecificThanExpressRoute(Rule):
         triggers=("er-vpn-vpn-more-specific",), passes=("er-vpn-equal-prefixes", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         by_vnet: dict[ArmId, list[OnPremRoute]] = defaultdict(list)
-        for route in onprem_routes(snapshot):
+        for route in ctx.onprem_routes():
             by_vnet[route.vnet_id].append(route)
         site_of_circuit: dict[ArmId, set[str]] = defaultdict(set)
         site_of_lng: dict[ArmId, set[str]] = defaultdict(set)
-        for site in site_views(snapshot):
+        for site in ctx.site_views():
             for c in site.circuit_ids:
                 site_of_circuit[c].add(site.name)
             for g in site.lng_ids:

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class WeightFavoursRemoteCircuit(Rule):
@@ -42,7 +40,8 @@ class WeightFavoursRemoteCircuit(Rule):
     summary = "Connection weights do not favour a circuit in another region over the local one."
     fixtures = RuleFixtures(triggers=("weight-favours-remote-circuit",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for gw in snapshot.gateways:
             conns = [c for c in snapshot.connections_of(gw.id) if c.is_expressroute and c.peer_id is not None]
             located = []

@@ -2,11 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import LinkKind, Snapshot
-from auditor.routing.dualpath import dual_path_sites
-from auditor.routing.onprem import covers
+from auditor.model import LinkKind
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation, covers
 
 
 class VpnBackupMissingPrefixes(Rule):
@@ -41,8 +38,8 @@ class VpnBackupMissingPrefixes(Rule):
     summary = "A VPN backing up ExpressRoute carries every prefix the circuit carries."
     fixtures = RuleFixtures(triggers=("vpn-backup-gap",), passes=("er-vpn-equal-prefixes", "interop-testbed"))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        for dual in dual_path_sites(snapshot):
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        for dual in ctx.dual_path_sites():
             er = {r.prefix for r in dual.routes if r.link is LinkKind.EXPRESSROUTE}
             vpn = [r.prefix for r in dual.routes if r.link is LinkKind.VPN]
             missing = sorted((p for p in er if not any(covers(v, p) for v in vpn)), key=str)

@@ -3,12 +3,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
 from auditor.ids import ArmId
-from auditor.model import Snapshot
-from auditor.routing.controlplane import control_plane
-from auditor.routing.tables import select_bgp
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation, select_bgp
 
 
 class EcmpAcrossPeeringLocations(Rule):
@@ -46,8 +42,9 @@ class EcmpAcrossPeeringLocations(Rule):
     summary = "Prefixes are not load-balanced across circuits at different peering locations."
     fixtures = RuleFixtures(triggers=("ecmp-two-locations",), passes=("weighted-two-locations",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        plane = control_plane(snapshot)
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
+        plane = ctx.control_plane
         for hub, rib in plane.domain_rib.items():
             circuits: dict[str, set[ArmId]] = defaultdict(set)
             for advert, best, reason in select_bgp(rib):

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._helpers import label
 
 
@@ -51,7 +49,8 @@ class RemoteGatewayTransitNotAllowed(Rule):
         triggers=("hub-spoke-transit-not-allowed",), passes=("hub-spoke-transit-ok", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for peering in snapshot.peerings:
             if not peering.use_remote_gateways:
                 continue

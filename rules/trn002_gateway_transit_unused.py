@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._helpers import has_gateway, label, transit_gateways
 
 
@@ -50,7 +48,8 @@ class GatewayTransitUnused(Rule):
         triggers=("hub-spoke-transit-unused",), passes=("hub-spoke-transit-ok", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for vnet in snapshot.vnets:
             if has_gateway(snapshot, vnet.id):
                 continue

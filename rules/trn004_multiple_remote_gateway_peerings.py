@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class MultipleRemoteGatewayPeerings(Rule):
@@ -39,7 +37,8 @@ class MultipleRemoteGatewayPeerings(Rule):
         triggers=("dual-hub-remote-gateways",), passes=("hub-spoke-transit-ok", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for vnet in snapshot.vnets:
             using = [p for p in snapshot.peerings_of(vnet.id) if p.use_remote_gateways]
             if len(using) > 1:

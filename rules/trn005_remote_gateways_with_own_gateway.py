@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._helpers import has_gateway
 
 
@@ -41,7 +39,8 @@ class RemoteGatewaysWithOwnGateway(Rule):
         triggers=("spoke-with-own-gateway",), passes=("hub-spoke-transit-ok", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for peering in snapshot.peerings:
             if peering.use_remote_gateways and has_gateway(snapshot, peering.vnet_id):
                 own = [g.id for g in snapshot.gateways_of(peering.vnet_id)]

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class PeeringNotInSync(Rule):
@@ -42,7 +40,8 @@ class PeeringNotInSync(Rule):
         triggers=("peering-disconnected",), passes=("hub-spoke-transit-ok", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for peering in snapshot.peerings:
             problems = []
             if peering.peering_state is not None and not peering.connected:

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class TransitThroughBasicGateway(Rule):
@@ -41,7 +39,8 @@ class TransitThroughBasicGateway(Rule):
         triggers=("basic-gateway-transit",), passes=("hub-spoke-transit-ok", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for peering in snapshot.peerings:
             if not peering.allow_gateway_transit:
                 continue

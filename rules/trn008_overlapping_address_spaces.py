@@ -2,12 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
 from auditor.ids import ArmId
-from auditor.model import IPNetwork, Snapshot
-from auditor.routing.prefixindex import OverlapIndex
-from auditor.routing.sites import site_views
+from auditor.model import IPNetwork
+from auditor.rule_api import CoverageGap, OverlapIndex, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._helpers import overlaps
 
 
@@ -47,13 +44,14 @@ class OverlappingAddressSpaces(Rule):
         triggers=("overlapping-onprem",), passes=("hub-spoke-transit-ok", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         others: list[tuple[str, ArmId | None, IPNetwork]] = []
         for lng in snapshot.local_network_gateways:
             others += [
                 (f"local network gateway {lng.id.name}", lng.id, p) for p in lng.address_prefixes or ()
             ]
-        for site in site_views(snapshot):
+        for site in ctx.site_views():
             if site.declared:
                 others += [(f"site {site.name}", None, p) for p in site.prefixes]
         index = OverlapIndex(others, lambda o: o[2])

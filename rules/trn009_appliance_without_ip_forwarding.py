@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class ApplianceWithoutIpForwarding(Rule):
@@ -42,7 +40,8 @@ class ApplianceWithoutIpForwarding(Rule):
     summary = "Appliance next hops sit on NICs with IP forwarding enabled."
     fixtures = RuleFixtures(triggers=("nva-without-forwarding",), passes=("hub-spoke-transit-ok",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         by_ip = {
             conf.private_ip_address: nic
             for nic in snapshot.network_interfaces

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._helpers import appliance_routes, inside
 
 
@@ -42,7 +40,8 @@ class ForwardedTrafficNotAllowed(Rule):
     summary = "Peerings towards a VNet that holds the next-hop appliance allow forwarded traffic."
     fixtures = RuleFixtures(triggers=("nva-forwarding-refused",), passes=("hub-firewall-mirrored",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for subnet, route, hop in appliance_routes(snapshot):
             for peering in snapshot.peerings_of(subnet.vnet_id):
                 remote = snapshot.vnet(peering.remote_vnet_id)

@@ -2,11 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
-from auditor.routing.controlplane import control_plane
-from auditor.routing.tables import is_special
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation, is_special
 from rules._helpers import inside, route_table_of
 
 
@@ -45,8 +41,9 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
         triggers=("spoke-propagation-off",), passes=("hub-firewall-mirrored", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        plane = control_plane(snapshot)
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
+        plane = ctx.control_plane
         for subnet in snapshot.subnets:
             hub = plane.domain_of_vnet.get(subnet.vnet_id)
             table = route_table_of(snapshot, subnet)

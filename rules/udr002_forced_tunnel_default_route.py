@@ -2,10 +2,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot, parse_prefix
-from auditor.routing.controlplane import control_plane
+from auditor.model import parse_prefix
+from auditor.rule_api import (
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+    snapshot_relative,
+)
 
 
 class ForcedTunnelDefaultRoute(Rule):
@@ -42,9 +48,10 @@ class ForcedTunnelDefaultRoute(Rule):
     summary = "No default route is learned from on-premises unless forced tunnelling is intended."
     fixtures = RuleFixtures(triggers=("forced-tunnel",), passes=("er-vpn-equal-prefixes", "interop-testbed"))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         default = parse_prefix("0.0.0.0/0")
-        plane = control_plane(snapshot)
+        plane = ctx.control_plane
         for hub, rib in plane.domain_rib.items():
             sources = sorted({a.peer for a in rib if a.prefix == default})
             if sources:
@@ -63,6 +70,6 @@ class ForcedTunnelDefaultRoute(Rule):
                     yield Violation(
                         message=f"{table.nic_id.name}: observed default route through the virtual network gateway",
                         resources=(table.nic_id,),
-                        evidence={"observation": table.file},
+                        evidence={"observation": snapshot_relative(table.file)},
                         key=str(table.nic_id),
                     )

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._helpers import appliance_routes, inside
 
 
@@ -42,7 +40,8 @@ class ApplianceNotDirectlyReachable(Rule):
         triggers=("appliance-on-premises",), passes=("hub-firewall-mirrored", "interop-testbed")
     )
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
         for subnet, route, hop in appliance_routes(snapshot):
             vnet = snapshot.vnet(subnet.vnet_id)
             if vnet is None:

@@ -2,11 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import Rule, RuleFixtures
-from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Operation, Snapshot
-from auditor.routing.controlplane import control_plane
-from auditor.routing.onprem import covers
+from auditor.model import Operation
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation, covers
 
 
 class BgpRouteNeverWins(Rule):
@@ -45,8 +42,9 @@ class BgpRouteNeverWins(Rule):
     summary = "No route learned from on-premises lies inside a VNet or peered address space."
     fixtures = RuleFixtures(triggers=("onprem-advertises-vnet-range",), passes=("interop-testbed",))
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
-        plane = control_plane(snapshot)
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        snapshot = ctx.snapshot
+        plane = ctx.control_plane
         for table in snapshot.gateway_routes:
             if table.operation is not Operation.GET_LEARNED_ROUTES:
                 continue

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine import CRASH_RULE, Rule, RuleFixtures, load_rules, run, select_rules
-from auditor.findings import CoverageGap, Severity, Violation, fingerprint
+from auditor.engine import CRASH_RULE, load_rules, run, select_rules
+from auditor.findings import fingerprint
 from auditor.fixture import load_fixture
 from auditor.ids import ArmId
-from auditor.model import Snapshot
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 from tests.conftest import FIXTURES, audit
 
 
@@ -27,7 +27,7 @@ class Boom(Rule):
     summary = "Crashes."
     fixtures = RuleFixtures(triggers=(), passes=())
 
-    def check(self, snapshot: Snapshot) -> Iterator[Violation | CoverageGap]:
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         yield from ()
         raise ZeroDivisionError("division by zero in a rule")
 
@@ -69,3 +69,40 @@ def test_select_and_ignore_by_id_or_prefix() -> None:
     }
     families = {r.id[:3] for r in rules}
     assert select_rules(rules, [], sorted(families)) == []
+
+
+class Optioned(Rule):
+    """Reports its own options and the context's shared control plane.
+
+    ## What it does
+    ## Why is this bad?
+    ## Example
+    ## Use instead
+    ## Remediation
+    ## References
+    """
+
+    id = "TST002"
+    name = "optioned"
+    severity = Severity.INFO
+    summary = "Reports its options."
+    fixtures = RuleFixtures(triggers=(), passes=())
+
+    def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        plane = ctx.control_plane
+        assert plane is ctx.control_plane  # computed once
+        yield Violation(
+            message=f"limit={ctx.options.get('limit')} domains={len(plane.domains)}",
+            resources=(),
+            evidence={},
+            key="x",
+        )
+
+
+def test_rules_get_their_options_and_share_the_routing_of_the_audit() -> None:
+    snapshot = load_fixture(FIXTURES / "interop-testbed")
+    result = run(snapshot, [Optioned], options={"TST002": {"limit": 7}, "OTHER": {"limit": 1}})
+    assert [f.message for f in result.findings] == ["limit=7 domains=3"]
+    from auditor.routing.shared import control_plane
+
+    assert control_plane(snapshot) is RuleContext(snapshot).control_plane

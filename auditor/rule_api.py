@@ -1,0 +1,147 @@
+"""The rule API: everything a rule module uses, built-in or from a third-party rule pack.
+
+A rule is a `Rule` subclass whose docstring is its documentation; `check(ctx)` yields a
+`Violation` per problem and a `CoverageGap` per thing it could not evaluate. Through the
+`RuleContext` a rule reaches the snapshot, the routing computed from it (control plane, path
+finder, sites, drift comparisons; each computed lazily and once per audit, whichever rule asks
+first), its own options from configuration, and the user's intents.
+
+Rule modules import only from `auditor.rule_api`, `auditor.model`, `auditor.ids` and their own
+pack's private helpers; packs are discovered through the entry-point group
+`azure_route_auditor.rules` (a module exposing `RULES`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, ClassVar
+
+from auditor.findings import CoverageGap, Severity, Violation
+from auditor.model import Snapshot
+from auditor.routing.controlplane import AZURE_ASN, ControlPlane, covers
+from auditor.routing.dualpath import DualPath, dual_path_sites
+from auditor.routing.onprem import OnPremRoute, onprem_routes, transit_spokes
+from auditor.routing.paths import PathFinder
+from auditor.routing.prefixindex import OverlapIndex
+from auditor.routing.reconcile import Comparison, NotComparable, comparisons
+from auditor.routing.shared import control_plane, path_finder
+from auditor.routing.sites import SiteView, site_views
+from auditor.routing.tables import is_special, select_bgp
+
+ENTRY_POINT_GROUP = "azure_route_auditor.rules"
+
+
+@dataclass(frozen=True)
+class RuleFixtures:
+    """Scenario names under `fixtures/`: ones the rule must fire on, ones it must not."""
+
+    triggers: tuple[str, ...]
+    passes: tuple[str, ...]
+
+
+@dataclass
+class RuleContext:
+    """What one rule sees during one audit."""
+
+    snapshot: Snapshot
+    options: Mapping[str, Any] = field(default_factory=dict)
+    intents: tuple[Any, ...] = ()
+
+    @cached_property
+    def control_plane(self) -> ControlPlane:
+        """Every network's routes: gateway domains, circuits, sites (shared by all rules)."""
+        return control_plane(self.snapshot)
+
+    @cached_property
+    def paths(self) -> PathFinder:
+        """Data-plane walks between VNets, subnets and sites (shared by all rules)."""
+        return path_finder(self.snapshot)
+
+    def dual_path_sites(self) -> list[DualPath]:
+        """Sites reached from one gateway domain over both ExpressRoute and VPN."""
+        return dual_path_sites(self.snapshot)
+
+    def site_views(self) -> list[SiteView]:
+        """Each on-premises site with the prefixes and links it is known by."""
+        return site_views(self.snapshot)
+
+    def onprem_routes(self) -> list[OnPremRoute]:
+        """Routes the gateways learn from on-premises, per link."""
+        return onprem_routes(self.snapshot)
+
+    def comparisons(self) -> Iterator[Comparison | NotComparable]:
+        """Predicted routes against each observation (drift)."""
+        return comparisons(self.control_plane)
+
+
+class Rule(ABC):
+    """Base class of every rule. The subclass docstring is the rule's documentation."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    fixtures: ClassVar[RuleFixtures]
+
+    @abstractmethod
+    def check(self, ctx: RuleContext) -> Iterable[Violation | CoverageGap]:
+        """Yield a `Violation` per problem, a `CoverageGap` per thing it could not evaluate."""
+
+    @classmethod
+    def docs(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def references(cls) -> list[str]:
+        text = cls.docs()
+        section = text.split("## References", 1)[1] if "## References" in text else ""
+        return re.findall(r"https?://\S+", section)
+
+    @classmethod
+    def metadata(cls) -> dict[str, object]:
+        return {
+            "id": cls.id,
+            "name": cls.name,
+            "severity": cls.severity.value,
+            "summary": cls.summary,
+            "references": cls.references(),
+            "fixtures": {"triggers": list(cls.fixtures.triggers), "passes": list(cls.fixtures.passes)},
+        }
+
+
+def snapshot_relative(file: str | None) -> str | None:
+    """An observation's file from the snapshot root (`operations/...`), not machine-specific."""
+    if file is None:
+        return None
+    marker = "/operations/"
+    return "operations/" + file.replace("\\", "/").split(marker, 1)[1] if marker in file else file
+
+
+__all__ = [
+    "AZURE_ASN",
+    "ENTRY_POINT_GROUP",
+    "Comparison",
+    "ControlPlane",
+    "CoverageGap",
+    "DualPath",
+    "NotComparable",
+    "OnPremRoute",
+    "OverlapIndex",
+    "PathFinder",
+    "Rule",
+    "RuleContext",
+    "RuleFixtures",
+    "Severity",
+    "SiteView",
+    "Violation",
+    "covers",
+    "is_special",
+    "select_bgp",
+    "snapshot_relative",
+    "transit_spokes",
+]
