@@ -19,6 +19,7 @@ else the base's document, so that errors and findings point at the right file.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,45 +85,51 @@ class RawTree:
         slots: dict[str, Slot] = {}
         for d, entry in enumerate(self.documents):
             if entry is not None:
-                for item, _loc in document_items(entry[1]):
-                    container = entry[1]["value"] if _loc else None
-                    index_resource(slots, item, container, d, None, None)
+                for item, loc in document_items(entry[1]):
+                    index_resource(slots, item, entry[1]["value"] if loc else None, d)
         return slots
 
-    def record_origins(self, item: Any, file: str, loc: Loc, parent: str | None, segment: str | None) -> None:
+    def record_origins(
+        self, item: Any, file: str, loc: Loc, parent: str | None = None, segment: str | None = None
+    ) -> None:
         """Origins of a resource and of the children nested in it."""
-        if not isinstance(item, dict):
-            return
-        raw_id = _resource_id(item, parent, segment)
-        key = resource_key(raw_id)
-        if key is None:
-            return
-        self.origins[key] = (file, loc)
-        props = item.get("properties")
-        if not isinstance(props, dict):
-            return
-        for prop_key, child_segment in child_arrays(key):
-            children = props.get(prop_key)
-            if isinstance(children, list):
-                for i, child in enumerate(children):
-                    self.record_origins(
-                        child, file, [*loc, "properties", prop_key, i], str(raw_id), child_segment
-                    )
+        for key, _item, where, _container, _parent in walk(item, loc, None, parent, segment):
+            self.origins[key] = (file, where)
 
     def record_all_origins(self) -> None:
         for entry in self.documents:
-            if entry is None:
-                continue
-            file, doc = entry
-            for item, loc in document_items(doc):
-                self.record_origins(item, file, loc, None, None)
+            if entry is not None:
+                for item, loc in document_items(entry[1]):
+                    self.record_origins(item, entry[0], loc)
 
 
-def _resource_id(item: dict[str, Any], parent: str | None, segment: str | None) -> Any:
+Walked = tuple[str, dict[str, Any], Loc, list[Any] | None, str | None]
+
+
+def walk(
+    item: Any, loc: Loc, container: list[Any] | None, parent: str | None, segment: str | None
+) -> Iterator[Walked]:
+    """A resource and the children nested in it, with ids derived the way the normalizer does:
+    (key, resource, JSON location, the list holding it, the parent's id)."""
+    if not isinstance(item, dict):
+        return
     raw_id = item.get("id")
     if raw_id is None and parent is not None and segment and isinstance(item.get("name"), str):
         raw_id = f"{parent}/{segment}/{item['name']}"
-    return raw_id
+    key = resource_key(raw_id)
+    if key is None:
+        return
+    yield key, item, loc, container, parent
+    props = item.get("properties")
+    if not isinstance(props, dict):
+        return
+    for prop_key, child_segment in child_arrays(key):
+        children = props.get(prop_key)
+        if isinstance(children, list):
+            for i, child in enumerate(children):
+                yield from walk(
+                    child, [*loc, "properties", prop_key, i], children, str(raw_id), child_segment
+                )
 
 
 def index_resource(
@@ -130,25 +137,12 @@ def index_resource(
     item: Any,
     container: list[Any] | None,
     d: int,
-    parent: str | None,
-    segment: str | None,
+    parent: str | None = None,
+    segment: str | None = None,
 ) -> None:
-    """Index a resource and the children nested in it (ids derived the way the normalizer does)."""
-    if not isinstance(item, dict):
-        return
-    raw_id = _resource_id(item, parent, segment)
-    key = resource_key(raw_id)
-    if key is None:
-        return
-    slots[key] = Slot(item, container, d, parent)
-    props = item.get("properties")
-    if not isinstance(props, dict):
-        return
-    for prop_key, child_segment in child_arrays(key):
-        children = props.get(prop_key)
-        if isinstance(children, list):
-            for child in children:
-                index_resource(slots, child, children, d, str(raw_id), child_segment)
+    """Index a resource and the children nested in it."""
+    for key, resource, _loc, holder, parent_id in walk(item, [], container, parent, segment):
+        slots[key] = Slot(resource, holder, d, parent_id)
 
 
 def document_items(doc: Any) -> list[tuple[Any, Loc]]:
@@ -205,8 +199,8 @@ def apply_patches(tree: RawTree, patches: list[tuple[str, Any]]) -> None:
                 _check_complete(item, file, loc, str(raw_id))
                 added = copy.deepcopy(item)
                 tree.documents.append((file, added))
-                index_resource(slots, added, None, len(tree.documents) - 1, None, None)
-                tree.record_origins(added, file, loc, None, None)
+                index_resource(slots, added, None, len(tree.documents) - 1)
+                tree.record_origins(added, file, loc)
                 patched[key] = (file, loc)
                 continue
             merge_patch(slot.resource, item)
@@ -216,7 +210,7 @@ def apply_patches(tree: RawTree, patches: list[tuple[str, Any]]) -> None:
                 if isinstance(props, dict) and isinstance(props.get(prop_key), list):
                     replaced[key] = (file, [*loc, "properties", prop_key])
                     children = slot.resource["properties"][prop_key]
-                    parent_id = str(_resource_id(slot.resource, slot.parent, None) or raw_id)
+                    parent_id = str(slot.resource.get("id") or raw_id)
                     for i, child in enumerate(children):
                         where: Loc = [*loc, "properties", prop_key, i]
                         tree.record_origins(child, file, where, parent_id, segment)

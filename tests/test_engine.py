@@ -71,22 +71,10 @@ def test_select_and_ignore_by_id_or_prefix() -> None:
     assert select_rules(rules, [], sorted(families)) == []
 
 
-class Optioned(Rule):
-    """Reports its own options and the context's shared control plane.
+class Optioned(Boom):
+    """Reports its own options and the context's shared control plane."""
 
-    ## What it does
-    ## Why is this bad?
-    ## Example
-    ## Use instead
-    ## Remediation
-    ## References
-    """
-
-    id = "TST002"
-    name = "optioned"
-    severity = Severity.INFO
-    summary = "Reports its options."
-    fixtures = RuleFixtures(triggers=(), passes=())
+    id, name = "TST002", "optioned"
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         plane = ctx.control_plane
