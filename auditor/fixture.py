@@ -188,6 +188,28 @@ def check_sites(snapshot: Snapshot, file: str) -> None:
         _check_refs(
             file, i, "localNetworkGateways", site.local_network_gateways, lngs, "local network gateway"
         )
+        _check_links(snapshot, file, i, site, circuits)
+
+
+def _check_links(snapshot: Snapshot, file: str, i: int, site: Site, circuits: set[str]) -> None:
+    """`sites[].links`: one circuit or one connection each, known names, no `prefer` beside
+    a local-preference (both say the same thing; two answers would disagree)."""
+    connections = {c.id.key for c in snapshot.connections} | {c.id.name.lower() for c in snapshot.connections}
+    for j, link in enumerate(site.links or ()):
+        where = f"$.sites[{i}].links[{j}]"
+        if (link.circuit is None) == (link.connection is None):
+            raise InputError(file, where, "a link names exactly one of 'circuit' and 'connection'")
+        ref = link.circuit or link.connection or ""
+        known, what = (circuits, "ExpressRoute circuit") if link.circuit else (connections, "connection")
+        if not ref.startswith("/") and ref.lower() not in known:
+            key = "circuit" if link.circuit else "connection"
+            raise InputError(file, f"{where}.{key}", f"no {what} named {ref!r} in the fixture")
+        if link.local_preference is not None and site.prefer is not None:
+            raise InputError(
+                file,
+                f"{where}.localPreference",
+                "a site sets either 'prefer' or per-link 'localPreference', not both",
+            )
 
 
 def _check_refs(

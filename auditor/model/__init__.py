@@ -42,6 +42,7 @@ from auditor.model.snapshot import (
     Origin,
     OverlayManifest,
     Site,
+    SiteLink,
     Snapshot,
 )
 
@@ -78,6 +79,7 @@ __all__ = [
     "Route",
     "RouteTable",
     "Site",
+    "SiteLink",
     "Snapshot",
     "Subnet",
     "VirtualHub",

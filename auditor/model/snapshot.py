@@ -52,6 +52,26 @@ class Strict(Frozen):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
+class SiteLink(Strict):
+    """How a site's router treats one of its links (a circuit or a VPN connection)."""
+
+    circuit: str | None = Field(None, description="An ExpressRoute circuit (name or ARM id).")
+    connection: str | None = Field(None, description="A VPN connection (name or ARM id).")
+    as_path_prepend: int = Field(
+        0, alias="asPathPrepend", ge=0, le=10, description="Extra copies of the site's ASN it prepends."
+    )
+    prefixes: tuple[Prefix, ...] | None = Field(
+        None, description="What the site advertises over this link (default: all its prefixes)."
+    )
+    local_preference: int | None = Field(
+        None,
+        alias="localPreference",
+        ge=0,
+        le=4294967295,
+        description="The site's local-preference for routes received over this link (higher wins; 100 default).",
+    )
+
+
 class Site(Strict):
     """An on-premises site: what ARM cannot describe (its prefixes, its own routing policy)."""
 
@@ -68,6 +88,9 @@ class Site(Strict):
         None,
         alias="localNetworkGateways",
         description="Local network gateways (names or ids) of this site; inferred from BGP ASN when absent.",
+    )
+    links: tuple[SiteLink, ...] | None = Field(
+        None, description="Per-link routing policy (AS-path prepending, prefixes, local-preference)."
     )
     description: str | None = None
 

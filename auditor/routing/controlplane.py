@@ -271,8 +271,8 @@ class ControlPlane:
                 continue
             for site in self.sites:
                 if circuit.id in site.circuit_ids:
-                    for prefix in site.prefixes:
-                        path = (site.asn,) if site.asn is not None else ()
+                    path = site.path(circuit.id)
+                    for prefix in site.advertised(circuit.id):
                         self.circuit_table[circuit.id].append(
                             CircuitEntry(prefix, path, "site", site.name, paths)
                         )
@@ -355,10 +355,9 @@ class ControlPlane:
         return list(found.values())
 
     # -- VPN BGP ------------------------------------------------------------------------------------
-    def _vpn_propagation(
-        self, er_learned: dict[ArmId, list[Advert]]
-    ) -> dict[str, dict[tuple[int, int, int], Advert]]:
-        """Best route per prefix at every VPN BGP speaker (domains `d:<hub>`, sites `s:<name>`)."""
+    def _vpn_propagation(self, er_learned: dict[ArmId, list[Advert]]) -> dict[str, Rib]:
+        """Best routes per prefix at every VPN BGP speaker (domains `d:<hub>`, sites `s:<name>`);
+        equal best paths over different connections are all kept (ECMP)."""
         asn: dict[str, int | None] = {}
         edges: dict[str, list[tuple[str, Connection]]] = defaultdict(list)
         originated: dict[str, list[Advert]] = defaultdict(list)
@@ -374,16 +373,23 @@ class ControlPlane:
             if domain.branch_to_branch:
                 originated[me].extend(er_learned[hub])
             for conn, lng in domain.vpn_links:
+                # VPN FAQ: the gateway advertises the address prefixes of every connected local
+                # network gateway to its BGP peers (not back over the connection they came from).
                 site = self.site_of_lng(lng.id)
+                origin = f"site:{site.name}" if site else f"lng:{lng.id.name}"
+                for prefix in lng.address_prefixes or ():
+                    originated[me].append(Advert(prefix, (), "Network", LinkKind.VPN, conn.id, lng.id.name, origin))
                 if not conn.enable_bgp or lng.bgp_settings is None or site is None:
                     continue
                 peer = f"s:{site.name}"
                 asn[peer] = lng.asn if lng.asn is not None else site.asn
                 edges[me].append((peer, conn))
                 edges[peer].append((me, conn))
+                own = dict.fromkeys(
+                    [*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())]
+                )
                 originated[peer] = [
-                    Advert(p, (), "Network", None, None, site.name, f"site:{site.name}")
-                    for p in site.prefixes
+                    Advert(p, (), "Network", None, None, site.name, f"site:{site.name}") for p in own
                 ]
             for conn, other in domain.v2v_links:
                 far = self.domains[other]
@@ -394,7 +400,7 @@ class ControlPlane:
                 if all(p != me for p, _ in edges[peer]):
                     edges[peer].append((me, conn))
         edges = {k: v for k, v in edges.items() if k in asn and all(r in asn for r, _ in v)}
-        rib: dict[str, dict[tuple[int, int, int], Advert]] = {s: {} for s in asn}
+        rib: dict[str, Rib] = {s: {} for s in asn}
         for speaker, adverts in originated.items():
             for advert in adverts:
                 _better(rib[speaker], advert)
@@ -409,16 +415,26 @@ class ControlPlane:
                 break
         return rib
 
-    def _exports(
-        self, rib: dict[str, dict[tuple[int, int, int], Advert]], sender: str, receiver: str, conn: Connection
-    ) -> list[Advert]:
-        """What `sender` advertises to `receiver` over one VPN BGP session, as the receiver holds it."""
+    def _exports(self, rib: dict[str, Rib], sender: str, receiver: str, conn: Connection) -> list[Advert]:
+        """What `sender` advertises to `receiver` over one VPN BGP session, as the receiver holds it
+        (BGP advertises one best path per prefix; a site applies its per-link policy)."""
         sender_asn, receiver_asn = self._vpn_asn[sender], self._vpn_asn[receiver]
+        site = self.site_by_name[sender[2:]] if sender.startswith("s:") else None
         out: list[Advert] = []
-        for advert in rib[sender].values():
+        for adverts in rib[sender].values():
+            advert = adverts[0]
             if advert.prefix == DEFAULT_ROUTE_V4 and sender.startswith("d:") and advert.source != "Network":
                 continue  # VPN gateways never re-advertise a default route
-            path = (sender_asn, *advert.as_path) if sender_asn is not None else advert.as_path
+            if advert.source == "Network" and advert.via is not None and advert.via == conn.id:
+                continue  # a local network gateway's own prefixes are not sent back to it
+            own = sender_asn
+            if site is not None:
+                if advert.source == "Network" and advert.prefix not in site.advertised(conn.id):
+                    continue
+                own_path = (sender_asn,) * (1 + site.prepend(conn.id)) if sender_asn is not None else ()
+                path = (*own_path, *advert.as_path)
+            else:
+                path = (own, *advert.as_path) if own is not None else advert.as_path
             if receiver_asn is not None and receiver_asn in path:
                 continue
             if receiver.startswith("d:") and self._domain_by_key(receiver).is_local(advert.prefix):
@@ -467,26 +483,33 @@ class ControlPlane:
 
     def _vpn_learned(self, domain: Domain) -> list[Advert]:
         table = self.vpn_rib.get(f"d:{domain.hub.id.key}", {})
-        return [a for a in table.values() if a.source == "EBgp" and a.link is LinkKind.VPN]
+        return [a for group in table.values() for a in group if a.source == "EBgp" and a.link is LinkKind.VPN]
 
     def _static(self, domain: Domain) -> list[Advert]:
         found: list[Advert] = []
         for conn, lng in domain.vpn_links:
             site = self.site_of_lng(lng.id)
             origin = f"site:{site.name}" if site else f"lng:{lng.id.name}"
-            for prefix in lng.address_prefixes or ():
-                found.append(Advert(prefix, (), "Static", LinkKind.VPN, conn.id, lng.id.name, origin))
+            hosts: set[IPNetwork] = set()
             if conn.enable_bgp and lng.bgp_settings is not None:
                 for address in lng.bgp_settings.addresses:
                     try:
-                        host = parse_prefix(address)
+                        hosts.add(parse_prefix(address))
                     except ValueError:
                         continue
-                    found.append(
-                        Advert(
-                            host, (), "Static", LinkKind.VPN, conn.id, lng.id.name, origin, bgp_peer_host=True
-                        )
+            for prefix in lng.address_prefixes or ():
+                # Microsoft's BGP examples put the peer's /32 in the address space: it is the route
+                # to the BGP peer, not a site prefix (never a preference or symmetry question).
+                found.append(
+                    Advert(
+                        prefix, (), "Static", LinkKind.VPN, conn.id, lng.id.name, origin,
+                        bgp_peer_host=prefix in hosts,
                     )
+                )  # fmt: skip
+            for host in sorted(hosts - set(lng.address_prefixes or ()), key=prefix_key):
+                found.append(
+                    Advert(host, (), "Static", LinkKind.VPN, conn.id, lng.id.name, origin, bgp_peer_host=True)
+                )
         for conn, other in domain.v2v_links:
             far = self.domains[other]
             bgp = conn.enable_bgp and far.vpn_gateway is not None and bool(far.vpn_gateway.enable_bgp)
@@ -529,7 +552,7 @@ class ControlPlane:
                     )
                 )
         speaker = self.vpn_rib.get(f"s:{site.name}", {})
-        found.extend(a for a in speaker.values() if a.source == "EBgp")
+        found.extend(a for group in speaker.values() for a in group if a.source == "EBgp")
         for hub, domain in self.domains.items():
             for conn, lng in domain.vpn_links:
                 if lng.id not in site.lng_ids:
@@ -584,17 +607,33 @@ def _advert_key(a: Advert) -> tuple[object, ...]:
     )
 
 
-def _better(table: dict[tuple[int, int, int], Advert], advert: Advert) -> bool:
-    """BGP best path at a VPN speaker: originated first, then shortest AS path, then a stable tie-break."""
+Rib = dict[tuple[int, int, int], list[Advert]]
+
+
+def _better(table: Rib, advert: Advert) -> bool:
+    """BGP best paths at a VPN speaker: originated first, then the shortest AS path; equal paths
+    over different connections are all kept (multipath), in a stable order."""
     key = prefix_key(advert.prefix)
     current = table.get(key)
 
-    def rank(a: Advert) -> tuple[int, int, str]:
-        return (0 if a.source == "Network" else 1, len(a.as_path), a.peer.lower())
+    def rank(a: Advert) -> tuple[int, int]:
+        return (0 if a.source == "Network" else 1, len(a.as_path))
 
-    if current is None or rank(advert) < rank(current):
-        table[key] = advert
-        return current is None or current != advert
+    def order(a: Advert) -> tuple[str, str]:
+        return (a.peer.lower(), a.via.key if a.via else "")
+
+    if current is None or rank(advert) < rank(current[0]):
+        table[key] = [advert]
+        return True
+    if rank(advert) != rank(current[0]) or advert in current or advert.source == "Network":
+        return False
+    same_via = [a for a in current if a.via == advert.via]
+    if not same_via:
+        table[key] = sorted([*current, advert], key=order)
+        return True
+    if order(advert) < order(same_via[0]):
+        table[key] = sorted([a for a in current if a is not same_via[0]] + [advert], key=order)
+        return True
     return False
 
 

@@ -1,4 +1,4 @@
-"""On-premises sites and the links that reach them.
+"""On-premises sites, the links that reach them, and how the site's router treats each link.
 
 A site is declared in `fixture.json` (`sites`), or inferred: circuits' private-peering peer
 ASNs and local network gateways' BGP ASNs that no declared site claims are grouped by ASN
@@ -6,6 +6,12 @@ into sites named `asn-<N>` (prefixes: the LNGs' static address space), and a loc
 gateway without BGP that no site claims is a static site named after it. A declared site's links are the circuits and local network
 gateways it names; when it names none, those whose ASN equals the site's ASN, plus local
 network gateways whose static address space overlaps the site's prefixes.
+
+Per-link policy (AS-path prepending, the prefixes advertised over the link, local-preference)
+comes from `sites[].links`. A site that declares no links gets them inferred from observations
+where they show a prepended AS path: a circuit's route table (`routeTables`) or a VPN gateway's
+learned routes from the site's BGP peer whose path starts with the site's ASN more than once.
+Inferred links are marked as such and listed by `azroute inventory`.
 """
 
 from __future__ import annotations
@@ -13,7 +19,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.ids import ArmId
-from auditor.model import IPNetwork, LinkKind, Snapshot
+from auditor.model import IPNetwork, LinkKind, Operation, Site, Snapshot
+
+DEFAULT_LOCAL_PREFERENCE = 100
+
+
+@dataclass(frozen=True)
+class LinkPolicy:
+    """How the site's router treats one link: a circuit (ExpressRoute) or a connection (VPN)."""
+
+    kind: LinkKind
+    target: ArmId  # the circuit or the connection
+    prepend: int = 0
+    prefixes: tuple[IPNetwork, ...] | None = None
+    local_preference: int | None = None
+    inferred: bool = False
+    evidence: str | None = None  # for an inferred link: the observation that shows it
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "circuit" if self.kind is LinkKind.EXPRESSROUTE else "connection": self.target.name,
+            "asPathPrepend": self.prepend,
+        }
+        if self.prefixes is not None:
+            out["prefixes"] = [str(p) for p in self.prefixes]
+        if self.local_preference is not None:
+            out["localPreference"] = self.local_preference
+        if self.inferred:
+            out["inferred"] = True
+            out["from"] = self.evidence
+        return out
 
 
 @dataclass(frozen=True)
@@ -25,6 +60,32 @@ class SiteView:
     prefer: tuple[LinkKind, ...] | None
     circuit_ids: frozenset[ArmId]
     lng_ids: frozenset[ArmId]
+    links: tuple[LinkPolicy, ...] = ()
+
+    def link(self, target: ArmId | None) -> LinkPolicy | None:
+        """The policy of the link over this circuit or connection, if the site has one."""
+        return next((lk for lk in self.links if lk.target == target), None) if target else None
+
+    def prepend(self, target: ArmId | None) -> int:
+        policy = self.link(target)
+        return policy.prepend if policy else 0
+
+    def advertised(self, target: ArmId | None) -> tuple[IPNetwork, ...]:
+        """What the site advertises over one link."""
+        policy = self.link(target)
+        return policy.prefixes if policy is not None and policy.prefixes is not None else self.prefixes
+
+    def local_preference(self, target: ArmId | None) -> int:
+        policy = self.link(target)
+        if policy is None or policy.local_preference is None:
+            return DEFAULT_LOCAL_PREFERENCE
+        return policy.local_preference
+
+    def path(self, target: ArmId | None) -> tuple[int, ...]:
+        """The AS path the site's routes carry over one link."""
+        if self.asn is None:
+            return ()
+        return (self.asn,) * (1 + self.prepend(target))
 
 
 def _resolve(refs: tuple[str, ...], candidates: list[ArmId]) -> frozenset[ArmId]:
@@ -62,7 +123,18 @@ def site_views(snapshot: Snapshot) -> list[SiteView]:
                 if any(_overlaps(p, q) for p in g.address_prefixes or () for q in site.prefixes)
             }
             lng = frozenset(by_asn | by_space)
-        views.append(SiteView(site.name, True, site.asn, site.prefixes, site.prefer, circ, lng))
+        views.append(
+            SiteView(
+                site.name,
+                True,
+                site.asn,
+                site.prefixes,
+                site.prefer,
+                circ,
+                lng,
+                _declared_links(snapshot, site) if site.links is not None else (),
+            )
+        )
 
     claimed_c = set().union(*(v.circuit_ids for v in views)) if views else set()
     claimed_l = set().union(*(v.lng_ids for v in views)) if views else set()
@@ -93,4 +165,87 @@ def site_views(snapshot: Snapshot) -> list[SiteView]:
                     frozenset({gateway.id}),
                 )
             )
-    return views
+    return [
+        v if v.links or (v.declared and _site(snapshot, v.name).links is not None) else _infer_links(snapshot, v)
+        for v in views
+    ]
+
+
+def _site(snapshot: Snapshot, name: str) -> Site:
+    return next(s for s in snapshot.sites if s.name == name)
+
+
+def _declared_links(snapshot: Snapshot, site: Site) -> tuple[LinkPolicy, ...]:
+    circuits = [c.id for c in snapshot.circuits]
+    connections = [c.id for c in snapshot.connections]
+    out: list[LinkPolicy] = []
+    for link in site.links or ():
+        ref = link.circuit or link.connection or ""
+        kind = LinkKind.EXPRESSROUTE if link.circuit else LinkKind.VPN
+        found = _resolve((ref,), circuits if link.circuit else connections)
+        targets = sorted(found, key=lambda i: i.key) if found else [ArmId(ref)] if ref.startswith("/") else []
+        for target in targets:
+            out.append(LinkPolicy(kind, target, link.as_path_prepend, link.prefixes, link.local_preference))
+    return tuple(out)
+
+
+def _leading(path: tuple[int, ...], asn: int) -> int:
+    count = 0
+    for hop in path:
+        if hop != asn:
+            break
+        count += 1
+    return count
+
+
+def _infer_links(snapshot: Snapshot, view: SiteView) -> SiteView:
+    """Prepending the observations show on the site's links (when the site declares none)."""
+    found: list[LinkPolicy] = []
+    for circuit_id in sorted(view.circuit_ids, key=lambda i: i.key):
+        peering = snapshot.private_peering(circuit_id)
+        asn = view.asn if view.asn is not None else (peering.peer_asn if peering else None)
+        if peering is None or asn is None:
+            continue
+        best, where = 0, None
+        for table in snapshot.circuit_tables:
+            if table.peering_id != peering.id or table.operation is not Operation.ROUTE_TABLES:
+                continue
+            for route in table.routes:
+                count = _leading(route.path, asn)
+                if count > best:
+                    best, where = count, table.file
+        if best > 1:
+            found.append(LinkPolicy(LinkKind.EXPRESSROUTE, circuit_id, best - 1, inferred=True, evidence=where))
+    for conn in snapshot.connections:
+        lng = (
+            snapshot.local_network_gateway(conn.local_network_gateway_id) if conn.local_network_gateway_id else None
+        )
+        if lng is None or lng.id not in view.lng_ids or lng.bgp_settings is None:
+            continue
+        asn = view.asn if view.asn is not None else lng.asn
+        if asn is None:
+            continue
+        peers = set(lng.bgp_settings.addresses)
+        best, where = 0, None
+        for gtable in snapshot.gateway_routes:
+            if gtable.gateway_id != conn.gateway1_id or gtable.operation is not Operation.GET_LEARNED_ROUTES:
+                continue
+            for groute in gtable.routes:
+                if (groute.source_peer or groute.next_hop) in peers:
+                    count = _leading(groute.as_path, asn)
+                    if count > best:
+                        best, where = count, gtable.file
+        if best > 1:
+            found.append(LinkPolicy(LinkKind.VPN, conn.id, best - 1, inferred=True, evidence=where))
+    if not found:
+        return view
+    return SiteView(
+        view.name,
+        view.declared,
+        view.asn,
+        view.prefixes,
+        view.prefer,
+        view.circuit_ids,
+        view.lng_ids,
+        tuple(found),
+    )
