@@ -22,7 +22,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from auditor.findings import CoverageGap, Severity, Violation
-from auditor.model import Snapshot
+from auditor.model import Snapshot, snapshot_relative
 from auditor.routing.controlplane import AZURE_ASN, ControlPlane, covers
 from auditor.routing.dualpath import DualPath, dual_path_sites
 from auditor.routing.onprem import OnPremRoute, onprem_routes, transit_spokes
@@ -30,7 +30,7 @@ from auditor.routing.paths import PathFinder
 from auditor.routing.prefixindex import OverlapIndex
 from auditor.routing.reconcile import Comparison, NotComparable, comparisons
 from auditor.routing.shared import control_plane, path_finder
-from auditor.routing.sites import SiteView, site_views
+from auditor.routing.sites import SiteView
 from auditor.routing.tables import is_special, select_bgp
 
 ENTRY_POINT_GROUP = "azure_route_auditor.rules"
@@ -64,15 +64,15 @@ class RuleContext:
 
     def dual_path_sites(self) -> list[DualPath]:
         """Sites reached from one gateway domain over both ExpressRoute and VPN."""
-        return dual_path_sites(self.snapshot)
+        return dual_path_sites(self.control_plane)
 
     def site_views(self) -> list[SiteView]:
         """Each on-premises site with the prefixes and links it is known by."""
-        return site_views(self.snapshot)
+        return self.control_plane.sites
 
     def onprem_routes(self) -> list[OnPremRoute]:
-        """Routes the gateways learn from on-premises, per link."""
-        return onprem_routes(self.snapshot)
+        """Routes the gateway domains hold towards on-premises, per link (a view of the control plane)."""
+        return onprem_routes(self.control_plane)
 
     def comparisons(self) -> Iterator[Comparison | NotComparable]:
         """Predicted routes against each observation (drift)."""
@@ -112,14 +112,6 @@ class Rule(ABC):
             "references": cls.references(),
             "fixtures": {"triggers": list(cls.fixtures.triggers), "passes": list(cls.fixtures.passes)},
         }
-
-
-def snapshot_relative(file: str | None) -> str | None:
-    """An observation's file from the snapshot root (`operations/...`), not machine-specific."""
-    if file is None:
-        return None
-    marker = "/operations/"
-    return "operations/" + file.replace("\\", "/").split(marker, 1)[1] if marker in file else file
 
 
 __all__ = [

@@ -62,11 +62,8 @@ def test_more_specific_static_prefix_on_the_vpn(testbed_copy: tuple[Path, Editor
     assert sorted(found) == ["ASY001", "PRF001"]
     (prf,) = [f for f in audit(root).findings if f.rule == "PRF001"]
     assert prf.evidence["vpnPrefix"] == "10.2.30.0/26"
-    assert {e["origin"] for e in prf.evidence["expressRoutePrefixes"]} == {
-        "site",
-        "learnedRoutes",
-        "circuitRouteTable",
-    }
+    # one model of on-premises routes: what the control plane (and `azroute routes`) holds
+    assert {e["origin"] for e in prf.evidence["expressRoutePrefixes"]} == {"site"}
     assert [p.rsplit("/", 1)[-1] for p in prf.evidence["affectedSpokes"]] == ["spoke-vnet"]
 
 

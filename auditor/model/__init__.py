@@ -1,6 +1,6 @@
 """The shared model: every collector produces it, every rule and computation reads it."""
 
-from auditor.model.base import IPNetwork, Prefix, parse_prefix, same
+from auditor.model.base import IPNetwork, Prefix, parse_prefix, same, snapshot_relative
 from auditor.model.observations import (
     ArpEntry,
     BgpPeerStatus,
@@ -89,4 +89,5 @@ __all__ = [
     "VirtualNetworkPeering",
     "parse_prefix",
     "same",
+    "snapshot_relative",
 ]

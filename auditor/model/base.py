@@ -32,6 +32,17 @@ Prefix = Annotated[
 ]
 
 
+def snapshot_relative(file: str | None) -> str | None:
+    """A file inside a snapshot from the snapshot's root (`operations/...`), not machine-specific."""
+    if file is None:
+        return None
+    text = file.replace("\\", "/")
+    for marker in ("/operations/", "/arm/"):
+        if marker in text:
+            return marker[1:] + text.split(marker, 1)[1]
+    return text
+
+
 class Frozen(BaseModel):
     """Base of every model class: immutable, unknown ARM properties ignored."""
 

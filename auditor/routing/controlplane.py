@@ -378,16 +378,16 @@ class ControlPlane:
                 site = self.site_of_lng(lng.id)
                 origin = f"site:{site.name}" if site else f"lng:{lng.id.name}"
                 for prefix in lng.address_prefixes or ():
-                    originated[me].append(Advert(prefix, (), "Network", LinkKind.VPN, conn.id, lng.id.name, origin))
+                    originated[me].append(
+                        Advert(prefix, (), "Network", LinkKind.VPN, conn.id, lng.id.name, origin)
+                    )
                 if not conn.enable_bgp or lng.bgp_settings is None or site is None:
                     continue
                 peer = f"s:{site.name}"
                 asn[peer] = lng.asn if lng.asn is not None else site.asn
                 edges[me].append((peer, conn))
                 edges[peer].append((me, conn))
-                own = dict.fromkeys(
-                    [*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())]
-                )
+                own = dict.fromkeys([*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())])
                 originated[peer] = [
                     Advert(p, (), "Network", None, None, site.name, f"site:{site.name}") for p in own
                 ]

@@ -1,65 +1,87 @@
-"""Sites that one VNet reaches over both ExpressRoute and VPN, and the link each direction uses."""
+"""Sites that one gateway domain reaches over both ExpressRoute and VPN, and the link each
+direction uses (from the control plane's one model of on-premises routes)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from auditor.ids import ArmId
-from auditor.model import IPNetwork, LinkKind, Snapshot
-from auditor.routing.onprem import Link, OnPremRoute, active_links, onprem_routes, selected_link
-from auditor.routing.sites import SiteView, site_views
+from auditor.model import Connection, IPNetwork, LinkKind
+from auditor.routing.controlplane import ControlPlane, prefix_key
+from auditor.routing.onprem import OnPremRoute, onprem_routes, selected_links
+from auditor.routing.sites import SiteView
 
 
 @dataclass(frozen=True)
 class DualPath:
     site: SiteView
     vnet_id: ArmId
-    links: tuple[Link, ...]
+    links: tuple[tuple[LinkKind, Connection], ...]
     routes: tuple[OnPremRoute, ...]
-    azure_choice: tuple[tuple[IPNetwork, OnPremRoute], ...]  # destination -> the route Azure selects
+    azure_choice: tuple[tuple[IPNetwork, OnPremRoute], ...]  # destination -> a route Azure selects
     site_choice: LinkKind | None  # the link the site uses towards Azure, from its declared preference
 
     def connections(self, kind: LinkKind) -> tuple[ArmId, ...]:
-        found = {link.connection.id for link in self.links if link.kind is kind}
+        found = {conn.id for k, conn in self.links if k is kind}
         return tuple(sorted(found, key=lambda i: i.key))
 
 
-def _reaches(kind: LinkKind, via_id: ArmId, site: SiteView) -> bool:
-    return via_id in (site.circuit_ids if kind is LinkKind.EXPRESSROUTE else site.lng_ids)
+def site_choice(
+    site: SiteView, links: set[LinkKind], targets: dict[LinkKind, list[ArmId]]
+) -> LinkKind | None:
+    """The link a site sends its traffic to Azure over: its `prefer` order, or the link with the
+    highest local-preference in `links` (unknown when neither is declared or they tie)."""
+    if site.prefer:
+        return next((k for k in site.prefer if k in links), None)
+    if not any(lk.local_preference is not None for lk in site.links):
+        return None
+    best = {k: max(site.local_preference(t) for t in targets[k]) for k in links if targets.get(k)}
+    if not best:
+        return None
+    top = max(best.values())
+    winners = [k for k, v in best.items() if v == top]
+    return winners[0] if len(winners) == 1 else None
 
 
-def dual_path_sites(snapshot: Snapshot) -> list[DualPath]:
-    """Per (site, VNet): the VNet's gateways have a working ExpressRoute link and a working VPN
-    link to the site. Computed once per snapshot and shared by the rules."""
-    return snapshot.derived("dual-path-sites", _dual_path_sites)
+def dual_path_sites(plane: ControlPlane) -> list[DualPath]:
+    """Per (site, gateway domain) with a working ExpressRoute link and a working VPN link to the
+    site. Computed once per control plane and shared by the rules."""
+    return plane.memo(("dual-path-sites",), lambda: _dual_path_sites(plane))
 
 
-def _dual_path_sites(snapshot: Snapshot) -> list[DualPath]:
-    links_by_vnet: dict[ArmId, list[Link]] = defaultdict(list)
-    for link in active_links(snapshot):
-        links_by_vnet[link.vnet_id].append(link)
-    by_vnet: dict[ArmId, list[OnPremRoute]] = defaultdict(list)
-    for route in onprem_routes(snapshot):
-        by_vnet[route.vnet_id].append(route)
+def _dual_path_sites(plane: ControlPlane) -> list[DualPath]:
+    by_hub: dict[ArmId, list[OnPremRoute]] = {}
+    for route in onprem_routes(plane):
+        by_hub.setdefault(route.vnet_id, []).append(route)
     found: list[DualPath] = []
-    for site in site_views(snapshot):
-        for vnet_id in sorted(links_by_vnet, key=lambda i: i.key):
-            site_links = tuple(lk for lk in links_by_vnet[vnet_id] if _reaches(lk.kind, lk.via_id, site))
-            links = {lk.kind for lk in site_links}
-            if links != {LinkKind.EXPRESSROUTE, LinkKind.VPN}:
+    for site in plane.sites:
+        for hub in sorted(plane.domains, key=lambda i: i.key):
+            domain = plane.domains[hub]
+            links: list[tuple[LinkKind, Connection]] = [
+                (LinkKind.EXPRESSROUTE, conn)
+                for conn, circuit in domain.er_links
+                if circuit in site.circuit_ids
+            ]
+            links += [(LinkKind.VPN, conn) for conn, lng in domain.vpn_links if lng.id in site.lng_ids]
+            kinds = {k for k, _ in links}
+            if kinds != {LinkKind.EXPRESSROUTE, LinkKind.VPN}:
                 continue
-            all_routes = by_vnet[vnet_id]
-            mine = [r for r in all_routes if _reaches(r.link, r.via_id, site) and not r.bgp_peer_host]
-            destinations = sorted(
-                set(site.prefixes) | {r.prefix for r in mine},
-                key=lambda p: (p.version, int(p.network_address), p.prefixlen),
-            )
+            all_routes = by_hub.get(hub, [])
+            conns = {conn.id for _, conn in links}
+            mine = [r for r in all_routes if r.connection_id in conns and not r.bgp_peer_host]
+            destinations = sorted(set(site.prefixes) | {r.prefix for r in mine}, key=prefix_key)
             choice: list[tuple[IPNetwork, OnPremRoute]] = []
             for dest in destinations:
-                best = selected_link(all_routes, dest)
-                if best is not None:
-                    choice.append((dest, best))
-            site_choice = next((k for k in site.prefer or () if k in links), None)
-            found.append(DualPath(site, vnet_id, site_links, tuple(mine), tuple(choice), site_choice))
+                best = selected_links(all_routes, dest)
+                if best:
+                    choice.append((dest, best[0]))
+            targets: dict[LinkKind, list[ArmId]] = {
+                LinkKind.EXPRESSROUTE: [circ for _, circ in domain.er_links if circ in site.circuit_ids],
+                LinkKind.VPN: [conn.id for k, conn in links if k is LinkKind.VPN],
+            }
+            found.append(
+                DualPath(
+                    site, hub, tuple(links), tuple(mine), tuple(choice), site_choice(site, kinds, targets)
+                )
+            )
     return found

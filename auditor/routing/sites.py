@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.ids import ArmId
-from auditor.model import IPNetwork, LinkKind, Operation, Site, Snapshot
+from auditor.model import IPNetwork, LinkKind, Operation, Site, Snapshot, snapshot_relative
 
 DEFAULT_LOCAL_PREFERENCE = 100
 
@@ -166,7 +166,9 @@ def site_views(snapshot: Snapshot) -> list[SiteView]:
                 )
             )
     return [
-        v if v.links or (v.declared and _site(snapshot, v.name).links is not None) else _infer_links(snapshot, v)
+        v
+        if v.links or (v.declared and _site(snapshot, v.name).links is not None)
+        else _infer_links(snapshot, v)
         for v in views
     ]
 
@@ -198,27 +200,38 @@ def _leading(path: tuple[int, ...], asn: int) -> int:
     return count
 
 
+def _originated(path: tuple[int, ...], asn: int) -> int:
+    """How many times the site's ASN stands in a path that the site itself originated (0: not its)."""
+    return len(path) if path and all(hop == asn for hop in path) else 0
+
+
 def _infer_links(snapshot: Snapshot, view: SiteView) -> SiteView:
-    """Prepending the observations show on the site's links (when the site declares none)."""
+    """What observations show of a site's links (when the site declares none): the prepending on
+    each link and, for a site that is itself inferred, the prefixes it advertises over each."""
     found: list[LinkPolicy] = []
+    learned: dict[IPNetwork, None] = {}
     for circuit_id in sorted(view.circuit_ids, key=lambda i: i.key):
         peering = snapshot.private_peering(circuit_id)
         asn = view.asn if view.asn is not None else (peering.peer_asn if peering else None)
         if peering is None or asn is None:
             continue
-        best, where = 0, None
+        best, where, seen = 0, None, dict[IPNetwork, None]()
         for table in snapshot.circuit_tables:
             if table.peering_id != peering.id or table.operation is not Operation.ROUTE_TABLES:
                 continue
             for route in table.routes:
-                count = _leading(route.path, asn)
+                count = _originated(route.path, asn)
+                if count and route.network is not None:
+                    seen[route.network] = None
                 if count > best:
                     best, where = count, table.file
-        if best > 1:
-            found.append(LinkPolicy(LinkKind.EXPRESSROUTE, circuit_id, best - 1, inferred=True, evidence=where))
+        found.append(_inferred(view, LinkKind.EXPRESSROUTE, circuit_id, best, where, seen))
+        learned.update(seen)
     for conn in snapshot.connections:
         lng = (
-            snapshot.local_network_gateway(conn.local_network_gateway_id) if conn.local_network_gateway_id else None
+            snapshot.local_network_gateway(conn.local_network_gateway_id)
+            if conn.local_network_gateway_id
+            else None
         )
         if lng is None or lng.id not in view.lng_ids or lng.bgp_settings is None:
             continue
@@ -226,26 +239,45 @@ def _infer_links(snapshot: Snapshot, view: SiteView) -> SiteView:
         if asn is None:
             continue
         peers = set(lng.bgp_settings.addresses)
-        best, where = 0, None
+        best, where, seen = 0, None, dict[IPNetwork, None]()
         for gtable in snapshot.gateway_routes:
             if gtable.gateway_id != conn.gateway1_id or gtable.operation is not Operation.GET_LEARNED_ROUTES:
                 continue
             for groute in gtable.routes:
-                if (groute.source_peer or groute.next_hop) in peers:
-                    count = _leading(groute.as_path, asn)
-                    if count > best:
-                        best, where = count, gtable.file
-        if best > 1:
-            found.append(LinkPolicy(LinkKind.VPN, conn.id, best - 1, inferred=True, evidence=where))
-    if not found:
+                if (groute.source_peer or groute.next_hop) not in peers or groute.network is None:
+                    continue
+                count = _originated(groute.as_path, asn)
+                host = (
+                    groute.network.prefixlen == groute.network.max_prefixlen
+                    and str(groute.network.network_address) in peers
+                )
+                if count and not host:
+                    seen[groute.network] = None
+                if count > best:
+                    best, where = count, gtable.file
+        found.append(_inferred(view, LinkKind.VPN, conn.id, best, where, seen))
+        learned.update(seen)
+    links = tuple(lk for lk in found if lk.prepend or lk.prefixes is not None)
+    prefixes = view.prefixes
+    if not view.declared:
+        prefixes = tuple(dict.fromkeys([*view.prefixes, *learned]))
+        # a link that carries every prefix the site is known by needs no prefix list
+        links = tuple(
+            LinkPolicy(lk.kind, lk.target, lk.prepend, None, None, True, lk.evidence)
+            if lk.prefixes is not None and set(lk.prefixes) >= set(prefixes)
+            else lk
+            for lk in links
+        )
+        links = tuple(lk for lk in links if lk.prepend or lk.prefixes is not None)
+    if not links and prefixes == view.prefixes:
         return view
     return SiteView(
-        view.name,
-        view.declared,
-        view.asn,
-        view.prefixes,
-        view.prefer,
-        view.circuit_ids,
-        view.lng_ids,
-        tuple(found),
+        view.name, view.declared, view.asn, prefixes, view.prefer, view.circuit_ids, view.lng_ids, links
     )
+
+
+def _inferred(
+    view: SiteView, kind: LinkKind, target: ArmId, count: int, where: str | None, seen: dict[IPNetwork, None]
+) -> LinkPolicy:
+    prefixes = tuple(seen) if not view.declared and seen else None
+    return LinkPolicy(kind, target, max(count - 1, 0), prefixes, None, True, snapshot_relative(where))

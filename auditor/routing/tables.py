@@ -232,7 +232,8 @@ def gateway_subnet(plane: ControlPlane, vnet: VirtualNetwork) -> Subnet | None:
 
 
 def site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool, str]]:
-    """A site's routes: longest prefix, then its declared preference, then the shorter AS path."""
+    """A site's routes: longest prefix, then the local-preference of its links, its declared
+    preference, then the shorter AS path."""
     return plane.memo(("site_select", site_name), lambda: _site_select(plane, site_name))
 
 
@@ -240,9 +241,9 @@ def _site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool
     site = plane.site_by_name[site_name]
     prefer = list(site.prefer or ())
 
-    def rank(a: Advert) -> tuple[int, int]:
+    def rank(a: Advert) -> tuple[int, int, int]:
         pref = prefer.index(a.link) if a.link in prefer else len(prefer)
-        return (-pref, -len(a.as_path))
+        return (site.local_preference(a.via), -pref, -len(a.as_path))
 
     by_prefix: dict[tuple[int, int, int], list[Advert]] = {}
     for a in plane.site_rib[site_name]:
@@ -256,6 +257,8 @@ def _site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool
                 reason = "ECMP with an equal route" if len(winners) > 1 else "best route"
                 out.append((a, a is winners[0] or len(winners) > 1, reason))
             elif rank(a)[0] < best[0]:
+                out.append((a, False, "lower local-preference on the site's link"))
+            elif rank(a)[1] < best[1]:
                 out.append(
                     (a, False, f"the site prefers {winners[0].link.value if winners[0].link else '?'}")
                 )
