@@ -30,6 +30,9 @@ class Violation(Frozen):
     resources: tuple[ArmId, ...]
     evidence: dict[str, Any] = Field(default_factory=dict)
     key: str = Field("", description="Distinguishes findings of one rule on the same resources (a prefix).")
+    severity: Severity | None = Field(
+        None, description="This finding's severity when it differs from the rule's (documented in the rule)."
+    )
 
 
 class CoverageGap(Frozen):
@@ -39,6 +42,9 @@ class CoverageGap(Frozen):
     resource: str
     detail: str
     rules: tuple[str, ...] = ()
+    feature: str | None = Field(
+        None, description="For kind `unmodelled`: the feature azroute does not model."
+    )
 
     @property
     def sort_key(self) -> tuple[str, str, str]:
@@ -70,7 +76,7 @@ def make_finding(rule: str, name: str, severity: Severity, violation: Violation)
     return Finding(
         rule=rule,
         name=name,
-        severity=severity,
+        severity=violation.severity or severity,
         message=violation.message,
         resources=resources,
         evidence=violation.evidence,

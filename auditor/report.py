@@ -36,7 +36,7 @@ def report_dict(snapshot: Snapshot, result: AuditResult) -> dict[str, Any]:
         ],
         "coverage": {
             "complete": not result.gaps,
-            "gaps": [g.model_dump(mode="json") for g in result.gaps],
+            "gaps": [g.model_dump(mode="json", exclude_none=True) for g in result.gaps],
         },
         "summary": {
             "findings": len(result.findings),

@@ -4,78 +4,152 @@ from collections.abc import Iterator
 
 from auditor.ids import ArmId
 from auditor.model import IPNetwork
-from auditor.rule_api import CoverageGap, OverlapIndex, Rule, RuleContext, RuleFixtures, Severity, Violation
-from rules._helpers import overlaps
+from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from rules._helpers import inside, overlaps
 
 
 class OverlappingAddressSpaces(Rule):
-    """Address spaces overlap across peered VNets, local network gateways and on-premises sites.
+    """Address spaces overlap across peered VNets, or on-premises advertises a VNet's own range.
 
     ## What it does
-    Compares the address spaces of every pair of peered VNets, of each VNet with every local
-    network gateway's static space and every declared site's prefixes, and flags overlaps.
+    Compares the address spaces of every pair of peered VNets, and the prefixes each on-premises
+    site (declared or inferred) and each local network gateway's static space bring to the gateway
+    domains they connect to: the VNet holding the gateways and the spokes that use them.
+    - error: peered VNets overlap; an on-premises prefix equals a VNet of the domain; an
+      on-premises prefix lies inside such a VNet's range.
+    - info: an on-premises prefix equals the range of a VNet peered with the domain's hub that does
+      not use its gateways (a deliberate advertisement the VPN FAQ allows when transit is off).
+    - warning: an on-premises prefix lies inside such a peered VNet's range (the hub cannot reach it).
+    An on-premises prefix that *contains* a VNet range is a summary (`10.0.0.0/8`) or a default
+    route (`0.0.0.0/0`, forced tunnelling): it is not an overlap. Azure's VNet and peering system
+    routes win over BGP routes, so the VNets still reach each other and on-premises gets the rest.
 
     ## Why is this bad?
     Peered VNets must not overlap (the peering fails or stays out of sync). A VNet range that
     also exists on-premises is ambiguous: the VNet's own system route wins inside Azure, so the
-    on-premises hosts in that range are unreachable from it, and traffic from on-premises may go
-    the wrong way.
+    on-premises hosts in that range are unreachable from it, and with gateway transit Azure filters
+    the exact prefix anyway.
 
     ## Example
-    Scenario `overlapping-onprem`: the office LNG advertises `10.1.0.0/16`, the spoke's space.
+    Scenario `overlapping-onprem`: the office LNG advertises `10.11.30.0/26`, inside the spoke's
+    space.
 
     ## Use instead
-    Scenario `hub-spoke-transit-ok`: disjoint address plans.
+    Scenario `onprem-summary-route`: the site advertises the summary `10.0.0.0/8`, which contains
+    every VNet; Azure keeps the VNet routes and sends the rest on-premises. Scenario
+    `onprem-default-route`: the site advertises `0.0.0.0/0` (forced tunnelling). Scenario
+    `hub-spoke-transit-ok`: disjoint address plans.
 
     ## Remediation
-    Renumber one side, or narrow the LNG's space:
+    Renumber one side, or narrow what on-premises advertises:
     `az network local-gateway update -g <rg> -n <lng> --local-address-prefixes <non-overlapping prefixes>`
 
     ## References
     - https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview
+    - https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#how-azure-selects-a-route
+    - https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq#bgp
     - https://learn.microsoft.com/azure/expressroute/expressroute-routing
     """
 
     id = "TRN008"
     name = "overlapping-address-spaces"
     severity = Severity.ERROR
-    summary = "Peered VNets, local network gateways and sites use disjoint address spaces."
+    summary = "Peered VNets are disjoint and on-premises advertises no range of a VNet it reaches."
     fixtures = RuleFixtures(
-        triggers=("overlapping-onprem",), passes=("hub-spoke-transit-ok", "interop-testbed")
+        triggers=("overlapping-onprem",),
+        passes=("hub-spoke-transit-ok", "interop-testbed", "onprem-summary-route", "onprem-default-route"),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
-        snapshot = ctx.snapshot
-        others: list[tuple[str, ArmId | None, IPNetwork]] = []
-        for lng in snapshot.local_network_gateways:
-            others += [
-                (f"local network gateway {lng.id.name}", lng.id, p) for p in lng.address_prefixes or ()
-            ]
-        for site in ctx.site_views():
-            if site.declared:
-                others += [(f"site {site.name}", None, p) for p in site.prefixes]
-        index = OverlapIndex(others, lambda o: o[2])
-        seen: set[tuple[str, str]] = set()
-        for vnet in snapshot.vnets:
+        yield from _peered(ctx)
+        yield from _onprem(ctx)
+
+
+def _peered(ctx: RuleContext) -> Iterator[Violation]:
+    snapshot = ctx.snapshot
+    seen: set[tuple[str, str]] = set()
+    for vnet in snapshot.vnets:
+        for prefix in vnet.address_prefixes:
+            for peering in snapshot.peerings_of(vnet.id):
+                remote = snapshot.vnet(peering.remote_vnet_id)
+                for rp in remote.address_prefixes if remote else ():
+                    a, b = f"{vnet.id.key}|{prefix}", f"{peering.remote_vnet_id.key}|{rp}"
+                    key = (min(a, b), max(a, b))
+                    if overlaps(prefix, rp) and key not in seen:
+                        seen.add(key)
+                        yield Violation(
+                            message=f"peered VNets {vnet.display_name} ({prefix}) and {peering.remote_vnet_id.name} "
+                            f"({rp}) overlap",
+                            resources=(vnet.id, peering.remote_vnet_id),
+                            evidence={"prefix": str(prefix), "otherPrefix": str(rp)},
+                            key=f"{prefix}|{rp}",
+                        )
+
+
+def _sources(ctx: RuleContext) -> list[tuple[str, ArmId | None, IPNetwork, ArmId]]:
+    """(what, resource, on-premises prefix, the hub of a domain it reaches)."""
+    plane = ctx.control_plane
+    out: dict[tuple[str, str, str], tuple[str, ArmId | None, IPNetwork, ArmId]] = {}
+    for hub, domain in plane.domains.items():
+        for conn, lng in domain.vpn_links:
+            hosts = set(lng.bgp_settings.addresses) if conn.enable_bgp and lng.bgp_settings else set()
+            for prefix in lng.address_prefixes or ():
+                if prefix.num_addresses == 1 and str(prefix.network_address) in hosts:
+                    continue  # the BGP peer's host route (Microsoft's documented pattern)
+                what = f"local network gateway {lng.id.name}"
+                out.setdefault((what, str(prefix), hub.key), (what, lng.id, prefix, hub))
+        for site in plane.sites:
+            reaches = any(c in site.circuit_ids for _, c in domain.er_links) or any(
+                lng.id in site.lng_ids for _, lng in domain.vpn_links
+            )
+            if not reaches:
+                continue
+            for prefix in dict.fromkeys([*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())]):
+                if any(src[2] == prefix and src[3] == hub for src in out.values()):
+                    continue
+                what = f"site {site.name}"
+                out.setdefault((what, str(prefix), hub.key), (what, None, prefix, hub))
+    return [out[k] for k in sorted(out)]
+
+
+def _onprem(ctx: RuleContext) -> Iterator[Violation]:
+    snapshot, plane = ctx.snapshot, ctx.control_plane
+    for what, rid, other, hub in _sources(ctx):
+        domain = plane.domains[hub]
+        members = set(domain.vnets)
+        peered = [
+            p.remote_vnet_id
+            for member in domain.vnets
+            for p in snapshot.peerings_of(member)
+            if p.remote_vnet_id not in members and p.connected
+        ]
+        for vnet_id in [*domain.vnets, *dict.fromkeys(peered)]:
+            vnet = snapshot.vnet(vnet_id)
+            if vnet is None:
+                continue
+            in_domain = vnet_id in members
             for prefix in vnet.address_prefixes:
-                for peering in snapshot.peerings_of(vnet.id):
-                    remote = snapshot.vnet(peering.remote_vnet_id)
-                    for rp in remote.address_prefixes if remote else ():
-                        a, b = f"{vnet.id.key}|{prefix}", f"{peering.remote_vnet_id.key}|{rp}"
-                        key = (min(a, b), max(a, b))
-                        if overlaps(prefix, rp) and key not in seen:
-                            seen.add(key)
-                            yield Violation(
-                                message=f"peered VNets {vnet.display_name} ({prefix}) and {peering.remote_vnet_id.name} "
-                                f"({rp}) overlap",
-                                resources=(vnet.id, peering.remote_vnet_id),
-                                evidence={"prefix": str(prefix), "otherPrefix": str(rp)},
-                                key=f"{prefix}|{rp}",
-                            )
-                for what, rid, other in sorted(index.overlapping(prefix), key=lambda o: (o[0], str(o[2]))):
-                    yield Violation(
-                        message=f"{vnet.display_name} ({prefix}) overlaps {what} ({other})",
-                        resources=(vnet.id, *((rid,) if rid else ())),
-                        evidence={"prefix": str(prefix), "otherPrefix": str(other), "other": what},
-                        key=f"{prefix}|{what}|{other}",
-                    )
+                if other.version != prefix.version or not inside(other, prefix):
+                    continue  # disjoint, or a summary / default route that contains the VNet
+                equal = other == prefix
+                severity = None if in_domain else Severity.INFO if equal else Severity.WARNING
+                how = "is the range of" if equal else "lies inside"
+                where = (
+                    f"a VNet of {domain.name}'s gateway domain"
+                    if in_domain
+                    else f"a VNet peered with {domain.name} that does not use its gateways"
+                )
+                yield Violation(
+                    message=f"{vnet.display_name} ({prefix}) overlaps {what} ({other}): the on-premises prefix "
+                    f"{how} {where}",
+                    resources=(vnet.id, *((rid,) if rid else ())),
+                    evidence={
+                        "prefix": str(prefix),
+                        "otherPrefix": str(other),
+                        "other": what,
+                        "domain": domain.name,
+                        "inDomain": in_domain,
+                    },
+                    key=f"{prefix}|{what}|{other}",
+                    severity=severity,
+                )

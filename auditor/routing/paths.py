@@ -107,9 +107,40 @@ class Network:
             self.name = self.site.name
             if not self.site.prefixes:
                 raise KeyError(f"site {name} has no prefixes")
-            base = self.site.prefixes[0]
+            self.address: Address = site_address(plane, self.site.name, self.site.prefixes)
+            return
         offset = 4 if self.vnet is not None and base.num_addresses > 8 else min(1, base.num_addresses - 1)
-        self.address: Address = base.network_address + offset
+        self.address = base.network_address + offset
+
+
+def owners(plane: ControlPlane) -> PrefixIndex[tuple[IPNetwork, str]]:
+    """Every VNet's and site's own prefixes, by network name: the longest match owns an address."""
+
+    def build() -> PrefixIndex[tuple[IPNetwork, str]]:
+        items = [(p, v.display_name) for v in plane.snapshot.vnets for p in v.address_prefixes]
+        items += [(p, s.name) for s in plane.sites for p in s.prefixes]
+        return PrefixIndex(items, lambda i: i[0])
+
+    return plane.memo(("owners",), build)
+
+
+def owner_of(plane: ControlPlane, address: Address) -> list[str]:
+    """The networks owning an address: the longest of their prefixes that contains it."""
+    return [name for _, name in owners(plane).longest(address)]
+
+
+def site_address(plane: ControlPlane, name: str, prefixes: tuple[IPNetwork, ...]) -> Address:
+    """An address the site itself owns: inside its prefixes, outside every more specific VNet or
+    other site (a site advertising a summary or a default route owns only what is left)."""
+    others = [p for p, owner in owners(plane).items if owner != name]
+    for prefix in sorted(prefixes, key=lambda p: -p.prefixlen):
+        candidates = [prefix.network_address + min(1, prefix.num_addresses - 1)]
+        candidates += [o.broadcast_address + 1 for o in others if covers(prefix, o)]
+        for address in sorted(candidates):
+            if _contains(prefix, address) and name in owner_of(plane, address):
+                return address
+    first = prefixes[0]
+    return first.network_address + min(1, first.num_addresses - 1)
 
 
 class PathFinder:
@@ -120,7 +151,6 @@ class PathFinder:
         self._networks: dict[str, Network] = {}
         self._site_best: dict[str, PrefixIndex[Advert]] = {}
         self._circuits: dict[ArmId, PrefixIndex[CircuitEntry]] = {}
-        self._site_space: dict[str, PrefixIndex[IPNetwork]] = {}
         self._tails: dict[tuple[tuple[str, ...], str], tuple[tuple[Hop, ...], bool, str]] = {}
 
     def network(self, name: str) -> Network:
@@ -334,7 +364,7 @@ class PathFinder:
         return None
 
     def _arrive_site(self, name: str, dst: Address, walk: Walk) -> tuple[str, ...] | None:
-        if self.site_owns(name, dst):
+        if self.site_owns(name, dst) and not self._more_specific_route(name, dst):
             self._deliver(walk, Hop("site", name))
             return None
         walk.hops.append(Hop("site", name, None, "transit"))
@@ -426,12 +456,18 @@ class PathFinder:
         return ("egress", str(hub), str(self._advert_index(hub, advert)))
 
     def site_owns(self, name: str, dst: Address) -> bool:
-        if name not in self._site_space:
-            self._site_space[name] = PrefixIndex(self.plane.site_by_name[name].prefixes, lambda p: p)
-        return bool(self._site_space[name].longest(dst))
+        """The site is the network whose prefix is the longest match for the address: a summary
+        or a default route it advertises does not make it the owner of a VNet or another site."""
+        return name in owner_of(self.plane, dst)
+
+    def _more_specific_route(self, name: str, dst: Address) -> bool:
+        """The site's own routing has a longer match for the address than its own prefixes."""
+        own = [p for p in self.plane.site_by_name[name].prefixes if _contains(p, dst)]
+        routes = self.site_best(name).longest(dst)
+        return bool(routes) and (not own or routes[0].prefix.prefixlen > max(p.prefixlen for p in own))
 
     def _at_site(self, name: str, dst: Address, walk: Walk) -> tuple[str, ...] | None:
-        if self.site_owns(name, dst):
+        if self.site_owns(name, dst) and not self._more_specific_route(name, dst):
             self._deliver(walk, Hop("site", name))
             return None
         chosen = self.site_best(name).longest(dst)
