@@ -325,14 +325,12 @@ def routes(
             ]
             for r in rows
         ]
+        headers = ["prefix", "next hop type", "next hop", "via", "AS path", "source", "sel", "reason"]
+        if any(r.get("instance") for r in rows):  # an active-active gateway: rows per instance
+            table = [[*line, r.get("instance") or ""] for line, r in zip(table, rows, strict=True)]
+            headers.append("instance")
         typer.echo(f"Routes of {vantage.kind} {vantage.name} (* = selected)")
-        typer.echo(
-            tabulate(
-                table,
-                headers=["prefix", "next hop type", "next hop", "via", "AS path", "source", "sel", "reason"],
-                tablefmt="simple",
-            )
-        )
+        typer.echo(tabulate(table, headers=headers, tablefmt="simple"))
 
 
 @app.command()

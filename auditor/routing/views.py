@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.ids import ArmId
-from auditor.model import LinkKind, Subnet, VirtualNetwork, parse_prefix
+from auditor.model import LinkKind, Subnet, VirtualNetwork, VirtualNetworkGateway, parse_prefix
 from auditor.routing.controlplane import ControlPlane, prefix_key
 from auditor.routing.paths import PathPair, Walk
 from auditor.routing.tables import select_bgp, site_select, vnet_table
@@ -114,10 +114,30 @@ def _gateway_rows(plane: ControlPlane, hub: ArmId | None, expressroute: bool) ->
                 "link": advert.link.value if advert.link else None,
             }
         )
+    instances = _instances(own)
     for row in rows:
         row["direction"] = "learned"
-    rows.extend(_advertised_rows(plane, hub, expressroute))
-    return sorted(rows, key=_row_key)
+        row["instance"] = None
+    if len(instances) > 1:
+        # active-active: each instance holds its own BGP sessions and learns the same routes
+        rows = [{**row, "instance": address} for address in instances for row in rows]
+    advertised = _advertised_rows(plane, hub, expressroute)
+    for row in advertised:
+        row.setdefault("instance", None)
+    rows.extend(advertised)
+    return sorted(rows, key=lambda r: (*_row_key(r), r["instance"] or ""))
+
+
+def _instances(gateway: VirtualNetworkGateway | None) -> list[str]:
+    """The BGP address of each instance of an active-active VPN gateway (one per IP configuration)."""
+    if gateway is None or not gateway.is_vpn or not gateway.active_active or gateway.bgp_settings is None:
+        return []
+    found: list[str] = []
+    for entry in gateway.bgp_settings.bgp_peering_addresses:
+        addresses = [*entry.custom_bgp_ip_addresses, *entry.default_bgp_ip_addresses]
+        if addresses:
+            found.append(addresses[0])
+    return found
 
 
 def _advertised_rows(plane: ControlPlane, hub: ArmId, expressroute: bool) -> list[dict[str, Any]]:
