@@ -27,7 +27,9 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 def fixture_names() -> list[str]:
-    return sorted(p.parent.name for p in FIXTURES.glob("*/fixture.json"))
+    """Every scenario and published design (`designs/<name>`), relative to `fixtures/`."""
+    found = [*FIXTURES.glob("*/fixture.json"), *FIXTURES.glob("designs/*/fixture.json")]
+    return sorted(p.parent.relative_to(FIXTURES).as_posix() for p in found)
 
 
 def audit(path: Path | str) -> AuditResult:

@@ -39,7 +39,8 @@ def test_expected_findings(name: str, update_golden: bool) -> None:
 
 
 def test_every_scenario_has_expected_findings() -> None:
-    assert sorted(p.parent.name for p in FIXTURES.glob(f"*/{EXPECTED}")) == fixture_names()
+    found = [*FIXTURES.glob(f"*/{EXPECTED}"), *FIXTURES.glob(f"designs/*/{EXPECTED}")]
+    assert sorted(p.parent.relative_to(FIXTURES).as_posix() for p in found) == fixture_names()
 
 
 def test_output_is_deterministic() -> None:

@@ -163,7 +163,10 @@ class ControlPlane:
             if er is None and vpn is None:
                 continue
             members = [vnet.id]
-            for peering in snap.peerings:
+            # "Gateway transit doesn't support the Basic SKU": a hub whose only gateway is a
+            # Basic VPN gateway offers its spokes nothing (TRN007 reports the configuration).
+            transit = er is not None or (vpn is not None and (vpn.sku_name or "").lower() != "basic")
+            for peering in snap.peerings if transit else ():
                 if (
                     peering.remote_vnet_id != vnet.id
                     or not peering.use_remote_gateways
@@ -458,9 +461,17 @@ class ControlPlane:
         (a local network gateway's BGP address, or another VPN gateway's), or None if unknown."""
         me = f"d:{hub.key}"
         for receiver, conn in self._vpn_edges.get(me, []):
-            if self._speaker_addresses(receiver) & {peer_address}:
+            if peer_address in self._edge_addresses(receiver, conn):
                 return sorted(self._exports(self.vpn_rib, me, receiver, conn), key=_advert_key)
         return None
+
+    def _edge_addresses(self, receiver: str, conn: Connection) -> set[str]:
+        """The neighbour's BGP addresses on one session: a site's are those of the local network
+        gateway this connection names (a site with two devices has one per connection)."""
+        if receiver.startswith("s:") and conn.local_network_gateway_id is not None:
+            lng = self.snapshot.local_network_gateway(conn.local_network_gateway_id)
+            return set(lng.bgp_settings.addresses) if lng is not None and lng.bgp_settings else set()
+        return self._speaker_addresses(receiver)
 
     def _speaker_addresses(self, speaker: str) -> set[str]:
         if speaker.startswith("d:"):
@@ -514,7 +525,7 @@ class ControlPlane:
             far = self.domains[other]
             bgp = conn.enable_bgp and far.vpn_gateway is not None and bool(far.vpn_gateway.enable_bgp)
             if not bgp or domain.vpn_gateway is None or not domain.vpn_gateway.enable_bgp:
-                for prefix in far.hub.address_prefixes:
+                for prefix in far.prefixes:  # the far hub and the spokes using its gateway
                     found.append(
                         Advert(
                             prefix,
