@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import sys
@@ -31,6 +32,7 @@ from auditor.routing.views import (
     vantage_rows,
     walk_summary,
 )
+from auditor.unmodelled import FEATURES
 
 if TYPE_CHECKING:
     from auditor.live.collector import CollectOptions, CollectResult
@@ -113,6 +115,35 @@ DownOption = Annotated[
 ]
 
 
+AcceptOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--accept-unmodelled",
+        help="Accept an unmodelled feature (repeatable): its gaps are listed under coverage.accepted and no "
+        f"longer make coverage incomplete. Features: {', '.join(sorted(FEATURES))}.",
+    ),
+]
+
+
+def _accepted(features: list[str] | None) -> dict[str, str]:
+    """Feature -> reason; an unknown feature is a usage error naming close matches."""
+    out: dict[str, str] = {}
+    for feature in features or ():
+        for name in (part.strip() for part in feature.split(",")):
+            if not name:
+                continue
+            if name not in FEATURES:
+                close = difflib.get_close_matches(name, sorted(FEATURES), n=3)
+                hint = (
+                    f"; did you mean {', '.join(close)}?"
+                    if close
+                    else f"; known: {', '.join(sorted(FEATURES))}"
+                )
+                _fail(f"--accept-unmodelled: unknown feature {name!r}{hint}")
+            out[name] = f"accepted with --accept-unmodelled {name}"
+    return out
+
+
 def _plane(path: Path | None, down: list[str] | None) -> ControlPlane:
     snapshot = _load(path)
     if down:
@@ -174,6 +205,7 @@ def audit(
     arm_endpoint: ArmEndpointOption = PUBLIC_ARM,
     ca: CaOption = None,
     sites: SitesOption = None,
+    accept_unmodelled: AcceptOption = None,
 ) -> None:
     """Audit a snapshot (or collect one live) and report findings and coverage gaps.
 
@@ -191,7 +223,7 @@ def audit(
     else:
         snapshot = _load(path)
     rules = select_rules(_rules(), select or (), ignore or ())
-    result = run(snapshot, rules)
+    result = run(snapshot, rules, accept_unmodelled=_accepted(accept_unmodelled))
     if output is OutputFormat.JSON:
         typer.echo(render_json(report_dict(snapshot, result)), nl=False)
     else:

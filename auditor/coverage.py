@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from auditor.findings import CoverageGap
 from auditor.model import Snapshot
+from auditor.unmodelled import unmodelled_gaps
 
 
 def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
@@ -36,6 +37,7 @@ def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
                 detail=f"{cgap.operation}: {status}{reason}".strip(),
             )
         )
+    gaps.extend(unmodelled_gaps(snapshot))
     for file in snapshot.partial_lists:
         gaps.append(
             CoverageGap(

@@ -101,6 +101,7 @@ class AuditResult:
     findings: list[Finding]
     gaps: list[CoverageGap]
     rules_run: list[str] = field(default_factory=list)
+    accepted: list[tuple[CoverageGap, str]] = field(default_factory=list)  # (gap, why it is accepted)
 
 
 def run(
@@ -108,8 +109,10 @@ def run(
     rules: Sequence[type[Rule]],
     options: Mapping[str, Mapping[str, Any]] | None = None,
     intents: Sequence[Any] = (),
+    accept_unmodelled: Mapping[str, str] | None = None,
 ) -> AuditResult:
-    """Run the rules; `options` maps a rule id to that rule's options."""
+    """Run the rules; `options` maps a rule id to that rule's options; `accept_unmodelled` maps an
+    unmodelled feature the user accepts to the reason (its gaps go to `accepted`)."""
     findings: dict[str, Finding] = {}
     gaps: dict[tuple[str, str, str], CoverageGap] = {g.sort_key: g for g in snapshot_gaps(snapshot)}
     for rule_cls in rules:
@@ -143,8 +146,13 @@ def run(
             else:
                 finding = make_finding(rule_cls.id, rule_cls.name, rule_cls.severity, item)
                 findings[finding.fingerprint] = finding
+    accept = accept_unmodelled or {}
+    accepted = [
+        (gaps[k], accept[gaps[k].feature or ""]) for k in sorted(gaps) if (gaps[k].feature or "") in accept
+    ]
     return AuditResult(
         findings=sorted(findings.values(), key=lambda f: f.sort_key),
-        gaps=[gaps[k] for k in sorted(gaps)],
+        gaps=[gaps[k] for k in sorted(gaps) if (gaps[k].feature or "") not in accept],
         rules_run=[r.id for r in rules],
+        accepted=accepted,
     )

@@ -30,6 +30,7 @@ from auditor.model import (
     ExpressRouteCircuit,
     ExpressRouteCircuitConnection,
     ExpressRouteCircuitPeering,
+    ExpressRoutePort,
     ExternalReference,
     GatewayRoute,
     GatewayRouteTable,
@@ -44,6 +45,7 @@ from auditor.model import (
     Snapshot,
     Subnet,
     VirtualHub,
+    VirtualHubBgpConnection,
     VirtualHubIpConfiguration,
     VirtualNetwork,
     VirtualNetworkGateway,
@@ -91,6 +93,10 @@ KINDS: dict[str, Kind] = {
     "microsoft.network/virtualhubs/ipconfigurations": Kind(
         "virtual_hub_ip_configurations", VirtualHubIpConfiguration
     ),
+    "microsoft.network/virtualhubs/bgpconnections": Kind(
+        "virtual_hub_bgp_connections", VirtualHubBgpConnection
+    ),
+    "microsoft.network/expressrouteports": Kind("express_route_ports", ExpressRoutePort),
 }
 
 

@@ -37,6 +37,10 @@ def report_dict(snapshot: Snapshot, result: AuditResult) -> dict[str, Any]:
         "coverage": {
             "complete": not result.gaps,
             "gaps": [g.model_dump(mode="json", exclude_none=True) for g in result.gaps],
+            "accepted": [
+                {**g.model_dump(mode="json", exclude_none=True), "reason": reason}
+                for g, reason in result.accepted
+            ],
         },
         "summary": {
             "findings": len(result.findings),
@@ -82,6 +86,12 @@ def render_table(snapshot: Snapshot, result: AuditResult) -> str:
         )
     else:
         lines.append("Coverage: complete (nothing referenced is missing, every observation succeeded).")
+    if result.accepted:
+        features = sorted({g.feature or g.kind for g, _ in result.accepted})
+        lines.append(
+            f"Accepted as not modelled ({len(result.accepted)} gap{'s' if len(result.accepted) != 1 else ''}): "
+            + ", ".join(features)
+        )
     counts = Counter(f.severity for f in result.findings)
     lines.append("")
     lines.append("Summary: " + ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Severity))

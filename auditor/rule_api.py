@@ -25,6 +25,7 @@ from auditor.findings import CoverageGap, Severity, Violation
 from auditor.model import Snapshot, snapshot_relative
 from auditor.routing.controlplane import AZURE_ASN, ControlPlane, covers
 from auditor.routing.dualpath import DualPath, dual_path_sites
+from auditor.routing.locations import local_regions, locations_source, same_region
 from auditor.routing.onprem import OnPremRoute, onprem_routes, transit_spokes
 from auditor.routing.paths import PathFinder
 from auditor.routing.prefixindex import OverlapIndex
@@ -133,6 +134,9 @@ __all__ = [
     "Violation",
     "covers",
     "is_special",
+    "local_regions",
+    "locations_source",
+    "same_region",
     "select_bgp",
     "snapshot_relative",
     "transit_spokes",

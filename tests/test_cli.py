@@ -37,7 +37,7 @@ def test_audit_json_report_shape() -> None:
     assert report["schema"] == "azroute.report/1"
     assert set(report) == {"schema", "tool", "snapshot", "findings", "coverage", "summary"}
     assert report["tool"]["name"] == "azroute"
-    assert report["coverage"] == {"complete": True, "gaps": []}
+    assert report["coverage"] == {"complete": True, "gaps": [], "accepted": []}
     finding = report["findings"][0]
     assert set(finding) == {"rule", "name", "severity", "message", "resources", "evidence", "fingerprint"}
     # PRF001 and ASY001, plus PRF003: the VPN does not carry the circuit's 10.2.0.0/16 at all

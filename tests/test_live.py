@@ -15,7 +15,7 @@ from azure.mgmt.network import NetworkManagementClient
 
 from auditor.engine import load_rules, run
 from auditor.fixture import load_fixture
-from auditor.live.collector import CollectOptions, Collector, LocalCredential
+from auditor.live.collector import RG_LISTS, CollectOptions, Collector, LocalCredential
 from auditor.live.policies import ReadOnlyPolicy, TokenBucket, WriteAttempted, allowed
 from auditor.live.server import ArmServer, ServeOptions, start
 from auditor.model import Snapshot
@@ -88,7 +88,7 @@ def test_collect_under_throttling_faults_and_a_forbidden_group(serve: Any, tmp_p
     assert server.stats["status 503"] + server.stats["reset"] > 0, dict(server.stats)
     assert not result.complete
     forbidden = [g for g in result.gaps if g.scope.endswith("/resourceGroups/rg-branch")]
-    assert len(forbidden) == 8 and all(g.status == 403 for g in forbidden)
+    assert len(forbidden) == len(RG_LISTS) and all(g.status == 403 for g in forbidden)
     snapshot = load_fixture(tmp_path / "partial")
     audit = run(snapshot, load_rules())
     kinds = {g.kind for g in audit.gaps}

@@ -48,6 +48,7 @@ RG_LISTS: tuple[tuple[str, str, str], ...] = (
     ("routeTables", "route_tables", "list"),
     ("networkInterfaces", "network_interfaces", "list"),
     ("virtualHubs", "virtual_hubs", "list_by_resource_group"),
+    ("expressRoutePorts", "express_route_ports", "list_by_resource_group"),
 )
 
 
@@ -272,16 +273,20 @@ class Collector:
                 continue
             for item in items:
                 documents[item["id"].lower()] = item
-        # Children that ARM does not nest in the parent: Route Server IP configurations.
+        # Children that ARM does not nest in the parent: Route Server IP configurations and BGP peers.
         for hub in [d for d in documents.values() if _type(d["id"]) == "microsoft.network/virtualhubs"]:
             rg, name = _rg(hub["id"]), hub["id"].rsplit("/", 1)[1]
-            try:
-                for conf in network.virtual_hub_ip_configuration.list(rg, name):
-                    item = conf.as_dict()
-                    documents[item["id"].lower()] = item
-            except AzureError as exc:
-                status, code, message = _error_fields(exc)
-                result.gaps.append(Gap(hub["id"], "list virtualHubs/ipConfigurations", status, code, message))
+            for child, operations in (
+                ("ipConfigurations", network.virtual_hub_ip_configuration),
+                ("bgpConnections", network.virtual_hub_bgp_connections),
+            ):
+                try:
+                    for conf in operations.list(rg, name):
+                        item = conf.as_dict()
+                        documents[item["id"].lower()] = item
+                except AzureError as exc:
+                    status, code, message = _error_fields(exc)
+                    result.gaps.append(Gap(hub["id"], f"list virtualHubs/{child}", status, code, message))
         ours = {k: v for k, v in documents.items() if k.startswith(f"/subscriptions/{subscription.lower()}/")}
         self._observe(network, ours, pool, records, result)
 

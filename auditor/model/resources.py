@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AliasPath, ConfigDict, Field, model_validator
+from pydantic import AliasPath, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from auditor.ids import ArmId
@@ -79,6 +79,7 @@ class VirtualNetworkPeering(Resource):
     peering_state: str | None = prop("peeringState")
     peering_sync_level: str | None = prop("peeringSyncLevel")
     remote_address_prefixes: tuple[Prefix, ...] | None = prop("remoteAddressSpace", "addressPrefixes")
+    peer_complete_vnets: bool | None = prop("peerCompleteVnets")
 
     @property
     def vnet_id(self) -> ArmId:
@@ -139,6 +140,12 @@ class VirtualNetworkGateway(Resource):
     gateway_default_site_id: ArmId | None = ref("gatewayDefaultSite")
     custom_route_prefixes: tuple[Prefix, ...] | None = prop("customRoutes", "addressPrefixes")
     admin_state: str | None = prop("adminState")
+    p2s_address_pool: tuple[Prefix, ...] | None = prop(
+        "vpnClientConfiguration", "vpnClientAddressPool", "addressPrefixes"
+    )
+    nat_rules: int = prop("natRules", default=0)
+
+    _nat_count = field_validator("nat_rules", mode="before")(lambda v: len(v) if isinstance(v, list) else v)
 
     @property
     def is_vpn(self) -> bool:
@@ -180,6 +187,13 @@ class Connection(Resource):
     connection_protocol: str | None = prop("connectionProtocol")
     use_policy_based_traffic_selectors: bool | None = prop("usePolicyBasedTrafficSelectors")
     express_route_gateway_bypass: bool | None = prop("expressRouteGatewayBypass")
+    ingress_nat_rules: int = prop("ingressNatRules", default=0)
+    egress_nat_rules: int = prop("egressNatRules", default=0)
+    traffic_selector_policies: int = prop("trafficSelectorPolicies", default=0)
+
+    _counts = field_validator(
+        "ingress_nat_rules", "egress_nat_rules", "traffic_selector_policies", mode="before"
+    )(lambda v: len(v) if isinstance(v, list) else v)
 
     @property
     def is_expressroute(self) -> bool:
@@ -227,6 +241,24 @@ class ExpressRouteCircuit(Resource):
     service_provider_provisioning_state: str | None = prop("serviceProviderProvisioningState")
     circuit_provisioning_state: str | None = prop("circuitProvisioningState")
     global_reach_enabled: bool | None = prop("globalReachEnabled")
+    express_route_port_id: ArmId | None = ref("expressRoutePort")
+    # only each authorization's use status is kept: the keys are secrets and never enter the model
+    authorization_use: tuple[str | None, ...] = prop("authorizations", default=())
+
+    @field_validator("authorization_use", mode="before")
+    @classmethod
+    def _use_status(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        return [
+            (a.get("properties") or {}).get("authorizationUseStatus") if isinstance(a, dict) else None
+            for a in value
+        ]
+
+    @property
+    def authorizations_in_use(self) -> int:
+        """Authorizations another subscription redeemed (`authorizationUseStatus: InUse`)."""
+        return sum(1 for status in self.authorization_use if same(status, "InUse"))
 
     @property
     def provisioned(self) -> bool:
@@ -340,6 +372,33 @@ class VirtualHub(Resource):
     virtual_router_ips: tuple[str, ...] = prop("virtualRouterIps", default=())
     hub_routing_preference: str | None = prop("hubRoutingPreference")
     sku: str | None = prop("sku")
+    bgp_connection_ids: tuple[ArmId, ...] = prop("bgpConnections", default=())
+
+    @field_validator("bgp_connection_ids", mode="before")
+    @classmethod
+    def _refs(cls, value: Any) -> Any:
+        return (
+            [r.get("id") if isinstance(r, dict) else r for r in value] if isinstance(value, list) else value
+        )
+
+
+class VirtualHubBgpConnection(Resource):
+    """A BGP peer of a Route Server (an NVA): its routes are not modelled (a coverage gap)."""
+
+    peer_ip: str | None = prop("peerIp")
+    peer_asn: int | None = prop("peerAsn")
+    connection_state: str | None = prop("connectionState")
+
+    @property
+    def hub_id(self) -> ArmId:
+        assert self.id.parent is not None
+        return self.id.parent
+
+
+class ExpressRoutePort(Resource):
+    """An ExpressRoute Direct port pair; its circuits take their peering location from it."""
+
+    peering_location: str | None = prop("peeringLocation")
 
 
 class VirtualHubIpConfiguration(Resource):

@@ -24,12 +24,14 @@ from auditor.model.resources import (
     ExpressRouteCircuit,
     ExpressRouteCircuitConnection,
     ExpressRouteCircuitPeering,
+    ExpressRoutePort,
     LocalNetworkGateway,
     NetworkInterface,
     Route,
     RouteTable,
     Subnet,
     VirtualHub,
+    VirtualHubBgpConnection,
     VirtualHubIpConfiguration,
     VirtualNetwork,
     VirtualNetworkGateway,
@@ -167,6 +169,8 @@ class Snapshot(Frozen):
     network_interfaces: tuple[NetworkInterface, ...] = ()
     virtual_hubs: tuple[VirtualHub, ...] = ()
     virtual_hub_ip_configurations: tuple[VirtualHubIpConfiguration, ...] = ()
+    virtual_hub_bgp_connections: tuple[VirtualHubBgpConnection, ...] = ()
+    express_route_ports: tuple[ExpressRoutePort, ...] = ()
     sites: tuple[Site, ...] = ()
 
     effective_routes: tuple[EffectiveRouteTable, ...] = ()
@@ -223,6 +227,8 @@ class Snapshot(Frozen):
             self.network_interfaces,
             self.virtual_hubs,
             self.virtual_hub_ip_configurations,
+            self.virtual_hub_bgp_connections,
+            self.express_route_ports,
         ):
             for item in group:
                 index[item.id] = item
@@ -346,6 +352,8 @@ class Snapshot(Frozen):
             "networkInterfaces": len(self.network_interfaces),
             "virtualHubs": len(self.virtual_hubs),
             "virtualHubIpConfigurations": len(self.virtual_hub_ip_configurations),
+            "virtualHubBgpConnections": len(self.virtual_hub_bgp_connections),
+            "expressRoutePorts": len(self.express_route_ports),
             "sites": len(self.sites),
             "observations.effectiveRouteTable": len(self.effective_routes),
             "observations.getLearnedRoutes": sum(1 for t in self.gateway_routes if t.peer is None),

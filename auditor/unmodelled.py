@@ -1,0 +1,223 @@
+"""Resources and properties that can change routing and that azroute does not model.
+
+Each one is a coverage gap of kind `unmodelled` with a `feature` name, naming the resource and
+the conclusions it can change, so an audit that meets one exits 3 instead of reporting a clean
+bill of health. `--accept-unmodelled FEATURE` moves the gaps of a known feature to
+`coverage.accepted`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.findings import CoverageGap
+from auditor.ids import ArmId
+from auditor.model import Snapshot
+
+# Rules whose conclusions depend on the routes every network sees.
+ROUTE_RULES = ("ASY001", "ASY002", "DRF001", "DRF002", "PRF001", "PRF003", "PRF004", "UDR001", "UDR004")
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    what: str  # what it is, for `--accept-unmodelled` help and the docs
+    changes: str  # the conclusions it can change
+    affects_paths: bool = True
+
+
+FEATURES: dict[str, Feature] = {
+    f.name: f
+    for f in (
+        Feature(
+            "route-server-peer",
+            "a BGP peer (NVA) of an Azure Route Server",
+            "the routes the peer injects into the Route Server's VNet, the VNets using its gateways and "
+            "the ExpressRoute/VPN gateways: effective routes, advertisements, paths and drift",
+        ),
+        Feature(
+            "virtual-wan",
+            "Virtual WAN (virtual hubs, hub gateways, hub connections, routing intent)",
+            "every route a Virtual WAN hub gives the VNets and branches connected to it, and paths through it",
+        ),
+        Feature(
+            "vpn-nat-rule",
+            "a NAT rule on a VPN gateway or connection",
+            "the prefixes the VPN gateway advertises and learns over the connection, and paths through it",
+        ),
+        Feature(
+            "gateway-default-site",
+            "forced tunnelling to a default site (gatewayDefaultSite)",
+            "where Internet-bound traffic of the gateway's VNets goes (UDR002, paths to addresses outside "
+            "every known prefix)",
+            affects_paths=False,
+        ),
+        Feature(
+            "service-tag-route",
+            "a user-defined route whose address prefix is a service tag",
+            "where traffic to the tag's Azure service addresses goes from the subnets using the route table",
+            affects_paths=False,
+        ),
+        Feature(
+            "p2s-address-pool",
+            "point-to-site VPN clients (vpnClientAddressPool)",
+            "what the client pool can reach and what the gateway advertises for it (ExpressRoute sites are "
+            "reachable from it only with Route Server)",
+            affects_paths=False,
+        ),
+        Feature(
+            "ipv6-over-vpn",
+            "IPv6 address space on a site-to-site VPN",
+            "IPv6 routes over the VPN connection and paths between IPv6 addresses",
+        ),
+        Feature(
+            "subnet-peering",
+            "a peering of selected subnets (peerCompleteVnets false)",
+            "which address ranges the peering carries, and paths between the two VNets",
+        ),
+        Feature(
+            "vpn-traffic-selector",
+            "custom traffic selectors on a VPN connection (trafficSelectorPolicies)",
+            "which traffic the tunnel accepts, and paths over it",
+        ),
+    )
+}
+
+# Resource types azroute reads but does not model, and the feature each belongs to.
+UNMODELLED_TYPES = {
+    "microsoft.network/virtualwans": "virtual-wan",
+    "microsoft.network/vpngateways": "virtual-wan",
+    "microsoft.network/expressroutegateways": "virtual-wan",
+    "microsoft.network/p2svpngateways": "virtual-wan",
+    "microsoft.network/vpnsites": "virtual-wan",
+    "microsoft.network/virtualhubs/hubvirtualnetworkconnections": "virtual-wan",
+    "microsoft.network/virtualhubs/hubroutetables": "virtual-wan",
+    "microsoft.network/virtualhubs/routetables": "virtual-wan",
+    "microsoft.network/virtualhubs/routingintent": "virtual-wan",
+    "microsoft.network/virtualhubs/routemaps": "virtual-wan",
+    "microsoft.network/networkvirtualappliances": "virtual-wan",
+    "microsoft.network/virtualrouters": "route-server-peer",
+    "microsoft.network/virtualrouters/peerings": "route-server-peer",
+    "microsoft.network/virtualnetworkgateways/natrules": "vpn-nat-rule",
+    "microsoft.network/vpngateways/natrules": "virtual-wan",
+}
+
+
+def _gap(feature: str, resource: str, detail: str) -> CoverageGap:
+    spec = FEATURES[feature]
+    return CoverageGap(
+        kind="unmodelled",
+        resource=resource,
+        detail=f"{detail}: not modelled; it can change {spec.changes}",
+        rules=ROUTE_RULES,
+        feature=feature,
+    )
+
+
+def unmodelled_gaps(snapshot: Snapshot) -> list[CoverageGap]:
+    gaps: list[CoverageGap] = []
+    for conn in snapshot.virtual_hub_bgp_connections:
+        gaps.append(
+            _gap(
+                "route-server-peer",
+                str(conn.id),
+                f"Route Server {conn.hub_id.name} peers with {conn.peer_ip or '?'} (ASN {conn.peer_asn})",
+            )
+        )
+    listed = {c.id for c in snapshot.virtual_hub_bgp_connections}
+    for hub in snapshot.virtual_hubs:
+        if hub.virtual_wan_id is not None:
+            gaps.append(
+                _gap("virtual-wan", str(hub.id), f"virtual hub {hub.id.name} of {hub.virtual_wan_id.name}")
+            )
+            continue
+        for rid in hub.bgp_connection_ids:
+            if rid not in listed:
+                detail = f"Route Server {hub.id.name} has BGP peer {rid.name}"
+                gaps.append(_gap("route-server-peer", str(rid), detail))
+    for gw in snapshot.gateways:
+        if gw.gateway_default_site_id is not None:
+            gaps.append(
+                _gap(
+                    "gateway-default-site",
+                    str(gw.id),
+                    f"{gw.id.name} forces Internet-bound traffic to {gw.gateway_default_site_id.name}",
+                )
+            )
+        if gw.p2s_address_pool:
+            pool = ", ".join(str(p) for p in gw.p2s_address_pool)
+            gaps.append(
+                _gap("p2s-address-pool", str(gw.id), f"{gw.id.name} serves point-to-site clients ({pool})")
+            )
+        if gw.nat_rules:
+            gaps.append(_gap("vpn-nat-rule", str(gw.id), f"{gw.id.name} has {gw.nat_rules} NAT rule(s)"))
+        vnet = snapshot.vnet(gw.vnet_id) if gw.vnet_id else None
+        if gw.is_vpn and vnet is not None and any(p.version == 6 for p in vnet.address_prefixes):
+            gaps.append(
+                _gap("ipv6-over-vpn", str(gw.id), f"{gw.id.name}'s VNet {vnet.display_name} has IPv6 space")
+            )
+    for link in snapshot.connections:
+        if link.ingress_nat_rules or link.egress_nat_rules:
+            gaps.append(_gap("vpn-nat-rule", str(link.id), f"connection {link.id.name} applies NAT rules"))
+        if link.traffic_selector_policies:
+            gaps.append(
+                _gap(
+                    "vpn-traffic-selector",
+                    str(link.id),
+                    f"connection {link.id.name} has custom traffic selectors",
+                )
+            )
+    for lng in snapshot.local_network_gateways:
+        if any(p.version == 6 for p in lng.address_prefixes or ()):
+            gaps.append(
+                _gap("ipv6-over-vpn", str(lng.id), f"local network gateway {lng.id.name} has IPv6 prefixes")
+            )
+    for route in snapshot.routes:
+        if route.prefix is None:
+            gaps.append(
+                _gap(
+                    "service-tag-route",
+                    str(route.id),
+                    f"route {route.id.name} sends service tag {route.address_prefix} to {route.next_hop_type}",
+                )
+            )
+    for peering in snapshot.peerings:
+        if peering.peer_complete_vnets is False:
+            gaps.append(
+                _gap(
+                    "subnet-peering",
+                    str(peering.id),
+                    f"peering {peering.id.name} peers selected subnets only",
+                )
+            )
+    for type_path, count in snapshot.skipped_types.items():
+        feature = UNMODELLED_TYPES.get(type_path)
+        if feature is not None:
+            gaps.append(_gap(feature, type_path, f"{count} resource(s) of type {type_path}"))
+    return gaps
+
+
+def uncertain_resources(snapshot: Snapshot, gaps: list[CoverageGap]) -> set[str]:
+    """Resource ids (lower case) whose routing an unmodelled feature can change, for `paths`."""
+    found: set[str] = set()
+    for gap in gaps:
+        if gap.kind != "unmodelled" or gap.feature is None or not FEATURES[gap.feature].affects_paths:
+            continue
+        found.add(gap.resource.lower())
+        if gap.feature == "route-server-peer":
+            try:
+                hub = ArmId(gap.resource).parent
+            except ValueError:
+                continue
+            for conf in snapshot.virtual_hub_ip_configurations:
+                if (
+                    hub is not None
+                    and conf.hub_id == hub
+                    and conf.subnet_id is not None
+                    and conf.subnet_id.parent
+                ):
+                    found.add(conf.subnet_id.parent.key)
+    return found
+
+
+__all__ = ["FEATURES", "UNMODELLED_TYPES", "Feature", "uncertain_resources", "unmodelled_gaps"]
