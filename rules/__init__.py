@@ -26,6 +26,7 @@ from rules.erc002_single_device_path import SingleDevicePath
 from rules.erc003_vnet_to_vnet_hairpin import VnetToVnetHairpin
 from rules.erc004_sites_need_global_reach import SitesNeedGlobalReach
 from rules.erc005_fastpath_not_applicable import FastpathNotApplicable
+from rules.erc006_circuit_without_vnet_link import CircuitWithoutVnetLink
 from rules.gws001_gateway_subnet_default_route import GatewaySubnetDefaultRoute
 from rules.gws002_gateway_subnet_nsg import GatewaySubnetNsg
 from rules.gws003_gateway_subnet_propagation_disabled import GatewaySubnetPropagationDisabled
@@ -33,6 +34,7 @@ from rules.gws004_udr_covers_gateway_subnet import UdrCoversGatewaySubnet
 from rules.gws005_gateway_subnet_too_small import GatewaySubnetTooSmall
 from rules.gws006_unsupported_coexistence import UnsupportedCoexistence
 from rules.gws007_udr_to_unsupported_gateway import UdrToUnsupportedGateway
+from rules.gws008_gateway_without_connection import GatewayWithoutConnection
 from rules.lim001_circuit_prefix_limit import CircuitPrefixLimit
 from rules.lim002_azure_prefixes_to_circuit import AzurePrefixesToCircuit
 from rules.lim003_vpn_peer_prefix_limit import VpnPeerPrefixLimit
@@ -51,10 +53,12 @@ from rules.trn007_transit_through_basic_gateway import TransitThroughBasicGatewa
 from rules.trn008_overlapping_address_spaces import OverlappingAddressSpaces
 from rules.trn009_appliance_without_ip_forwarding import ApplianceWithoutIpForwarding
 from rules.trn010_forwarded_traffic_not_allowed import ForwardedTrafficNotAllowed
+from rules.trn011_hub_gateway_not_shared import HubGatewayNotShared
 from rules.udr001_propagation_disabled_without_onprem_route import PropagationDisabledWithoutOnpremRoute
 from rules.udr002_forced_tunnel_default_route import ForcedTunnelDefaultRoute
 from rules.udr003_appliance_not_directly_reachable import ApplianceNotDirectlyReachable
 from rules.udr004_bgp_route_never_wins import BgpRouteNeverWins
+from rules.udr005_route_table_not_associated import RouteTableNotAssociated
 
 PACK = "azroute-builtin"
 
@@ -108,6 +112,10 @@ RULES = (
     ForcedTunnelDefaultRoute,
     ApplianceNotDirectlyReachable,
     BgpRouteNeverWins,
+    CircuitWithoutVnetLink,
+    GatewayWithoutConnection,
+    HubGatewayNotShared,
+    RouteTableNotAssociated,
 )
 
 __all__ = ["PACK", "RULES"]

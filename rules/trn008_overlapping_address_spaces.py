@@ -104,7 +104,9 @@ def _sources(ctx: RuleContext) -> list[tuple[str, ArmId | None, IPNetwork, ArmId
             )
             if not reaches:
                 continue
-            for prefix in dict.fromkeys([*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())]):
+            for prefix in dict.fromkeys(
+                [*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())]
+            ):
                 if any(src[2] == prefix and src[3] == hub for src in out.values()):
                     continue
                 what = f"site {site.name}"
