@@ -23,6 +23,7 @@ from auditor.report import render_json, render_table, report_dict
 from auditor.routing.controlplane import ControlPlane
 from auditor.routing.failures import UnknownResource, apply_down
 from auditor.routing.paths import PathFinder
+from auditor.routing.sites import site_views
 from auditor.routing.views import (
     UnknownVantage,
     paths_json,
@@ -291,6 +292,19 @@ def inventory(
     """Show what a snapshot holds, per kind."""
     snapshot = _load(path)
     counts = snapshot.inventory()
+    views = site_views(snapshot)
+    details = [
+        {
+            "name": v.name,
+            "declared": v.declared,
+            "asn": v.asn,
+            "prefixes": [str(p) for p in v.prefixes],
+            "circuits": sorted(c.name for c in v.circuit_ids),
+            "localNetworkGateways": sorted(g.name for g in v.lng_ids),
+            "links": [lk.as_dict() for lk in v.links],
+        }
+        for v in views
+    ]
     if output is OutputFormat.JSON:
         data = {
             "schema": "azroute.inventory/1",
@@ -298,6 +312,7 @@ def inventory(
             "counts": counts,
             "skippedResourceTypes": snapshot.skipped_types,
             "sites": [s.name for s in snapshot.sites],
+            "siteDetails": details,
             "externalReferences": len(snapshot.external_references),
         }
         typer.echo(json.dumps(data, indent=2, sort_keys=True))
@@ -309,6 +324,21 @@ def inventory(
         typer.echo(
             tabulate(sorted(snapshot.skipped_types.items()), headers=["type", "count"], tablefmt="simple")
         )
+    if views:
+        typer.echo("\nSites (declared in fixture.json, or inferred from ASNs and observations):")
+        rows = [
+            [
+                v.name,
+                "declared" if v.declared else "inferred",
+                v.asn or "",
+                ", ".join(str(p) for p in v.prefixes),
+                "; ".join(
+                    ", ".join(f"{k}={val}" for k, val in lk.as_dict().items() if k != "from") for lk in v.links
+                ),
+            ]
+            for v in views
+        ]
+        typer.echo(tabulate(rows, headers=["site", "", "ASN", "prefixes", "links"], tablefmt="simple"))
     if snapshot.external_references:
         typer.echo(f"\nExternal references (not in the snapshot): {len(snapshot.external_references)}")
 

@@ -12,9 +12,12 @@ class AsymmetricDualPathSite(Rule):
     ## What it does
     For every on-premises site that a VNet's gateways reach over both ExpressRoute and a
     site-to-site VPN, works out which link Azure uses towards each of the site's prefixes
-    (longest prefix first, then ExpressRoute over VPN) and compares it with the link the site
-    itself prefers towards Azure (`prefer` in the fixture's `sites`). It flags the pair when
-    they differ.
+    (longest prefix first, then ExpressRoute over VPN, connection weight, AS path; the same
+    routes `azroute routes` shows) and compares it with the link the site itself prefers towards
+    Azure: `prefer` in the fixture's `sites`, or the link with the highest `localPreference` in
+    `sites[].links`. It flags the pair when they differ. The route towards a VPN peer's own BGP
+    address (the /32 Microsoft's BGP configuration puts in the local network gateway) is the
+    route to the peer, not a site prefix, and is never compared.
 
     ## Why is this bad?
     Traffic that leaves Azure on one link and comes back on the other is asymmetric: stateful
@@ -40,7 +43,7 @@ class AsymmetricDualPathSite(Rule):
 
     ## Known problems
     The site's preference is what the fixture declares; Azure cannot see the on-premises
-    router's policy. When the preference is not declared, ASY003 reports that instead.
+    router's policy. When no preference is declared, ASY003 reports that instead.
 
     ## References
     - https://learn.microsoft.com/azure/networking/connectivity-interoperability-control-plane
@@ -59,8 +62,6 @@ class AsymmetricDualPathSite(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         for dual in ctx.dual_path_sites():
-            if not dual.site.prefer:
-                continue
             back = dual.site_choice
             if back is None:
                 continue
@@ -77,7 +78,8 @@ class AsymmetricDualPathSite(Rule):
                 evidence={
                     "site": dual.site.name,
                     "vnet": str(dual.vnet_id),
-                    "sitePreference": [k.value for k in dual.site.prefer],
+                    "sitePreference": [k.value for k in dual.site.prefer or ()],
+                    "siteLinks": [lk.as_dict() for lk in dual.site.links],
                     "siteToAzure": back.value,
                     "azureToSite": [
                         {

@@ -13,7 +13,8 @@ class DualPathPreferenceUndeclared(Rule):
     Reports every on-premises site (declared in `sites`, or inferred from a circuit's peer ASN
     and a local network gateway's BGP ASN) that a VNet's gateways reach over both ExpressRoute
     and a site-to-site VPN, when the fixture does not declare which link the site prefers for
-    traffic towards Azure.
+    traffic towards Azure: neither `prefer` nor a per-link `localPreference` in `sites[].links`
+    that makes one kind of link win.
 
     ## Why is this bad?
     Azure prefers ExpressRoute for equal prefixes, but the path back is chosen by the
@@ -29,8 +30,9 @@ class DualPathPreferenceUndeclared(Rule):
     matching the local-preference its router applies.
 
     ## Remediation
-    Add the site to `fixture.json` with its `prefer` order, taken from the router's BGP policy
-    (for example `route-map ... set local-preference 200` on the ExpressRoute neighbour).
+    Add the site to `fixture.json` with its `prefer` order, or with `links` carrying each link's
+    `localPreference`, taken from the router's BGP policy (for example
+    `route-map ... set local-preference 200` on the ExpressRoute neighbour).
     No `az` command applies: the preference lives on the on-premises router.
 
     ## References
@@ -48,8 +50,8 @@ class DualPathPreferenceUndeclared(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         for dual in ctx.dual_path_sites():
-            if dual.site.prefer:
-                continue
+            if dual.site_choice is not None:
+                continue  # declared with `prefer` or per-link localPreference
             how = "declared without 'prefer'" if dual.site.declared else "inferred from matching BGP ASNs"
             yield Violation(
                 message=f"site {dual.site.name} ({how}) reaches {dual.vnet_id.name} over ExpressRoute and VPN, "

@@ -23,11 +23,12 @@ class VpnMoreSpecificThanExpressRoute(Rule):
 
     ## What it does
     For every VNet whose gateways reach on-premises over both ExpressRoute and a site-to-site
-    VPN, compares the prefixes of the two paths: from the local network gateway's address
-    space, BGP routes from the VPN peer (declared site prefixes or observed learned routes),
-    the circuits' route tables and the ExpressRoute gateway's learned routes. It flags every
-    VPN prefix that lies strictly inside a prefix learned over ExpressRoute without the same
-    prefix also arriving over ExpressRoute.
+    VPN, compares the prefixes of the two paths as the control plane computes them (the routes
+    `azroute routes` shows): the local network gateway's static address space, BGP routes from
+    the VPN peer and from the circuits (declared site prefixes and per-link `prefixes`, or, for a
+    site inferred from ASNs, what the observations show over each link). It flags every VPN
+    prefix that lies strictly inside a prefix learned over ExpressRoute without the same prefix
+    also arriving over ExpressRoute.
 
     ## Why is this bad?
     Azure prefers ExpressRoute over VPN only between identical prefixes; longest prefix match
@@ -52,8 +53,9 @@ class VpnMoreSpecificThanExpressRoute(Rule):
     that range, make on-premises prefer the VPN for it too, so both directions agree.
 
     ## Known problems
-    The route Azure installs towards the VPN peer's own BGP address (a /32) is expected to use the
-    VPN and is ignored. When the VPN and the circuit belong to different declared sites the pair
+    The route towards the VPN peer's own BGP address (a /32, also when the local network gateway's
+    address space lists it as Microsoft's BGP examples do) is expected to use the VPN and is
+    ignored. When the VPN and the circuit belong to different declared sites the pair
     is not compared. Without declared sites or observations, ExpressRoute prefixes are unknown and
     nothing can be compared.
 
