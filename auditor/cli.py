@@ -333,7 +333,8 @@ def inventory(
                 v.asn or "",
                 ", ".join(str(p) for p in v.prefixes),
                 "; ".join(
-                    ", ".join(f"{k}={val}" for k, val in lk.as_dict().items() if k != "from") for lk in v.links
+                    ", ".join(f"{k}={val}" for k, val in lk.as_dict().items() if k != "from")
+                    for lk in v.links
                 ),
             ]
             for v in views
@@ -410,7 +411,10 @@ def paths(
     """Reachability between every pair of networks, with the path each way; asymmetric pairs marked."""
     plane = _plane(path, down)
     finder = PathFinder(plane)
-    names = plane.networks
+    names = finder.networks()
+    if not names:
+        typer.echo("No networks to walk between: no VNet has a workload subnet and no site has prefixes.")
+        return
     for given in (source, target):
         if given is not None and given.lower() not in {n.lower() for n in names}:
             _fail(f"no network named {given!r}; networks: {', '.join(names)}")
@@ -427,10 +431,12 @@ def paths(
         return
     if source is not None and target is not None:
         for pair in pairs:
+            status = {"reachable": "reachable", "unknown": "UNKNOWN"}.get(pair.status, "NOT reachable")
             typer.echo(
-                f"{pair.source} -> {pair.destination}: {'reachable' if pair.reachable else 'NOT reachable'}"
-                + (" (asymmetric)" if pair.asymmetric else "")
+                f"{pair.source} -> {pair.destination}: {status}" + (" (asymmetric)" if pair.asymmetric else "")
             )
+            for why in pair.unknown:
+                typer.echo(f"  unknown: {why}")
             for label, walk in (("forward", pair.forward), ("return", pair.back)):
                 hops = " > ".join(
                     f"{h.kind} {h.name}" + (f" [{h.note}]" if h.note else "") for h in walk.hops
@@ -449,6 +455,8 @@ def paths(
             p = by_pair.get((a, b))
             if p is None:
                 line.append("-")
+            elif p.status == "unknown":
+                line.append("unknown")
             elif not p.reachable:
                 line.append("none" if not p.forward.delivered else "one-way")
             else:

@@ -55,13 +55,15 @@ class FirewallBypass(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
-        snapshot = ctx.snapshot
         plane = ctx.control_plane
         finder = ctx.paths
-        sites = [s for s in plane.sites if s.prefixes]
-        for vnet in snapshot.vnets:
+        sites = [s for s in plane.sites if any(p.version == 4 for p in s.prefixes)]
+        for endpoint in finder.networks():
+            vnet = finder.network(endpoint).vnet
+            if vnet is None or endpoint.endswith(" (IPv6)"):
+                continue
             for site in sites:
-                pair = finder.pair(vnet.display_name, site.name)
+                pair = finder.pair(endpoint, site.name)
                 if not pair.reachable:
                     continue
                 there, back = pair.forward.appliances(), pair.back.appliances()
@@ -74,7 +76,7 @@ class FirewallBypass(Rule):
                 fw = ", ".join(sorted(there)) or "no appliance"
                 rv = ", ".join(sorted(back)) or "no appliance"
                 yield Violation(
-                    message=f"traffic from {vnet.display_name} to site {site.name} passes {fw}, but the return "
+                    message=f"traffic from {endpoint} to site {site.name} passes {fw}, but the return "
                     f"traffic passes {rv}: a stateful firewall sees only one direction",
                     resources=(vnet.id, *(ArmId(r) for r in routes)),
                     evidence={
@@ -86,5 +88,5 @@ class FirewallBypass(Rule):
                         "forward": [h.as_dict() for h in pair.forward.hops],
                         "return": [h.as_dict() for h in pair.back.hops],
                     },
-                    key=site.name,
+                    key=site.name if endpoint == vnet.display_name else f"{endpoint}|{site.name}",
                 )

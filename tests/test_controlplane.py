@@ -89,7 +89,7 @@ def selected(cp: ControlPlane, vantage: str) -> dict[str, list[tuple[Any, ...]]]
 
 
 def test_networks_are_named_as_in_the_articles() -> None:
-    assert sorted(plane().networks) == sorted(NETWORKS)
+    assert sorted(PathFinder(plane()).networks()) == sorted(NETWORKS)
 
 
 def test_data_plane_matrix() -> None:

@@ -179,7 +179,11 @@ class Collector:
                 ThrottlePolicy(self.buckets, self.options.burst, self.options.rate),
                 *self.extra_policies,
             ],
+            # azure-core caps each kind of retry separately (3 by default): 8 of each, as documented
             "retry_total": 8,
+            "retry_connect": 8,
+            "retry_read": 8,
+            "retry_status": 8,
             "retry_backoff_factor": 0.2,
             "retry_backoff_max": 30,
             "polling_interval": self.options.polling_interval,

@@ -276,6 +276,10 @@ class ExpressRouteCircuitPeering(Resource):
     primary_peer_address_prefix: Prefix | None = prop("primaryPeerAddressPrefix")
     secondary_peer_address_prefix: Prefix | None = prop("secondaryPeerAddressPrefix")
     vlan_id: int | None = prop("vlanId")
+    # IPv6 runs over the peering only when `ipv6PeeringConfig` is configured (only that fact is kept)
+    carries_ipv6: bool = prop("ipv6PeeringConfig", default=False)
+
+    _ipv6 = field_validator("carries_ipv6", mode="before")(lambda v: isinstance(v, dict) and bool(v))
 
     @property
     def circuit_id(self) -> ArmId:

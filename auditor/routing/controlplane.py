@@ -230,6 +230,10 @@ class ControlPlane:
             and bool(vpn.active_active)
         )
 
+    def _carries_ipv6(self, circuit_id: ArmId) -> bool:
+        peering = self.snapshot.private_peering(circuit_id)
+        return peering is not None and peering.carries_ipv6
+
     def circuit_usable(self, circuit_id: ArmId) -> bool:
         circuit = self.snapshot.circuit(circuit_id)
         peering = self.snapshot.private_peering(circuit_id)
@@ -272,10 +276,13 @@ class ControlPlane:
             paths = self.customer_paths(circuit.id)
             if not paths:
                 continue
+            v6 = self._carries_ipv6(circuit.id)
             for site in self.sites:
                 if circuit.id in site.circuit_ids:
                     path = site.path(circuit.id)
                     for prefix in site.advertised(circuit.id):
+                        if prefix.version == 6 and not v6:
+                            continue
                         self.circuit_table[circuit.id].append(
                             CircuitEntry(prefix, path, "site", site.name, paths)
                         )
@@ -304,7 +311,10 @@ class ControlPlane:
     def _circuit_domains(self, extra: dict[ArmId, list[Advert]]) -> None:
         for hub, domain in self.domains.items():
             for conn, circuit_id in domain.er_links:
+                v6 = self._carries_ipv6(circuit_id)
                 for prefix in domain.prefixes:
+                    if prefix.version == 6 and not v6:
+                        continue
                     self.circuit_table[circuit_id].append(
                         CircuitEntry(prefix, (AZURE_ASN,), "domain", str(hub), DEVICE_PATHS, conn.id)
                     )

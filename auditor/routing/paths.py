@@ -26,7 +26,15 @@ from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, LinkKind, Subnet, VirtualNetwork
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
-from auditor.routing.tables import TableRoute, gateway_subnet, site_select, vnet_table, workload_subnet
+from auditor.routing.tables import (
+    TableRoute,
+    gateway_subnet,
+    is_special,
+    site_select,
+    vnet_table,
+    workload_subnet,
+)
+from auditor.unmodelled import uncertain_resources, unmodelled_gaps
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_STEPS = 64
@@ -77,40 +85,141 @@ class PathPair:
     destination: str
     forward: Walk
     back: Walk
+    unknown: tuple[str, ...] = ()  # resources outside the snapshot or unmodelled that the answer depends on
 
     @property
     def reachable(self) -> bool:
-        return self.forward.delivered and self.back.delivered
+        return self.forward.delivered and self.back.delivered and not self.unknown
 
     @property
     def asymmetric(self) -> bool:
         return self.reachable and self.forward.links() != self.back.links()
 
+    @property
+    def status(self) -> str:
+        """reachable | one-way | none | unknown (the answer depends on what azroute cannot see)."""
+        if self.unknown:
+            return "unknown"
+        if self.forward.delivered and self.back.delivered:
+            return "reachable"
+        return "one-way" if self.forward.delivered or self.back.delivered else "none"
+
+
+IPV6 = " (IPv6)"
+
 
 class Network:
-    """A VNet or a site, by name."""
+    """One end of a path: a VNet's subnets that route alike, or a site; IPv4 unless the name ends
+    in " (IPv6)". Names: `hub-vnet`, `hub-vnet/app` (a VNet whose subnets route differently),
+    `location-1`, `hub-vnet (IPv6)`."""
 
     def __init__(self, plane: ControlPlane, name: str) -> None:
-        self.name = name
-        self.vnet: VirtualNetwork | None = plane.vnet_by_name.get(name.lower())
-        self.site = plane.site_by_name.get(name) or next(
-            (s for s in plane.sites if s.name.lower() == name.lower()), None
-        )
+        family = 6 if name.endswith(IPV6) else 4
+        base_name = name[: -len(IPV6)] if family == 6 else name
+        vnet_name, _, subnet_name = base_name.partition("/")
+        self.vnet: VirtualNetwork | None = plane.vnet_by_name.get(vnet_name.lower())
+        self.site = None
+        self.subnet: Subnet | None = None
+        if self.vnet is None:
+            self.site = plane.site_by_name.get(base_name) or next(
+                (s for s in plane.sites if s.name.lower() == base_name.lower()), None
+            )
+            self.vnet = None
         if self.vnet is None and self.site is None:
             raise KeyError(name)
+        self.family = family
         if self.vnet is not None:
-            self.name = self.vnet.display_name
-            subnet = workload_subnet(plane, self.vnet)
-            base = subnet.prefixes[0] if subnet is not None else self.vnet.address_prefixes[0]
-        else:
-            assert self.site is not None
-            self.name = self.site.name
-            if not self.site.prefixes:
-                raise KeyError(f"site {name} has no prefixes")
-            self.address: Address = site_address(plane, self.site.name, self.site.prefixes)
+            groups = subnet_groups(plane, self.vnet)
+            if subnet_name:
+                self.subnet = next(
+                    (s for g in groups for s in g if s.id.name.lower() == subnet_name.lower()), None
+                ) or next(
+                    (
+                        s
+                        for s in plane.snapshot.subnets_of(self.vnet.id)
+                        if s.id.name.lower() == subnet_name.lower()
+                    ),
+                    None,
+                )
+                if self.subnet is None:
+                    raise KeyError(name)
+            else:
+                self.subnet = groups[0][0] if groups else workload_subnet(plane, self.vnet)
+            self.name = endpoint_name(plane, self.vnet, self.subnet, family)
+            spaces = [
+                p
+                for p in (self.subnet.prefixes if self.subnet else self.vnet.address_prefixes)
+                if p.version == family
+            ]
+            if not spaces:
+                raise KeyError(f"{name} has no IPv{family} address space")
+            base = spaces[0]
+            offset = 4 if base.num_addresses > 8 else min(1, base.num_addresses - 1)
+            self.address: Address = base.network_address + offset
             return
-        offset = 4 if self.vnet is not None and base.num_addresses > 8 else min(1, base.num_addresses - 1)
-        self.address = base.network_address + offset
+        assert self.site is not None
+        self.name = self.site.name + (IPV6 if family == 6 else "")
+        prefixes = tuple(p for p in self.site.prefixes if p.version == family)
+        if not prefixes:
+            raise KeyError(f"site {name} has no IPv{family} prefixes")
+        self.address = site_address(plane, self.site.name, prefixes)
+
+    @property
+    def resource_ids(self) -> set[str]:
+        """What the endpoint's own routing depends on (for `unknown` answers)."""
+        found: set[str] = set()
+        if self.vnet is not None:
+            found.add(self.vnet.id.key)
+            if self.subnet is not None:
+                found.add(self.subnet.id.key)
+        return found
+
+
+def subnet_groups(plane: ControlPlane, vnet: VirtualNetwork) -> list[list[Subnet]]:
+    """The VNet's workload subnets grouped by what decides their routing (their route table);
+    infrastructure subnets (GatewaySubnet, AzureFirewallSubnet, ...) are not endpoints."""
+
+    def build() -> list[list[Subnet]]:
+        groups: dict[str, list[Subnet]] = {}
+        for subnet in sorted(plane.snapshot.subnets_of(vnet.id), key=lambda s: s.id.key):
+            if is_special(subnet):
+                continue
+            groups.setdefault(subnet.route_table_id.key if subnet.route_table_id else "", []).append(subnet)
+        return sorted(groups.values(), key=lambda g: g[0].id.key)
+
+    return plane.memo(("subnet-groups", vnet.id.key), build)
+
+
+def endpoint_name(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None, family: int) -> str:
+    groups = subnet_groups(plane, vnet)
+    name = vnet.display_name
+    if len(groups) > 1 and subnet is not None:
+        group = next((g for g in groups if subnet in g), [subnet])
+        name = f"{vnet.display_name}/{group[0].id.name}"
+    return name + (IPV6 if family == 6 else "")
+
+
+def network_names(plane: ControlPlane) -> list[str]:
+    """Every path endpoint: each VNet (one per group of subnets that route alike, per address
+    family), then each site with prefixes (inferred sites included)."""
+
+    def build() -> list[str]:
+        names: list[str] = []
+        for vnet in plane.snapshot.vnets:
+            groups = subnet_groups(plane, vnet)
+            for family in (4, 6):
+                if not any(p.version == family for p in vnet.address_prefixes):
+                    continue
+                for group in groups:
+                    if any(p.version == family for s in group for p in s.prefixes):
+                        names.append(endpoint_name(plane, vnet, group[0], family))
+        for site in plane.sites:
+            for family in (4, 6):
+                if any(p.version == family for p in site.prefixes):
+                    names.append(site.name + (IPV6 if family == 6 else ""))
+        return names
+
+    return plane.memo(("network-names",), build)
 
 
 def owners(plane: ControlPlane) -> PrefixIndex[tuple[IPNetwork, str]]:
@@ -174,7 +283,36 @@ class PathFinder:
 
     def pair(self, source: str, destination: str) -> PathPair:
         a, b = self.network(source), self.network(destination)
-        return PathPair(a.name, b.name, self.walk(a, b.address), self.walk(b, a.address))
+        forward, back = self.walk(a, b.address), self.walk(b, a.address)
+        return PathPair(a.name, b.name, forward, back, self._unknown(a, b, forward, back))
+
+    def networks(self) -> list[str]:
+        return network_names(self.plane)
+
+    @cached_property
+    def uncertain(self) -> dict[str, str]:
+        """Resource id (lower case) -> why the routing through it is not known: an unmodelled
+        feature on it, or a reference to something outside the snapshot."""
+        found: dict[str, str] = {}
+        for gap in unmodelled_gaps(self.snap):
+            for rid in uncertain_resources(self.snap, [gap]):
+                found.setdefault(rid, f"unmodelled {gap.feature}: {gap.resource}")
+        for ref in self.snap.external_references:
+            found.setdefault(ref.from_id.key, f"references {ref.target_id} outside the snapshot")
+        # a domain whose hub is uncertain is uncertain for every VNet that uses its gateways
+        for hub, domain in self.plane.domains.items():
+            if hub.key in found:
+                for member in domain.vnets:
+                    found.setdefault(member.key, found[hub.key])
+        return found
+
+    def _unknown(self, a: Network, b: Network, *walks: Walk) -> tuple[str, ...]:
+        touched = a.resource_ids | b.resource_ids
+        for walk in walks:
+            touched |= {h.id.lower() for h in walk.hops if h.id}
+            if not walk.delivered and "outside the snapshot" in walk.reason:
+                return (walk.reason,)
+        return tuple(sorted({self.uncertain[r] for r in touched if r in self.uncertain}))
 
     # -- tables ----------------------------------------------------------------------------------
     def table(self, vnet: VirtualNetwork, subnet: Subnet | None) -> PrefixIndex[TableRoute]:
@@ -207,7 +345,7 @@ class PathFinder:
         walk = Walk()
         state: tuple[str, ...]
         if start.vnet is not None:
-            subnet = workload_subnet(self.plane, start.vnet)
+            subnet = start.subnet
             state = ("subnet", str(start.vnet.id), str(subnet.id) if subnet else "")
         else:
             assert start.site is not None

@@ -288,6 +288,8 @@ def pair_json(pair: PathPair) -> dict[str, Any]:
         "from": pair.source,
         "to": pair.destination,
         "reachable": pair.reachable,
+        "status": pair.status,
+        "unknown": list(pair.unknown),
         "forward": [h.as_dict() for h in pair.forward.hops],
         "return": [h.as_dict() for h in pair.back.hops],
         "asymmetric": pair.asymmetric,
