@@ -425,6 +425,7 @@ def paths(
         if a != b
         and (source is None or a.lower() == source.lower())
         and (target is None or b.lower() == target.lower())
+        and finder.comparable(a, b)
     ]
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(paths_json(pairs, down or []), indent=2, sort_keys=True))
@@ -433,7 +434,8 @@ def paths(
         for pair in pairs:
             status = {"reachable": "reachable", "unknown": "UNKNOWN"}.get(pair.status, "NOT reachable")
             typer.echo(
-                f"{pair.source} -> {pair.destination}: {status}" + (" (asymmetric)" if pair.asymmetric else "")
+                f"{pair.source} -> {pair.destination}: {status}"
+                + (" (asymmetric)" if pair.asymmetric else "")
             )
             for why in pair.unknown:
                 typer.echo(f"  unknown: {why}")

@@ -151,11 +151,6 @@ def unmodelled_gaps(snapshot: Snapshot) -> list[CoverageGap]:
             )
         if gw.nat_rules:
             gaps.append(_gap("vpn-nat-rule", str(gw.id), f"{gw.id.name} has {gw.nat_rules} NAT rule(s)"))
-        vnet = snapshot.vnet(gw.vnet_id) if gw.vnet_id else None
-        if gw.is_vpn and vnet is not None and any(p.version == 6 for p in vnet.address_prefixes):
-            gaps.append(
-                _gap("ipv6-over-vpn", str(gw.id), f"{gw.id.name}'s VNet {vnet.display_name} has IPv6 space")
-            )
     for link in snapshot.connections:
         if link.ingress_nat_rules or link.egress_nat_rules:
             gaps.append(_gap("vpn-nat-rule", str(link.id), f"connection {link.id.name} applies NAT rules"))

@@ -172,6 +172,8 @@ class Network:
             found.add(self.vnet.id.key)
             if self.subnet is not None:
                 found.add(self.subnet.id.key)
+        if self.site is not None:
+            found.add(f"site:{self.site.name.lower()}")
         return found
 
 
@@ -289,6 +291,14 @@ class PathFinder:
     def networks(self) -> list[str]:
         return network_names(self.plane)
 
+    def comparable(self, source: str, destination: str) -> bool:
+        """A pair to walk: two different networks of the same address family."""
+        a, b = self.network(source), self.network(destination)
+        same_network = (a.vnet is not None and a.vnet == b.vnet and a.subnet == b.subnet) or (
+            a.site is not None and a.site == b.site
+        )
+        return a.family == b.family and not same_network
+
     @cached_property
     def uncertain(self) -> dict[str, str]:
         """Resource id (lower case) -> why the routing through it is not known: an unmodelled
@@ -296,14 +306,30 @@ class PathFinder:
         found: dict[str, str] = {}
         for gap in unmodelled_gaps(self.snap):
             for rid in uncertain_resources(self.snap, [gap]):
-                found.setdefault(rid, f"unmodelled {gap.feature}: {gap.resource}")
+                found.setdefault(f"{gap.feature}|{rid}", f"unmodelled {gap.feature}: {gap.resource}")
         for ref in self.snap.external_references:
-            found.setdefault(ref.from_id.key, f"references {ref.target_id} outside the snapshot")
-        # a domain whose hub is uncertain is uncertain for every VNet that uses its gateways
+            why = f"{ref.from_id.name} references {ref.target_id} outside the snapshot"
+            found.setdefault(f"|{ref.from_id.key}", why)
+            conn = self.snap.by_id.get(ref.from_id)
+            if isinstance(conn, Connection):
+                # a link to a circuit, gateway or site outside the snapshot can carry routes for
+                # every network of the gateway's domain
+                gateway = self.snap.gateway(conn.gateway1_id)
+                if gateway is not None and gateway.vnet_id is not None:
+                    found.setdefault(f"external-link|{gateway.vnet_id.key}", why)
+        for site in self.plane.sites:
+            outside = sorted(i.name for i in (*site.circuit_ids, *site.lng_ids) if self.snap.is_external(i))
+            if outside:
+                why = f"site {site.name} is reached through {', '.join(outside)}, outside the snapshot"
+                found.setdefault(f"external-link|site:{site.name.lower()}", why)
+        # a domain whose hub (or gateway) is uncertain is uncertain for every VNet using its gateways
         for hub, domain in self.plane.domains.items():
-            if hub.key in found:
-                for member in domain.vnets:
-                    found.setdefault(member.key, found[hub.key])
+            own = {hub.key} | {g.id.key for g in (domain.er_gateway, domain.vpn_gateway) if g is not None}
+            for key, why in list(found.items()):
+                feature, _, rid = key.partition("|")
+                if rid in own:
+                    for member in domain.vnets:
+                        found.setdefault(f"{feature}|{member.key}", why)
         return found
 
     def _unknown(self, a: Network, b: Network, *walks: Walk) -> tuple[str, ...]:
@@ -312,7 +338,19 @@ class PathFinder:
             touched |= {h.id.lower() for h in walk.hops if h.id}
             if not walk.delivered and "outside the snapshot" in walk.reason:
                 return (walk.reason,)
-        return tuple(sorted({self.uncertain[r] for r in touched if r in self.uncertain}))
+        reasons: set[str] = set()
+        hybrid = any(
+            not w.delivered or any(h.kind in ("gateway", "connection", "circuit") for h in w.hops) for w in walks
+        )
+        for key, why in self.uncertain.items():
+            feature, _, rid = key.partition("|")
+            if feature == "ipv6-over-vpn" and a.family != 6:
+                continue  # IPv6 on a VPN does not change IPv4 answers
+            if feature == "external-link" and not hybrid:
+                continue  # VNet and peering routes win over anything a gateway learns
+            if rid in touched:
+                reasons.add(why)
+        return tuple(sorted(reasons))
 
     # -- tables ----------------------------------------------------------------------------------
     def table(self, vnet: VirtualNetwork, subnet: Subnet | None) -> PrefixIndex[TableRoute]:

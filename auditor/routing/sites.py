@@ -89,8 +89,17 @@ class SiteView:
 
 
 def _resolve(refs: tuple[str, ...], candidates: list[ArmId]) -> frozenset[ArmId]:
+    """Names or ids of the snapshot's resources; an ARM id of a resource outside the snapshot is
+    kept (it is an external reference, and what depends on it is unknown)."""
     wanted = {r.lower() for r in refs}
-    return frozenset(c for c in candidates if c.key in wanted or c.name.lower() in wanted)
+    found = {c for c in candidates if c.key in wanted or c.name.lower() in wanted}
+    for ref in refs:
+        if ref.startswith("/") and not any(c.key == ref.lower() for c in found):
+            try:
+                found.add(ArmId(ref))
+            except ValueError:
+                continue
+    return frozenset(found)
 
 
 def _overlaps(a: IPNetwork, b: IPNetwork) -> bool:
