@@ -15,6 +15,12 @@ class PredictedRouteNotObserved(Rule):
     routes, a circuit's route table per device path. It reports every predicted route that the
     recorded observation does not show.
 
+    A site's per-link policy (`sites[].links`) is part of the prediction. When a circuit's route
+    table shows the site's ASN repeated more often than predicted (AS-path prepending the
+    declaration does not mention), the finding's evidence `explainedBy` names the `links` entry
+    (site, circuit, `asPathPrepend`) that would make the two agree. A site that declares no links
+    gets them inferred from the observations, so prepending alone is never drift.
+
     ## Why is this bad?
     The network does not do what its configuration says: a BGP session is down, a prefix is
     filtered or over a limit, a peering is out of sync, or the snapshot is stale. Either way,

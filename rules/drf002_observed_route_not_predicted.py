@@ -14,6 +14,12 @@ class ObservedRouteNotPredicted(Rule):
     routes, circuit route tables) with the routes predicted for the same vantage point, and
     reports every observed route that the prediction does not contain.
 
+    A site's per-link policy (`sites[].links`) is part of the prediction. When a circuit's route
+    table shows the site's ASN repeated more often than predicted (AS-path prepending the
+    declaration does not mention), the finding's evidence `explainedBy` names the `links` entry
+    (site, circuit, `asPathPrepend`) that would make the two agree. A site that declares no links
+    gets them inferred from the observations, so prepending alone is never drift.
+
     ## Why is this bad?
     Traffic follows a route nobody declared: an on-premises router advertising more than
     agreed (a more specific prefix, a default route), a Route Server or NVA injecting routes,

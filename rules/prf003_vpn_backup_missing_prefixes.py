@@ -11,7 +11,9 @@ class VpnBackupMissingPrefixes(Rule):
 
     ## What it does
     For every site reached over both ExpressRoute and VPN, lists the prefixes learned over
-    ExpressRoute that no VPN route (static address space or BGP) covers.
+    ExpressRoute that no VPN route (static address space or BGP) covers, from the control plane's
+    routes (what `azroute routes` shows). A VPN whose BGP routes the gateway rejects (the site uses
+    the gateway's own ASN) carries nothing, and every ExpressRoute prefix is listed.
 
     ## Why is this bad?
     When the circuit fails, those prefixes become unreachable instead of failing over: the

@@ -363,3 +363,57 @@ def test_the_corpus_holds_at_least_six_published_designs_with_sources() -> None:
 def test_published_designs_raise_no_false_error(name: str) -> None:
     errors = {f.rule for f in audit(FIXTURES / "designs" / name).findings if f.severity.value == "error"}
     assert errors == EXPECTED_ERRORS.get(name, set())
+
+
+HUB = f"{SUB}/rg-hub/providers/Microsoft.Network"
+FEATURE_PATCHES: dict[str, dict[str, Any]] = {
+    "vpn-nat-rule": {
+        "id": f"{HUB}/connections/hub-vpn-gw-to-location-1",
+        "properties": {"egressNatRules": [{"id": f"{HUB}/virtualNetworkGateways/hub-vpn-gw/natRules/n1"}]},
+    },
+    "vpn-traffic-selector": {
+        "id": f"{HUB}/connections/hub-vpn-gw-to-location-1",
+        "properties": {
+            "trafficSelectorPolicies": [
+                {"localAddressRanges": ["10.10.30.0/24"], "remoteAddressRanges": ["10.2.30.0/25"]}
+            ]
+        },
+    },
+    "service-tag-route": {
+        "id": f"{HUB}/routeTables/tagged",
+        "name": "tagged",
+        "properties": {
+            "routes": [
+                {"name": "storage", "properties": {"addressPrefix": "Storage", "nextHopType": "Internet"}}
+            ]
+        },
+    },
+    "subnet-peering": {
+        "id": f"{HUB}/virtualNetworks/hub-vnet/virtualNetworkPeerings/hub-to-spoke",
+        "properties": {"peerCompleteVnets": False},
+    },
+    "ipv6-over-vpn": {
+        "id": f"{HUB}/localNetworkGateways/location-1-lng",
+        "properties": {"localNetworkAddressSpace": {"addressPrefixes": ["fd00:230::/48"]}},
+    },
+    "p2s-address-pool": {
+        "id": f"{HUB}/virtualNetworkGateways/hub-vpn-gw",
+        "properties": {
+            "vpnClientConfiguration": {"vpnClientAddressPool": {"addressPrefixes": ["172.31.0.0/24"]}}
+        },
+    },
+    "gateway-default-site": {
+        "id": f"{HUB}/virtualNetworkGateways/hub-vpn-gw",
+        "properties": {"gatewayDefaultSite": {"id": f"{HUB}/localNetworkGateways/location-1-lng"}},
+    },
+}
+
+
+@pytest.mark.parametrize("feature", sorted(FEATURE_PATCHES))
+def test_every_unmodelled_feature_is_a_gap(tmp_path: Path, feature: str) -> None:
+    root = overlay(tmp_path, "interop-testbed", {}, {"patch.json": FEATURE_PATCHES[feature]})
+    result = run(load_fixture(root), load_rules())
+    gaps = [g for g in result.gaps if g.kind == "unmodelled"]
+    assert [g.feature for g in gaps] == [feature]
+    accepted = run(load_fixture(root), load_rules(), accept_unmodelled={feature: "known"})
+    assert not [g for g in accepted.gaps if g.kind == "unmodelled"] and len(accepted.accepted) == 1
