@@ -340,7 +340,8 @@ class PathFinder:
                 return (walk.reason,)
         reasons: set[str] = set()
         hybrid = any(
-            not w.delivered or any(h.kind in ("gateway", "connection", "circuit") for h in w.hops) for w in walks
+            not w.delivered or any(h.kind in ("gateway", "connection", "circuit") for h in w.hops)
+            for w in walks
         )
         for key, why in self.uncertain.items():
             feature, _, rid = key.partition("|")
