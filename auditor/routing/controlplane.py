@@ -44,6 +44,7 @@ from auditor.model import (
     parse_prefix,
     same,
 )
+from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.sites import SiteView, site_views
 
 MSEE_ASN = 12076
@@ -114,8 +115,16 @@ class Domain:
             return self.vpn_gateway.asn
         return AZURE_ASN
 
+    @cached_property
+    def _local_index(self) -> PrefixIndex[IPNetwork]:
+        return PrefixIndex(self.local_prefixes, lambda p: p)
+
     def is_local(self, prefix: IPNetwork) -> bool:
-        return any(covers(p, prefix) for p in self.local_prefixes)
+        """The prefix equals or lies inside one of the domain's VNet address spaces."""
+        return any(
+            group[0].prefixlen <= prefix.prefixlen
+            for group in self._local_index.matches(prefix.network_address)
+        )
 
 
 def session_up(snapshot: Snapshot, peering: ExpressRouteCircuitPeering, path: str) -> bool:
@@ -418,23 +427,33 @@ class ControlPlane:
             for advert in adverts:
                 _better(rib[speaker], advert)
         self._vpn_asn, self._vpn_edges = asn, edges
-        for _ in range(len(asn) + 2):
-            changed = False
-            for sender in sorted(rib):
+        # a worklist: each round, a speaker exports only the prefixes whose best paths changed
+        pending: dict[str, set[tuple[int, int, int]]] = {s: set(rib[s]) for s in rib if rib[s]}
+        while pending:
+            current, pending = pending, {}
+            for sender in sorted(current):
                 for receiver, conn in edges.get(sender, []):
-                    for received in self._exports(rib, sender, receiver, conn):
-                        changed |= _better(rib[receiver], received)
-            if not changed:
-                break
+                    for received in self._exports(rib, sender, receiver, conn, current[sender]):
+                        if _better(rib[receiver], received):
+                            pending.setdefault(receiver, set()).add(prefix_key(received.prefix))
         return rib
 
-    def _exports(self, rib: dict[str, Rib], sender: str, receiver: str, conn: Connection) -> list[Advert]:
+    def _exports(
+        self,
+        rib: dict[str, Rib],
+        sender: str,
+        receiver: str,
+        conn: Connection,
+        keys: set[tuple[int, int, int]] | None = None,
+    ) -> list[Advert]:
         """What `sender` advertises to `receiver` over one VPN BGP session, as the receiver holds it
         (BGP advertises one best path per prefix; a site applies its per-link policy)."""
         sender_asn, receiver_asn = self._vpn_asn[sender], self._vpn_asn[receiver]
         site = self.site_by_name[sender[2:]] if sender.startswith("s:") else None
         out: list[Advert] = []
-        for adverts in rib[sender].values():
+        table = rib[sender]
+        groups = table.values() if keys is None else (table[k] for k in sorted(keys) if k in table)
+        for adverts in groups:
             advert = adverts[0]
             if advert.prefix == DEFAULT_ROUTE_V4 and sender.startswith("d:") and advert.source != "Network":
                 continue  # VPN gateways never re-advertise a default route
@@ -496,11 +515,11 @@ class ControlPlane:
         return found
 
     def _domain_by_key(self, speaker: str) -> Domain:
-        key = speaker[2:]
-        for hub, domain in self.domains.items():
-            if hub.key == key:
-                return domain
-        raise KeyError(speaker)
+        return self._domains_by_key[speaker[2:]]
+
+    @cached_property
+    def _domains_by_key(self) -> dict[str, Domain]:
+        return {hub.key: domain for hub, domain in self.domains.items()}
 
     def _vpn_learned(self, domain: Domain) -> list[Advert]:
         table = self.vpn_rib.get(f"d:{domain.hub.id.key}", {})
