@@ -28,13 +28,14 @@ from auditor.routing.dualpath import DualPath, dual_path_sites
 from auditor.routing.locations import local_regions, locations_source, same_region
 from auditor.routing.onprem import OnPremRoute, onprem_routes, transit_spokes
 from auditor.routing.paths import PathFinder
-from auditor.routing.prefixindex import OverlapIndex
+from auditor.routing.prefixindex import OverlapIndex, PrefixIndex
 from auditor.routing.reconcile import Comparison, NotComparable, comparisons
 from auditor.routing.shared import control_plane, path_finder
 from auditor.routing.sites import SiteView
 from auditor.routing.tables import is_special, select_bgp
 
 ENTRY_POINT_GROUP = "azure_route_auditor.rules"
+EVIDENCE_CAP = 100  # a finding lists at most this many prefixes in its evidence, plus their count
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class Rule(ABC):
 __all__ = [
     "AZURE_ASN",
     "ENTRY_POINT_GROUP",
+    "EVIDENCE_CAP",
     "Comparison",
     "ControlPlane",
     "CoverageGap",
@@ -126,6 +128,7 @@ __all__ = [
     "OnPremRoute",
     "OverlapIndex",
     "PathFinder",
+    "PrefixIndex",
     "Rule",
     "RuleContext",
     "RuleFixtures",

@@ -8,12 +8,12 @@ from auditor.model import LinkKind
 from auditor.rule_api import (
     CoverageGap,
     OnPremRoute,
+    PrefixIndex,
     Rule,
     RuleContext,
     RuleFixtures,
     Severity,
     Violation,
-    covers,
     transit_spokes,
 )
 
@@ -88,18 +88,18 @@ class VpnMoreSpecificThanExpressRoute(Rule):
 
         for vnet_id in sorted(by_vnet, key=lambda i: i.key):
             routes = by_vnet[vnet_id]
-            er = [r for r in routes if r.link is LinkKind.EXPRESSROUTE]
+            er = PrefixIndex([r for r in routes if r.link is LinkKind.EXPRESSROUTE], lambda r: r.prefix)
+            er_prefixes = {r.prefix for r in er.items}
             vpn = [r for r in routes if r.link is LinkKind.VPN and not r.bgp_peer_host]
             reported: set[tuple[str, str]] = set()
             for rv in vpn:
-                if any(re.prefix == rv.prefix for re in er):
+                if rv.prefix in er_prefixes:
                     continue
                 wider = [
                     re
-                    for re in er
-                    if covers(re.prefix, rv.prefix)
-                    and re.prefix != rv.prefix
-                    and not _different_sites(site_of_lng[rv.via_id], site_of_circuit[re.via_id])
+                    for group in er.covering(rv.prefix)
+                    for re in group
+                    if not _different_sites(site_of_lng[rv.via_id], site_of_circuit[re.via_id])
                 ]
                 key = (rv.connection_id.key, str(rv.prefix))
                 if not wider or key in reported:

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.ids import ArmId
-from auditor.model import IPNetwork
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
-from rules._helpers import inside, overlaps
+from auditor.model import IPNetwork, VirtualNetwork
+from auditor.rule_api import CoverageGap, PrefixIndex, Rule, RuleContext, RuleFixtures, Severity, Violation
+from rules._helpers import overlaps
 
 
 class OverlappingAddressSpaces(Rule):
@@ -90,6 +90,7 @@ def _sources(ctx: RuleContext) -> list[tuple[str, ArmId | None, IPNetwork, ArmId
     """(what, resource, on-premises prefix, the hub of a domain it reaches)."""
     plane = ctx.control_plane
     out: dict[tuple[str, str, str], tuple[str, ArmId | None, IPNetwork, ArmId]] = {}
+    from_lngs: set[tuple[IPNetwork, ArmId]] = set()
     for hub, domain in plane.domains.items():
         for conn, lng in domain.vpn_links:
             hosts = set(lng.bgp_settings.addresses) if conn.enable_bgp and lng.bgp_settings else set()
@@ -98,6 +99,7 @@ def _sources(ctx: RuleContext) -> list[tuple[str, ArmId | None, IPNetwork, ArmId
                     continue  # the BGP peer's host route (Microsoft's documented pattern)
                 what = f"local network gateway {lng.id.name}"
                 out.setdefault((what, str(prefix), hub.key), (what, lng.id, prefix, hub))
+                from_lngs.add((prefix, hub))
         for site in plane.sites:
             reaches = any(c in site.circuit_ids for _, c in domain.er_links) or any(
                 lng.id in site.lng_ids for _, lng in domain.vpn_links
@@ -116,23 +118,27 @@ def _sources(ctx: RuleContext) -> list[tuple[str, ArmId | None, IPNetwork, ArmId
 
 def _onprem(ctx: RuleContext) -> Iterator[Violation]:
     snapshot, plane = ctx.snapshot, ctx.control_plane
+    indexes: dict[ArmId, PrefixIndex[tuple[IPNetwork, VirtualNetwork, bool]]] = {}
     for what, rid, other, hub in _sources(ctx):
         domain = plane.domains[hub]
-        members = set(domain.vnets)
-        peered = [
-            p.remote_vnet_id
-            for member in domain.vnets
-            for p in snapshot.peerings_of(member)
-            if p.remote_vnet_id not in members and p.connected
-        ]
-        for vnet_id in [*domain.vnets, *dict.fromkeys(peered)]:
-            vnet = snapshot.vnet(vnet_id)
-            if vnet is None:
-                continue
-            in_domain = vnet_id in members
-            for prefix in vnet.address_prefixes:
-                if other.version != prefix.version or not inside(other, prefix):
-                    continue  # disjoint, or a summary / default route that contains the VNet
+        if hub not in indexes:  # the domain's VNets and the VNets peered with them, by prefix
+            members = set(domain.vnets)
+            peered = [
+                p.remote_vnet_id
+                for member in domain.vnets
+                for p in snapshot.peerings_of(member)
+                if p.remote_vnet_id not in members and p.connected
+            ]
+            rows = []
+            for vnet_id in [*domain.vnets, *dict.fromkeys(peered)]:
+                vnet = snapshot.vnet(vnet_id)
+                if vnet is not None:
+                    rows += [(prefix, vnet, vnet_id in members) for prefix in vnet.address_prefixes]
+            indexes[hub] = PrefixIndex(rows, lambda r: r[0])
+        # only VNet prefixes equal to or containing the on-premises prefix: a summary or a
+        # default route that contains a VNet is not an overlap
+        for group in indexes[hub].covering(other):
+            for prefix, vnet, in_domain in group:
                 equal = other == prefix
                 severity = None if in_domain else Severity.INFO if equal else Severity.WARNING
                 how = "is the range of" if equal else "lies inside"

@@ -2,8 +2,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation, is_special
-from rules._helpers import inside, route_table_of
+from auditor.ids import ArmId
+from auditor.model import IPNetwork
+from auditor.rule_api import (
+    EVIDENCE_CAP,
+    CoverageGap,
+    PrefixIndex,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+    is_special,
+)
+from rules._helpers import route_table_of
 
 
 class PropagationDisabledWithoutOnpremRoute(Rule):
@@ -44,18 +56,31 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         plane = ctx.control_plane
+        onprem: dict[ArmId, list[IPNetwork]] = {}
+        uncovered_by: dict[tuple[ArmId, ArmId], list[IPNetwork]] = {}
         for subnet in snapshot.subnets:
             hub = plane.domain_of_vnet.get(subnet.vnet_id)
             table = route_table_of(snapshot, subnet)
             if hub is None or table is None or not table.disable_bgp_route_propagation or is_special(subnet):
                 continue
-            onprem = sorted({a.prefix for a in plane.domain_rib[hub] if not a.bgp_peer_host}, key=str)
-            udrs = [r.prefix for r in snapshot.routes_of(table.id) if r.prefix is not None]
-            uncovered = [p for p in onprem if not any(inside(p, u) for u in udrs)]
+            if hub not in onprem:
+                onprem[hub] = sorted(
+                    {a.prefix for a in plane.domain_rib[hub] if not a.bgp_peer_host}, key=str
+                )
+            key = (hub, table.id)
+            if key not in uncovered_by:  # one computation per route table and gateway domain
+                udrs = PrefixIndex(
+                    [r.prefix for r in snapshot.routes_of(table.id) if r.prefix is not None], lambda p: p
+                )
+                uncovered_by[key] = [p for p in onprem[hub] if not udrs.covers(p)]
+            uncovered = uncovered_by[key]
             if uncovered:
                 yield Violation(
                     message=f"subnet {subnet.vnet_id.name}/{subnet.id.name} disables gateway routes ({table.id.name}) and no route "
                     f"covers {', '.join(map(str, uncovered[:5]))}" + (" ..." if len(uncovered) > 5 else ""),
                     resources=(subnet.id, table.id),
-                    evidence={"uncovered": [str(p) for p in uncovered]},
+                    evidence={
+                        "uncovered": [str(p) for p in uncovered[:EVIDENCE_CAP]],
+                        "uncoveredCount": len(uncovered),
+                    },
                 )

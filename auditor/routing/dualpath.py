@@ -9,6 +9,7 @@ from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, LinkKind
 from auditor.routing.controlplane import ControlPlane, prefix_key
 from auditor.routing.onprem import OnPremRoute, onprem_routes, selected_links
+from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.sites import SiteView
 
 
@@ -53,6 +54,12 @@ def _dual_path_sites(plane: ControlPlane) -> list[DualPath]:
     by_hub: dict[ArmId, list[OnPremRoute]] = {}
     for route in onprem_routes(plane):
         by_hub.setdefault(route.vnet_id, []).append(route)
+    indexes = {hub: PrefixIndex(routes, lambda r: r.prefix) for hub, routes in by_hub.items()}
+    by_conn: dict[ArmId, list[OnPremRoute]] = {}
+    for routes in by_hub.values():
+        for route in routes:
+            by_conn.setdefault(route.connection_id, []).append(route)
+    empty: PrefixIndex[OnPremRoute] = PrefixIndex([], lambda r: r.prefix)
     found: list[DualPath] = []
     for site in plane.sites:
         for hub in sorted(plane.domains, key=lambda i: i.key):
@@ -66,13 +73,17 @@ def _dual_path_sites(plane: ControlPlane) -> list[DualPath]:
             kinds = {k for k, _ in links}
             if kinds != {LinkKind.EXPRESSROUTE, LinkKind.VPN}:
                 continue
-            all_routes = by_hub.get(hub, [])
             conns = {conn.id for _, conn in links}
-            mine = [r for r in all_routes if r.connection_id in conns and not r.bgp_peer_host]
+            mine = [
+                r
+                for c in sorted(conns, key=lambda i: i.key)
+                for r in by_conn.get(c, [])
+                if not r.bgp_peer_host
+            ]
             destinations = sorted(set(site.prefixes) | {r.prefix for r in mine}, key=prefix_key)
             choice: list[tuple[IPNetwork, OnPremRoute]] = []
             for dest in destinations:
-                best = selected_links(all_routes, dest)
+                best = selected_links(indexes.get(hub, empty), dest)
                 if best:
                     choice.append((dest, best[0]))
             targets: dict[LinkKind, list[ArmId]] = {

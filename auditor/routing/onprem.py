@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, LinkKind, Snapshot
 from auditor.routing.controlplane import ControlPlane, covers, prefix_key
+from auditor.routing.prefixindex import PrefixIndex
 
 
 @dataclass(frozen=True)
@@ -107,13 +108,15 @@ def _rank(route: OnPremRoute) -> tuple[int, int, int, int]:
     return (route.prefix.prefixlen, route.link is LinkKind.EXPRESSROUTE, route.weight, -len(route.as_path))
 
 
-def selected_links(routes: list[OnPremRoute], destination: IPNetwork) -> list[OnPremRoute]:
-    """The routes Azure uses towards a destination prefix (several when they tie: ECMP)."""
-    candidates = [r for r in routes if covers(r.prefix, destination) and not r.bgp_peer_host]
-    if not candidates:
-        return []
-    best = max(_rank(r) for r in candidates)
-    return [r for r in candidates if _rank(r) == best]
+def selected_links(routes: PrefixIndex[OnPremRoute], destination: IPNetwork) -> list[OnPremRoute]:
+    """The routes Azure uses towards a destination prefix (several when they tie: ECMP); `routes`
+    indexes a domain's on-premises routes by prefix."""
+    for group in routes.covering(destination):
+        candidates = [r for r in group if not r.bgp_peer_host]
+        if candidates:
+            best = max(_rank(r) for r in candidates)
+            return [r for r in candidates if _rank(r) == best]
+    return []
 
 
 __all__ = ["OnPremRoute", "covers", "onprem_routes", "selected_links", "transit_spokes"]

@@ -27,11 +27,10 @@ from auditor.model import Connection, IPNetwork, LinkKind, Subnet, VirtualNetwor
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.tables import (
-    TableRoute,
+    SubnetRoutes,
     gateway_subnet,
     is_special,
     site_select,
-    vnet_table,
     workload_subnet,
 )
 from auditor.unmodelled import uncertain_resources, unmodelled_gaps
@@ -258,7 +257,7 @@ class PathFinder:
     def __init__(self, plane: ControlPlane) -> None:
         self.plane = plane
         self.snap = plane.snapshot
-        self._tables: dict[tuple[str, str], PrefixIndex[TableRoute]] = {}
+        self._tables: dict[tuple[str, str], SubnetRoutes] = {}
         self._networks: dict[str, Network] = {}
         self._site_best: dict[str, PrefixIndex[Advert]] = {}
         self._circuits: dict[ArmId, PrefixIndex[CircuitEntry]] = {}
@@ -354,12 +353,11 @@ class PathFinder:
         return tuple(sorted(reasons))
 
     # -- tables ----------------------------------------------------------------------------------
-    def table(self, vnet: VirtualNetwork, subnet: Subnet | None) -> PrefixIndex[TableRoute]:
-        """The subnet's selected routes, indexed for longest-prefix lookups."""
+    def table(self, vnet: VirtualNetwork, subnet: Subnet | None) -> SubnetRoutes:
+        """The subnet's selected routes, for longest-prefix lookups."""
         key = (vnet.id.key, subnet.id.key if subnet else "")
         if key not in self._tables:
-            selected = [r for r in vnet_table(self.plane, vnet, subnet) if r.selected]
-            self._tables[key] = PrefixIndex(selected, lambda r: r.prefix)
+            self._tables[key] = SubnetRoutes(self.plane, vnet, subnet)
         return self._tables[key]
 
     @cached_property

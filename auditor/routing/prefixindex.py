@@ -42,6 +42,24 @@ class PrefixIndex(Generic[T]):
     def longest(self, address: Address) -> list[T]:
         return next(iter(self.matches(address)), [])
 
+    def covering(self, prefix: IPNetwork) -> Iterable[list[T]]:
+        """Groups of items whose prefix equals or contains `prefix`, longest prefix first."""
+        width = prefix.max_prefixlen
+        value = int(prefix.network_address)
+        for length in self._lengths.get(prefix.version, ()):
+            if length > prefix.prefixlen:
+                continue
+            shift = width - length
+            hit = self._buckets[(prefix.version, length)].get(
+                (value >> shift) << shift if shift < width else 0
+            )
+            if hit:
+                yield hit
+
+    def covers(self, prefix: IPNetwork) -> bool:
+        """Some indexed prefix equals or contains `prefix`."""
+        return next(iter(self.covering(prefix)), None) is not None
+
 
 class OverlapIndex(Generic[T]):
     """Items keyed by prefix; `overlapping(prefix)` finds every item whose prefix overlaps it."""

@@ -11,6 +11,8 @@ weight and the ExpressRoute preference is not documented; ExpressRoute first is 
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from auditor.ids import ArmId
@@ -18,6 +20,7 @@ from auditor.model import IPNetwork, LinkKind, RouteTable, Subnet, VirtualNetwor
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 SPECIAL_SUBNETS = (
     "gatewaysubnet",
     "azurefirewallsubnet",
@@ -84,6 +87,82 @@ def select_bgp(adverts: list[Advert]) -> list[tuple[Advert, bool, str]]:
 
 def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None = None) -> list[TableRoute]:
     """The effective routes of a subnet (or of a VNet-wide subnet without a route table)."""
+    local, local_index, propagate, hub = _local_candidates(plane, vnet, subnet)
+    candidates = list(local)
+    if hub is not None:
+        # The route towards a VPN peer's BGP address stays inside the gateway (docs: adding it to the
+        # local network gateway's address space is redundant); subnets do not get it.
+        rows = plane.memo(("bgp_rows", hub), lambda: _bgp_rows(plane, hub))
+        for route in rows:
+            if not propagate:
+                route = _lose(route, "gateway route propagation is disabled on the subnet's route table")
+            elif _inside(local_index, route.prefix):
+                route = _lose(route, "inside a VNet or peered address space: the system route wins")
+            candidates.append(route)
+    return _select(candidates)
+
+
+class SubnetRoutes:
+    """A subnet's selected routes for longest-prefix lookups, without building its whole table:
+    its own routes (system and user-defined, a handful) and its gateway domain's selected BGP
+    routes (shared by every subnet of the domain) are merged at lookup time with the same rules
+    as `vnet_table` (longest prefix; for one prefix User > BGP > system; BGP inside a VNet or
+    peered space loses; an overridden default invalidates the reserved-range None routes)."""
+
+    def __init__(self, plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None) -> None:
+        local, self._spaces, propagate, hub = _local_candidates(plane, vnet, subnet)
+        self._shared: PrefixIndex[TableRoute] | None = None
+        if hub is not None and propagate:
+            self._shared = plane.memo(("bgp_index", hub), lambda: _bgp_index(plane, hub))
+        default = parse_prefix("0.0.0.0/0")
+        overridden = any(r.prefix == default and r.source == "User" for r in local) or bool(
+            self._shared is not None
+            and any(r.prefix == default for g in self._shared.covering(default) for r in g)
+        )
+        if overridden:
+            local = [r for r in local if not (r.source == "Default" and r.next_hop_type == "None")]
+        self._local = PrefixIndex(local, lambda r: r.prefix)
+
+    def longest(self, address: Address) -> list[TableRoute]:
+        """The selected routes of the longest matching prefix (several: ECMP)."""
+        local = iter(self._local.matches(address))
+        shared = iter(self._shared.matches(address)) if self._shared is not None else iter(())
+        mine, theirs = next(local, None), self._next_bgp(shared)
+        while mine is not None or theirs is not None:
+            lm = mine[0].prefix.prefixlen if mine else -1
+            ls = theirs[0].prefix.prefixlen if theirs else -1
+            if lm > ls:
+                assert mine is not None
+                return _prefer(mine, [])
+            if ls > lm:
+                assert theirs is not None
+                return theirs
+            assert mine is not None and theirs is not None
+            return _prefer(mine, theirs)
+        return []
+
+    def _next_bgp(self, groups: Iterator[list[TableRoute]]) -> list[TableRoute] | None:
+        for group in groups:
+            if not _inside(self._spaces, group[0].prefix):  # VNet and peering routes win over BGP
+                return group
+        return None
+
+
+def _prefer(own: list[TableRoute], bgp: list[TableRoute]) -> list[TableRoute]:
+    users = [r for r in own if r.source == "User"]
+    return users or bgp or own
+
+
+def _bgp_index(plane: ControlPlane, hub: ArmId) -> PrefixIndex[TableRoute]:
+    rows = plane.memo(("bgp_rows", hub), lambda: _bgp_rows(plane, hub))
+    return PrefixIndex([r for r in rows if r.selected], lambda r: r.prefix)
+
+
+def _local_candidates(
+    plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None
+) -> tuple[list[TableRoute], PrefixIndex[IPNetwork], bool, ArmId | None]:
+    """A subnet's own candidate routes (system and user-defined), its VNet and peered spaces,
+    whether gateway routes propagate to it, and its gateway domain."""
     snap = plane.snapshot
     candidates: list[TableRoute] = []
     for prefix in vnet.address_prefixes:
@@ -122,16 +201,6 @@ def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None 
     propagate = not (route_table is not None and route_table.disable_bgp_route_propagation)
     hub = plane.domain_of_vnet.get(vnet.id)
     local_index = PrefixIndex((*vnet.address_prefixes, *peered), lambda p: p)
-    if hub is not None:
-        # The route towards a VPN peer's BGP address stays inside the gateway (docs: adding it to the
-        # local network gateway's address space is redundant); subnets do not get it.
-        rows = plane.memo(("bgp_rows", hub), lambda: _bgp_rows(plane, hub))
-        for route in rows:
-            if not propagate:
-                route = _lose(route, "gateway route propagation is disabled on the subnet's route table")
-            elif _inside(local_index, route.prefix):
-                route = _lose(route, "inside a VNet or peered address space: the system route wins")
-            candidates.append(route)
     if route_table is not None:
         for udr in snap.routes_of(route_table.id):
             udr_prefix = udr.prefix
@@ -147,7 +216,7 @@ def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None 
                     reason=f"user-defined route {udr.id.name}",
                 )
             )
-    return _select(candidates)
+    return candidates, local_index, propagate, hub
 
 
 def _bgp_rows(plane: ControlPlane, hub: ArmId) -> list[TableRoute]:
@@ -168,7 +237,7 @@ def _bgp_rows(plane: ControlPlane, hub: ArmId) -> list[TableRoute]:
 
 def _inside(index: PrefixIndex[IPNetwork], prefix: IPNetwork) -> bool:
     """The prefix equals or lies inside one of the indexed prefixes."""
-    return any(group[0].prefixlen <= prefix.prefixlen for group in index.matches(prefix.network_address))
+    return index.covers(prefix)
 
 
 def _udr_hop_type(value: str) -> str:
