@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from auditor.findings import CoverageGap, Severity, Violation
 from auditor.model import Snapshot, snapshot_relative
-from auditor.routing.controlplane import AZURE_ASN, ControlPlane, covers
+from auditor.routing.controlplane import AZURE_ASN, ControlPlane, covers, prefix_key
 from auditor.routing.dualpath import DualPath, dual_path_sites
 from auditor.routing.locations import local_regions, locations_source, same_region
 from auditor.routing.onprem import OnPremRoute, onprem_routes, transit_spokes
@@ -139,6 +139,7 @@ __all__ = [
     "is_special",
     "local_regions",
     "locations_source",
+    "prefix_key",
     "same_region",
     "select_bgp",
     "snapshot_relative",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from auditor.rule_api import Comparison, CoverageGap, RuleContext, Violation, snapshot_relative
+from auditor.rule_api import EVIDENCE_CAP, Comparison, CoverageGap, RuleContext, Violation, snapshot_relative
 
 
 def drift(
@@ -21,44 +21,59 @@ def drift(
             )
             continue
         entries = cmp.missing if side == "missing" else cmp.unexpected
+        if not entries:
+            continue
+        routes: list[dict[str, object]] = []
+        texts: list[str] = []
+        explanations: list[dict[str, object]] = []
         for prefix, qualifier in entries:
             same_prefix_predicted = sorted(q for p, q in cmp.predicted if p == prefix)
             same_prefix_observed = sorted(q for p, q in cmp.observed if p == prefix)
-            if side == "missing":
-                text = (
-                    f"{cmp.vantage}: predicted route {prefix} ({cmp.qualifier} {qualifier or '-'}) is not in the "
-                    f"observed {cmp.operation.value}"
-                )
-            else:
-                text = (
-                    f"{cmp.vantage}: observed route {prefix} ({cmp.qualifier} {qualifier or '-'}) in "
-                    f"{cmp.operation.value} is not predicted from the configuration"
-                )
-            if side == "missing" and same_prefix_observed:
-                text += f"; observed with {cmp.qualifier} {', '.join(same_prefix_observed)}"
-            if side == "unexpected" and same_prefix_predicted:
-                text += f"; predicted with {cmp.qualifier} {', '.join(same_prefix_predicted)}"
+            other = same_prefix_observed if side == "missing" else same_prefix_predicted
+            text = f"{prefix} ({cmp.qualifier} {qualifier or '-'})"
+            if other:
+                text += f", {'observed' if side == 'missing' else 'predicted'} with {', '.join(other)}"
+            texts.append(text)
             explained = _explain(ctx, cmp, same_prefix_predicted, same_prefix_observed)
-            if explained:
-                text += (
-                    f"; declaring asPathPrepend {explained['asPathPrepend']} on {explained['circuit']} in site "
-                    f"{explained['site']}'s links would explain the observed path"
-                )
-            yield Violation(
-                message=text,
-                resources=(cmp.resource,),
-                evidence={
-                    "vantage": cmp.vantage,
-                    "observation": cmp.operation.value,
-                    "file": snapshot_relative(cmp.file),
+            if explained and explained not in explanations:
+                explanations.append(explained)
+            routes.append(
+                {
                     "prefix": prefix,
                     cmp.qualifier: qualifier,
                     "predicted": same_prefix_predicted,
                     "observed": same_prefix_observed,
                     **({"explainedBy": explained} if explained else {}),
-                },
-                key=f"{cmp.vantage}|{prefix}|{qualifier}",
+                }
             )
+        count = len(entries)
+        shown = "; ".join(texts[:3]) + (f"; and {count - 3} more" if count > 3 else "")
+        if side == "missing":
+            head = f"{cmp.vantage}: {count} predicted route{'s' if count != 1 else ''} not in the observed {cmp.operation.value}"
+        else:
+            head = (
+                f"{cmp.vantage}: {count} route{'s' if count != 1 else ''} observed in {cmp.operation.value} "
+                "but not predicted from the configuration"
+            )
+        text = f"{head}: {shown}"
+        for explained in explanations:
+            text += (
+                f"; declaring asPathPrepend {explained['asPathPrepend']} on {explained['circuit']} in site "
+                f"{explained['site']}'s links would explain the observed path"
+            )
+        # one finding per observation and direction (the cause), with the routes as evidence
+        yield Violation(
+            message=text,
+            resources=(cmp.resource,),
+            evidence={
+                "vantage": cmp.vantage,
+                "observation": cmp.operation.value,
+                "file": snapshot_relative(cmp.file),
+                "routes": routes[:EVIDENCE_CAP],
+                "routeCount": count,
+            },
+            key=f"{cmp.vantage}|{cmp.operation.value}",
+        )
 
 
 def _leading(path: list[str]) -> int:

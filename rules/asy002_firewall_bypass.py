@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.ids import ArmId
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.rule_api import EVIDENCE_CAP, CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class FirewallBypass(Rule):
@@ -36,9 +36,14 @@ class FirewallBypass(Rule):
     or add UDRs for the on-premises prefixes towards the appliance; keep the GatewaySubnet's routes
     and the spokes' routes mirror images of each other.
 
+    One finding per VNet endpoint (a VNet, or `vnet/subnet` when its subnets route differently),
+    listing the sites affected (at most 100, and their count). Endpoints that share a routing
+    signature (same gateway domain, route table routes and propagation, peerings, and the same
+    way back through the hub) are walked once and stand for each other; the option
+    `signatures = false` walks every endpoint (slower, for verification).
+
     ## Known problems
-    Paths are computed per first prefix of each site and first workload subnet of each VNet;
-    subnets with their own route tables are checked through their VNet's first workload subnet.
+    Paths are computed towards the first prefix of each site.
 
     ## References
     - https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
@@ -57,36 +62,45 @@ class FirewallBypass(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         plane = ctx.control_plane
         finder = ctx.paths
+        signatures = bool(ctx.options.get("signatures", True))
         sites = [s for s in plane.sites if any(p.version == 4 for p in s.prefixes)]
         for endpoint in finder.networks():
             vnet = finder.network(endpoint).vnet
             if vnet is None or endpoint.endswith(" (IPv6)"):
                 continue
+            affected: list[tuple[str, frozenset[str], frozenset[str]]] = []
             for site in sites:
-                pair = finder.pair(endpoint, site.name)
+                pair = finder.site_pair(endpoint, site.name, signatures)
                 if not pair.reachable:
                     continue
                 there, back = pair.forward.appliances(), pair.back.appliances()
-                if there == back:
-                    continue
-                routes = sorted(
-                    {h.id for h in (*pair.forward.hops, *pair.back.hops) if h.kind == "appliance" and h.id},
-                    key=str.lower,
-                )
-                fw = ", ".join(sorted(there)) or "no appliance"
-                rv = ", ".join(sorted(back)) or "no appliance"
-                yield Violation(
-                    message=f"traffic from {endpoint} to site {site.name} passes {fw}, but the return "
-                    f"traffic passes {rv}: a stateful firewall sees only one direction",
-                    resources=(vnet.id, *(ArmId(r) for r in routes)),
-                    evidence={
-                        "vnet": str(vnet.id),
-                        "site": site.name,
-                        "destination": str(site.prefixes[0]),
-                        "forwardAppliances": sorted(there),
-                        "returnAppliances": sorted(back),
-                        "forward": [h.as_dict() for h in pair.forward.hops],
-                        "return": [h.as_dict() for h in pair.back.hops],
-                    },
-                    key=site.name if endpoint == vnet.display_name else f"{endpoint}|{site.name}",
-                )
+                if there != back:
+                    affected.append((site.name, there, back))
+            if not affected:
+                continue
+            first = affected[0]
+            # the user-defined routes involved, from this endpoint's own walk to the first site
+            # (a signature's representative would name its own routes)
+            own = finder.pair(endpoint, first[0])
+            routes = sorted(
+                {h.id for h in (*own.forward.hops, *own.back.hops) if h.kind == "appliance" and h.id},
+                key=str.lower,
+            )
+            fw = ", ".join(sorted(first[1])) or "no appliance"
+            rv = ", ".join(sorted(first[2])) or "no appliance"
+            names = [a[0] for a in affected]
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            yield Violation(
+                message=f"traffic from {endpoint} to {len(names)} site{'s' if len(names) != 1 else ''} ({shown}) "
+                f"passes {fw}, but the return traffic passes {rv}: a stateful firewall sees only one direction",
+                resources=(vnet.id, *(ArmId(r) for r in routes)),
+                evidence={
+                    "vnet": str(vnet.id),
+                    "endpoint": endpoint,
+                    "sites": names[:EVIDENCE_CAP],
+                    "siteCount": len(names),
+                    "forwardAppliances": sorted(first[1]),
+                    "returnAppliances": sorted(first[2]),
+                },
+                key=endpoint,
+            )

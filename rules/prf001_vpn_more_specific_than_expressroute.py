@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from auditor.ids import ArmId
 from auditor.model import LinkKind
 from auditor.rule_api import (
+    EVIDENCE_CAP,
     CoverageGap,
     OnPremRoute,
     PrefixIndex,
@@ -14,6 +15,7 @@ from auditor.rule_api import (
     RuleFixtures,
     Severity,
     Violation,
+    prefix_key,
     transit_spokes,
 )
 
@@ -91,7 +93,8 @@ class VpnMoreSpecificThanExpressRoute(Rule):
             er = PrefixIndex([r for r in routes if r.link is LinkKind.EXPRESSROUTE], lambda r: r.prefix)
             er_prefixes = {r.prefix for r in er.items}
             vpn = [r for r in routes if r.link is LinkKind.VPN and not r.bgp_peer_host]
-            reported: set[tuple[str, str]] = set()
+            found: dict[ArmId, list[tuple[OnPremRoute, list[OnPremRoute]]]] = defaultdict(list)
+            seen: set[tuple[str, str]] = set()
             for rv in vpn:
                 if rv.prefix in er_prefixes:
                     continue
@@ -102,17 +105,33 @@ class VpnMoreSpecificThanExpressRoute(Rule):
                     if not _different_sites(site_of_lng[rv.via_id], site_of_circuit[re.via_id])
                 ]
                 key = (rv.connection_id.key, str(rv.prefix))
-                if not wider or key in reported:
-                    continue
-                reported.add(key)
-                spokes = transit_spokes(snapshot, vnet_id)
+                if wider and key not in seen:
+                    seen.add(key)
+                    found[rv.connection_id].append((rv, wider))
+            spokes = transit_spokes(snapshot, vnet_id)
+            # one finding per VPN connection (the cause), listing its more specific prefixes
+            for conn_id in sorted(found, key=lambda i: i.key):
+                items = sorted(found[conn_id], key=lambda it: prefix_key(it[0].prefix))
+                rv, wider = items[0]
                 best = max(wider, key=lambda r: r.prefix.prefixlen)
-                resources = (vnet_id, rv.connection_id, rv.via_id, best.connection_id, best.via_id)
+                ers = sorted(
+                    {(r.connection_id, r.via_id) for _, w in items for r in w}, key=lambda t: t[0].key
+                )
+                resources = (vnet_id, conn_id, rv.via_id, *(c for pair in ers for c in pair))
+                prefixes = [str(it[0].prefix) for it in items]
+                shown = ", ".join(prefixes[:3]) + (
+                    f" and {len(prefixes) - 3} more" if len(prefixes) > 3 else ""
+                )
                 yield Violation(
-                    message=f"{vnet_id.name} sends traffic for {rv.prefix} over VPN connection "
-                    f"{rv.connection_id.name} ({_origin(rv)}), because it is more specific than {best.prefix} "
-                    f"learned over ExpressRoute circuit {best.via_id.name}: ExpressRoute is preferred only for "
-                    f"equal prefixes"
+                    message=f"{vnet_id.name} sends traffic for {shown} over VPN connection "
+                    f"{conn_id.name} ({_origin(rv)}), because "
+                    + (
+                        f"it is more specific than {best.prefix}"
+                        if len(items) == 1
+                        else "they are more specific than routes"
+                    )
+                    + f" learned over ExpressRoute circuit {best.via_id.name}: ExpressRoute is preferred only for "
+                    "equal prefixes"
                     + (
                         f"; spokes using this gateway follow the same path: {', '.join(s.name for s in spokes)}"
                         if spokes
@@ -121,25 +140,31 @@ class VpnMoreSpecificThanExpressRoute(Rule):
                     resources=resources,
                     evidence={
                         "vnet": str(vnet_id),
-                        "vpnPrefix": str(rv.prefix),
-                        "vpnConnection": str(rv.connection_id),
+                        "vpnConnection": str(conn_id),
                         "localNetworkGateway": str(rv.via_id),
-                        "vpnOrigin": rv.origin,
-                        "expressRoutePrefixes": sorted(
-                            (
-                                {
-                                    "prefix": str(r.prefix),
-                                    "connection": str(r.connection_id),
-                                    "circuit": str(r.via_id),
-                                    "origin": r.origin,
-                                }
-                                for r in wider
-                            ),
-                            key=lambda d: (d["prefix"], d["connection"].lower(), d["origin"]),
-                        ),
+                        "vpnPrefixes": [
+                            {
+                                "prefix": str(v.prefix),
+                                "origin": v.origin,
+                                "expressRoutePrefixes": sorted(
+                                    (
+                                        {
+                                            "prefix": str(r.prefix),
+                                            "connection": str(r.connection_id),
+                                            "circuit": str(r.via_id),
+                                            "origin": r.origin,
+                                        }
+                                        for r in w
+                                    ),
+                                    key=lambda d: (d["prefix"], d["connection"].lower(), d["origin"]),
+                                ),
+                            }
+                            for v, w in items[:EVIDENCE_CAP]
+                        ],
+                        "vpnPrefixCount": len(items),
                         "affectedSpokes": [str(s) for s in spokes],
                     },
-                    key=str(rv.prefix),
+                    key=conn_id.key,
                 )
 
 

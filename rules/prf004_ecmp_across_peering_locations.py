@@ -4,7 +4,18 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from auditor.ids import ArmId
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation, select_bgp
+from auditor.model import parse_prefix
+from auditor.rule_api import (
+    EVIDENCE_CAP,
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+    prefix_key,
+    select_bgp,
+)
 
 
 class EcmpAcrossPeeringLocations(Rule):
@@ -13,7 +24,9 @@ class EcmpAcrossPeeringLocations(Rule):
     ## What it does
     Finds prefixes a gateway domain learns from two or more circuits at different peering
     locations with the same connection weight and AS-path length, which Azure spreads over
-    all of them (ECMP).
+    all of them (ECMP). One finding per gateway domain and set of circuits, listing the prefixes
+    (at most 100, and their count): the cause is the circuits' equal weights and AS paths, not
+    each prefix.
 
     ## Why is this bad?
     Flows to the same destination take paths with different latency, and the on-premises side
@@ -53,17 +66,29 @@ class EcmpAcrossPeeringLocations(Rule):
                     circuit_id = getattr(conn, "peer_id", None)
                     if circuit_id is not None:
                         circuits[str(advert.prefix)].add(circuit_id)
-            for prefix, ids in sorted(circuits.items()):
+            # one finding per set of circuits the gateway load-balances across (the cause), with its prefixes
+            by_set: dict[tuple[ArmId, ...], list[str]] = defaultdict(list)
+            for prefix, members in circuits.items():
+                by_set[tuple(sorted(members, key=lambda i: i.key))].append(prefix)
+            for ids, prefixes in sorted(by_set.items(), key=lambda kv: [i.key for i in kv[0]]):
                 locations = {
                     (c.peering_location or "?").lower(): c.id
                     for c in (snapshot.circuit(i) for i in ids)
                     if c is not None
                 }
-                if len(locations) > 1:
-                    names = ", ".join(sorted(f"{cid.name} ({loc})" for loc, cid in locations.items()))
-                    yield Violation(
-                        message=f"{hub.name} load-balances {prefix} across circuits at different peering locations: {names}",
-                        resources=(hub, *sorted(ids, key=lambda i: i.key)),
-                        evidence={"prefix": prefix, "circuits": sorted(str(i) for i in ids)},
-                        key=prefix,
-                    )
+                if len(locations) < 2:
+                    continue
+                ordered = sorted(prefixes, key=lambda p: prefix_key(parse_prefix(p)))
+                names = ", ".join(sorted(f"{cid.name} ({loc})" for loc, cid in locations.items()))
+                shown = ", ".join(ordered[:3]) + (f" and {len(ordered) - 3} more" if len(ordered) > 3 else "")
+                yield Violation(
+                    message=f"{hub.name} load-balances {len(ordered)} prefix{'es' if len(ordered) != 1 else ''} "
+                    f"({shown}) across circuits at different peering locations: {names}",
+                    resources=(hub, *ids),
+                    evidence={
+                        "prefixes": ordered[:EVIDENCE_CAP],
+                        "prefixCount": len(ordered),
+                        "circuits": [str(i) for i in ids],
+                    },
+                    key="|".join(i.key for i in ids),
+                )

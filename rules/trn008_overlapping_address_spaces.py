@@ -109,7 +109,7 @@ def _sources(ctx: RuleContext) -> list[tuple[str, ArmId | None, IPNetwork, ArmId
             for prefix in dict.fromkeys(
                 [*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())]
             ):
-                if any(src[2] == prefix and src[3] == hub for src in out.values()):
+                if (prefix, hub) in from_lngs:
                     continue
                 what = f"site {site.name}"
                 out.setdefault((what, str(prefix), hub.key), (what, None, prefix, hub))

@@ -91,8 +91,9 @@ def test_prf001_reasons_about_the_routes_that_routes_shows() -> None:
     (finding,) = [f for f in run(snapshot, load_rules()).findings if f.rule == "PRF001"]
     hub = next(v for v in snapshot.vnets if v.display_name == "hub-vnet")
     shown = {(str(r.prefix), r.via.name if r.via else None) for r in vnet_table(plane, hub) if r.selected}
-    assert (finding.evidence["vpnPrefix"], finding.resources[1].name) in shown
-    assert {str(r.prefix) for r in onprem_routes(plane)} >= {finding.evidence["vpnPrefix"]}
+    prefix = finding.evidence["vpnPrefixes"][0]["prefix"]
+    assert (prefix, finding.resources[1].name) in shown
+    assert {str(r.prefix) for r in onprem_routes(plane)} >= {prefix}
 
 
 # -- 4. AS-path prepending and per-link preference -------------------------------------------------------
@@ -138,8 +139,9 @@ def test_declared_links_disagreeing_with_observations_is_drift_with_the_explanat
     drift = [f for f in audit("expressroute-prepend-drift").findings if f.rule in ("DRF001", "DRF002")]
     assert {f.rule for f in drift} == {"DRF001", "DRF002"}
     assert all(
-        f.evidence["explainedBy"] == {"site": "location-1", "circuit": "er-1", "asPathPrepend": 2}
+        r["explainedBy"] == {"site": "location-1", "circuit": "er-1", "asPathPrepend": 2}
         for f in drift
+        for r in f.evidence["routes"]
     )
 
 
@@ -417,3 +419,32 @@ def test_every_unmodelled_feature_is_a_gap(tmp_path: Path, feature: str) -> None
     assert [g.feature for g in gaps] == [feature]
     accepted = run(load_fixture(root), load_rules(), accept_unmodelled={feature: "known"})
     assert not [g for g in accepted.gaps if g.kind == "unmodelled"] and len(accepted.accepted) == 1
+
+
+# -- routing signatures (issue 10): grouping never merges networks that behave differently ----------
+
+
+def _asy002(snapshot: Any, signatures: bool) -> list[tuple[str, str, str]]:
+    from rules.asy002_firewall_bypass import FirewallBypass
+
+    result = run(snapshot, [FirewallBypass], options={"ASY002": {"signatures": signatures}})
+    return [(f.fingerprint, f.message, json.dumps(f.evidence, sort_keys=True)) for f in result.findings]
+
+
+@pytest.mark.parametrize("name", fixture_names())
+def test_per_signature_paths_equal_per_vnet_paths(name: str) -> None:
+    snapshot = load_fixture(FIXTURES / name)
+    assert _asy002(snapshot, True) == _asy002(snapshot, False)
+
+
+def test_per_signature_paths_equal_per_vnet_paths_on_a_realistic_estate(tmp_path: Path) -> None:
+    from bench.realistic import Shape, generate
+
+    generate(tmp_path / "estate", Shape.scaled(250, dc_prefixes=40, branch_prefixes=10))
+    snapshot = load_fixture(tmp_path / "estate")
+    grouped = _asy002(snapshot, True)
+    assert grouped == _asy002(snapshot, False)
+    assert len(grouped) > 10  # the estate has spokes that bypass their firewall
+    finder = PathFinder(ControlPlane(snapshot))
+    endpoints = [n for n in finder.networks() if finder.network(n).vnet is not None]
+    assert len({finder.site_signature(n) for n in endpoints}) < len(endpoints) / 10

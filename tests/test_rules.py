@@ -94,8 +94,9 @@ def test_findings_name_the_right_resources() -> None:
 
 def test_evidence_carries_the_prefixes() -> None:
     (prf,) = [f for f in audit("er-vpn-vpn-more-specific").findings if f.rule == "PRF001"]
-    assert prf.evidence["vpnPrefix"] == "10.2.1.0/24"
-    assert [e["prefix"] for e in prf.evidence["expressRoutePrefixes"]] == ["10.2.0.0/16"]
+    ((vpn,),) = [prf.evidence["vpnPrefixes"]]
+    assert vpn["prefix"] == "10.2.1.0/24" and prf.evidence["vpnPrefixCount"] == 1
+    assert [e["prefix"] for e in vpn["expressRoutePrefixes"]] == ["10.2.0.0/16"]
     assert "10.2.1.0/24" in prf.message and "10.2.0.0/16" in prf.message
     (asy,) = [f for f in audit("er-vpn-vpn-more-specific").findings if f.rule == "ASY001"]
     assert asy.evidence["siteToAzure"] == "ExpressRoute"
@@ -114,8 +115,11 @@ def test_rule_modules_import_no_sdk() -> None:
 def test_drift_findings_are_exactly_the_edited_observations() -> None:
     findings = [f for f in audit("interop-testbed-drift").findings if f.rule.startswith("DRF")]
     got = sorted(
-        (f.rule, f.evidence["vantage"], f.evidence["prefix"], f.evidence["nextHopType"]) for f in findings
+        (f.rule, f.evidence["vantage"], r["prefix"], r["nextHopType"])
+        for f in findings
+        for r in f.evidence["routes"]
     )
+    assert all(f.evidence["routeCount"] == 1 for f in findings)
     assert got == [
         ("DRF001", "spoke-vm-nic (spoke-vnet/default)", "10.1.31.0/25", "VirtualNetworkGateway"),
         ("DRF002", "hub-vm-nic (hub-vnet/default)", "10.99.0.0/16", "VirtualNetworkGateway"),
@@ -130,6 +134,7 @@ def test_firewall_bypass_evidence() -> None:
         "10.0.3.4"
     ]
     assert [r.name for r in finding.resources] == ["spoke-vnet", "spoke-via-firewall"]
+    assert finding.evidence["sites"] == ["datacenter"] and finding.evidence["siteCount"] == 1
 
 
 def test_catalogue_size_and_families() -> None:

@@ -61,9 +61,10 @@ def test_more_specific_static_prefix_on_the_vpn(testbed_copy: tuple[Path, Editor
     found = fired(root)
     assert sorted(found) == ["ASY001", "PRF001"]
     (prf,) = [f for f in audit(root).findings if f.rule == "PRF001"]
-    assert prf.evidence["vpnPrefix"] == "10.2.30.0/26"
+    ((vpn,),) = [prf.evidence["vpnPrefixes"]]
+    assert vpn["prefix"] == "10.2.30.0/26"
     # one model of on-premises routes: what the control plane (and `azroute routes`) holds
-    assert {e["origin"] for e in prf.evidence["expressRoutePrefixes"]} == {"site"}
+    assert {e["origin"] for e in vpn["expressRoutePrefixes"]} == {"site"}
     assert [p.rsplit("/", 1)[-1] for p in prf.evidence["affectedSpokes"]] == ["spoke-vnet"]
 
 
@@ -173,7 +174,7 @@ def test_stale_observations_show_as_drift(testbed_copy: tuple[Path, Editor]) -> 
         for f in audit(root).findings
         if f.rule == "DRF002" and f.evidence["vantage"].startswith("spoke-vm-nic")
     ]
-    assert {f.evidence["prefix"] for f in drift} == {
+    assert {r["prefix"] for f in drift for r in f.evidence["routes"]} == {
         "10.2.30.0/25",
         "10.1.31.0/25",
         "10.17.30.0/24",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.ids import ArmId
-from auditor.model import Connection, IPNetwork, LinkKind, Subnet, VirtualNetwork
+from auditor.model import Connection, IPNetwork, LinkKind, RouteTable, Subnet, VirtualNetwork
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.tables import (
@@ -258,6 +258,8 @@ class PathFinder:
         self.plane = plane
         self.snap = plane.snapshot
         self._tables: dict[tuple[str, str], SubnetRoutes] = {}
+        self._signatures: dict[tuple[str, str], tuple[object, ...]] = {}
+        self._site_pairs: dict[tuple[tuple[object, ...], str], PathPair] = {}
         self._networks: dict[str, Network] = {}
         self._site_best: dict[str, PrefixIndex[Advert]] = {}
         self._circuits: dict[ArmId, PrefixIndex[CircuitEntry]] = {}
@@ -289,6 +291,96 @@ class PathFinder:
 
     def networks(self) -> list[str]:
         return network_names(self.plane)
+
+    def site_signature(self, name: str) -> tuple[object, ...]:
+        """What decides a VNet endpoint's paths to and from on-premises sites, apart from its own
+        address: its gateway domain, its route table's routes and propagation, its peerings, how
+        each subnet of the domain's hub routes towards its address (the way back from a gateway
+        and through the hub's appliances), and how the domain advertises it. Endpoints with the
+        same signature take the same links and appliances to every site ("routing signature")."""
+        key = ("site-signature", name.lower())
+        if key in self._signatures:
+            return self._signatures[key]
+        net = self.network(name)
+        if net.vnet is None:
+            sig: tuple[object, ...] = ("site", name.lower())
+        else:
+            vnet, subnet = net.vnet, net.subnet
+            hub = self.plane.domain_of_vnet.get(vnet.id)
+            found = self.snap.by_id.get(subnet.route_table_id) if subnet and subnet.route_table_id else None
+            table = found if isinstance(found, RouteTable) else None
+            routes = (
+                tuple(
+                    sorted(
+                        (r.address_prefix.lower(), r.next_hop_type.lower(), r.next_hop_ip_address or "")
+                        for r in self.snap.routes_of(table.id)
+                    )
+                )
+                if table is not None
+                else None
+            )
+            propagate = not bool(getattr(table, "disable_bgp_route_propagation", False))
+            peerings = tuple(
+                sorted(
+                    (
+                        p.remote_vnet_id.key,
+                        p.connected,
+                        bool(p.use_remote_gateways),
+                        p.allow_virtual_network_access,
+                    )
+                    for p in self.snap.peerings_of(vnet.id)
+                )
+            )
+            back: list[object] = []
+            hub_vnet = self.snap.vnet(hub) if hub is not None and hub != vnet.id else None
+            hub_subnets = self.snap.subnets_of(hub_vnet.id) if hub_vnet is not None else []
+            for other in hub_subnets:
+                assert hub_vnet is not None
+                chosen = self.table(hub_vnet, other).longest(net.address)
+                back.append(
+                    (
+                        other.id.key,
+                        tuple(
+                            sorted(
+                                (
+                                    r.next_hop_type,
+                                    r.next_hop or "",
+                                    r.source,
+                                    "self" if r.target == vnet.id else str(r.target),
+                                )
+                                for r in chosen
+                            )
+                        ),
+                    )
+                )
+            domain = self.plane.domains.get(hub) if hub is not None else None
+            advertised = (
+                tuple(sorted(p.prefixlen for p in domain.prefixes if _contains(p, net.address)))
+                if domain
+                else ()
+            )
+            sig = (
+                "vnet",
+                hub.key if hub else vnet.id.key,
+                net.family,
+                routes,
+                propagate,
+                peerings,
+                tuple(back),
+                advertised,
+            )
+        self._signatures[key] = sig
+        return sig
+
+    def site_pair(self, endpoint: str, site: str, signatures: bool = True) -> PathPair:
+        """`pair(endpoint, site)`, computed once per routing signature when `signatures` is on:
+        the pair of the signature's first endpoint stands for every endpoint that shares it."""
+        if not signatures:
+            return self.pair(endpoint, site)
+        key = (self.site_signature(endpoint), site.lower())
+        if key not in self._site_pairs:
+            self._site_pairs[key] = self.pair(endpoint, site)
+        return self._site_pairs[key]
 
     def comparable(self, source: str, destination: str) -> bool:
         """A pair to walk: two different networks of the same address family."""
