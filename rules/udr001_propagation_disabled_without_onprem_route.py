@@ -57,7 +57,7 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
         snapshot = ctx.snapshot
         plane = ctx.control_plane
         onprem: dict[ArmId, list[IPNetwork]] = {}
-        uncovered_by: dict[tuple[ArmId, ArmId], list[IPNetwork]] = {}
+        uncovered_by: dict[tuple[ArmId, tuple[str, ...]], list[IPNetwork]] = {}
         for subnet in snapshot.subnets:
             hub = plane.domain_of_vnet.get(subnet.vnet_id)
             table = route_table_of(snapshot, subnet)
@@ -67,11 +67,10 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
                 onprem[hub] = sorted(
                     {a.prefix for a in plane.domain_rib[hub] if not a.bgp_peer_host}, key=str
                 )
-            key = (hub, table.id)
-            if key not in uncovered_by:  # one computation per route table and gateway domain
-                udrs = PrefixIndex(
-                    [r.prefix for r in snapshot.routes_of(table.id) if r.prefix is not None], lambda p: p
-                )
+            own = [r.prefix for r in snapshot.routes_of(table.id) if r.prefix is not None]
+            key = (hub, tuple(sorted(str(p) for p in own)))
+            if key not in uncovered_by:  # one computation per gateway domain and set of route prefixes
+                udrs = PrefixIndex(own, lambda p: p)
                 uncovered_by[key] = [p for p in onprem[hub] if not udrs.covers(p)]
             uncovered = uncovered_by[key]
             if uncovered:

@@ -48,7 +48,7 @@ def _onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
     snap = plane.snapshot
     found: dict[tuple[object, ...], OnPremRoute] = {}
     for hub, domain in plane.domains.items():
-        local = _local_spaces(snap, hub)
+        local = PrefixIndex(_local_spaces(snap, hub), lambda p: p)
         for advert in plane.domain_rib[hub]:
             conn = snap.by_id.get(advert.via) if advert.via else None
             if advert.link is None or not isinstance(conn, Connection):
@@ -61,7 +61,7 @@ def _onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
                 gateway, via = domain.vpn_gateway, conn.local_network_gateway_id
             if gateway is None or via is None:
                 continue
-            if any(covers(space, advert.prefix) for space in local):
+            if local.covers(advert.prefix):
                 continue
             route = OnPremRoute(
                 vnet_id=hub,

@@ -259,6 +259,7 @@ class PathFinder:
         self.snap = plane.snapshot
         self._tables: dict[tuple[str, str], SubnetRoutes] = {}
         self._signatures: dict[tuple[str, str], tuple[object, ...]] = {}
+        self._advert_positions: dict[ArmId, dict[int, int]] = {}
         self._site_pairs: dict[tuple[tuple[object, ...], str], PathPair] = {}
         self._networks: dict[str, Network] = {}
         self._site_best: dict[str, PrefixIndex[Advert]] = {}
@@ -453,21 +454,18 @@ class PathFinder:
         return self._tables[key]
 
     @cached_property
-    def _subnet_index(self) -> list[tuple[Subnet, VirtualNetwork]]:
-        out: list[tuple[Subnet, VirtualNetwork]] = []
+    def _subnet_index(self) -> PrefixIndex[tuple[IPNetwork, Subnet, VirtualNetwork]]:
+        rows: list[tuple[IPNetwork, Subnet, VirtualNetwork]] = []
         for subnet in self.snap.subnets:
             vnet = self.snap.vnet(subnet.vnet_id)
             if vnet is not None:
-                out.append((subnet, vnet))
-        return out
+                rows += [(p, subnet, vnet) for p in subnet.prefixes]
+        return PrefixIndex(rows, lambda r: r[0])
 
     def subnet_of(self, address: Address) -> tuple[Subnet, VirtualNetwork] | None:
-        found = [
-            (s, v)
-            for s, v in self._subnet_index
-            if any(p.version == address.version and address in p for p in s.prefixes)
-        ]
-        return max(found, key=lambda sv: max(p.prefixlen for p in sv[0].prefixes)) if found else None
+        """The subnet holding an address (the most specific one)."""
+        found = self._subnet_index.longest(address)
+        return (found[0][1], found[0][2]) if found else None
 
     # -- the walk --------------------------------------------------------------------------------------
     def walk(self, start: Network, dst: Address) -> Walk:
@@ -604,7 +602,12 @@ class PathFinder:
         return None
 
     def _advert_index(self, hub: ArmId, advert: Advert) -> int:
-        return self.plane.domain_rib[hub].index(advert)
+        positions = self._advert_positions.get(hub)
+        if positions is None:
+            positions = {id(a): i for i, a in enumerate(self.plane.domain_rib[hub])}
+            self._advert_positions[hub] = positions
+        found = positions.get(id(advert))
+        return found if found is not None else self.plane.domain_rib[hub].index(advert)
 
     def _egress(self, hub: ArmId, index: int, dst: Address, walk: Walk) -> tuple[str, ...] | None:
         advert = self.plane.domain_rib[hub][index]
