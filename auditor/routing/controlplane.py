@@ -78,6 +78,10 @@ class Advert:
     weight: int = 0
     next_domain: ArmId | None = None  # for Vnet2Vnet: the domain the traffic goes to
     bgp_peer_host: bool = False
+    key: tuple[int, int, int] = field(init=False, compare=False, repr=False)  # prefix_key(prefix)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", prefix_key(self.prefix))
 
 
 @dataclass(frozen=True)
@@ -432,10 +436,11 @@ class ControlPlane:
         while pending:
             current, pending = pending, {}
             for sender in sorted(current):
+                keys = sorted(current[sender])
                 for receiver, conn in edges.get(sender, []):
-                    for received in self._exports(rib, sender, receiver, conn, current[sender]):
+                    for received in self._exports(rib, sender, receiver, conn, keys, prune=True):
                         if _better(rib[receiver], received):
-                            pending.setdefault(receiver, set()).add(prefix_key(received.prefix))
+                            pending.setdefault(receiver, set()).add(received.key)
         return rib
 
     def _exports(
@@ -444,32 +449,43 @@ class ControlPlane:
         sender: str,
         receiver: str,
         conn: Connection,
-        keys: set[tuple[int, int, int]] | None = None,
+        keys: list[tuple[int, int, int]] | None = None,
+        prune: bool = False,
     ) -> list[Advert]:
         """What `sender` advertises to `receiver` over one VPN BGP session, as the receiver holds it
-        (BGP advertises one best path per prefix; a site applies its per-link policy)."""
+        (BGP advertises one best path per prefix; a site applies its per-link policy). `keys`
+        limits it to those prefixes (sorted), the ones whose best paths changed."""
         sender_asn, receiver_asn = self._vpn_asn[sender], self._vpn_asn[receiver]
-        site = self.site_by_name[sender[2:]] if sender.startswith("s:") else None
+        from_domain = sender.startswith("d:")
+        site = None if from_domain else self.site_by_name[sender[2:]]
+        receiving = self._domain_by_key(receiver) if receiver.startswith("d:") else None
+        name = _speaker_name(self, sender)
+        next_domain = self._domain_by_key(sender).hub.id if from_domain else None
+        own_path: tuple[int, ...] = (sender_asn,) if sender_asn is not None else ()
+        advertised: frozenset[IPNetwork] = frozenset()
+        if site is not None:
+            own_path = own_path * (1 + site.prepend(conn.id))
+            advertised = frozenset(site.advertised(conn.id))
         out: list[Advert] = []
         table = rib[sender]
-        groups = table.values() if keys is None else (table[k] for k in sorted(keys) if k in table)
-        for adverts in groups:
+        held = rib[receiver] if prune else {}
+        items = table.items() if keys is None else ((k, table[k]) for k in keys if k in table)
+        for key, adverts in items:
             advert = adverts[0]
-            if advert.prefix == DEFAULT_ROUTE_V4 and sender.startswith("d:") and advert.source != "Network":
+            originated = advert.source == "Network"
+            if from_domain and not originated and advert.prefix == DEFAULT_ROUTE_V4:
                 continue  # VPN gateways never re-advertise a default route
-            if advert.source == "Network" and advert.via is not None and advert.via == conn.id:
+            if originated and advert.via is not None and advert.via == conn.id:
                 continue  # a local network gateway's own prefixes are not sent back to it
-            own = sender_asn
-            if site is not None:
-                if advert.source == "Network" and advert.prefix not in site.advertised(conn.id):
-                    continue
-                own_path = (sender_asn,) * (1 + site.prepend(conn.id)) if sender_asn is not None else ()
-                path = (*own_path, *advert.as_path)
-            else:
-                path = (own, *advert.as_path) if own is not None else advert.as_path
+            if site is not None and originated and advert.prefix not in advertised:
+                continue
+            path = (*own_path, *advert.as_path)
             if receiver_asn is not None and receiver_asn in path:
                 continue
-            if receiver.startswith("d:") and self._domain_by_key(receiver).is_local(advert.prefix):
+            best = held.get(key)
+            if best is not None and (best[0].source == "Network" or len(best[0].as_path) < len(path)):
+                continue  # the receiver already holds a better path: this one would lose
+            if receiving is not None and receiving.is_local(advert.prefix):
                 continue
             out.append(
                 Advert(
@@ -478,9 +494,9 @@ class ControlPlane:
                     "EBgp",
                     LinkKind.VPN,
                     conn.id,
-                    _speaker_name(self, sender),
+                    name,
                     advert.origin,
-                    next_domain=self._domain_by_key(sender).hub.id if sender.startswith("d:") else None,
+                    next_domain=next_domain,
                 )
             )
         return out
@@ -639,7 +655,7 @@ class ControlPlane:
 
 def _advert_key(a: Advert) -> tuple[object, ...]:
     return (
-        prefix_key(a.prefix),
+        a.key,
         a.link.value if a.link else "",
         a.via.key if a.via else "",
         len(a.as_path),
@@ -653,7 +669,7 @@ Rib = dict[tuple[int, int, int], list[Advert]]
 def _better(table: Rib, advert: Advert) -> bool:
     """BGP best paths at a VPN speaker: originated first, then the shortest AS path; equal paths
     over different connections are all kept (multipath), in a stable order."""
-    key = prefix_key(advert.prefix)
+    key = advert.key
     current = table.get(key)
 
     def rank(a: Advert) -> tuple[int, int]:
@@ -662,10 +678,14 @@ def _better(table: Rib, advert: Advert) -> bool:
     def order(a: Advert) -> tuple[str, str]:
         return (a.peer.lower(), a.via.key if a.via else "")
 
-    if current is None or rank(advert) < rank(current[0]):
+    if current is None:
         table[key] = [advert]
         return True
-    if rank(advert) != rank(current[0]) or advert in current or advert.source == "Network":
+    mine, theirs = rank(advert), rank(current[0])
+    if mine < theirs:
+        table[key] = [advert]
+        return True
+    if mine != theirs or advert.source == "Network" or advert in current:
         return False
     same_via = [a for a in current if a.via == advert.via]
     if not same_via:
