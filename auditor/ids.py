@@ -36,6 +36,8 @@ class ArmId(str):
         return str.lower(self)
 
     def __eq__(self, other: object) -> bool:
+        if isinstance(other, ArmId):
+            return self.key == other.key
         if isinstance(other, str):
             return self.key == other.lower()
         return NotImplemented

@@ -15,6 +15,7 @@ from auditor.model import (
     VirtualNetworkPeering,
     parse_prefix,
 )
+from auditor.rule_api import PrefixIndex
 
 
 def transit_gateways(snapshot: Snapshot, vnet_id: ArmId) -> list[VirtualNetworkGateway]:
@@ -60,3 +61,20 @@ def appliance_routes(snapshot: Snapshot) -> Iterator[tuple[Subnet, Route, IPNetw
                 yield subnet, route, parse_prefix(route.next_hop_ip_address)
             except ValueError:
                 continue
+
+
+def peered_spaces(
+    snapshot: Snapshot, vnet_id: ArmId
+) -> PrefixIndex[tuple[IPNetwork, VirtualNetworkPeering | None]]:
+    """The VNet's own address space (peering None) and each peered VNet's, by prefix."""
+    vnet = snapshot.vnet(vnet_id)
+    rows: list[tuple[IPNetwork, VirtualNetworkPeering | None]] = [
+        (p, None) for p in (vnet.address_prefixes if vnet else ())
+    ]
+    for peering in snapshot.peerings_of(vnet_id):
+        remote = snapshot.vnet(peering.remote_vnet_id)
+        rows += [
+            (p, peering)
+            for p in (remote.address_prefixes if remote else peering.remote_address_prefixes or ())
+        ]
+    return PrefixIndex(rows, lambda r: r[0])

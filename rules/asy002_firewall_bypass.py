@@ -64,18 +64,22 @@ class FirewallBypass(Rule):
         finder = ctx.paths
         signatures = bool(ctx.options.get("signatures", True))
         sites = [s for s in plane.sites if any(p.version == 4 for p in s.prefixes)]
+        by_signature: dict[object, list[tuple[str, frozenset[str], frozenset[str]]]] = {}
         for endpoint in finder.networks():
             vnet = finder.network(endpoint).vnet
             if vnet is None or endpoint.endswith(" (IPv6)"):
                 continue
-            affected: list[tuple[str, frozenset[str], frozenset[str]]] = []
-            for site in sites:
-                pair = finder.site_pair(endpoint, site.name, signatures)
-                if not pair.reachable:
-                    continue
-                there, back = pair.forward.appliances(), pair.back.appliances()
-                if there != back:
-                    affected.append((site.name, there, back))
+            group = finder.site_signature(endpoint) if signatures else endpoint
+            if group not in by_signature:  # every site once per signature (per endpoint without them)
+                by_signature[group] = []
+                for site in sites:
+                    pair = finder.pair(endpoint, site.name)
+                    if not pair.reachable:
+                        continue
+                    there, back = pair.forward.appliances(), pair.back.appliances()
+                    if there != back:
+                        by_signature[group].append((site.name, there, back))
+            affected = by_signature[group]
             if not affected:
                 continue
             first = affected[0]

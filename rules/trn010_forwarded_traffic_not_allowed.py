@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
-from rules._helpers import appliance_routes, inside
+from auditor.ids import ArmId
+from auditor.model import IPNetwork, VirtualNetworkPeering
+from auditor.rule_api import CoverageGap, PrefixIndex, Rule, RuleContext, RuleFixtures, Severity, Violation
+from rules._helpers import appliance_routes, peered_spaces
 
 
 class ForwardedTrafficNotAllowed(Rule):
@@ -42,11 +44,18 @@ class ForwardedTrafficNotAllowed(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
+        spaces: dict[ArmId, PrefixIndex[tuple[IPNetwork, VirtualNetworkPeering | None]]] = {}
         for subnet, route, hop in appliance_routes(snapshot):
-            for peering in snapshot.peerings_of(subnet.vnet_id):
-                remote = snapshot.vnet(peering.remote_vnet_id)
-                holds = remote is not None and any(inside(hop, p) for p in remote.address_prefixes)
-                if holds and peering.allow_forwarded_traffic is not True:
+            if subnet.vnet_id not in spaces:
+                spaces[subnet.vnet_id] = peered_spaces(snapshot, subnet.vnet_id)
+            holders = {
+                peering.id: peering
+                for group in spaces[subnet.vnet_id].covering(hop)
+                for _, peering in group
+                if peering is not None and snapshot.vnet(peering.remote_vnet_id) is not None
+            }
+            for peering in sorted(holders.values(), key=lambda p: p.id.key):
+                if peering.allow_forwarded_traffic is not True:
                     yield Violation(
                         message=f"route {route.route_table_id.name}/{route.id.name} sends {route.address_prefix} to "
                         f"{route.next_hop_ip_address} in {peering.remote_vnet_id.name}, but peering {peering.id.name} "

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
-from rules._helpers import appliance_routes, inside
+from auditor.ids import ArmId
+from auditor.model import IPNetwork, VirtualNetworkPeering
+from auditor.rule_api import CoverageGap, PrefixIndex, Rule, RuleContext, RuleFixtures, Severity, Violation
+from rules._helpers import appliance_routes, peered_spaces
 
 
 class ApplianceNotDirectlyReachable(Rule):
@@ -42,15 +44,15 @@ class ApplianceNotDirectlyReachable(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
+        indexes: dict[ArmId, PrefixIndex[tuple[IPNetwork, VirtualNetworkPeering | None]]] = {}
         for subnet, route, hop in appliance_routes(snapshot):
             vnet = snapshot.vnet(subnet.vnet_id)
             if vnet is None:
                 continue
-            spaces = list(vnet.address_prefixes)
-            for peering in snapshot.peerings_of(vnet.id):
-                remote = snapshot.vnet(peering.remote_vnet_id)
-                spaces += list(remote.address_prefixes if remote else peering.remote_address_prefixes or ())
-            if not any(inside(hop, s) for s in spaces):
+            if vnet.id not in indexes:
+                indexes[vnet.id] = peered_spaces(snapshot, vnet.id)
+            if not indexes[vnet.id].covers(hop):
+                spaces = [p for p, _ in indexes[vnet.id].items]
                 yield Violation(
                     message=f"route {route.route_table_id.name}/{route.id.name} in {vnet.display_name}/{subnet.id.name} "
                     f"sends {route.address_prefix} to {route.next_hop_ip_address}, which is not in the VNet or a peered VNet",

@@ -306,11 +306,15 @@ class Snapshot(Frozen):
         """Connections whose first end is this gateway (where ARM keeps the link's settings)."""
         return list(self._connections_by_gateway.get(gateway_id, []))
 
+    @cached_property
+    def _peerings_by_pair(self) -> dict[tuple[str, str], VirtualNetworkPeering]:
+        found: dict[tuple[str, str], VirtualNetworkPeering] = {}
+        for peering in self.peerings:
+            found.setdefault((peering.vnet_id.key, peering.remote_vnet_id.key), peering)
+        return found
+
     def peering_between(self, vnet_id: ArmId, remote_vnet_id: ArmId) -> VirtualNetworkPeering | None:
-        for peering in self.peerings_of(vnet_id):
-            if peering.remote_vnet_id == remote_vnet_id:
-                return peering
-        return None
+        return self._peerings_by_pair.get((vnet_id.key, remote_vnet_id.key))
 
     def vnet_prefixes(self) -> list[tuple[IPNetwork, VirtualNetwork]]:
         return [(p, v) for v in self.vnets for p in v.address_prefixes]

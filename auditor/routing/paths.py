@@ -260,7 +260,6 @@ class PathFinder:
         self._tables: dict[tuple[str, str], SubnetRoutes] = {}
         self._signatures: dict[tuple[str, str], tuple[object, ...]] = {}
         self._advert_positions: dict[ArmId, dict[int, int]] = {}
-        self._site_pairs: dict[tuple[tuple[object, ...], str], PathPair] = {}
         self._networks: dict[str, Network] = {}
         self._site_best: dict[str, PrefixIndex[Advert]] = {}
         self._circuits: dict[ArmId, PrefixIndex[CircuitEntry]] = {}
@@ -372,16 +371,6 @@ class PathFinder:
             )
         self._signatures[key] = sig
         return sig
-
-    def site_pair(self, endpoint: str, site: str, signatures: bool = True) -> PathPair:
-        """`pair(endpoint, site)`, computed once per routing signature when `signatures` is on:
-        the pair of the signature's first endpoint stands for every endpoint that shares it."""
-        if not signatures:
-            return self.pair(endpoint, site)
-        key = (self.site_signature(endpoint), site.lower())
-        if key not in self._site_pairs:
-            self._site_pairs[key] = self.pair(endpoint, site)
-        return self._site_pairs[key]
 
     def comparable(self, source: str, destination: str) -> bool:
         """A pair to walk: two different networks of the same address family."""
