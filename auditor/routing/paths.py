@@ -242,15 +242,18 @@ def owner_of(plane: ControlPlane, address: Address) -> list[str]:
 def site_address(plane: ControlPlane, name: str, prefixes: tuple[IPNetwork, ...]) -> Address:
     """An address the site itself owns: inside its prefixes, outside every more specific VNet or
     other site (a site advertising a summary or a default route owns only what is left)."""
-    others = [p for p, owner in owners(plane).items if owner != name]
     for prefix in sorted(prefixes, key=lambda p: -p.prefixlen):
-        candidates = [prefix.network_address + min(1, prefix.num_addresses - 1)]
-        candidates += [o.broadcast_address + 1 for o in others if covers(prefix, o)]
+        first = prefix.network_address + min(1, prefix.num_addresses - 1)
+        if name in owner_of(plane, first):
+            return first
+        # a summary or a default route: try just past each more specific network inside it
+        others = [p for p, owner in owners(plane).items if owner != name]
+        candidates = [o.broadcast_address + 1 for o in others if covers(prefix, o)]
         for address in sorted(candidates):
             if _contains(prefix, address) and name in owner_of(plane, address):
                 return address
-    first = prefixes[0]
-    return first.network_address + min(1, first.num_addresses - 1)
+    fallback = prefixes[0]
+    return fallback.network_address + min(1, fallback.num_addresses - 1)
 
 
 class PathFinder:

@@ -309,10 +309,13 @@ def site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool,
 def _site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool, str]]:
     site = plane.site_by_name[site_name]
     prefer = list(site.prefer or ())
+    local_pref: dict[object, int] = {}
 
     def rank(a: Advert) -> tuple[int, int, int]:
         pref = prefer.index(a.link) if a.link in prefer else len(prefer)
-        return (site.local_preference(a.via), -pref, -len(a.as_path))
+        if a.via not in local_pref:
+            local_pref[a.via] = site.local_preference(a.via)
+        return (local_pref[a.via], -pref, -len(a.as_path))
 
     by_prefix: dict[tuple[int, int, int], list[Advert]] = {}
     for a in plane.site_rib[site_name]:
