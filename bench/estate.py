@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import itertools
 import json
 import shutil
 import sys
@@ -32,7 +33,11 @@ def generate(
     fx = mf.Estate(out.name, f"synthetic estate: {vnets} VNets, {hubs} hubs")
     rg, loc = "rg-bench", "westeurope"
     made = 0
-    site_blocks = ipaddress.ip_network("172.16.0.0/12").subnets(new_prefix=20)
+    # 1,280 site blocks (100.64.0.0/10, then 172.16.0.0/12): up to 64,000 VNets
+    site_blocks = itertools.chain(
+        ipaddress.ip_network("100.64.0.0/10").subnets(new_prefix=20),
+        ipaddress.ip_network("172.16.0.0/12").subnets(new_prefix=20),
+    )
     for h in range(hubs):
         hub = f"hub-{h:03d}"
         block = ipaddress.ip_network(f"10.{h // 4}.{(h % 4) * 64}.0/18")

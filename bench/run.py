@@ -1,10 +1,18 @@
-"""Time and peak memory of load / routes / paths / audit over growing synthetic estates.
+"""Time and peak memory of each stage over growing estates, as ratios to loading the snapshot.
 
-    python bench/run.py [--sizes 125,250,500,1000] [--repeat 3]
+    python bench/run.py [--profile realistic|synthetic] [--spokes 250,1000,2500,10000]
+                        [--hubs N --circuits N --datacenters N --branches N --prefixes N] [--repeat 1]
+
+`realistic` (the default, `bench/realistic.py`): regions of four hubs with firewalls, hundreds
+of spokes per hub behind route tables, datacenters with 1,500 prefixes over two circuits, BGP
+branches. Stages: `load` (read and normalize), `routes` (`routes --from` one spoke: the control
+plane plus one table), `pair` (`paths --from` a spoke `--to` a datacenter), `paths` (the grouped
+matrix: every routing signature to every site), `audit` (every rule). `synthetic`
+(`bench/estate.py`) is the older shape: one hub per 50 VNets, no firewalls, VNet-site pairs.
 
 Each measurement runs in a fresh process (peak RSS is that process's), best of `--repeat`.
-Reported as ratios to loading the same snapshot in the same run, plus how each stage grows
-when the estate doubles. No assertions: the numbers go into the closing note of the work.
+Growth per doubling between consecutive sizes is `(t2/t1) ** (1 / log2(n2/n1))`. No
+assertions: the numbers go into the README and the closing note of the work.
 """
 
 from __future__ import annotations
@@ -12,10 +20,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -28,7 +38,13 @@ stage, path = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
 snapshot = load_fixture(path)
 extra = {{}}
-if stage == "routes":
+realistic = len(sys.argv) > 3
+if stage == "routes" and realistic:
+    from auditor.routing.controlplane import ControlPlane
+    from auditor.routing.views import vantage_rows
+    _, rows = vantage_rows(ControlPlane(snapshot), sys.argv[3])
+    extra["selectedRoutes"] = sum(1 for r in rows if r["selected"])
+elif stage == "routes":
     from auditor.routing.controlplane import ControlPlane
     from auditor.routing.tables import vnet_table
     plane = ControlPlane(snapshot)
@@ -37,6 +53,14 @@ if stage == "routes":
         for subnet in snapshot.subnets_of(vnet.id):
             total += sum(1 for r in vnet_table(plane, vnet, subnet) if r.selected)
     extra["selectedRoutes"] = total
+elif stage == "paths" and realistic:
+    from auditor.routing.controlplane import ControlPlane
+    from auditor.routing.paths import PathFinder, signature_groups
+    finder = PathFinder(ControlPlane(snapshot))
+    groups = signature_groups(finder)
+    extra["signatures"] = len(groups.members)
+    extra["pairs"] = len(groups.rows)
+    extra["reachable"] = sum(1 for r in groups.rows if r.pair.status == "reachable")
 elif stage == "paths":
     from auditor.routing.controlplane import ControlPlane
     from auditor.routing.paths import PathFinder
@@ -46,6 +70,12 @@ elif stage == "paths":
     pairs = [finder.pair(v.display_name, s) for v in snapshot.vnets for s in sites]
     extra["pairs"] = len(pairs)
     extra["reachable"] = sum(p.reachable for p in pairs)
+elif stage == "pair":
+    from auditor.routing.controlplane import ControlPlane
+    from auditor.routing.paths import PathFinder
+    plane = ControlPlane(snapshot)
+    pair = PathFinder(plane).pair(sys.argv[3], sys.argv[4])
+    extra["status"] = pair.status
 elif stage == "audit":
     from auditor.engine import load_rules, run
     result = run(snapshot, load_rules())
@@ -55,12 +85,12 @@ print(json.dumps({{"seconds": elapsed, "maxrss_mb": resource.getrusage(resource.
 """
 
 
-def measure(stage: str, path: Path, repeat: int) -> dict[str, float]:
+def measure(stage: str, path: Path, repeat: int, *args: str) -> dict[str, float]:
     best: dict[str, float] | None = None
     code = STAGE.format(root=str(HERE.parent))
     for _ in range(repeat):
         out = subprocess.run(
-            [sys.executable, "-c", code, stage, str(path)], capture_output=True, text=True, check=True
+            [sys.executable, "-c", code, stage, str(path), *args], capture_output=True, text=True, check=True
         )
         result = json.loads(out.stdout)
         if best is None or result["seconds"] < best["seconds"]:
@@ -69,11 +99,83 @@ def measure(stage: str, path: Path, repeat: int) -> dict[str, float]:
     return best
 
 
+def growth(prev: dict[str, Any], cur: dict[str, Any], stage: str, size: str) -> float:
+    """Time ratio per doubling of the estate: (t2/t1) ** (1 / log2(n2/n1))."""
+    doublings = math.log2(cur[size] / prev[size])
+    return float((cur[stage]["seconds"] / prev[stage]["seconds"]) ** (1 / doublings))
+
+
+def realistic(args: argparse.Namespace) -> None:
+    from bench.realistic import Shape, generate
+
+    stages = ("load", "routes", "pair", "paths", "audit")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for spokes in [int(s) for s in args.spokes.split(",")]:
+            shape = Shape.scaled(
+                spokes,
+                hubs=args.hubs,
+                circuits=args.circuits,
+                datacenters=args.datacenters,
+                branches=args.branches,
+                dc_prefixes=args.prefixes,
+            )
+            path = Path(tmp) / f"estate-{spokes}"
+            row: dict[str, Any] = {"spokes": spokes, **generate(path, shape)}
+            for stage in stages:
+                extra = ("spoke-00-001", "dc-00") if stage in ("routes", "pair", "paths") else ()
+                row[stage] = measure(stage, path, args.repeat, *extra[: 1 if stage == "routes" else 2])
+                print(
+                    f"  {spokes} spokes, {stage}: {row[stage]['seconds']:.2f} s", file=sys.stderr, flush=True
+                )
+            rows.append(row)
+    print(
+        "| spokes | hubs | on-prem prefixes | signatures | load s | routes s (x load) | pair s (x load) | paths s (x load) | audit s (x load) | peak MB (load / audit) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        load = row["load"]["seconds"]
+        cells = [
+            str(row["spokes"]),
+            str(row["hubs"]),
+            str(row["onPremPrefixes"]),
+            str(row["paths"]["signatures"]),
+            f"{load:.2f}",
+        ]
+        for stage in stages[1:]:
+            sec = row[stage]["seconds"]
+            cells.append(f"{sec:.2f} ({sec / load:.1f}x)")
+        cells.append(f"{row['load']['maxrss_mb']:.0f} / {row['audit']['maxrss_mb']:.0f}")
+        print("| " + " | ".join(cells) + " |")
+    print()
+    print("Growth per doubling of the spokes:")
+    for prev, cur in itertools.pairwise(rows):
+        ratios = ", ".join(f"{s} {growth(prev, cur, s, 'spokes'):.2f}" for s in stages)
+        print(f"  {prev['spokes']} -> {cur['spokes']} spokes: {ratios}")
+    last = rows[-1]
+    print(
+        f"\n{last['spokes']} spokes: pair / routes = {last['pair']['seconds'] / last['routes']['seconds']:.2f}, "
+        f"audit / load = {last['audit']['seconds'] / last['load']['seconds']:.1f}"
+    )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="125,250,500,1000")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--profile", choices=("realistic", "synthetic"), default="realistic")
+    parser.add_argument("--spokes", default="250,1000,2500,10000", help="realistic: spokes per estate")
+    parser.add_argument("--sizes", default="125,250,500,1000", help="synthetic: VNets per estate")
+    parser.add_argument("--hubs", type=int, default=0)
+    parser.add_argument("--circuits", type=int, default=0)
+    parser.add_argument("--datacenters", type=int, default=0)
+    parser.add_argument("--branches", type=int, default=0)
+    parser.add_argument("--prefixes", type=int, default=0, help="prefixes per datacenter (default 1,500)")
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
+    if args.profile == "realistic":
+        realistic(args)
+        return
     from bench.estate import generate
 
     rows = []

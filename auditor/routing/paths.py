@@ -770,3 +770,35 @@ def matrix(finder: PathFinder, names: list[str]) -> list[PathPair]:
 
 
 __all__ = ["Hop", "Network", "PathFinder", "PathPair", "Walk", "covers", "matrix", "prefix_key"]
+
+
+@dataclass
+class GroupRow:
+    group: int  # index into SignatureGroups.members
+    site: str
+    pair: PathPair  # the group's first endpoint to the site
+
+
+@dataclass
+class SignatureGroups:
+    """VNet endpoints grouped by routing signature, each group walked once to every site."""
+
+    members: list[list[str]]
+    rows: list[GroupRow]
+
+
+def signature_groups(finder: PathFinder) -> SignatureGroups:
+    names = finder.networks()
+    groups: dict[tuple[object, ...], list[str]] = {}
+    for name in names:
+        if finder.network(name).vnet is not None:
+            groups.setdefault(finder.site_signature(name), []).append(name)
+    members = list(groups.values())
+    sites = [n for n in names if finder.network(n).site is not None]
+    rows = [
+        GroupRow(i, site, finder.pair(group[0], site))
+        for i, group in enumerate(members)
+        for site in sites
+        if finder.comparable(group[0], site)
+    ]
+    return SignatureGroups(members, rows)
