@@ -6,6 +6,7 @@ import difflib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -22,11 +23,12 @@ from auditor.model import Snapshot
 from auditor.report import render_json, render_table, report_dict
 from auditor.routing.controlplane import ControlPlane
 from auditor.routing.failures import UnknownResource, apply_down
-from auditor.routing.paths import PathFinder
+from auditor.routing.paths import PathFinder, PathPair, signature_groups
 from auditor.routing.sites import site_views
 from auditor.routing.views import (
+    PATHS_SCHEMA,
     UnknownVantage,
-    paths_json,
+    pair_json,
     routes_dot,
     routes_json,
     routes_mermaid,
@@ -406,6 +408,14 @@ def paths(
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.TABLE,
+    group_by: Annotated[
+        GroupBy | None,
+        typer.Option(
+            "--group-by",
+            help="signature: one row per group of VNets that route alike, to every site (JSON schema "
+            "azroute.pathgroups/1). The table does this by itself above 10,000 pairs.",
+        ),
+    ] = None,
     down: DownOption = None,
 ) -> None:
     """Reachability between every pair of networks, with the path each way; asymmetric pairs marked."""
@@ -415,23 +425,40 @@ def paths(
     if not names:
         typer.echo("No networks to walk between: no VNet has a workload subnet and no site has prefixes.")
         return
+    by_name = {n.lower(): n for n in names}
     for given in (source, target):
-        if given is not None and given.lower() not in {n.lower() for n in names}:
-            _fail(f"no network named {given!r}; networks: {', '.join(names)}")
-    pairs = [
-        finder.pair(a, b)
-        for a in names
-        for b in names
-        if a != b
-        and (source is None or a.lower() == source.lower())
-        and (target is None or b.lower() == target.lower())
-        and finder.comparable(a, b)
-    ]
-    if output is OutputFormat.JSON:
-        typer.echo(json.dumps(paths_json(pairs, down or []), indent=2, sort_keys=True))
+        if given is not None and given.lower() not in by_name:
+            close = difflib.get_close_matches(given, names, n=5)
+            _fail(f"no network named {given!r}" + (f"; did you mean {', '.join(close)}?" if close else ""))
+    sources = [by_name[source.lower()]] if source else names
+    targets = [by_name[target.lower()]] if target else names
+    total = len(sources) * len(targets)
+    grouped = group_by is GroupBy.SIGNATURE or (
+        output is OutputFormat.TABLE and source is None and target is None and total > GROUPED_ABOVE
+    )
+    if grouped:
+        _paths_grouped(finder, output, down or [], total, explicit=group_by is GroupBy.SIGNATURE)
+        return
+
+    def pairs() -> Iterator[PathPair]:
+        for a in sources:
+            for b in targets:
+                if a != b and finder.comparable(a, b):
+                    yield finder.pair(a, b)
+
+    if output is OutputFormat.JSON:  # every pair, streamed
+        typer.echo("{")
+        typer.echo(f'  "down": {json.dumps(sorted(down or []))},')
+        typer.echo('  "pairs": [', nl=False)
+        for i, pair in enumerate(pairs()):
+            text = json.dumps(pair_json(pair), indent=2, sort_keys=True).replace("\n", "\n    ")
+            typer.echo(("," if i else "") + "\n    " + text, nl=False)
+        typer.echo("\n  ],")
+        typer.echo(f'  "schema": "{PATHS_SCHEMA}"')
+        typer.echo("}")
         return
     if source is not None and target is not None:
-        for pair in pairs:
+        for pair in pairs():
             status = {"reachable": "reachable", "unknown": "UNKNOWN"}.get(pair.status, "NOT reachable")
             typer.echo(
                 f"{pair.source} -> {pair.destination}: {status}"
@@ -447,27 +474,73 @@ def paths(
                     f"  {label}: {hops or '-'}" + ("" if walk.delivered else f"  (stops: {walk.reason})")
                 )
         return
-    rows_from = [n for n in names if source is None or n.lower() == source.lower()]
-    cols = [n for n in names if target is None or n.lower() == target.lower()]
-    by_pair = {(p.source, p.destination): p for p in pairs}
+    computed = list(pairs())
+    by_pair = {(p.source, p.destination): p for p in computed}
     grid = []
-    for a in rows_from:
+    for a in sources:
         line = [a]
-        for b in cols:
+        for b in targets:
             p = by_pair.get((a, b))
-            if p is None:
-                line.append("-")
-            elif p.status == "unknown":
-                line.append("unknown")
-            elif not p.reachable:
-                line.append("none" if not p.forward.delivered else "one-way")
-            else:
-                line.append(walk_summary(p.forward) + (" *asym*" if p.asymmetric else ""))
+            line.append("-" if p is None else _cell(p))
         grid.append(line)
-    typer.echo(tabulate(grid, headers=["from \\ to", *cols], tablefmt="simple"))
-    asym = [p for p in pairs if p.asymmetric]
+    typer.echo(tabulate(grid, headers=["from \\ to", *targets], tablefmt="simple"))
+    asym = [p for p in computed if p.asymmetric]
     if asym:
         typer.echo(f"\nAsymmetric pairs: {', '.join(f'{p.source}->{p.destination}' for p in asym)}")
+
+
+GROUPED_ABOVE = 10_000
+
+
+class GroupBy(StrEnum):
+    SIGNATURE = "signature"
+
+
+def _cell(pair: PathPair) -> str:
+    if pair.status == "unknown":
+        return "unknown"
+    if not pair.reachable:
+        return "none" if not pair.forward.delivered else "one-way"
+    return walk_summary(pair.forward) + (" *asym*" if pair.asymmetric else "")
+
+
+def _paths_grouped(
+    finder: PathFinder, output: OutputFormat, down: list[str], total: int, explicit: bool
+) -> None:
+    """VNets that route alike (one routing signature) walked once to every site."""
+    groups = signature_groups(finder)
+    sites = sorted({r.site for r in groups.rows}, key=finder.networks().index)
+    if output is OutputFormat.JSON:
+        data = {
+            "schema": "azroute.pathgroups/1",
+            "down": sorted(down),
+            "groups": [{"id": i, "members": m, "count": len(m)} for i, m in enumerate(groups.members)],
+            "rows": [
+                {
+                    "group": r.group,
+                    "site": r.site,
+                    "status": r.pair.status,
+                    "asymmetric": r.pair.asymmetric,
+                    "unknown": list(r.pair.unknown),
+                    "forwardSummary": walk_summary(r.pair.forward),
+                    "returnSummary": walk_summary(r.pair.back),
+                }
+                for r in groups.rows
+            ],
+        }
+        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    if not explicit:
+        typer.echo(
+            f"{total} pairs: grouped by routing signature (VNets that route alike to every site), "
+            f"{len(groups.members)} groups. Expand with `--from NETWORK`, or all pairs with `--format json`."
+        )
+    cells = {(r.group, r.site): _cell(r.pair) for r in groups.rows}
+    grid = []
+    for i, members in enumerate(groups.members):
+        label = members[0] + (f" (+{len(members) - 1})" if len(members) > 1 else "")
+        grid.append([label, *(cells.get((i, s), "-") for s in sites)])
+    typer.echo(tabulate(grid, headers=["VNets \\ site", *sites], tablefmt="simple"))
 
 
 @app.command()

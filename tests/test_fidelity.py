@@ -448,3 +448,32 @@ def test_per_signature_paths_equal_per_vnet_paths_on_a_realistic_estate(tmp_path
     finder = PathFinder(ControlPlane(snapshot))
     endpoints = [n for n in finder.networks() if finder.network(n).vnet is not None]
     assert len({finder.site_signature(n) for n in endpoints}) < len(endpoints) / 10
+
+
+def test_paths_group_by_signature_at_scale(tmp_path: Path) -> None:
+    from bench.realistic import Shape, generate
+
+    generate(tmp_path / "estate", Shape.scaled(250, dc_prefixes=5, branch_prefixes=2))
+    estate = str(tmp_path / "estate")
+    table = subprocess.run(
+        [sys.executable, "-m", "auditor", "paths", estate], capture_output=True, text=True, check=True
+    )
+    assert "grouped by routing signature" in table.stdout.splitlines()[0]
+    grouped = subprocess.run(
+        [sys.executable, "-m", "auditor", "paths", estate, "--group-by", "signature", "-f", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(grouped.stdout)
+    assert data["schema"] == "azroute.pathgroups/1"
+    members = [m for g in data["groups"] for m in g["members"]]
+    assert len(members) == len(set(members)) == 251  # every VNet endpoint in exactly one group
+    assert len(data["groups"]) < 10
+    one = subprocess.run(
+        [sys.executable, "-m", "auditor", "paths", estate, "--from", "spoke-00-001", "--to", "dc-00"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert one.stdout.startswith("spoke-00-001 -> dc-00: reachable")
