@@ -67,6 +67,7 @@ class RoutesFormat(StrEnum):
 class EffectiveRoutes(StrEnum):
     NONE = "none"
     PER_SUBNET = "per-subnet"
+    PER_SIGNATURE = "per-signature"
     ALL = "all"
 
 
@@ -219,7 +220,7 @@ def audit(
 
         with tempfile.TemporaryDirectory(prefix="azroute-") as tmp:
             options = _collect_options(
-                subscription, all_subscriptions, resource_group, arm_endpoint, ca, sites, "live", "per-subnet"
+                subscription, all_subscriptions, resource_group, arm_endpoint, ca, sites, "live", "per-signature"
             )
             _run_collect(options, Path(tmp) / "live", quiet=True)
             snapshot = _load(Path(tmp) / "live")
@@ -553,8 +554,13 @@ def collect(
     ca: CaOption = None,
     effective_routes: Annotated[
         EffectiveRoutes,
-        typer.Option("--effective-routes", help="NIC effective routes: none, one NIC per subnet, or all."),
-    ] = EffectiveRoutes.PER_SUBNET,
+        typer.Option(
+            "--effective-routes",
+            help="NIC effective routes: none; one NIC per subnet; one NIC per routing signature (subnets "
+            "with the same gateways, route table and peerings; the observation records the subnets it "
+            "stands for); or all NICs.",
+        ),
+    ] = EffectiveRoutes.PER_SIGNATURE,
     anonymize: Annotated[
         bool, typer.Option("--anonymize", help="Replace subscription/tenant ids and public IPs consistently.")
     ] = False,

@@ -110,6 +110,7 @@ class OperationRecord(BaseModel):
     parameters: dict[str, str] = Field(default_factory=dict)
     status: int
     body: Any = None
+    stands_for: tuple[ArmId, ...] = ()
 
 
 @dataclass
@@ -275,7 +276,9 @@ class SnapshotBuilder:
         rid = record.resource_id
         if op is Operation.EFFECTIVE_ROUTE_TABLE:
             routes = tuple(self._parse(EffectiveRoute, v, file, i) for i, v in enumerate(values))
-            self._effective[rid] = EffectiveRouteTable(nic_id=rid, routes=routes, file=file)
+            self._effective[rid] = EffectiveRouteTable(
+                nic_id=rid, routes=routes, file=file, stands_for=record.stands_for
+            )
         elif op in (Operation.GET_LEARNED_ROUTES, Operation.GET_ADVERTISED_ROUTES):
             groutes = tuple(self._parse(GatewayRoute, v, file, i) for i, v in enumerate(values))
             peer = params.get("peer") if op is Operation.GET_ADVERTISED_ROUTES else None

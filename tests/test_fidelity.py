@@ -477,3 +477,96 @@ def test_paths_group_by_signature_at_scale(tmp_path: Path) -> None:
         check=True,
     )
     assert one.stdout.startswith("spoke-00-001 -> dc-00: reachable")
+
+
+# -- effective routes collected once per routing signature (issue 10) -----------------------------------
+
+
+def _two_spokes(root: Path, spoke2_uses_hub: bool = True) -> Path:
+    from auditor.writer import write_snapshot
+    from bench import arm
+
+    rg, loc = "rg", "westeurope"
+    hub_peers = [
+        arm.peering(rg, "hub", f"hub-to-s{i}", rg, f"s{i}", f"10.{i}.0.0/24", transit=True) for i in (1, 2)
+    ]
+    vnets = [
+        arm.vnet(
+            rg, "hub", loc, "10.0.0.0/24", [arm.subnet(rg, "hub", "GatewaySubnet", "10.0.0.0/27")], hub_peers
+        )
+    ]
+    for i in (1, 2):
+        use = spoke2_uses_hub or i == 1
+        vnets.append(
+            arm.vnet(
+                rg,
+                f"s{i}",
+                loc,
+                f"10.{i}.0.0/24",
+                [arm.subnet(rg, f"s{i}", "default", f"10.{i}.0.0/25")],
+                [arm.peering(rg, f"s{i}", f"s{i}-to-hub", rg, "hub", "10.0.0.0/24", use_remote=use)],
+            )
+        )
+    gateway = arm.gateway(rg, "hub-vpn", loc, "hub", "Vpn", "VpnGw1")
+    lng = arm.local_gateway(rg, "office", loc, "203.0.113.1", ["192.168.0.0/16"])
+    conn = arm.connection(rg, "hub-to-office", loc, "IPsec", gateway["id"], lng=lng["id"])
+    nics = [arm.nic(rg, f"vm{i}-nic", loc, f"s{i}", f"10.{i}.0.4") for i in (1, 2)]
+    return write_snapshot(
+        root,
+        {"name": root.name, "source": "recorded"},
+        {"v.json": {"value": vnets}, "g.json": {"value": [gateway, lng, conn]}, "n.json": {"value": nics}},
+    )
+
+
+def test_collector_groups_subnets_by_routing_signature(tmp_path: Path) -> None:
+    from auditor.fixture import read_source
+    from auditor.live.collector import CollectOptions, Collector
+
+    source = read_source(_two_spokes(tmp_path / "estate"))
+    documents = {}
+    for entry in source.tree.documents:
+        assert entry is not None
+        for item in entry[1]["value"]:
+            documents[item["id"].lower()] = item
+    collector = Collector(CollectOptions(subscriptions=["x"]))
+    collector._stands_for = {}
+    jobs = collector._nic_choices(documents)
+    assert [[n.rsplit("/", 1)[1] for n in job] for job in jobs] == [["vm1-nic", "vm2-nic"]]
+    (stands,) = collector._stands_for.values()
+    assert [s.split("/")[-3] for s in stands] == ["s1", "s2"]
+
+
+def _observed(root: Path, stands_for: list[str]) -> None:
+    """Record s1's predicted effective routes as an observation standing for `stands_for`."""
+    from auditor.routing.tables import vnet_table
+
+    snapshot = load_fixture(root)
+    plane = ControlPlane(snapshot)
+    vnet = next(v for v in snapshot.vnets if v.id.name == "s1")
+    subnet = snapshot.subnets_of(vnet.id)[0]
+    rows = [
+        {
+            "source": r.source,
+            "state": "Active",
+            "addressPrefix": [str(r.prefix)],
+            "nextHopType": r.next_hop_type,
+            "nextHopIpAddress": [],
+        }
+        for r in vnet_table(plane, vnet, subnet)
+        if r.selected
+    ]
+    nic = next(n for n in snapshot.network_interfaces if n.id.name == "vm1-nic")
+    record = {"resourceId": str(nic.id), "operation": "effectiveRouteTable", "parameters": {}, "status": 200}
+    dump_json(root / "operations" / "e.json", {**record, "body": {"value": rows}, "standsFor": stands_for})
+
+
+def test_an_observation_standing_for_a_signature_is_checked_for_each_subnet(tmp_path: Path) -> None:
+    same = _two_spokes(tmp_path / "same")
+    subnets = [str(s.id) for s in load_fixture(same).subnets if s.id.name == "default"]
+    _observed(same, subnets)
+    assert not [f for f in run(load_fixture(same), load_rules()).findings if f.rule.startswith("DRF")]
+    # s2 stops using the hub's gateway: the observation no longer stands for it, which is drift there
+    differs = _two_spokes(tmp_path / "differs", spoke2_uses_hub=False)
+    _observed(differs, subnets)
+    drift = [f for f in run(load_fixture(differs), load_rules()).findings if f.rule == "DRF002"]
+    assert [f.evidence["vantage"] for f in drift] == ["s2/default (as observed on vm1-nic)"]

@@ -32,8 +32,11 @@ from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
 
+from auditor.errors import InputError
 from auditor.live.policies import ReadOnlyPolicy, ThrottlePolicy, TokenBucket
 from auditor.live.redact import Anonymizer, redact
+from auditor.normalize import SnapshotBuilder
+from auditor.routing.tables import effective_signature
 from auditor.writer import write_snapshot
 
 PUBLIC_ARM = "https://management.azure.com"
@@ -59,7 +62,7 @@ class CollectOptions:
     resource_group: str | None = None
     arm_endpoint: str = PUBLIC_ARM
     ca: str | None = None
-    effective_routes: str = "per-subnet"  # none | per-subnet | all
+    effective_routes: str = "per-signature"  # none | per-subnet | per-signature | all
     concurrency: int = 256
     polling_interval: float = 1.0  # seconds between polls when ARM sends no Retry-After
     burst: float = 250
@@ -310,6 +313,7 @@ class Collector:
         result: CollectResult,
     ) -> None:
         jobs: list[tuple[str, str, dict[str, str], Callable[[], Any]]] = []
+        self._stands_for: dict[str, list[str]] = {}
         for nic_group in self._nic_choices(documents):
             jobs.append(("effectiveRouteTable", nic_group[0], {}, self._nic_job(network, nic_group)))
         gateways = network.virtual_network_gateways
@@ -384,7 +388,39 @@ class Collector:
             by_subnet.setdefault(subnet.lower(), []).append(doc["id"])
         if mode == "all":
             return [[nic] for nics in by_subnet.values() for nic in sorted(nics, key=str.lower)]
+        if mode == "per-signature":
+            return self._per_signature(documents, by_subnet)
         return [sorted(nics, key=str.lower) for _, nics in sorted(by_subnet.items())]
+
+    def _per_signature(
+        self, documents: dict[str, dict[str, Any]], by_subnet: dict[str, list[str]]
+    ) -> list[list[str]]:
+        """One job per routing signature: the NICs of every subnet that shares it, tried in turn;
+        the observation records the subnets it stands for (`standsFor`)."""
+        builder = SnapshotBuilder()
+        for rid, doc in sorted(documents.items()):
+            try:
+                builder.add_document(doc, rid)
+            except InputError:
+                continue  # a malformed document: per-subnet collection for what it would have grouped
+        snapshot = builder.build("collecting")
+        groups: dict[tuple[object, ...], list[str]] = {}
+        for subnet in snapshot.subnets:
+            groups.setdefault(effective_signature(snapshot, subnet), []).append(subnet.id.key)
+        jobs: list[list[str]] = []
+        for _, subnets in sorted(groups.items(), key=lambda g: sorted(g[1])[0]):
+            members = sorted(subnets)
+            nics = [nic for sid in members for nic in sorted(by_subnet.get(sid, []), key=str.lower)]
+            if not nics:
+                continue
+            jobs.append(nics)
+            if len(members) > 1:
+                self._stands_for[nics[0].lower()] = [
+                    str(s.id) for s in snapshot.subnets if s.id.key in set(members)
+                ]
+        grouped = {sid for subnets in groups.values() for sid in subnets}
+        jobs += [sorted(nics, key=str.lower) for sid, nics in sorted(by_subnet.items()) if sid not in grouped]
+        return jobs
 
     def _nic_job(self, network: NetworkManagementClient, candidates: list[str]) -> Callable[[], Any]:
         def run() -> Any:
@@ -406,10 +442,21 @@ class Collector:
         op, rid, params, call = job
         try:
             value = call()
+            record: dict[str, Any] = {}
             if op == "effectiveRouteTable":
+                stands = self._stands_for.get(rid.lower())
                 rid, value = value
+                if stands:
+                    record["standsFor"] = sorted(stands, key=str.lower)
             body = value.as_dict() if value is not None and hasattr(value, "as_dict") else {"value": []}
-            return {"resourceId": rid, "operation": op, "parameters": params, "status": 200, "body": body}
+            return {
+                "resourceId": rid,
+                "operation": op,
+                "parameters": params,
+                "status": 200,
+                "body": body,
+                **record,
+            }
         except AzureError as exc:
             status, code, message = _error_fields(exc)
             if op == "effectiveRouteTable":

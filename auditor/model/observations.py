@@ -83,6 +83,9 @@ class EffectiveRouteTable(Frozen):
     nic_id: ArmId
     routes: tuple[EffectiveRoute, ...]
     file: str | None = None
+    stands_for: tuple[ArmId, ...] = Field(
+        (), description="Subnets whose routing signature this observation also stands for (collected once)."
+    )
 
 
 # -- VNet gateway BGP -------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ def comparisons(plane: ControlPlane) -> Iterator[Comparison | NotComparable]:
     snap = plane.snapshot
     for table in snap.effective_routes:
         yield _effective(plane, table)
+        yield from _stood_for(plane, table)
     for gtable in snap.gateway_routes:
         yield _gateway(plane, gtable)
     for ctable in snap.circuit_tables:
@@ -124,6 +125,40 @@ def _effective(plane: ControlPlane, table: EffectiveRouteTable) -> Comparison | 
         for prefix in observed.address_prefixes:
             cmp.observed.add((str(prefix), hop))
     return cmp
+
+
+def _stood_for(plane: ControlPlane, table: EffectiveRouteTable) -> Iterator[Comparison | NotComparable]:
+    """An observation collected once for a routing signature stands for every subnet of it: each
+    is compared with the observation, leaving out the VNet's own ranges (VnetLocal), the one part
+    of the table that differs between them."""
+    own = _effective(plane, table)
+    if not isinstance(own, Comparison):
+        return
+    snap = plane.snapshot
+    nic = snap.by_id.get(table.nic_id)
+    own_subnet = nic.subnet_ids[0] if isinstance(nic, NetworkInterface) and nic.subnet_ids else None
+    observed = {(p, hop) for p, hop in own.observed if hop != "VnetLocal"}
+    for subnet_id in table.stands_for:
+        if subnet_id == own_subnet:
+            continue
+        subnet = snap.by_id.get(subnet_id)
+        vnet = snap.vnet(subnet.vnet_id) if isinstance(subnet, Subnet) else None
+        op = Operation.EFFECTIVE_ROUTE_TABLE
+        if not isinstance(subnet, Subnet) or vnet is None:
+            yield NotComparable(subnet_id, op, "a subnet the observation stands for is not in the snapshot")
+            continue
+        cmp = Comparison(
+            f"{vnet.display_name}/{subnet.id.name} (as observed on {table.nic_id.name})",
+            subnet_id,
+            op,
+            table.file,
+            qualifier="nextHopType",
+        )
+        for route in vnet_table(plane, vnet, subnet):
+            if route.selected and route.next_hop_type != "VnetLocal":
+                cmp.predicted.add((str(route.prefix), route.next_hop_type))
+        cmp.observed = set(observed)
+        yield cmp
 
 
 def _gateway(plane: ControlPlane, table: GatewayRouteTable) -> Comparison | NotComparable:

@@ -16,7 +16,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from auditor.ids import ArmId
-from auditor.model import IPNetwork, LinkKind, RouteTable, Subnet, VirtualNetwork, parse_prefix, same
+from auditor.model import (
+    IPNetwork,
+    LinkKind,
+    RouteTable,
+    Snapshot,
+    Subnet,
+    VirtualNetwork,
+    parse_prefix,
+    same,
+)
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
 
@@ -346,3 +355,42 @@ def circuit_entries(
     if device_path is None:
         return list(entries)
     return [e for e in entries if device_path in e.device_paths]
+
+
+def effective_signature(snapshot: Snapshot, subnet: Subnet) -> tuple[object, ...]:
+    """What decides a subnet's effective routes apart from its own VNet's address space: the
+    gateways it gets routes from (its VNet's own, or a hub's through `useRemoteGateways`), its
+    route table's routes and propagation flag, and its VNet's peerings. Subnets with the same
+    signature have the same effective routes but for their VNet's own ranges."""
+    vnet_id = subnet.vnet_id
+    peerings = snapshot.peerings_of(vnet_id)
+    if snapshot.gateways_of(vnet_id):
+        source: str = vnet_id.key
+    else:
+        remote = next((p.remote_vnet_id for p in peerings if p.use_remote_gateways), None)
+        source = remote.key if remote is not None else ""
+    found = snapshot.by_id.get(subnet.route_table_id) if subnet.route_table_id else None
+    table = found if isinstance(found, RouteTable) else None
+    routes = (
+        tuple(
+            sorted(
+                (r.address_prefix.lower(), r.next_hop_type.lower(), r.next_hop_ip_address or "")
+                for r in snapshot.routes_of(table.id)
+            )
+        )
+        if table is not None
+        else None
+    )
+    propagate = not (table is not None and table.disable_bgp_route_propagation)
+    peered = tuple(
+        sorted(
+            (
+                p.remote_vnet_id.key,
+                p.peering_state or "",
+                bool(p.allow_virtual_network_access),
+                bool(p.use_remote_gateways),
+            )
+            for p in peerings
+        )
+    )
+    return (source, routes, propagate, peered, subnet.id.name.lower() == "gatewaysubnet")
