@@ -220,7 +220,14 @@ def audit(
 
         with tempfile.TemporaryDirectory(prefix="azroute-") as tmp:
             options = _collect_options(
-                subscription, all_subscriptions, resource_group, arm_endpoint, ca, sites, "live", "per-signature"
+                subscription,
+                all_subscriptions,
+                resource_group,
+                arm_endpoint,
+                ca,
+                sites,
+                "live",
+                "per-signature",
             )
             _run_collect(options, Path(tmp) / "live", quiet=True)
             snapshot = _load(Path(tmp) / "live")
