@@ -2,6 +2,7 @@
 sequential SDK loop over the same endpoint.
 
     python bench/collect.py [--scale 0.05] [--concurrency 64]
+    python bench/collect.py --estimate 10000     (realistic estate: calls and time under ARM's limits)
 
 The estate: 200 VNets, 40 gateways (20 hubs with ExpressRoute and VPN), 10 circuits, 500 NICs.
 Operation latencies are ARM's usual ones scaled down uniformly by --scale (effective routes
@@ -147,12 +148,56 @@ def sequential(url: str, ca: str, burst: float, rate: float, poll: float) -> flo
     return time.monotonic() - start_time
 
 
+def estimate(spokes: int, concurrency: int = 256) -> dict[str, Any]:
+    """Long-running operations and estimated collection time of a realistic estate under ARM's
+    limits (25 reads per second per subscription after a burst of 250; every long-running call
+    is a POST and about two status polls), with one VM NIC in every workload subnet: effective
+    routes per subnet versus per routing signature (`--effective-routes per-signature`)."""
+    from auditor.fixture import load_fixture
+    from auditor.routing.tables import effective_signature, is_special
+    from bench.realistic import Shape
+    from bench.realistic import generate as realistic
+
+    with tempfile.TemporaryDirectory() as tmp:
+        shape = Shape.scaled(spokes, dc_prefixes=1, branch_prefixes=1)  # prefixes do not change the calls
+        realistic(Path(tmp) / "e", shape)
+        snapshot = load_fixture(Path(tmp) / "e")
+    workload = [s for s in snapshot.subnets if not is_special(s)]
+    signatures = {effective_signature(snapshot, s) for s in workload}
+    vpn = [g for g in snapshot.gateways if g.is_vpn]
+    neighbours = sum(len(snapshot.connections_of(g.id)) for g in vpn)
+    others = len(snapshot.gateways) + len(vpn) + neighbours + 4 * len(snapshot.circuits)
+    lists = 10 * max(1, len({r.id.resource_group for r in snapshot.vnets}))
+    out: dict[str, Any] = {"spokes": spokes, "workloadSubnets": len(workload), "signatures": len(signatures)}
+    for mode, nic_calls in (("per-subnet", len(workload)), ("per-signature", len(signatures))):
+        lros = nic_calls + others
+        requests = lists + 3 * lros
+        budget = max(0.0, (requests - 250) / 25)
+        waves = -(-lros // concurrency)
+        chain = waves * LATENCY["effectiveRouteTable"]
+        out[mode] = {
+            "longRunningOperations": lros,
+            "requests": requests,
+            "estimatedSeconds": round(max(budget, chain)),
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=256)
     parser.add_argument("--skip-sequential", action="store_true")
+    parser.add_argument(
+        "--estimate",
+        type=int,
+        default=0,
+        help="only estimate the collection of a realistic estate of N spokes",
+    )
     args = parser.parse_args()
+    if args.estimate:
+        print(json.dumps(estimate(args.estimate, args.concurrency), indent=2, sort_keys=True))
+        return
     latency = {op: s * args.scale for op, s in LATENCY.items()}
     burst, rate = 250.0, 25.0 / args.scale
     with tempfile.TemporaryDirectory() as tmp:
