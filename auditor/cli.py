@@ -36,6 +36,7 @@ from auditor.routing.views import (
     walk_summary,
 )
 from auditor.unmodelled import FEATURES
+from auditor.writer import MANIFEST, UnsafePath
 
 if TYPE_CHECKING:
     from auditor.live.collector import CollectOptions, CollectResult
@@ -272,7 +273,12 @@ def _run_collect(options: CollectOptions, out: Path, quiet: bool = False) -> Col
 
     if not options.subscriptions and not options.all_subscriptions:
         _fail("collect needs --subscription ID or --all-subscriptions")
-    result = Collector(options).collect(out)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())):
+        _fail(f"--out {out}: neither a new or empty directory nor a snapshot; refusing to replace it")
+    try:
+        result = Collector(options).collect(out)
+    except UnsafePath as exc:
+        _fail(f"--out {out}: {exc}")
     if not quiet:
         typer.echo(
             f"collected {result.resources} resources and {result.observations} observations "

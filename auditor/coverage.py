@@ -9,6 +9,14 @@ from auditor.unmodelled import unmodelled_gaps
 
 def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
     gaps: list[CoverageGap] = []
+    if not snapshot.by_id:  # a recorded snapshot of resource groups without network resources
+        gaps.append(
+            CoverageGap(
+                kind="empty-snapshot",
+                resource=snapshot.name,
+                detail="the snapshot holds no network resources: nothing could be audited",
+            )
+        )
     for gap in snapshot.observation_gaps:
         params = "".join(f" {k}={v}" for k, v in sorted(gap.parameters.items()))
         reason = " ".join(x for x in (gap.code, gap.message) if x) or "no error body"

@@ -14,6 +14,7 @@ from auditor.errors import InputError
 from auditor.model import FIXTURE_FORMAT, OVERLAY_FORMAT, FixtureManifest, OverlayManifest, Site, Snapshot
 from auditor.normalize import SnapshotBuilder
 from auditor.overlay import RawTree, apply_patches, remove_resources
+from auditor.writer import PARTIAL
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -55,6 +56,8 @@ def fixture_root(path: Path | str) -> Path:
         root = root.parent
     if not root.is_dir():
         raise InputError(str(root), "$", "no such fixture directory")
+    if PARTIAL in root.name:
+        raise InputError(str(root), "$", "an interrupted write left this partial snapshot: it is never read")
     if not (root / MANIFEST).is_file():
         raise InputError(str(root / MANIFEST), "$", f"not a fixture: {MANIFEST} is missing")
     return root
@@ -169,6 +172,10 @@ def load_fixture(path: Path | str) -> Snapshot:
         location=str(source.root),
     ).replace(collection_gaps=manifest.gaps)
     check_sites(snapshot, source.manifest_file)
+    if not snapshot.by_id and manifest.source == "hand-written":
+        raise InputError(
+            source.manifest_file, "$", "the snapshot holds no resources: an empty snapshot is never a clean audit"
+        )
     return snapshot
 
 

@@ -8,6 +8,8 @@ one trailing newline, UTF-8.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -16,6 +18,18 @@ from typing import Any
 from auditor.model import FIXTURE_FORMAT
 
 MANIFEST = "fixture.json"
+PARTIAL = ".partial-"  # a directory being written (or left by an interrupted write): never read
+
+
+def safe_name(text: str) -> str:
+    """One path component made from remote data: letters, digits, `.`, `_` and `-` only, never
+    `.` or `..`, at most 120 characters."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", text).strip(".")
+    return (cleaned or "_")[:120]
+
+
+class UnsafePath(ValueError):
+    """A file name that would land outside the snapshot directory."""
 
 
 def dump_json(path: Path, doc: Any) -> None:
@@ -28,8 +42,11 @@ def dump_json(path: Path, doc: Any) -> None:
 def _inside(root: Path, relative: str) -> Path:
     rel = PurePosixPath(relative)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
-        raise ValueError(f"not a relative path inside the snapshot: {relative!r}")
-    return root.joinpath(*rel.parts)
+        raise UnsafePath(f"not a relative path inside the snapshot: {relative!r}")
+    path = root.joinpath(*rel.parts)
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise UnsafePath(f"{relative!r} leaves the snapshot directory")
+    return path
 
 
 def write_snapshot(
@@ -44,6 +61,8 @@ def write_snapshot(
     list page), `operations` maps paths under `operations/` to operation records. With `replace`,
     a snapshot `out` held before (its manifest, `arm/` and `operations/`) is removed first; other
     files in `out` are left alone."""
+    for rel in [*documents, *(operations or {})]:
+        _inside(out / "arm", rel)  # refuse before writing anything
     head = dict(manifest)
     head.setdefault("format", FIXTURE_FORMAT)
     if replace:
@@ -56,4 +75,29 @@ def write_snapshot(
     for rel in sorted(operations or {}):
         dump_json(_inside(out / "operations", rel), (operations or {})[rel])
     dump_json(out / MANIFEST, {"format": head.pop("format"), **head})
+    return out
+
+
+def write_snapshot_atomically(
+    out: Path,
+    manifest: Mapping[str, Any],
+    documents: Mapping[str, Any],
+    operations: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write into `OUT.partial-<pid>` (manifest last), then swap it with `out`: an interrupted run
+    leaves the previous snapshot, or a `.partial-` directory every reader refuses, never a
+    half-written snapshot. `out` must be new, empty, or a snapshot (it is replaced whole)."""
+    if out.exists() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise UnsafePath(f"{out} is neither empty nor a snapshot: refusing to replace it")
+    staging = out.parent / f"{out.name}{PARTIAL}{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        write_snapshot(staging, manifest, documents, operations, replace=False)
+        aside = out.parent / f"{out.name}.old-{os.getpid()}"
+        if out.exists():
+            out.rename(aside)
+        staging.rename(out)
+        shutil.rmtree(aside, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return out

@@ -83,7 +83,8 @@ def test_reference_outside_the_fixture_is_kept_and_reported(tmp_path: Path) -> N
 
 def test_unmodelled_types_are_counted_and_skipped(tmp_path: Path) -> None:
     pip = {"id": f"{NET}/publicIPAddresses/pip", "name": "pip", "properties": {"ipAddress": "198.51.100.1"}}
-    snap = load_fixture(write_fixture(tmp_path / "f", {"pips.json": {"value": [pip, pip]}}))
+    arm = {"pips.json": {"value": [pip, pip]}, "v.json": vnet("hub", "10.0.0.0/16")}
+    snap = load_fixture(write_fixture(tmp_path / "f", arm))
     assert snap.skipped_types == {"microsoft.network/publicipaddresses": 2}
 
 

@@ -37,7 +37,7 @@ from auditor.live.policies import ReadOnlyPolicy, ThrottlePolicy, TokenBucket
 from auditor.live.redact import Anonymizer, redact
 from auditor.normalize import SnapshotBuilder
 from auditor.routing.tables import effective_signature
-from auditor.writer import write_snapshot
+from auditor.writer import safe_name, write_snapshot_atomically
 
 PUBLIC_ARM = "https://management.azure.com"
 
@@ -487,7 +487,8 @@ class Collector:
             )
             if folder is None:
                 folder = _type(doc["id"]).split("/", 1)[1].replace("/", "-")
-            by_file.setdefault(f"{parts[2]}/{parts[4]}/{folder}.json", []).append(doc)
+            rel = f"{safe_name(parts[2])}/{safe_name(parts[4])}/{safe_name(folder)}.json"
+            by_file.setdefault(rel, []).append(doc)
         arm = {
             clean(rel): {"value": [clean(d) for d in sorted(docs, key=lambda d: d["id"].lower())]}
             for rel, docs in by_file.items()
@@ -507,8 +508,8 @@ class Collector:
                 if "/peerings/" not in record["resourceId"]
                 else record["resourceId"].split("/")[-3]
             )
-            name = f"{stem}-{param}" if param else stem
-            rel = f"{op}/{name}.json"
+            name = safe_name(f"{stem}-{param}" if param else stem)
+            rel = f"{safe_name(op)}/{name}.json"
             while rel in seen:
                 rel = rel.replace(".json", "-1.json")
             seen.add(rel)
@@ -526,7 +527,14 @@ class Collector:
             manifest["gaps"] = [
                 clean(g.as_dict()) for g in sorted(result.gaps, key=lambda g: (g.scope.lower(), g.operation))
             ]
-        write_snapshot(out, manifest, arm, operations)
+        arm = {safe_path(rel): doc for rel, doc in arm.items()}
+        operations = {safe_path(rel): doc for rel, doc in operations.items()}
+        write_snapshot_atomically(out, manifest, arm, operations)
+
+
+def safe_path(relative: str) -> str:
+    """A relative path whose every component is a safe file name (anonymization may rename them)."""
+    return "/".join(safe_name(part) for part in relative.split("/"))
 
 
 def _lro(begin: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,89 @@
+"""Snapshots on disk: contained, atomic writes; partial and empty snapshots are never clean."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditor.engine import load_rules, run
+from auditor.errors import InputError
+from auditor.fixture import load_fixture
+from auditor.live.collector import safe_path
+from auditor.writer import UnsafePath, safe_name, write_snapshot, write_snapshot_atomically
+from tests.helpers import vnet
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [("../../etc", "_.._etc"), ("..", "_"), ("10.2.30.125", "10.2.30.125"), ("a/b\\c", "a_b_c"), ("", "_")],
+)
+def test_names_from_remote_data_are_made_safe(raw: str, safe: str) -> None:
+    assert safe_name(raw) == safe
+    assert ".." not in safe_path(f"ops/{raw}.json").split("/")
+
+
+def test_the_writer_never_writes_outside_the_snapshot(tmp_path: Path) -> None:
+    with pytest.raises(UnsafePath):
+        write_snapshot(tmp_path / "s", {"name": "s", "source": "recorded"}, {"../../escape.json": {}})
+    assert not (tmp_path / "escape.json").exists() and not (tmp_path / "s").exists()
+
+
+def test_atomic_write_replaces_a_snapshot_and_refuses_other_directories(tmp_path: Path) -> None:
+    out = tmp_path / "snap"
+    manifest = {"name": "snap", "source": "recorded"}
+    write_snapshot_atomically(out, manifest, {"a.json": vnet("a", "10.0.0.0/16")})
+    write_snapshot_atomically(out, manifest, {"b.json": vnet("b", "10.1.0.0/16")})
+    assert sorted(p.name for p in (out / "arm").iterdir()) == ["b.json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["snap"]  # no partial or old directory left
+    other = tmp_path / "home"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(UnsafePath):
+        write_snapshot_atomically(other, manifest, {})
+    assert (other / "notes.txt").read_text() == "mine"
+
+
+def test_a_partial_snapshot_is_refused(tmp_path: Path) -> None:
+    partial = write_snapshot(
+        tmp_path / "out.partial-123",
+        {"name": "x", "source": "recorded"},
+        {"v.json": vnet("a", "10.0.0.0/16")},
+    )
+    with pytest.raises(InputError) as err:
+        load_fixture(partial)
+    assert "partial" in err.value.message
+    cli = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", str(partial)], capture_output=True, text=True
+    )
+    assert cli.returncode == 2 and cli.stderr.count("\n") == 1
+
+
+def test_an_empty_snapshot_is_never_a_clean_audit(tmp_path: Path) -> None:
+    hand = write_snapshot(tmp_path / "hand", {"name": "hand", "source": "hand-written"}, {})
+    cli = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", str(hand)], capture_output=True, text=True
+    )
+    assert cli.returncode == 2 and "no resources" in cli.stderr
+    recorded = write_snapshot(tmp_path / "rec", {"name": "rec", "source": "recorded"}, {})
+    assert [g.kind for g in run(load_fixture(recorded), load_rules()).gaps] == ["empty-snapshot"]
+    cli = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", str(recorded), "-f", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 3 and not json.loads(cli.stdout)["coverage"]["complete"]
+
+
+def test_collect_refuses_to_replace_a_directory_that_is_not_a_snapshot(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    cli = subprocess.run(
+        [sys.executable, "-m", "auditor", "collect", "--subscription", "x", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 2 and "refusing to replace it" in cli.stderr
+    assert (tmp_path / "notes.txt").read_text() == "mine"
