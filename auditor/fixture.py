@@ -174,7 +174,9 @@ def load_fixture(path: Path | str) -> Snapshot:
     check_sites(snapshot, source.manifest_file)
     if not snapshot.by_id and manifest.source == "hand-written":
         raise InputError(
-            source.manifest_file, "$", "the snapshot holds no resources: an empty snapshot is never a clean audit"
+            source.manifest_file,
+            "$",
+            "the snapshot holds no resources: an empty snapshot is never a clean audit",
         )
     return snapshot
 
