@@ -16,7 +16,7 @@ from azure.mgmt.network import NetworkManagementClient
 from auditor.engine import load_rules, run
 from auditor.fixture import load_fixture
 from auditor.live.collector import RG_LISTS, CollectOptions, Collector, LocalCredential
-from auditor.live.policies import ReadOnlyPolicy, TokenBucket, WriteAttempted, allowed
+from auditor.live.policies import READ_ONLY_ACTIONS, ReadOnlyPolicy, TokenBucket, WriteAttempted, allowed
 from auditor.live.server import ArmServer, ServeOptions, start
 from auditor.model import Snapshot
 from auditor.report import render_json, report_dict
@@ -248,3 +248,19 @@ def test_all_subscriptions_and_one_resource_group(serve: Any, tmp_path: Path) ->
     # the branch gateway and the circuits live elsewhere: external references, not errors
     assert any(r.target_id.name == "branch-vpn-gw" for r in snapshot.external_references)
     assert result.resources > 0
+
+
+def test_a_redirect_to_a_write_never_leaves_the_process(serve: Any, tmp_path: Path) -> None:
+    """A hostile endpoint answers every read-only POST with 307 to the gateway's `reset`: the
+    collector neither follows it nor sends any other POST, and says what it could not read."""
+    server = serve(redirect_posts_to="reset")
+    result = collect(server, tmp_path / "out")
+    assert server.stats["POST reset"] == 0
+    posts = {k for k, n in server.stats.items() if k.startswith("POST ") and n}
+    assert posts and all(
+        k.split(" ", 1)[1].lower() in {op.lower() for op in READ_ONLY_ACTIONS} | {"primary", "secondary"}
+        for k in posts
+    )
+    assert not result.complete and result.failed_observations > 0
+    snapshot = load_fixture(tmp_path / "out")
+    assert snapshot.observation_gaps and all(g.status == 307 for g in snapshot.observation_gaps)

@@ -177,6 +177,10 @@ class Collector:
         kwargs: dict[str, Any] = {
             "base_url": self.endpoint,
             "credential_scopes": [f"{self.endpoint}/.default"],
+            # read-only on the wire: redirects are refused (a 3xx is an error, never followed), and the
+            # guard also runs on every attempt that leaves the process (retries included)
+            "permit_redirects": False,
+            "per_retry_policies": [ReadOnlyPolicy()],
             "per_call_policies": [
                 ReadOnlyPolicy(),
                 ThrottlePolicy(self.buckets, self.options.burst, self.options.rate),

@@ -50,6 +50,8 @@ class ServeOptions:
     error_rate: float = 0.0
     forbid: tuple[str, ...] = ()
     seed: int = 0
+    # hostile endpoint (tests): answer every read-only POST with `307 Location: <its resource>/<this>`
+    redirect_posts_to: str | None = None
 
 
 class FixtureData:
@@ -342,8 +344,14 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path, query = split.path.rstrip("/"), parse_qs(split.query)
         self.server.stats["POST"] += 1
+        self.server.stats[f"POST {path.rsplit('/', 1)[-1]}"] += 1
         parts = path.split("/")
         operation = OPERATIONS.get(parts[-1].lower())
+        hostile = self.server.options.redirect_posts_to
+        if hostile and operation is not None:
+            target = "/".join(parts[:-1]) + "/" + hostile
+            self._send(307, None, {"Location": f"{self.server.url}{target}?{split.query}"})
+            return
         param = ""
         if operation is None and len(parts) > 2 and OPERATIONS.get(parts[-2].lower()):
             operation, param, parts = OPERATIONS[parts[-2].lower()], parts[-1], parts[:-1]
