@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -50,7 +51,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE, EXIT_SIGN_IN = 0, 1, 2, 3, 4
 
 
 class OutputFormat(StrEnum):
@@ -269,7 +270,7 @@ def _collect_options(
 
 
 def _run_collect(options: CollectOptions, out: Path, quiet: bool = False) -> CollectResult:
-    from auditor.live.collector import Collector
+    from auditor.live.collector import Collector, SignInFailed
 
     if not options.subscriptions and not options.all_subscriptions:
         _fail("collect needs --subscription ID or --all-subscriptions")
@@ -279,6 +280,8 @@ def _run_collect(options: CollectOptions, out: Path, quiet: bool = False) -> Col
         result = Collector(options).collect(out)
     except UnsafePath as exc:
         _fail(f"--out {out}: {exc}")
+    except SignInFailed as exc:
+        _fail(str(exc), EXIT_SIGN_IN)
     if not quiet:
         typer.echo(
             f"collected {result.resources} resources and {result.observations} observations "
@@ -637,12 +640,20 @@ def serve(
     options = ServeOptions(page_size=page_size, latency=lat, throttle=bucket, error_rate=error_rate,
                            forbid=tuple(forbid or ()), seed=seed)  # fmt: skip
     server, thread = start(fixture, options, port)
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     typer.echo(json.dumps({"url": server.url, "ca": server.ca_path}))
     sys.stdout.flush()
     try:
         thread.join()
     except KeyboardInterrupt:
+        pass
+    finally:  # Ctrl-C or SIGTERM: stop, and remove the temporary CA with its private key
         server.shutdown()
+        server.server_close()
 
 
 @app.command("rules")

@@ -235,6 +235,7 @@ def test_serve_command_prints_its_address(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    assert not Path(ready["ca"]).parent.exists()  # the temporary CA and its private key are gone
 
 
 def test_all_subscriptions_and_one_resource_group(serve: Any, tmp_path: Path) -> None:
@@ -264,3 +265,39 @@ def test_a_redirect_to_a_write_never_leaves_the_process(serve: Any, tmp_path: Pa
     assert not result.complete and result.failed_observations > 0
     snapshot = load_fixture(tmp_path / "out")
     assert snapshot.observation_gaps and all(g.status == 307 for g in snapshot.observation_gaps)
+
+
+class _NoSignIn:
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+
+def test_a_failed_sign_in_is_an_error_not_a_coverage_gap(tmp_path: Path) -> None:
+    from auditor.live.collector import SignInFailed
+
+    collector = Collector(CollectOptions(subscriptions=[SUB], progress=False))
+    collector.credential = _NoSignIn()
+    with pytest.raises(SignInFailed) as err:
+        collector.collect(tmp_path / "out")
+    assert "could not sign in" in str(err.value)
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_a_malformed_list_item_is_a_gap_and_the_rest_goes_on(
+    serve: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve()
+    real = Collector._list
+
+    def with_a_broken_item(self: Collector, network: Any, group: str, attr: str, method: str) -> list[Any]:
+        items = real(self, network, group, attr, method)
+        if attr == "virtual_networks" and group == "rg-hub":
+            items = [{"name": "no-id", "properties": {}}, *items]  # ARM returned an item without an id
+        return items
+
+    monkeypatch.setattr(Collector, "_list", with_a_broken_item)
+    result = collect(server, tmp_path / "out")
+    assert [(g.code, g.operation) for g in result.gaps] == [("malformed-item", "list virtualNetworks")]
+    assert len(load_fixture(tmp_path / "out").vnets) == 4  # everything else was read and written

@@ -26,14 +26,14 @@ from urllib.parse import urlsplit
 import requests
 import requests.adapters
 from azure.core.credentials import AccessToken, TokenCredential
-from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 from azure.core.pipeline.transport import RequestsTransport
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
 
 from auditor.errors import InputError
-from auditor.live.policies import ReadOnlyPolicy, ThrottlePolicy, TokenBucket
+from auditor.live.policies import ReadOnlyPolicy, ThrottlePolicy, TokenBucket, WriteAttempted
 from auditor.live.redact import Anonymizer, redact
 from auditor.normalize import SnapshotBuilder
 from auditor.routing.tables import effective_signature
@@ -78,6 +78,10 @@ class LocalCredential:
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         return AccessToken("azroute-local", int(time.time()) + 3600)
+
+
+class SignInFailed(Exception):
+    """No credential could sign in: an infrastructure failure (exit 4), not an audit result."""
 
 
 def is_loopback(endpoint: str) -> bool:
@@ -217,6 +221,16 @@ class Collector:
     def network(self, subscription: str) -> NetworkManagementClient:
         return NetworkManagementClient(self.credential, subscription, **self._client_kwargs())
 
+    def _sign_in(self) -> None:
+        """Get a token before anything else: a failed sign-in is not a partial collection."""
+        try:
+            self.credential.get_token(f"{self.endpoint}/.default")
+        except WriteAttempted:
+            raise
+        except ClientAuthenticationError as exc:
+            first = " ".join(str(exc).split())[:300]
+            raise SignInFailed(f"could not sign in to {self.endpoint}: {first}") from None
+
     def subscriptions(self) -> list[str]:
         if not self.options.all_subscriptions:
             return list(self.options.subscriptions)
@@ -229,6 +243,7 @@ class Collector:
         result = CollectResult(out)
         documents: dict[str, dict[str, Any]] = {}  # id (lower) -> ARM document
         records: list[tuple[str, dict[str, Any]]] = []
+        self._sign_in()
         try:
             subscriptions = self.subscriptions()
         except AzureError as exc:
@@ -282,7 +297,23 @@ class Collector:
                 scope = f"/subscriptions/{subscription}/resourceGroups/{group}"
                 result.gaps.append(Gap(scope, f"list {folder}", status, code, message))
                 continue
-            for item in items:
+            for i, item in enumerate(items):
+                if (
+                    not isinstance(item, dict)
+                    or not isinstance(item.get("id"), str)
+                    or not item["id"].startswith("/")
+                ):
+                    scope = f"/subscriptions/{subscription}/resourceGroups/{group}"
+                    result.gaps.append(
+                        Gap(
+                            scope,
+                            f"list {folder}",
+                            None,
+                            "malformed-item",
+                            f"item {i} has no usable 'id'; skipped",
+                        )
+                    )
+                    continue
                 documents[item["id"].lower()] = item
         # Children that ARM does not nest in the parent: Route Server IP configurations and BGP peers.
         for hub in [d for d in documents.values() if _type(d["id"]) == "microsoft.network/virtualhubs"]:

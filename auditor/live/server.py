@@ -17,6 +17,7 @@ import json
 import math
 import random
 import re
+import shutil
 import ssl
 import tempfile
 import threading
@@ -157,6 +158,11 @@ class ArmServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"https://127.0.0.1:{self.server_address[1]}"
+
+    def server_close(self) -> None:
+        """Close, and remove the temporary CA (its private key included)."""
+        super().server_close()
+        shutil.rmtree(self.cert_dir, ignore_errors=True)
 
     def chance(self, p: float) -> bool:
         with self.lock:
