@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -34,19 +35,59 @@ def default_fixture() -> Path:
     return bundled_fixtures_dir() / DEFAULT_FIXTURE
 
 
+MAX_DEPTH = 64  # ARM documents nest a dozen levels; anything far deeper is not one
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
 def read_json(file: Path) -> Any:
+    """One JSON file: a regular UTF-8 file, no duplicate keys, bounded nesting and integers."""
     try:
+        if not stat.S_ISREG(file.stat().st_mode):
+            raise InputError(str(file), "$", "not a regular file")
         text = file.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(str(file), "$", f"cannot read file: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputError(str(file), "$", "file is not UTF-8 text") from None
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise InputError(
             str(file), "$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
+    except _DuplicateKey as exc:
+        raise InputError(str(file), "$", f"duplicate key {exc.args[0]!r} in one JSON object") from None
+    except RecursionError:
+        raise InputError(str(file), "$", f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise InputError(str(file), "$", f"invalid JSON value: {' '.join(str(exc).split())[:120]}") from None
+    if _depth(data) > MAX_DEPTH:
+        raise InputError(str(file), "$", f"JSON nested deeper than {MAX_DEPTH} levels")
+    return data
 
 
 def fixture_root(path: Path | str) -> Path:

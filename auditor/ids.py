@@ -28,6 +28,8 @@ class ArmId(str):
         parts = text.split("/")[1:]
         if len(parts) < 2 or parts[0].lower() != "subscriptions" or not parts[1]:
             raise ValueError(f"not an ARM resource id (must start with /subscriptions/<id>): {value!r}")
+        if any(part in ("", ".", "..") for part in parts):
+            raise ValueError(f"not an ARM resource id (empty, '.' or '..' segment): {value!r}")
         return super().__new__(cls, text)
 
     # -- identity -------------------------------------------------------------------

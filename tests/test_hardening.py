@@ -87,3 +87,90 @@ def test_collect_refuses_to_replace_a_directory_that_is_not_a_snapshot(tmp_path:
     )
     assert cli.returncode == 2 and "refusing to replace it" in cli.stderr
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+# -- strict input ----------------------------------------------------------------------------------------
+
+from tests.helpers import NET, write_fixture  # noqa: E402
+
+
+def _error(root: Path) -> InputError:
+    with pytest.raises(InputError) as err:
+        load_fixture(root)
+    return err.value
+
+
+def test_duplicate_keys_huge_integers_and_deep_nesting_are_errors(tmp_path: Path) -> None:
+    dup = write_fixture(tmp_path / "dup", {"v.json": '{"id": "a", "id": "b"}'})
+    assert "duplicate key 'id'" in _error(dup).message
+    huge = write_fixture(tmp_path / "huge", {"v.json": '{"value": [' + "9" * 5000 + "]}"})
+    assert _error(huge).file.endswith("v.json")
+    deep = write_fixture(tmp_path / "deep", {"v.json": "[" * 1000 + "]" * 1000})
+    assert "nested deeper" in _error(deep).message
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    import os
+
+    root = write_fixture(tmp_path / "fifo", {"v.json": vnet("a", "10.0.0.0/16")})
+    os.mkfifo(root / "arm" / "x.json")
+    cli = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", str(root)], capture_output=True, text=True, timeout=60
+    )
+    assert cli.returncode == 2 and "x.json: $: not a regular file" in cli.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"bgpSettings": {"asn": "65010"}}, "$.properties.bgpSettings.asn"),
+        ({"bgpSettings": {"asn": True}}, "$.properties.bgpSettings.asn"),
+        ({"bgpSettings": {"asn": -2147483648}}, "$.properties.bgpSettings.asn"),
+        ({"bgpSettings": {"asn": 2**63}}, "$.properties.bgpSettings.asn"),
+    ],
+)
+def test_asns_are_json_integers_in_range(tmp_path: Path, change: dict[str, object], path: str) -> None:
+    lng = {
+        "id": f"{NET}/localNetworkGateways/l",
+        "name": "l",
+        "properties": {"gatewayIpAddress": "203.0.113.1", **change},
+    }
+    error = _error(write_fixture(tmp_path / "f", {"l.json": lng, "v.json": vnet("a", "10.0.0.0/16")}))
+    assert error.file.endswith("l.json") and error.path == path
+
+
+@pytest.mark.parametrize(
+    ("prefix", "hop", "path"),
+    [
+        ("10.0.0.1/8", "VirtualAppliance", "$.properties.addressPrefix"),
+        ("0.0.0.0/33", "Internet", "$.properties.addressPrefix"),
+        ("10.0.0.0/8", "Teleport", "$.properties.nextHopType"),
+    ],
+)
+def test_routes_are_validated(tmp_path: Path, prefix: str, hop: str, path: str) -> None:
+    route = {
+        "id": f"{NET}/routeTables/rt/routes/r",
+        "name": "r",
+        "properties": {"addressPrefix": prefix, "nextHopType": hop, "nextHopIpAddress": "10.0.0.4"},
+    }
+    error = _error(write_fixture(tmp_path / "f", {"r.json": route, "v.json": vnet("a", "10.0.0.0/16")}))
+    assert error.path == path
+
+
+def test_a_service_tag_route_is_a_gap_not_an_error(tmp_path: Path) -> None:
+    route = {
+        "id": f"{NET}/routeTables/rt/routes/r",
+        "name": "r",
+        "properties": {"addressPrefix": "Storage", "nextHopType": "Internet"},
+    }
+    root = write_fixture(tmp_path / "f", {"r.json": route, "v.json": vnet("a", "10.0.0.0/16")})
+    assert "service-tag-route" in {g.feature for g in run(load_fixture(root), load_rules()).gaps}
+
+
+def test_ids_with_dot_segments_are_errors(tmp_path: Path) -> None:
+    bad = {
+        "id": f"{NET}/virtualNetworks/../virtualNetworks/a",
+        "name": "a",
+        "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}},
+    }
+    assert _error(write_fixture(tmp_path / "f", {"v.json": bad})).path == "$.id"

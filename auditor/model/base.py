@@ -43,6 +43,13 @@ def snapshot_relative(file: str | None) -> str | None:
     return text
 
 
+# An autonomous system number as ARM writes it: a JSON integer (never a string or a boolean) of 0 to
+# 2**32 - 1. Reserved values are accepted here and left to BGP001.
+Asn = Annotated[int, Field(ge=0, le=4_294_967_295, strict=True)]
+RoutingWeight = Annotated[int, Field(ge=0, le=32_000, strict=True)]
+VlanId = Annotated[int, Field(ge=0, le=4094, strict=True)]
+
+
 class Frozen(BaseModel):
     """Base of every model class: immutable, unknown ARM properties ignored."""
 

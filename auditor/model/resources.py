@@ -10,13 +10,26 @@ can never travel further than the loader.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import AliasPath, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from auditor.ids import ArmId
-from auditor.model.base import Frozen, IPNetwork, Prefix, Resource, parse_prefix, prop, ref, same
+from auditor.model.base import (
+    Asn,
+    Frozen,
+    IPNetwork,
+    Prefix,
+    Resource,
+    RoutingWeight,
+    VlanId,
+    parse_prefix,
+    prop,
+    ref,
+    same,
+)
 
 
 class SubModel(Frozen):
@@ -102,7 +115,7 @@ class BgpPeeringAddress(SubModel):
 
 
 class BgpSettings(SubModel):
-    asn: int | None = None
+    asn: Asn | None = None
     bgp_peering_address: str | None = None
     peer_weight: int | None = None
     bgp_peering_addresses: tuple[BgpPeeringAddress, ...] = ()
@@ -181,7 +194,7 @@ class Connection(Resource):
     gateway2_id: ArmId | None = ref("virtualNetworkGateway2")
     local_network_gateway_id: ArmId | None = ref("localNetworkGateway2")
     peer_id: ArmId | None = ref("peer")
-    routing_weight: int | None = prop("routingWeight")
+    routing_weight: RoutingWeight | None = prop("routingWeight")
     enable_bgp: bool | None = prop("enableBgp")
     connection_status: str | None = prop("connectionStatus")
     connection_protocol: str | None = prop("connectionProtocol")
@@ -271,11 +284,11 @@ class ExpressRouteCircuit(Resource):
 class ExpressRouteCircuitPeering(Resource):
     peering_type: str = Field(validation_alias=AliasPath("properties", "peeringType"))
     state: str | None = prop("state")
-    azure_asn: int | None = prop("azureASN")
-    peer_asn: int | None = prop("peerASN")
+    azure_asn: Asn | None = prop("azureASN")
+    peer_asn: Asn | None = prop("peerASN")
     primary_peer_address_prefix: Prefix | None = prop("primaryPeerAddressPrefix")
     secondary_peer_address_prefix: Prefix | None = prop("secondaryPeerAddressPrefix")
-    vlan_id: int | None = prop("vlanId")
+    vlan_id: VlanId | None = prop("vlanId")
     # IPv6 runs over the peering only when `ipv6PeeringConfig` is configured (only that fact is kept)
     carries_ipv6: bool = prop("ipv6PeeringConfig", default=False)
 
@@ -327,10 +340,37 @@ class RouteTable(Resource):
         return data
 
 
+NEXT_HOP_TYPES = (
+    "VirtualNetworkGateway",
+    "VnetLocal",
+    "Internet",
+    "VirtualAppliance",
+    "VirtualApplianceEcmp",
+    "None",
+)
+_PREFIX_LIKE = re.compile(r"^[0-9A-Fa-f:.]+(/\d+)?$")
+
+
 class Route(Resource):
     address_prefix: str = Field(validation_alias=AliasPath("properties", "addressPrefix"))
     next_hop_type: str = Field(validation_alias=AliasPath("properties", "nextHopType"))
     next_hop_ip_address: str | None = prop("nextHopIpAddress")
+
+    @field_validator("address_prefix")
+    @classmethod
+    def _prefix_or_tag(cls, value: str) -> str:
+        """An address prefix (canonical, zero host bits) or a service tag name (`Storage`)."""
+        if _PREFIX_LIKE.match(value.strip()):
+            parse_prefix(value)  # raises: "10.0.0.1/8" and "0.0.0.0/33" are not prefixes
+        return value
+
+    @field_validator("next_hop_type")
+    @classmethod
+    def _hop_type(cls, value: str) -> str:
+        for known in NEXT_HOP_TYPES:
+            if value.lower() == known.lower():
+                return value
+        raise ValueError(f"nextHopType must be one of {', '.join(NEXT_HOP_TYPES)}")
 
     @property
     def route_table_id(self) -> ArmId:
@@ -372,7 +412,7 @@ class VirtualHub(Resource):
 
     virtual_wan_id: ArmId | None = ref("virtualWan")
     allow_branch_to_branch_traffic: bool | None = prop("allowBranchToBranchTraffic")
-    virtual_router_asn: int | None = prop("virtualRouterAsn")
+    virtual_router_asn: Asn | None = prop("virtualRouterAsn")
     virtual_router_ips: tuple[str, ...] = prop("virtualRouterIps", default=())
     hub_routing_preference: str | None = prop("hubRoutingPreference")
     sku: str | None = prop("sku")
@@ -390,7 +430,7 @@ class VirtualHubBgpConnection(Resource):
     """A BGP peer of a Route Server (an NVA): its routes are not modelled (a coverage gap)."""
 
     peer_ip: str | None = prop("peerIp")
-    peer_asn: int | None = prop("peerAsn")
+    peer_asn: Asn | None = prop("peerAsn")
     connection_state: str | None = prop("connectionState")
 
     @property

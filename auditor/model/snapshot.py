@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar, cast
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from auditor.ids import ArmId
-from auditor.model.base import Frozen, IPNetwork, Prefix
+from auditor.model.base import Asn, Frozen, IPNetwork, Prefix
 from auditor.model.observations import (
     BgpPeerStatusTable,
     CircuitTable,
@@ -78,7 +78,7 @@ class Site(Strict):
     """An on-premises site: what ARM cannot describe (its prefixes, its own routing policy)."""
 
     name: str
-    asn: int | None = None
+    asn: Asn | None = None
     prefixes: tuple[Prefix, ...] = ()
     prefer: tuple[LinkKind, ...] | None = Field(
         None, description="Preference order for traffic from the site towards Azure (local-preference)."
