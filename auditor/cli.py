@@ -298,6 +298,12 @@ def _run_collect(options: CollectOptions, out: Path, quiet: bool = False) -> Col
                 f"  not collected: {gap.scope}: {gap.operation}: {gap.status or ''} {gap.code or ''} {gap.message}",
                 err=True,
             )
+        for gap in result.failed:
+            typer.echo(
+                f"  failed: {gap.operation[len('observation ') :]} {gap.scope}: {gap.status or ''} "
+                f"{gap.code or ''} {gap.message}",
+                err=True,
+            )
     return result
 
 

@@ -35,7 +35,11 @@ def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
                 detail=f"referenced by {ref.from_id} ({ref.field}) but not in the snapshot",
             )
         )
+    observed = {(g.resource_id.key, g.operation.value) for g in snapshot.observation_gaps}
     for cgap in snapshot.collection_gaps:
+        op = cgap.operation.split()[1] if cgap.operation.startswith("observation ") else None
+        if op is not None and (cgap.scope.lower(), op) in observed:
+            continue  # the failed observation's own record says it already (observation-failed)
         status = f"{cgap.status} " if cgap.status else ""
         reason = " ".join(x for x in (cgap.code, cgap.message) if x)
         gaps.append(

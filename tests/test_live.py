@@ -301,3 +301,17 @@ def test_a_malformed_list_item_is_a_gap_and_the_rest_goes_on(
     result = collect(server, tmp_path / "out")
     assert [(g.code, g.operation) for g in result.gaps] == [("malformed-item", "list virtualNetworks")]
     assert len(load_fixture(tmp_path / "out").vnets) == 4  # everything else was read and written
+
+
+def test_failed_observations_are_listed_once(
+    serve: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = serve(FIXTURES / "observation-failed")
+    result = collect(server, tmp_path / "out")
+    assert [(g.scope.rsplit("/", 1)[1], g.operation, g.status) for g in result.failed] == [
+        ("remote-vm-nic", "observation effectiveRouteTable", 400)
+    ]
+    manifest = json.loads((tmp_path / "out" / "fixture.json").read_text())
+    assert [g["operation"] for g in manifest["gaps"]] == ["observation effectiveRouteTable"]
+    gaps = run(load_fixture(tmp_path / "out"), load_rules()).gaps
+    assert [g.kind for g in gaps] == ["observation-failed"]  # listed once, not twice

@@ -117,6 +117,7 @@ class CollectResult:
     observations: int = 0
     failed_observations: int = 0
     gaps: list[Gap] = field(default_factory=list)
+    failed: list[Gap] = field(default_factory=list)  # observations that failed, one each
     seconds: float = 0.0
     throttle_wait: float = 0.0
 
@@ -537,6 +538,12 @@ class Collector:
         ):
             if record["status"] != 200:
                 result.failed_observations += 1
+                error = (record.get("body") or {}).get("error") or {}
+                params = "".join(f" {k}={v}" for k, v in sorted(record["parameters"].items()))
+                result.failed.append(
+                    Gap(record["resourceId"], f"observation {op}{params}", record["status"] or None,
+                        error.get("code"), error.get("message") or "")
+                )  # fmt: skip
             param = record["parameters"].get("peer") or record["parameters"].get("devicePath")
             stem = (
                 record["resourceId"].rsplit("/", 1)[1]
@@ -558,9 +565,10 @@ class Collector:
         }
         if self.options.sites:
             manifest["sites"] = self.options.sites
-        if result.gaps:
+        if result.gaps or result.failed:
             manifest["gaps"] = [
-                clean(g.as_dict()) for g in sorted(result.gaps, key=lambda g: (g.scope.lower(), g.operation))
+                clean(g.as_dict())
+                for g in sorted([*result.gaps, *result.failed], key=lambda g: (g.scope.lower(), g.operation))
             ]
         arm = {safe_path(rel): doc for rel, doc in arm.items()}
         operations = {safe_path(rel): doc for rel, doc in operations.items()}
