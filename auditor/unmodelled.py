@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from auditor.findings import CoverageGap
 from auditor.ids import ArmId
 from auditor.model import Snapshot
+from auditor.routing.sites import site_views
 
 # Rules whose conclusions depend on the routes every network sees.
 ROUTE_RULES = ("ASY001", "ASY002", "DRF001", "DRF002", "PRF001", "PRF003", "PRF004", "UDR001", "UDR004")
@@ -162,11 +163,11 @@ def unmodelled_gaps(snapshot: Snapshot) -> list[CoverageGap]:
                     f"connection {link.id.name} has custom traffic selectors",
                 )
             )
+    site_v6 = {g for v in site_views(snapshot) if any(p.version == 6 for p in v.prefixes) for g in v.lng_ids}
     for lng in snapshot.local_network_gateways:
-        if any(p.version == 6 for p in lng.address_prefixes or ()):
-            gaps.append(
-                _gap("ipv6-over-vpn", str(lng.id), f"local network gateway {lng.id.name} has IPv6 prefixes")
-            )
+        if any(p.version == 6 for p in lng.address_prefixes or ()) or lng.id in site_v6:
+            detail = f"local network gateway {lng.id.name} (or its site) has IPv6 prefixes"
+            gaps.append(_gap("ipv6-over-vpn", str(lng.id), detail))
     for route in snapshot.routes:
         if route.prefix is None:
             gaps.append(

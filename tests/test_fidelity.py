@@ -570,3 +570,13 @@ def test_an_observation_standing_for_a_signature_is_checked_for_each_subnet(tmp_
     _observed(differs, subnets)
     drift = [f for f in run(load_fixture(differs), load_rules()).findings if f.rule == "DRF002"]
     assert [f.evidence["vantage"] for f in drift] == ["s2/default (as observed on vm1-nic)"]
+
+
+def test_a_site_with_ipv6_behind_a_vpn_is_an_unmodelled_gap(tmp_path: Path) -> None:
+    sites = json.loads((FIXTURES / "interop-testbed" / "fixture.json").read_text())["sites"]
+    sites[0]["prefixes"].append("fd00:230::/48")  # location-1 reaches the hub over a VPN too
+    root = overlay(tmp_path, "interop-testbed", {"sites": sites})
+    gaps = [g for g in run(load_fixture(root), load_rules()).gaps if g.kind == "unmodelled"]
+    assert [(g.feature, g.resource.rsplit("/", 1)[1]) for g in gaps] == [("ipv6-over-vpn", "location-1-lng")]
+    # IPv6 over ExpressRoute only is modelled: no gap
+    assert not [g for g in audit("dual-stack-expressroute").gaps if g.kind == "unmodelled"]
