@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from auditor.findings import CoverageGap
 from auditor.model import Snapshot
+from auditor.routing.reconcile import HOP_CLASSES, ORIGINS
 from auditor.unmodelled import unmodelled_gaps
+
+# Observed enums are open-ended (ARM adds values): one azroute does not know is a gap naming it.
+KNOWN_HOP_TYPES = {*HOP_CLASSES, "virtualnetworkserviceendpoint"}  # service endpoints: known, not compared
+KNOWN_STATES = {"active", "invalid"}
 
 
 def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
@@ -40,6 +45,15 @@ def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
         op = cgap.operation.split()[1] if cgap.operation.startswith("observation ") else None
         if op is not None and (cgap.scope.lower(), op) in observed:
             continue  # the failed observation's own record says it already (observation-failed)
+        if cgap.operation.startswith("predict "):  # what a planned change leaves unknown (azroute plan)
+            gaps.append(
+                CoverageGap(
+                    kind=cgap.code or "not-predicted",
+                    resource=cgap.scope,
+                    detail=f"{cgap.operation}: {cgap.message or ''}".strip(),
+                )
+            )
+            continue
         status = f"{cgap.status} " if cgap.status else ""
         reason = " ".join(x for x in (cgap.code, cgap.message) if x)
         gaps.append(
@@ -50,6 +64,7 @@ def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
             )
         )
     gaps.extend(unmodelled_gaps(snapshot))
+    gaps.extend(unknown_values(snapshot))
     for file in snapshot.partial_lists:
         gaps.append(
             CoverageGap(
@@ -57,3 +72,29 @@ def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
             )
         )
     return gaps
+
+
+def unknown_values(snapshot: Snapshot) -> list[CoverageGap]:
+    """Observed enum values azroute does not know (effective routes' next hop type and state,
+    gateway routes' origin): how such a route behaves is not modelled."""
+    found: dict[tuple[str, str, str], None] = {}
+    for table in snapshot.effective_routes:
+        for route in table.routes:
+            if route.next_hop_type and route.next_hop_type.lower() not in KNOWN_HOP_TYPES:
+                found[(str(table.nic_id), "effectiveRouteTable nextHopType", route.next_hop_type)] = None
+            if route.state and route.state.lower() not in KNOWN_STATES:
+                found[(str(table.nic_id), "effectiveRouteTable state", route.state)] = None
+    for gtable in snapshot.gateway_routes:
+        for groute in gtable.routes:
+            if groute.origin and groute.origin.lower() not in ORIGINS:
+                found[(str(gtable.gateway_id), f"{gtable.operation.value} origin", groute.origin)] = None
+    return [
+        CoverageGap(
+            kind="unknown-value",
+            resource=resource,
+            detail=f"{what} {value!r}: a value azroute does not know, so the routes that carry it are "
+            "not reliably compared with the configuration",
+            rules=("DRF001", "DRF002"),
+        )
+        for resource, what, value in found
+    ]

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from auditor.textsafe import escape
+
 
 def json_path(loc: Sequence[str | int]) -> str:
     """('properties', 'subnets', 0, 'id') -> `$.properties.subnets[0].id`."""
@@ -27,7 +29,8 @@ class InputError(Exception):
         self.file = file
         self.path = path
         self.message = " ".join(message.split())
-        super().__init__(f"{file}: {path}: {self.message}")
+        # one line, whatever the file's name or the input held (control/bidi characters escaped)
+        super().__init__(escape(f"{file}: {path}: {self.message}"))
 
     @classmethod
     def from_validation(cls, file: str, base: Sequence[str | int], error: ValidationError) -> InputError:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from functools import cache
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasPath, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from auditor.errors import InputError, json_path
@@ -108,7 +110,7 @@ class OperationRecord(BaseModel):
     resource_id: ArmId
     operation: Operation
     parameters: dict[str, str] = Field(default_factory=dict)
-    status: int
+    status: int = Field(ge=0, le=599, strict=True)  # 0: no HTTP answer (a timeout)
     body: Any = None
     stands_for: tuple[ArmId, ...] = ()
 
@@ -186,6 +188,8 @@ class SnapshotBuilder:
         if kind is None:
             self._skipped[type_path or "(no type)"] += 1
             return
+        for path in _object_paths(kind.model):
+            _check_objects(doc, path, file, loc)
         try:
             item = kind.model.model_validate(doc)
         except ValidationError as exc:
@@ -411,6 +415,65 @@ def external_references(snapshot: Snapshot) -> tuple[ExternalReference, ...]:
         check(ctable.peering_id, ctable.operation.value, ctable.peering_id)
     ordered = sorted(refs, key=lambda r: (r[0].key, r[1], r[2].key))
     return tuple(ExternalReference(from_id=f, field=n, target_id=t) for f, n, t in ordered)
+
+
+# -- objects on the way to a field -------------------------------------------------------------------
+
+ITEMS = None  # in an object path: every item of an array
+ObjectPath = tuple[str | None, ...]
+
+# Paths read by validators rather than by field aliases (what they step through must be objects too)
+EXTRA_PATHS: dict[type[BaseModel], tuple[ObjectPath, ...]] = {
+    ExpressRouteCircuit: (("properties", "authorizations", ITEMS, "properties", "authorizationUseStatus"),),
+}
+
+
+@cache
+def _object_paths(model: type[BaseModel]) -> tuple[ObjectPath, ...]:
+    """The JSON paths a model reads its fields from (through nested models and their arrays).
+    Every object a path steps through must be an object: pydantic reads `properties: "x"` or
+    `localNetworkAddressSpace: []` as if the field were absent, which would hide a broken document."""
+    paths: list[ObjectPath] = list(EXTRA_PATHS.get(model, ()))
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias
+        if isinstance(alias, AliasPath):
+            path: ObjectPath = tuple(p if isinstance(p, str) else ITEMS for p in alias.path)
+        else:
+            path = (alias if isinstance(alias, str) else info.alias or name,)
+        paths.append(path)
+        for arg in _model_args(info.annotation):
+            inner, items = arg
+            paths.extend((*path, *((ITEMS,) if items else ()), *sub) for sub in _object_paths(inner))
+    return tuple(paths)
+
+
+def _model_args(annotation: Any) -> list[tuple[type[BaseModel], bool]]:
+    """Models inside a field's type: `M` or `M | None` (False), `tuple[M, ...]` (True)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [(annotation, False)]
+    if get_origin(annotation) is tuple:
+        return [(a, True) for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+    if get_origin(annotation) in (Union, UnionType):
+        return [found for arg in get_args(annotation) for found in _model_args(arg)]
+    return []
+
+
+def _check_objects(value: Any, path: ObjectPath, file: str, loc: Loc) -> None:
+    """Raise when something the path steps through is present but of the wrong JSON type."""
+    if not path or value is None:
+        return
+    step, rest = path[0], path[1:]
+    if step is ITEMS:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                _check_objects(item, rest, file, [*loc, i])
+        else:
+            raise InputError(file, json_path(loc), f"expected an array, got {_json_type(value)}")
+        return
+    if not isinstance(value, dict):
+        raise InputError(file, json_path(loc), f"expected an object, got {_json_type(value)}")
+    if rest:
+        _check_objects(value.get(step), rest, file, [*loc, step])
 
 
 def _json_type(value: Any) -> str:

@@ -101,3 +101,78 @@ def write_snapshot_atomically(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out
+
+
+def resource_path(resource_id: str) -> str:
+    """`<subscription>/<resource group>/<type>.json` of a resource (components made safe)."""
+    segs = resource_id.split("/")
+    low = [s.lower() for s in segs]
+    sub = segs[2] if len(segs) > 2 else "_"
+    group = segs[4] if len(segs) > 4 and low[3] == "resourcegroups" else "_"
+    types: list[str] = []
+    if "providers" in low:
+        rest = segs[len(low) - low[::-1].index("providers") + 1 :]
+        types = rest[0::2]
+    return f"{safe_name(sub)}/{safe_name(group)}/{safe_name('-'.join(types) or 'resources')}.json"
+
+
+def group_pages(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Resources as list pages, one per subscription, resource group and type, sorted by id."""
+    pages: dict[str, list[dict[str, Any]]] = {}
+    for doc in resources:
+        pages.setdefault(resource_path(str(doc.get("id", ""))).lower(), []).append(doc)
+    return [
+        {"value": sorted(docs, key=lambda d: str(d.get("id", "")).lower())}
+        for _, docs in sorted(pages.items())
+    ]
+
+
+def _numbered(path: str, taken: set[str]) -> str:
+    stem, n = path.removesuffix(".json"), 1
+    while path.lower() in taken:
+        n += 1
+        path = f"{stem}-{n}.json"
+    taken.add(path.lower())
+    return path
+
+
+def place_documents(documents: list[Any]) -> dict[str, Any]:
+    """Paths under `arm/` for ARM documents (a resource or a list page), from their content (the
+    first resource's id), numbered when two would share one: file names say no more than the
+    documents do, so an anonymized snapshot's file names are anonymized too."""
+    taken: set[str] = set()
+    placed: dict[str, Any] = {}
+    for doc in documents:
+        first = doc
+        if isinstance(doc, dict) and "id" not in doc and isinstance(doc.get("value"), list):
+            first = doc["value"][0] if doc["value"] else {}
+        rid = first.get("id") if isinstance(first, dict) else None
+        placed[_numbered(resource_path(rid) if isinstance(rid, str) else "_/_/resources.json", taken)] = doc
+    return placed
+
+
+def place_operations(records: list[Any]) -> dict[str, Any]:
+    """Paths under `operations/` for operation records: `<operation>/<resource>[-<peer or device
+    path>].json` (a circuit peering's records are named after the circuit), numbered when taken."""
+    taken: set[str] = set()
+    placed: dict[str, Any] = {}
+
+    def order(record: Any) -> tuple[str, str, str]:
+        if not isinstance(record, dict):
+            return ("", "", json.dumps(record, sort_keys=True))
+        return (
+            str(record.get("operation", "")),
+            str(record.get("resourceId", "")).lower(),
+            json.dumps(record.get("parameters"), sort_keys=True),
+        )
+
+    for record in sorted(records, key=order):
+        op, rid, _ = order(record)
+        params = record.get("parameters") if isinstance(record, dict) else None
+        params = params if isinstance(params, dict) else {}
+        param = params.get("peer") or params.get("devicePath")
+        segs = str(record.get("resourceId", "") if isinstance(record, dict) else "").rstrip("/").split("/")
+        stem = segs[-3] if "/peerings/" in rid and len(segs) >= 3 else segs[-1]
+        name = safe_name(f"{stem}-{param}" if param else stem)
+        placed[_numbered(f"{safe_name(op or 'unknown')}/{name}.json", taken)] = record
+    return placed

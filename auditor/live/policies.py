@@ -1,4 +1,5 @@
-"""azure-core pipeline policies: the read-only guard and client-side ARM throttling."""
+"""azure-core pipeline policies: the read-only guard, client-side ARM throttling, and a retry
+policy that will not wait longer than the collection allows."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import time
 from typing import Any
 
 from azure.core.exceptions import ClientAuthenticationError
-from azure.core.pipeline import PipelineRequest
-from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 
 from auditor.model import Operation
 
@@ -74,9 +75,12 @@ class TokenBucket:
 class ThrottlePolicy(SansIOHTTPPolicy[Any, Any]):
     """Takes a token from the subscription's bucket before each request (LRO polls included)."""
 
-    def __init__(self, buckets: dict[str, TokenBucket], burst: float, rate: float) -> None:
+    def __init__(
+        self, buckets: dict[str, TokenBucket], burst: float, rate: float, sleep: Any = time.sleep
+    ) -> None:
         self._buckets = buckets
         self._burst, self._rate = burst, rate
+        self._sleep = sleep  # the collector's: it stops waiting when the collection stops
         self._lock = threading.Lock()
 
     def bucket(self, url: str) -> TokenBucket:
@@ -84,8 +88,49 @@ class ThrottlePolicy(SansIOHTTPPolicy[Any, Any]):
         key = match.group(1).lower() if match else "-"
         with self._lock:
             if key not in self._buckets:
-                self._buckets[key] = TokenBucket(self._burst, self._rate)
+                self._buckets[key] = TokenBucket(self._burst, self._rate, sleep=self._sleep)
             return self._buckets[key]
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
         self.bucket(request.http_request.url).take()
+
+
+class BoundReached(Exception):
+    """A bound of the collection was reached; `code` names the coverage gap it becomes. Not an
+    `AzureError` on purpose: azure-core's retry policy must not retry it."""
+
+    code = "bound"
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+class RetryAfterCapped(BoundReached):
+    code = "retry-after-cap"
+
+
+class CappedRetryPolicy(RetryPolicy[Any, Any]):
+    """azure-core's retry policy (it honours `Retry-After`), except that it refuses to wait longer
+    than `max_retry_after` seconds: such an answer ends the request with `RetryAfterCapped`."""
+
+    def __init__(self, max_retry_after: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_retry_after = max_retry_after
+
+    def sleep(
+        self,
+        settings: dict[str, Any],
+        transport: Any,
+        response: PipelineResponse[Any, Any] | None = None,
+    ) -> None:
+        if response is not None:
+            wait = self.get_retry_after(response)
+            if wait is not None and wait > self.max_retry_after:
+                status = response.http_response.status_code
+                raise RetryAfterCapped(
+                    f"ARM answered {status} with Retry-After {wait:g} s, longer than --max-retry-after "
+                    f"({self.max_retry_after:g} s): not retried",
+                    status,
+                )
+        super().sleep(settings, transport, response)

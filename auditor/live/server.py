@@ -17,20 +17,24 @@ import json
 import math
 import random
 import re
+import selectors
 import shutil
 import ssl
+import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from auditor.fixture import read_source
+from auditor.textsafe import escape
 
 OPERATIONS = {
     "effectiveroutetable": "effectiveRouteTable",
@@ -41,6 +45,10 @@ OPERATIONS = {
     "routetablessummary": "routeTablesSummary",
     "arptables": "arpTables",
 }
+HANDSHAKE_TIMEOUT = 5.0  # seconds a client has to complete TLS, in its own thread
+IDLE_TIMEOUT = 120.0  # seconds a connection may sit between requests (or mid-request) before it is closed
+MAX_TARGET = 8192  # characters in a request target
+MAX_BODY = 1 << 20  # bytes in a request body
 
 
 @dataclass
@@ -53,6 +61,10 @@ class ServeOptions:
     seed: int = 0
     # hostile endpoint (tests): answer every read-only POST with `307 Location: <its resource>/<this>`
     redirect_posts_to: str | None = None
+    # unbounded answers (tests of the collector's bounds): this Retry-After on every 429 instead of
+    # the time until a token, and every list page's nextLink pointing at that page itself
+    retry_after: int | None = None
+    next_link_loop: bool = False
 
 
 class FixtureData:
@@ -153,7 +165,10 @@ class ArmServer(ThreadingHTTPServer):
         self.ca_path = _self_signed(Path(self.cert_dir))
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.ca_path, Path(self.cert_dir) / "key.pem")
-        self.socket = context.wrap_socket(self.socket, server_side=True)
+        # accept() only accepts: the handshake happens in the connection's thread (finish_request),
+        # so a client that connects and never says hello holds up no one
+        self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+        self.log_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -163,6 +178,35 @@ class ArmServer(ThreadingHTTPServer):
         """Close, and remove the temporary CA (its private key included)."""
         super().server_close()
         shutil.rmtree(self.cert_dir, ignore_errors=True)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """In the connection's own thread: the TLS handshake (within HANDSHAKE_TIMEOUT), then HTTP."""
+        try:
+            _handshake(request, time.monotonic() + HANDSHAKE_TIMEOUT)
+        except (OSError, ValueError) as exc:  # ssl.SSLError and TimeoutError are OSErrors
+            self.stats["handshake failed"] += 1
+            if not isinstance(exc, ConnectionError | ssl.SSLEOFError):  # not a client that just left
+                self.log(client_address, f"TLS handshake failed: {exc or type(exc).__name__}")
+            return
+        super().finish_request(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line, never a traceback; a client that went away is not worth one."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError | ssl.SSLEOFError | ssl.SSLZeroReturnError):
+            return
+        self.stats["handler error"] += 1
+        self.log(client_address, f"error: {type(exc).__name__}: {exc}")
+
+    def log(self, client_address: Any, message: str) -> None:
+        """One line on stderr, with whatever the client sent shown escaped."""
+        try:
+            client = f"{client_address[0]}:{client_address[1]}"
+        except (TypeError, IndexError):
+            client = "-"
+        with self.log_lock:
+            sys.stderr.write(f"azroute serve: {client}: {escape(message)}\n")
+            sys.stderr.flush()
 
     def chance(self, p: float) -> bool:
         with self.lock:
@@ -205,6 +249,27 @@ def _self_signed(folder: Path) -> str:
     return str(path)
 
 
+def _handshake(sock: ssl.SSLSocket, deadline: float) -> None:
+    """Server-side TLS handshake that gives up at `deadline` (one overall limit, not one per read)."""
+    sock.setblocking(False)
+    with selectors.DefaultSelector() as selector:
+        while True:
+            try:
+                sock.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                event = selectors.EVENT_READ
+            except ssl.SSLWantWriteError:
+                event = selectors.EVENT_WRITE
+            remaining = deadline - time.monotonic()
+            selector.register(sock, event)
+            ready = remaining > 0 and selector.select(remaining)
+            selector.unregister(sock)
+            if not ready:
+                raise TimeoutError(f"no TLS handshake within {HANDSHAKE_TIMEOUT:g}s")
+    sock.setblocking(True)  # the handler sets its own timeout (IDLE_TIMEOUT)
+
+
 _LRO = re.compile(r"/locations/local/(operations|operationResults)/([0-9a-f]{32})$", re.IGNORECASE)
 
 
@@ -221,9 +286,79 @@ def _error(code: str, message: str) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     server: ArmServer
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT
+    body = b""
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the collector reports
         return
+
+    # -- malformed requests: 400, one log line ---------------------------------------------------------
+    def parse_request(self) -> bool:
+        """The standard parse (request line, headers), then what this server needs of a request:
+        an absolute path of visible ASCII, a numeric $skiptoken, a sane Content-Length and, for a
+        POST, a body that is JSON. The body is read here, so every method finds it consumed."""
+        if not super().parse_request():
+            return False
+        problem = self._malformed()
+        if problem is not None:
+            self.send_error(400, problem)
+            return False
+        return True
+
+    def _malformed(self) -> str | None:
+        if self.request_version == "HTTP/0.9":
+            return "HTTP/0.9 requests are not served"
+        target = self.path
+        if len(target) > MAX_TARGET:
+            return f"request target longer than {MAX_TARGET} characters"
+        if not (target.isascii() and target.isprintable()):  # (no spaces: they split the request line)
+            return f"request target with characters other than visible ASCII: {target!r}"
+        try:
+            split = urlsplit(target)
+        except ValueError as exc:
+            return f"request target is not a URL: {exc}"
+        if not split.path.startswith("/"):
+            return f"request target is not an absolute path: {target!r}"
+        if any(not re.fullmatch(r"[0-9]{1,9}", t) for t in parse_qs(split.query).get("$skiptoken", [])):
+            return "$skiptoken is not a page offset"
+        if self.headers.defects:  # e.g. a line without a colon: the rest would be taken for the body
+            return "malformed header line"
+        if self.headers.get_all("Transfer-Encoding"):
+            return "Transfer-Encoding is not supported: send Content-Length"
+        lengths = {v.strip() for v in self.headers.get_all("Content-Length") or []}
+        if not lengths:
+            return None
+        if len(lengths) > 1:
+            return "conflicting Content-Length headers"
+        (length,) = lengths
+        if not re.fullmatch(r"[0-9]{1,15}", length):
+            return f"Content-Length is not a number of bytes: {length!r}"
+        if int(length) > MAX_BODY:
+            return f"body larger than {MAX_BODY} bytes"
+        self.body = self.rfile.read(int(length))
+        if len(self.body) < int(length):
+            return "body shorter than its Content-Length"
+        if self.command == "POST" and self.body.strip():
+            try:
+                json.loads(self.body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                return "the body of a POST is not JSON"
+        return None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors found before a request reaches its method (the request line, headers, body, an
+        unknown method): an ARM-style JSON error and one log line. Request-line and header size
+        limits (414, 431) are answered 400, like every other malformed request."""
+        reason = message or HTTPStatus(code).phrase
+        if code in (HTTPStatus.REQUEST_URI_TOO_LONG, HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE):
+            code = 400
+        phrase = HTTPStatus(code).phrase
+        self.server.stats["malformed"] += 1
+        self.server.log(self.client_address, f"{code} {reason}")
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # also a request line too broken to tell: answer in 1.1
+            self.request_version = "HTTP/1.1"
+        self._send(code, _error(phrase.replace(" ", ""), reason), {"Connection": "close"})
 
     # -- plumbing -----------------------------------------------------------------------------------
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
@@ -245,8 +380,9 @@ class _Handler(BaseHTTPRequestHandler):
         if options.throttle is not None:
             wait = self.server.buckets[sub.group(1).lower() if sub else "-"].take()
             if wait > 0:
+                after = options.retry_after if options.retry_after is not None else max(1, math.ceil(wait))
                 self._send(429, _error("TooManyRequests", "The request is being throttled."),
-                           {"Retry-After": str(max(1, math.ceil(wait)))})  # fmt: skip
+                           {"Retry-After": str(after)})  # fmt: skip
                 return False
         if options.error_rate and self.server.chance(options.error_rate):
             if self.server.chance(0.5):
@@ -324,6 +460,8 @@ class _Handler(BaseHTTPRequestHandler):
             params = {k: v[0] for k, v in query.items() if k != "$skiptoken"}
             params["$skiptoken"] = str(start + size)
             body["nextLink"] = f"{self.server.url}{urlsplit(self.path).path}?{urlencode(params)}"
+            if self.server.options.next_link_loop:
+                body["nextLink"] = f"{self.server.url}{self.path}"
         self._send(200, body)
 
     def _lro(self, token: str, kind: str, path: str) -> None:
@@ -343,10 +481,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, record.get("body") if record.get("body") is not None else {"value": []})
 
     # -- POST: the read-only operations ----------------------------------------------------------------
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+    def do_POST(self) -> None:  # the body was read (and checked) in parse_request
         split = urlsplit(self.path)
         path, query = split.path.rstrip("/"), parse_qs(split.query)
         self.server.stats["POST"] += 1

@@ -24,9 +24,30 @@ def parse_prefix(value: Any) -> IPNetwork:
         raise ValueError(f"not a valid address prefix: {value!r} ({exc})") from None
 
 
+def parse_canonical_prefix(value: Any) -> IPNetwork:
+    """A prefix as ARM writes one: address, `/`, decimal length (`10.0.0.0/16`), host bits zero;
+    no surrounding spaces, netmask, zone or leading zeros. IPv6 may be written in any case and
+    with or without `::` compression."""
+    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return value
+    if isinstance(value, str):
+        address, slash, length = value.partition("/")
+        if (
+            not slash
+            or not (length.isascii() and length.isdigit())
+            or (len(length) > 1 and length.startswith("0"))
+            or address != address.strip()
+            or "%" in address
+        ):
+            raise ValueError(
+                f"not a valid address prefix: {value!r} (expected address/length, e.g. 10.0.0.0/16)"
+            )
+    return parse_prefix(value)
+
+
 Prefix = Annotated[
     IPNetwork,
-    PlainValidator(parse_prefix),
+    PlainValidator(parse_canonical_prefix),
     PlainSerializer(str, return_type=str),
     WithJsonSchema({"type": "string", "format": "ip-prefix", "examples": ["10.0.0.0/16"]}),
 ]
@@ -48,6 +69,10 @@ def snapshot_relative(file: str | None) -> str | None:
 Asn = Annotated[int, Field(ge=0, le=4_294_967_295, strict=True)]
 RoutingWeight = Annotated[int, Field(ge=0, le=32_000, strict=True)]
 VlanId = Annotated[int, Field(ge=0, le=4094, strict=True)]
+# ARM's int32 numbers that are never negative (BGP peer weights, learned-route weights, bandwidth)
+Int32 = Annotated[int, Field(ge=0, le=2_147_483_647, strict=True)]
+# counters and ages ARM reports as int64
+Count = Annotated[int, Field(ge=0, le=2**63 - 1, strict=True)]
 
 
 class Frozen(BaseModel):

@@ -11,11 +11,11 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator
 from pydantic.alias_generators import to_camel
 
 from auditor.ids import ArmId
-from auditor.model.base import Frozen, Prefix, parse_prefix
+from auditor.model.base import Asn, Count, Frozen, Int32, Prefix, parse_prefix
 
 
 class Operation(StrEnum):
@@ -52,18 +52,37 @@ def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-_ASN = re.compile(r"^\d+$")
+_AS_SET = re.compile(r"\{[^{}]*\}")
+_ASN = re.compile(r"[0-9]+")
+_MAX_ASN = 4_294_967_295
 
 
 def parse_as_path(value: Any) -> tuple[int, ...]:
-    """`12076-65021`, `12076 65021` or `12076,65021` -> (12076, 65021). AS sets are dropped."""
+    """`12076-65021`, `12076 65021` or `12076,65021` -> (12076, 65021); AS sets (`{65001,65002}`)
+    are dropped. A list of JSON integers is read as it is. Anything else is an error."""
     if value is None:
         return ()
     if isinstance(value, list | tuple):
-        return tuple(int(v) for v in value)
+        for v in value:
+            if type(v) is not int or not 0 <= v <= _MAX_ASN:
+                raise ValueError(f"an AS path holds ASNs (integers 0 to {_MAX_ASN}), not {_short(v)}")
+        return tuple(value)
     if not isinstance(value, str):
         raise ValueError(f"expected an AS path string, got {type(value).__name__}")
-    return tuple(int(tok) for tok in re.split(r"[\s,\-]+", value.strip()) if _ASN.match(tok))
+    text = _AS_SET.sub(" ", value).strip()
+    if not text:
+        return ()
+    path: list[int] = []
+    for token in re.split(r"[\s,\-]+", text):
+        if not _ASN.fullmatch(token) or int(token) > _MAX_ASN:
+            raise ValueError(f"not an AS path: {value[:60]!r} ({token[:20]!r} is not an ASN)")
+        path.append(int(token))
+    return tuple(path)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # -- NIC effective routes ---------------------------------------------------------------------
@@ -76,7 +95,7 @@ class EffectiveRoute(Camel):
     address_prefixes: tuple[Prefix, ...] = Field((), alias="addressPrefix")
     next_hop_ip_addresses: tuple[str, ...] = Field((), alias="nextHopIpAddress")
     next_hop_type: str | None = None
-    disable_bgp_route_propagation: bool | None = None
+    disable_bgp_route_propagation: StrictBool | None = None
 
 
 class EffectiveRouteTable(Frozen):
@@ -98,7 +117,7 @@ class GatewayRoute(Camel):
     source_peer: str | None = None
     origin: str | None = None
     as_path: tuple[int, ...] = ()
-    weight: int | None = None
+    weight: Int32 | None = None
 
     _blank = field_validator("network", "next_hop", "source_peer", "origin", "local_address", mode="before")(
         _blank_to_none
@@ -123,12 +142,12 @@ class GatewayRouteTable(Frozen):
 class BgpPeerStatus(Camel):
     local_address: str | None = None
     neighbor: str | None = None
-    asn: int | None = None
+    asn: Asn | None = None
     state: str | None = None
     connected_duration: str | None = None
-    routes_received: int | None = None
-    messages_sent: int | None = None
-    messages_received: int | None = None
+    routes_received: Count | None = None
+    messages_sent: Count | None = None
+    messages_received: Count | None = None
 
 
 class BgpPeerStatusTable(Frozen):
@@ -144,7 +163,7 @@ class CircuitRoute(Camel):
     network: Prefix | None = None
     next_hop: str | None = None
     loc_prf: str | None = None
-    weight: int | None = None
+    weight: Int32 | None = None
     path: tuple[int, ...] = ()
 
     _blank = field_validator("network", "next_hop", "loc_prf", mode="before")(_blank_to_none)
@@ -157,8 +176,8 @@ class CircuitRoute(Camel):
 
 class CircuitRouteSummary(Camel):
     neighbor: str | None = None
-    v: int | None = None
-    as_: int | None = Field(None, alias="as")
+    v: Count | None = None
+    as_: Asn | None = Field(None, alias="as")
     up_down: str | None = None
     state_pfx_rcd: str | None = None
 
@@ -174,7 +193,7 @@ class CircuitRouteSummary(Camel):
 
 
 class ArpEntry(Camel):
-    age: int | None = None
+    age: Count | None = None
     interface: str | None = None
     ip_address: str | None = None
     mac_address: str | None = None

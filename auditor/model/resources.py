@@ -10,26 +10,38 @@ can never travel further than the loader.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
-from pydantic import AliasPath, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasPath, ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from auditor.ids import ArmId
 from auditor.model.base import (
     Asn,
     Frozen,
+    Int32,
     IPNetwork,
     Prefix,
     Resource,
     RoutingWeight,
     VlanId,
+    parse_canonical_prefix,
     parse_prefix,
     prop,
     ref,
     same,
 )
+
+
+def _count(value: Any) -> int:
+    """How many items an array ARM may omit holds (only the count is modelled)."""
+    if value is None:
+        return 0
+    if not isinstance(value, list):
+        raise ValueError(f"expected an array, got {type(value).__name__}")
+    return len(value)
 
 
 class SubModel(Frozen):
@@ -84,15 +96,15 @@ class Subnet(Resource):
 
 class VirtualNetworkPeering(Resource):
     remote_vnet_id: ArmId = Field(validation_alias=AliasPath("properties", "remoteVirtualNetwork", "id"))
-    allow_virtual_network_access: bool | None = prop("allowVirtualNetworkAccess")
-    allow_forwarded_traffic: bool | None = prop("allowForwardedTraffic")
-    allow_gateway_transit: bool | None = prop("allowGatewayTransit")
-    use_remote_gateways: bool | None = prop("useRemoteGateways")
-    do_not_verify_remote_gateways: bool | None = prop("doNotVerifyRemoteGateways")
+    allow_virtual_network_access: StrictBool | None = prop("allowVirtualNetworkAccess")
+    allow_forwarded_traffic: StrictBool | None = prop("allowForwardedTraffic")
+    allow_gateway_transit: StrictBool | None = prop("allowGatewayTransit")
+    use_remote_gateways: StrictBool | None = prop("useRemoteGateways")
+    do_not_verify_remote_gateways: StrictBool | None = prop("doNotVerifyRemoteGateways")
     peering_state: str | None = prop("peeringState")
     peering_sync_level: str | None = prop("peeringSyncLevel")
     remote_address_prefixes: tuple[Prefix, ...] | None = prop("remoteAddressSpace", "addressPrefixes")
-    peer_complete_vnets: bool | None = prop("peerCompleteVnets")
+    peer_complete_vnets: StrictBool | None = prop("peerCompleteVnets")
 
     @property
     def vnet_id(self) -> ArmId:
@@ -117,7 +129,7 @@ class BgpPeeringAddress(SubModel):
 class BgpSettings(SubModel):
     asn: Asn | None = None
     bgp_peering_address: str | None = None
-    peer_weight: int | None = None
+    peer_weight: Int32 | None = None
     bgp_peering_addresses: tuple[BgpPeeringAddress, ...] = ()
 
     @property
@@ -144,12 +156,12 @@ class VirtualNetworkGateway(Resource):
     vpn_type: str | None = prop("vpnType")
     sku_name: str | None = prop("sku", "name")
     sku_tier: str | None = prop("sku", "tier")
-    enable_bgp: bool | None = prop("enableBgp")
-    active_active: bool | None = prop("activeActive")
+    enable_bgp: StrictBool | None = prop("enableBgp")
+    active_active: StrictBool | None = prop("activeActive")
     bgp_settings: BgpSettings | None = prop("bgpSettings")
     ip_configurations: tuple[GatewayIpConfiguration, ...] = prop("ipConfigurations", default=())
-    allow_remote_vnet_traffic: bool | None = prop("allowRemoteVnetTraffic")
-    allow_virtual_wan_traffic: bool | None = prop("allowVirtualWanTraffic")
+    allow_remote_vnet_traffic: StrictBool | None = prop("allowRemoteVnetTraffic")
+    allow_virtual_wan_traffic: StrictBool | None = prop("allowVirtualWanTraffic")
     gateway_default_site_id: ArmId | None = ref("gatewayDefaultSite")
     custom_route_prefixes: tuple[Prefix, ...] | None = prop("customRoutes", "addressPrefixes")
     admin_state: str | None = prop("adminState")
@@ -158,7 +170,7 @@ class VirtualNetworkGateway(Resource):
     )
     nat_rules: int = prop("natRules", default=0)
 
-    _nat_count = field_validator("nat_rules", mode="before")(lambda v: len(v) if isinstance(v, list) else v)
+    _nat_count = field_validator("nat_rules", mode="before")(lambda v: _count(v))
 
     @property
     def is_vpn(self) -> bool:
@@ -195,18 +207,18 @@ class Connection(Resource):
     local_network_gateway_id: ArmId | None = ref("localNetworkGateway2")
     peer_id: ArmId | None = ref("peer")
     routing_weight: RoutingWeight | None = prop("routingWeight")
-    enable_bgp: bool | None = prop("enableBgp")
+    enable_bgp: StrictBool | None = prop("enableBgp")
     connection_status: str | None = prop("connectionStatus")
     connection_protocol: str | None = prop("connectionProtocol")
-    use_policy_based_traffic_selectors: bool | None = prop("usePolicyBasedTrafficSelectors")
-    express_route_gateway_bypass: bool | None = prop("expressRouteGatewayBypass")
+    use_policy_based_traffic_selectors: StrictBool | None = prop("usePolicyBasedTrafficSelectors")
+    express_route_gateway_bypass: StrictBool | None = prop("expressRouteGatewayBypass")
     ingress_nat_rules: int = prop("ingressNatRules", default=0)
     egress_nat_rules: int = prop("egressNatRules", default=0)
     traffic_selector_policies: int = prop("trafficSelectorPolicies", default=0)
 
     _counts = field_validator(
         "ingress_nat_rules", "egress_nat_rules", "traffic_selector_policies", mode="before"
-    )(lambda v: len(v) if isinstance(v, list) else v)
+    )(lambda v: _count(v))
 
     @property
     def is_expressroute(self) -> bool:
@@ -250,10 +262,10 @@ class ExpressRouteCircuit(Resource):
     sku_family: str | None = Field(None, validation_alias=AliasPath("sku", "family"))
     service_provider_name: str | None = prop("serviceProviderProperties", "serviceProviderName")
     peering_location: str | None = prop("serviceProviderProperties", "peeringLocation")
-    bandwidth_mbps: int | None = prop("serviceProviderProperties", "bandwidthInMbps")
+    bandwidth_mbps: Int32 | None = prop("serviceProviderProperties", "bandwidthInMbps")
     service_provider_provisioning_state: str | None = prop("serviceProviderProvisioningState")
     circuit_provisioning_state: str | None = prop("circuitProvisioningState")
-    global_reach_enabled: bool | None = prop("globalReachEnabled")
+    global_reach_enabled: StrictBool | None = prop("globalReachEnabled")
     express_route_port_id: ArmId | None = ref("expressRoutePort")
     # only each authorization's use status is kept: the keys are secrets and never enter the model
     authorization_use: tuple[str | None, ...] = prop("authorizations", default=())
@@ -263,8 +275,11 @@ class ExpressRouteCircuit(Resource):
     def _use_status(cls, value: Any) -> Any:
         if not isinstance(value, list):
             return value
+        # the items and their `properties` are checked to be objects before this runs (normalize)
         return [
-            (a.get("properties") or {}).get("authorizationUseStatus") if isinstance(a, dict) else None
+            a["properties"].get("authorizationUseStatus")
+            if isinstance(a, dict) and isinstance(a.get("properties"), dict)
+            else None
             for a in value
         ]
 
@@ -292,7 +307,14 @@ class ExpressRouteCircuitPeering(Resource):
     # IPv6 runs over the peering only when `ipv6PeeringConfig` is configured (only that fact is kept)
     carries_ipv6: bool = prop("ipv6PeeringConfig", default=False)
 
-    _ipv6 = field_validator("carries_ipv6", mode="before")(lambda v: isinstance(v, dict) and bool(v))
+    @field_validator("carries_ipv6", mode="before")
+    @classmethod
+    def _ipv6(cls, value: Any) -> bool:
+        if value is None:
+            return False
+        if not isinstance(value, dict):
+            raise ValueError(f"expected an object, got {type(value).__name__}")
+        return bool(value)
 
     @property
     def circuit_id(self) -> ArmId:
@@ -325,7 +347,7 @@ class ExpressRouteCircuitConnection(Resource):
 
 
 class RouteTable(Resource):
-    disable_bgp_route_propagation: bool | None = prop("disableBgpRoutePropagation")
+    disable_bgp_route_propagation: StrictBool | None = prop("disableBgpRoutePropagation")
     subnet_ids: tuple[ArmId, ...] = prop("subnets", default=())
 
     @model_validator(mode="before")
@@ -348,7 +370,9 @@ NEXT_HOP_TYPES = (
     "VirtualApplianceEcmp",
     "None",
 )
-_PREFIX_LIKE = re.compile(r"^[0-9A-Fa-f:.]+(/\d+)?$")
+# A service tag (`Storage`, `AzureCloud.WestEurope`): a letter, then letters, digits, `_`, `-`, and
+# dot-separated parts. Anything with `/` or `:` or starting with a digit is meant as a prefix.
+_SERVICE_TAG = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
 
 
 class Route(Resource):
@@ -360,17 +384,32 @@ class Route(Resource):
     @classmethod
     def _prefix_or_tag(cls, value: str) -> str:
         """An address prefix (canonical, zero host bits) or a service tag name (`Storage`)."""
-        if _PREFIX_LIKE.match(value.strip()):
-            parse_prefix(value)  # raises: "10.0.0.1/8" and "0.0.0.0/33" are not prefixes
+        if "/" in value or ":" in value or value[:1].isdigit():
+            parse_canonical_prefix(value)  # raises: "10.0.0.1/8" and "0.0.0.0/33" are not prefixes
+        elif not _SERVICE_TAG.fullmatch(value):
+            raise ValueError(f"neither an address prefix nor a service tag name: {value!r}")
         return value
 
     @field_validator("next_hop_type")
     @classmethod
     def _hop_type(cls, value: str) -> str:
+        """One of ARM's RouteNextHopType values, in any case; kept in ARM's spelling."""
         for known in NEXT_HOP_TYPES:
             if value.lower() == known.lower():
-                return value
+                return known
         raise ValueError(f"nextHopType must be one of {', '.join(NEXT_HOP_TYPES)}")
+
+    @field_validator("next_hop_ip_address")
+    @classmethod
+    def _hop_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                if "%" in value or value != value.strip():
+                    raise ValueError
+                ipaddress.ip_address(value)
+            except ValueError:
+                raise ValueError(f"not an IP address: {value!r}") from None
+        return value
 
     @property
     def route_table_id(self) -> ArmId:
@@ -390,12 +429,12 @@ class NicIpConfiguration(SubModel):
     id: str | None = None
     subnet_id: ArmId | None = Field(None, validation_alias=AliasPath("properties", "subnet", "id"))
     private_ip_address: str | None = Field(None, validation_alias=AliasPath("properties", "privateIPAddress"))
-    primary: bool | None = Field(None, validation_alias=AliasPath("properties", "primary"))
+    primary: StrictBool | None = Field(None, validation_alias=AliasPath("properties", "primary"))
 
 
 class NetworkInterface(Resource):
     ip_configurations: tuple[NicIpConfiguration, ...] = prop("ipConfigurations", default=())
-    enable_ip_forwarding: bool | None = prop("enableIPForwarding")
+    enable_ip_forwarding: StrictBool | None = prop("enableIPForwarding")
     virtual_machine_id: ArmId | None = ref("virtualMachine")
 
     @property
@@ -411,7 +450,7 @@ class VirtualHub(Resource):
     RouteServerSubnet it is an Azure Route Server."""
 
     virtual_wan_id: ArmId | None = ref("virtualWan")
-    allow_branch_to_branch_traffic: bool | None = prop("allowBranchToBranchTraffic")
+    allow_branch_to_branch_traffic: StrictBool | None = prop("allowBranchToBranchTraffic")
     virtual_router_asn: Asn | None = prop("virtualRouterAsn")
     virtual_router_ips: tuple[str, ...] = prop("virtualRouterIps", default=())
     hub_routing_preference: str | None = prop("hubRoutingPreference")

@@ -10,6 +10,7 @@ from auditor.model import LinkKind, Subnet, VirtualNetwork, VirtualNetworkGatewa
 from auditor.routing.controlplane import ControlPlane, prefix_key
 from auditor.routing.paths import PathPair, Walk
 from auditor.routing.tables import select_bgp, site_select, vnet_table
+from auditor.textsafe import escape
 
 ROUTES_SCHEMA = "azroute.routes/1"
 PATHS_SCHEMA = "azroute.paths/1"
@@ -223,19 +224,20 @@ def routes_json(vantage: Vantage, rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def routes_dot(vantage: Vantage, rows: list[dict[str, Any]]) -> str:
-    lines = ["digraph routes {", "  rankdir=LR;", f'  "{vantage.name}" [shape=box, style=bold];']
+    name = escape(vantage.name)  # names are data: one line each, control characters escaped
+    lines = ["digraph routes {", "  rankdir=LR;", f'  "{name}" [shape=box, style=bold];']
     for target, prefixes in _edges(rows):
-        lines.append(f'  "{vantage.name}" -> "{target}" [label="{", ".join(prefixes)}"];')
+        lines.append(f'  "{name}" -> "{escape(target)}" [label="{", ".join(prefixes)}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def routes_mermaid(vantage: Vantage, rows: list[dict[str, Any]]) -> str:
     ids: dict[str, str] = {vantage.name: "n0"}
-    lines = ["flowchart LR", f'  n0["{vantage.name}"]']
+    lines = ["flowchart LR", f'  n0["{escape(vantage.name)}"]']
     for target, prefixes in _edges(rows):
         node = ids.setdefault(target, f"n{len(ids)}")
-        lines.append(f'  {node}["{target}"]')
+        lines.append(f'  {node}["{escape(target)}"]')
         lines.append(f'  n0 -->|"{", ".join(prefixes)}"| {node}')
     return "\n".join(lines) + "\n"
 
