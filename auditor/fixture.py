@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import stat
 from dataclasses import dataclass
 from importlib import resources
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from auditor.errors import InputError
+from auditor.errors import InputError, json_path
 from auditor.model import FIXTURE_FORMAT, OVERLAY_FORMAT, FixtureManifest, OverlayManifest, Site, Snapshot
 from auditor.normalize import SnapshotBuilder
 from auditor.overlay import RawTree, apply_patches, remove_resources
@@ -36,35 +37,109 @@ def default_fixture() -> Path:
 
 
 MAX_DEPTH = 64  # ARM documents nest a dozen levels; anything far deeper is not one
+MAX_INT_DIGITS = 40  # ARM's integers are 64-bit at most; a longer one is not ARM's
 
 
-class _DuplicateKey(ValueError):
-    pass
+class _Bad:
+    """Left in the parsed tree where a value is not acceptable, so the error can name its path."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, value in pairs:
         if key in found:
-            raise _DuplicateKey(key)
-        found[key] = value
+            found[key] = _Bad(f"duplicate key {key!r} in one JSON object")
+        else:
+            found[key] = value
     return found
 
 
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
+def _integer(text: str) -> Any:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        return _Bad(f"an integer of {len(text.lstrip('-'))} digits: not a value ARM writes")
+    return int(text)
+
+
+def _number(text: str) -> Any:
+    value = float(text)
+    return value if math.isfinite(value) else _Bad(f"{text[:20]} is out of range")
+
+
+def _constant(text: str) -> Any:
+    return _Bad(f"{text} is not JSON")
+
+
+def _problem(data: Any) -> tuple[list[str | int], str] | None:
+    """The first (in document order) unacceptable value or too deep container, and its path."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:  # a fast pass without paths: valid documents end here
         item, level = stack.pop()
-        deepest = max(deepest, level)
         if isinstance(item, dict):
+            if level > MAX_DEPTH:
+                break
             stack.extend((v, level + 1) for v in item.values())
         elif isinstance(item, list):
+            if level > MAX_DEPTH:
+                break
             stack.extend((v, level + 1) for v in item)
-    return deepest
+        elif isinstance(item, _Bad):
+            break
+    else:
+        return None
+    walk: list[tuple[Any, list[str | int]]] = [(data, [])]
+    while walk:
+        item, loc = walk.pop()
+        if isinstance(item, _Bad):
+            return loc, item.message
+        if isinstance(item, dict | list) and len(loc) >= MAX_DEPTH:
+            return loc, f"JSON nested deeper than {MAX_DEPTH} levels"
+        if isinstance(item, dict):
+            walk.extend((v, [*loc, k]) for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            walk.extend((v, [*loc, i]) for i, v in reversed(list(enumerate(item))))
+    return None
+
+
+def _too_deep(text: str) -> list[str | int]:
+    """The path of the first container nested deeper than MAX_DEPTH, from the text (for documents
+    too deep for the parser itself)."""
+    stack: list[list[Any]] = []  # [bracket, key or index]
+    key: str | None = None
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            end = i + 1
+            while end < len(text) and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            try:
+                key = json.loads(text[i : end + 1])
+            except ValueError:  # broken text past the point that matters
+                break
+            i = end + 1
+            continue
+        if char == ":" and stack and stack[-1][0] == "{":
+            stack[-1][1] = key
+        elif char in "[{":
+            if len(stack) >= MAX_DEPTH:
+                break
+            stack.append([char, 0 if char == "[" else None])
+        elif char in "]}" and stack:
+            stack.pop()
+        elif char == "," and stack and stack[-1][0] == "[":
+            stack[-1][1] += 1
+        i += 1
+    return [entry[1] for entry in stack]
 
 
 def read_json(file: Path) -> Any:
-    """One JSON file: a regular UTF-8 file, no duplicate keys, bounded nesting and integers."""
+    """One JSON file: a regular UTF-8 file, no duplicate keys, bounded nesting and integers, no
+    NaN or Infinity. An error names the JSON path of the offending value."""
     try:
         if not stat.S_ISREG(file.stat().st_mode):
             raise InputError(str(file), "$", "not a regular file")
@@ -74,19 +149,23 @@ def read_json(file: Path) -> Any:
     except UnicodeDecodeError:
         raise InputError(str(file), "$", "file is not UTF-8 text") from None
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
+        data = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_int=_integer,
+            parse_float=_number,
+            parse_constant=_constant,
+        )
     except json.JSONDecodeError as exc:
         raise InputError(
             str(file), "$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
-    except _DuplicateKey as exc:
-        raise InputError(str(file), "$", f"duplicate key {exc.args[0]!r} in one JSON object") from None
     except RecursionError:
-        raise InputError(str(file), "$", f"JSON nested deeper than {MAX_DEPTH} levels") from None
-    except ValueError as exc:  # e.g. an integer of more digits than Python converts
-        raise InputError(str(file), "$", f"invalid JSON value: {' '.join(str(exc).split())[:120]}") from None
-    if _depth(data) > MAX_DEPTH:
-        raise InputError(str(file), "$", f"JSON nested deeper than {MAX_DEPTH} levels")
+        where = json_path(_too_deep(text))
+        raise InputError(str(file), where, f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    problem = _problem(data)
+    if problem is not None:
+        raise InputError(str(file), json_path(problem[0]), problem[1])
     return data
 
 
@@ -163,6 +242,20 @@ def read_source(path: Path | str) -> SnapshotSource:
     base = _validated(FixtureManifest, base_raw, base_file)
     tree = _read_tree(base_root)
     tree.record_all_origins()
+    apply_overlay(tree, root, overlay, manifest_file)
+    manifest = FixtureManifest(
+        format=FIXTURE_FORMAT,
+        name=overlay.name,
+        description=overlay.description,
+        source=base.source,
+        sites=base.sites if overlay.sites is None else overlay.sites,
+        gaps=base.gaps if overlay.gaps is None else overlay.gaps,
+    )
+    return SnapshotSource(root, manifest_file, manifest, tree, base=base_root)
+
+
+def apply_overlay(tree: RawTree, root: Path, overlay: OverlayManifest, manifest_file: str) -> None:
+    """Apply the overlay in `root` (its manifest already read) to a tree, in place."""
     if overlay.observations == "drop":
         if overlay.remove_observations:
             raise InputError(
@@ -183,25 +276,21 @@ def read_source(path: Path | str) -> SnapshotSource:
             str(f),
             read_json(f),
         )
-    manifest = FixtureManifest(
-        format=FIXTURE_FORMAT,
-        name=overlay.name,
-        description=overlay.description,
-        source=base.source,
-        sites=base.sites if overlay.sites is None else overlay.sites,
-        gaps=base.gaps if overlay.gaps is None else overlay.gaps,
-    )
-    return SnapshotSource(root, manifest_file, manifest, tree, base=base_root)
 
 
 def load_fixture(path: Path | str) -> Snapshot:
-    source = read_source(path)
+    return build_snapshot(read_source(path))
+
+
+def build_snapshot(source: SnapshotSource, observations: bool = True) -> Snapshot:
+    """Normalize a snapshot as read from disk (or predicted); `observations=False` leaves out what
+    the platform observed (pre-change comparisons evaluate configuration only)."""
     tree = source.tree
     builder = SnapshotBuilder(origins=tree.origins)
     for entry in tree.documents:
         if entry is not None:
             builder.add_document(entry[1], entry[0])
-    for rel in sorted(tree.operations):
+    for rel in sorted(tree.operations) if observations else ():
         file, record = tree.operations[rel]
         builder.add_operation(record, file)
     manifest = source.manifest
@@ -211,7 +300,11 @@ def load_fixture(path: Path | str) -> Snapshot:
         source=manifest.source,
         sites=manifest.sites,
         location=str(source.root),
-    ).replace(collection_gaps=manifest.gaps)
+    ).replace(
+        collection_gaps=tuple(
+            g for g in manifest.gaps if observations or not g.operation.startswith("observation ")
+        )
+    )
     check_sites(snapshot, source.manifest_file)
     if not snapshot.by_id and manifest.source == "hand-written":
         raise InputError(
@@ -276,6 +369,7 @@ __all__ = [
     "DEFAULT_FIXTURE",
     "Site",
     "SnapshotSource",
+    "build_snapshot",
     "bundled_fixtures_dir",
     "default_fixture",
     "load_fixture",

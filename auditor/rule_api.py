@@ -19,20 +19,22 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from auditor.findings import CoverageGap, Severity, Violation
+from auditor.intents import Expect, Intent
 from auditor.model import Snapshot, snapshot_relative
 from auditor.routing.controlplane import AZURE_ASN, ControlPlane, covers, prefix_key
 from auditor.routing.dualpath import DualPath, dual_path_sites
 from auditor.routing.locations import local_regions, locations_source, same_region
 from auditor.routing.onprem import OnPremRoute, onprem_routes, transit_spokes
-from auditor.routing.paths import PathFinder
+from auditor.routing.paths import PathFinder, PathPair, Walk
 from auditor.routing.prefixindex import OverlapIndex, PrefixIndex
 from auditor.routing.reconcile import Comparison, NotComparable, comparisons
 from auditor.routing.shared import control_plane, path_finder
 from auditor.routing.sites import SiteView
 from auditor.routing.tables import is_special, select_bgp
+from auditor.routing.views import walk_summary
 
 ENTRY_POINT_GROUP = "azure_route_auditor.rules"
 EVIDENCE_CAP = 100  # a finding lists at most this many prefixes in its evidence, plus their count
@@ -52,7 +54,7 @@ class RuleContext:
 
     snapshot: Snapshot
     options: Mapping[str, Any] = field(default_factory=dict)
-    intents: tuple[Any, ...] = ()
+    intents: tuple[Intent, ...] = ()  # from `--intent FILE` (`auditor.intents.load_intents`)
 
     @cached_property
     def control_plane(self) -> ControlPlane:
@@ -89,6 +91,9 @@ class Rule(ABC):
     severity: ClassVar[Severity]
     summary: ClassVar[str]
     fixtures: ClassVar[RuleFixtures]
+    # "observations": the rule reads only what the platform observed (drift, BGP peer status); a
+    # pre-change diff, which compares configuration, reports it as not evaluated.
+    reads: ClassVar[Literal["configuration", "observations"]] = "configuration"
 
     @abstractmethod
     def check(self, ctx: RuleContext) -> Iterable[Violation | CoverageGap]:
@@ -111,6 +116,7 @@ class Rule(ABC):
             "name": cls.name,
             "severity": cls.severity.value,
             "summary": cls.summary,
+            "reads": cls.reads,
             "references": cls.references(),
             "fixtures": {"triggers": list(cls.fixtures.triggers), "passes": list(cls.fixtures.passes)},
         }
@@ -124,10 +130,13 @@ __all__ = [
     "ControlPlane",
     "CoverageGap",
     "DualPath",
+    "Expect",
+    "Intent",
     "NotComparable",
     "OnPremRoute",
     "OverlapIndex",
     "PathFinder",
+    "PathPair",
     "PrefixIndex",
     "Rule",
     "RuleContext",
@@ -135,6 +144,7 @@ __all__ = [
     "Severity",
     "SiteView",
     "Violation",
+    "Walk",
     "covers",
     "is_special",
     "local_regions",
@@ -144,4 +154,5 @@ __all__ = [
     "select_bgp",
     "snapshot_relative",
     "transit_spokes",
+    "walk_summary",
 ]

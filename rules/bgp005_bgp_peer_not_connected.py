@@ -34,6 +34,7 @@ class BgpPeerNotConnected(Rule):
     name = "bgp-peer-not-connected"
     severity = Severity.ERROR
     summary = "Every BGP neighbour a gateway reports is Connected."
+    reads = "observations"
     fixtures = RuleFixtures(triggers=("bgp-peer-down",), passes=("interop-testbed",))
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:

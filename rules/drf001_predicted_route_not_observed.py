@@ -54,6 +54,7 @@ class PredictedRouteNotObserved(Rule):
     name = "predicted-route-not-observed"
     severity = Severity.WARNING
     summary = "Every route predicted from the configuration appears in the observations."
+    reads = "observations"
     fixtures = RuleFixtures(triggers=("interop-testbed-drift",), passes=("interop-testbed",))
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:

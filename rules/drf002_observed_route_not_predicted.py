@@ -51,6 +51,7 @@ class ObservedRouteNotPredicted(Rule):
     name = "observed-route-not-predicted"
     severity = Severity.WARNING
     summary = "Every observed route is explained by the configuration."
+    reads = "observations"
     fixtures = RuleFixtures(triggers=("interop-testbed-drift",), passes=("interop-testbed",))
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:

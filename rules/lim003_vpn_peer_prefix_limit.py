@@ -36,6 +36,7 @@ class VpnPeerPrefixLimit(Rule):
     name = "vpn-peer-prefix-limit"
     severity = Severity.WARNING
     summary = "VPN BGP peers send fewer than 80 % of the 4,000 prefixes a gateway accepts."
+    reads = "observations"
     fixtures = RuleFixtures(triggers=("vpn-peer-prefix-limit",), passes=("interop-testbed",))
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:

@@ -60,7 +60,12 @@ class SiteLink(Strict):
     circuit: str | None = Field(None, description="An ExpressRoute circuit (name or ARM id).")
     connection: str | None = Field(None, description="A VPN connection (name or ARM id).")
     as_path_prepend: int = Field(
-        0, alias="asPathPrepend", ge=0, le=10, description="Extra copies of the site's ASN it prepends."
+        0,
+        alias="asPathPrepend",
+        ge=0,
+        le=10,
+        strict=True,
+        description="Extra copies of the site's ASN it prepends.",
     )
     prefixes: tuple[Prefix, ...] | None = Field(
         None, description="What the site advertises over this link (default: all its prefixes)."
@@ -70,6 +75,7 @@ class SiteLink(Strict):
         alias="localPreference",
         ge=0,
         le=4294967295,
+        strict=True,
         description="The site's local-preference for routes received over this link (higher wins; 100 default).",
     )
 
@@ -107,13 +113,32 @@ class CollectionGap(Strict):
     message: str | None = None
 
 
+class PredictedFrom(Strict):
+    """Where a predicted snapshot (`azroute plan`) came from."""
+
+    before: str = Field(description="The snapshot the change was applied to.")
+    input: Literal["what-if", "terraform-plan", "overlay"]
+    file: str = Field(
+        description="The change document (what-if JSON, Terraform plan JSON, overlay directory)."
+    )
+    predicted_state: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        alias="predictedState",
+        description="Per resource id, read-only properties that were predicted, not read (a created peering's "
+        "peeringState, provisioningState).",
+    )
+
+
 class FixtureManifest(Strict):
     """`fixture.json` of a full snapshot (format v1)."""
 
     format: Literal["azroute-fixture/1"]
     name: str
     description: str | None = None
-    source: Literal["hand-written", "recorded"]
+    source: Literal["hand-written", "recorded", "predicted"]
+    predicted_from: PredictedFrom | None = Field(
+        None, alias="predictedFrom", description="Only when source is predicted: the change it predicts."
+    )
     sites: tuple[Site, ...] = ()
     gaps: tuple[CollectionGap, ...] = ()
 

@@ -1,0 +1,209 @@
+"""`azroute diff` and `azroute plan`: pre-change validation on the command line."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from auditor.cli import (
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    AcceptOption,
+    FailOn,
+    _accepted,
+    _fail,
+    _intents,
+    _rules,
+    app,
+    echo,
+    info,
+)
+from auditor.diff import configuration_rules, diff, evaluate
+from auditor.diff_render import render_markdown, render_text
+from auditor.engine import select_rules
+from auditor.errors import InputError
+from auditor.findings import Severity
+from auditor.fixture import build_snapshot, read_source
+from auditor.model import Snapshot
+from auditor.predict import InputKind, Prediction
+from auditor.textsafe import escape
+from auditor.writer import UnsafePath
+
+
+class DiffFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+WhatIfOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--what-if",
+        help="ARM what-if result (az deployment group|sub what-if --result-format FullResourcePayloads "
+        "--no-pretty-print).",
+    ),
+]
+TerraformOption = Annotated[
+    Path | None, typer.Option("--terraform-plan", help="Terraform plan JSON (terraform show -json PLANFILE).")
+]
+OverlayOption = Annotated[
+    Path | None, typer.Option("--overlay", help="An overlay (azroute-overlay/1) applied to BEFORE.")
+]
+PredictSubscription = Annotated[
+    str | None,
+    typer.Option(
+        "--subscription",
+        help="Subscription of resources a Terraform plan creates (default: from BEFORE when their resource "
+        "group is in exactly one subscription).",
+    ),
+]
+
+
+def _change(
+    what_if: Path | None, terraform_plan: Path | None, overlay: Path | None
+) -> tuple[InputKind, Path] | None:
+    options: list[tuple[InputKind, Path | None]] = [
+        ("what-if", what_if),
+        ("terraform-plan", terraform_plan),
+        ("overlay", overlay),
+    ]
+    given = [(kind, path) for kind, path in options if path is not None]
+    if len(given) > 1:
+        _fail("give one of --what-if, --terraform-plan and --overlay")
+    return given[0] if given else None
+
+
+def _predicted(
+    before: Path, kind: InputKind, file: Path, subscription: str | None
+) -> tuple[Snapshot, Prediction, dict[str, Any]]:
+    from auditor.predict.plan import predict
+
+    try:
+        source, prediction = predict(before, kind, file, subscription)
+        snapshot = build_snapshot(source, observations=False)
+    except InputError as exc:
+        _fail(str(exc))
+    assert source.manifest.predicted_from is not None
+    info = source.manifest.predicted_from.model_dump(mode="json", by_alias=True)
+    info["changed"] = sorted(prediction.changed, key=str.lower)
+    return snapshot, prediction, info
+
+
+def _configuration_only(path: Path) -> Snapshot:
+    try:
+        return build_snapshot(read_source(path), observations=False)
+    except InputError as exc:
+        _fail(str(exc))
+
+
+@app.command("diff")
+def diff_command(
+    before: Annotated[Path, typer.Argument(help="The snapshot (or overlay) before the change.")],
+    after: Annotated[Path | None, typer.Argument(help="The snapshot (or overlay) after the change.")] = None,
+    what_if: WhatIfOption = None,
+    terraform_plan: TerraformOption = None,
+    overlay: OverlayOption = None,
+    subscription: PredictSubscription = None,
+    output: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.TABLE,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="A new finding at least this severe is a regression.")
+    ] = FailOn.ERROR,
+    fail_on_lost: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-lost/--no-fail-on-lost", help="A pair that loses reachability is a regression."
+        ),
+    ] = True,
+    fail_on_asymmetric: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-asymmetric/--no-fail-on-asymmetric",
+            help="A pair that becomes asymmetric is a regression.",
+        ),
+    ] = True,
+    select: Annotated[list[str] | None, typer.Option("--select", help="Run only these rules.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Skip these rules.")] = None,
+    intent: Annotated[
+        Path | None,
+        typer.Option("--intent", help="Intents (YAML or JSON) checked on both sides (rule INT001)."),
+    ] = None,
+    accept_unmodelled: AcceptOption = None,
+) -> None:
+    """What a change does to routing: findings, reachability, paths and selected routes, BEFORE vs AFTER.
+
+    AFTER is a snapshot, or predicted from BEFORE and --what-if, --terraform-plan or --overlay (exactly one).
+    Both sides are evaluated from configuration only (observations are ignored).
+    Exit 1: a regression (a new finding at --fail-on or above, a lost pair, a pair that became asymmetric);
+    3: no regression, but a gap is new in AFTER or touches what changed; 0: neither; 2: bad input."""
+    change = _change(what_if, terraform_plan, overlay)
+    if (after is None) == (change is None):
+        _fail("give exactly one of AFTER, --what-if, --terraform-plan and --overlay")
+    rules, not_evaluated = configuration_rules(select_rules(_rules(), select or (), ignore or ()))
+    intents = _intents(intent)
+    accepted = _accepted(accept_unmodelled)
+    old = _configuration_only(before)
+    predicted_from = None
+    if change is not None:
+        new, _prediction, predicted_from = _predicted(before, change[0], change[1], subscription)
+    else:
+        assert after is not None
+        new = _configuration_only(after)
+    result = diff(
+        evaluate(old, rules, intents, accepted),
+        evaluate(new, rules, intents, accepted),
+        fail_on=None if fail_on is FailOn.NEVER else Severity(fail_on.value),
+        fail_on_lost=fail_on_lost,
+        fail_on_asymmetric=fail_on_asymmetric,
+        not_evaluated=not_evaluated,
+        predicted_from=predicted_from,
+    )
+    if output is DiffFormat.JSON:
+        echo(json.dumps(result.data, indent=2, sort_keys=True))
+    elif output is DiffFormat.MARKDOWN:
+        echo(render_markdown(result.data), nl=False)
+    else:
+        echo(render_text(result.data), nl=False)
+    if result.regression:
+        raise typer.Exit(EXIT_FINDINGS)
+    if result.relevant_gaps:
+        raise typer.Exit(EXIT_INCOMPLETE)
+
+
+@app.command("plan")
+def plan_command(
+    before: Annotated[Path, typer.Argument(help="The snapshot (or overlay) the change applies to.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the predicted snapshot to.")],
+    what_if: WhatIfOption = None,
+    terraform_plan: TerraformOption = None,
+    overlay: OverlayOption = None,
+    subscription: PredictSubscription = None,
+) -> None:
+    """Write the snapshot predicted after a planned change (format v1, source "predicted", no observations).
+
+    Exit 0: everything in the change was predicted; 3: some of it could not be (written as gaps); 2: bad input."""
+    from auditor.predict.plan import predict, write_prediction
+
+    change = _change(what_if, terraform_plan, overlay)
+    if change is None:
+        _fail("plan needs one of --what-if, --terraform-plan and --overlay")
+    try:
+        source, prediction = predict(before, change[0], change[1], subscription)
+        build_snapshot(source, observations=False)  # the prediction must be a valid snapshot
+        write_prediction(source, out)
+    except InputError as exc:
+        _fail(str(exc))
+    except UnsafePath as exc:
+        _fail(f"--out {out}: {exc}")
+    info(
+        f"predicted {len(prediction.changed)} changed resource(s) from {change[1]} into {out}"
+        + (f"; {len(prediction.gaps)} could not be predicted (gaps)" if prediction.gaps else "")
+    )
+    for gap in sorted(prediction.gaps, key=lambda g: (g.resource.lower(), g.code)):
+        echo(f"  not predicted: {escape(f'{gap.code}: {gap.resource}: {gap.message}')}", err=True)
+    if prediction.gaps:
+        raise typer.Exit(EXIT_INCOMPLETE)

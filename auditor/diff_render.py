@@ -1,0 +1,157 @@
+"""Rendering `azroute.diff/1`: a terminal summary and Markdown (job summary, pull-request comment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SHOWN = 50  # entries per section in the text renderings; JSON always holds every one
+
+
+def _md(text: Any) -> str:
+    """Markdown-safe cell text: pipes, backticks and `<` escaped, no line breaks."""
+    out = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`").replace("<", "&lt;")
+    return " ".join(out.split())
+
+
+def _route(rows: list[dict[str, Any]] | None) -> str:
+    if not rows:
+        return "(none)"
+    parts = []
+    for r in rows:
+        via = f" via {r['via']}" if r.get("via") else ""
+        hop = f" {r['nextHop']}" if r.get("nextHop") else ""
+        path = f" [{' '.join(map(str, r['asPath']))}]" if r.get("asPath") else ""
+        parts.append(f"{r['nextHopType']}{hop}{via}{path}")
+    return "; ".join(parts)
+
+
+def _path(side: dict[str, Any] | None) -> str:
+    if side is None:
+        return "(not compared)"
+    text = f"{side['status']}: {side['forwardSummary']} / back {side['returnSummary']}"
+    return text + (" (asymmetric)" if side["asymmetric"] else "")
+
+
+def _verdict(data: dict[str, Any]) -> str:
+    s = data["summary"]
+    if s["regression"]:
+        return "REGRESSION"
+    if s["newGaps"]:
+        return "no regression found, but the change touches something azroute cannot see"
+    return "no regression"
+
+
+def render_text(data: dict[str, Any]) -> str:
+    s = data["summary"]
+    predicted = data["after"].get("predictedFrom")
+    head = f"azroute diff: {data['before']['name']} -> {data['after']['name']}"
+    if predicted:
+        head += f" (predicted from {predicted['input']} {predicted['file']})"
+    lines = [head, "Observations are ignored: both sides are evaluated from configuration only."]
+    lines.append(
+        f"Findings: {s['findings']['new']} new, {s['findings']['resolved']} resolved, "
+        f"{s['findings']['unchanged']} unchanged. Pairs: {s['pairs']['lost']} lost, {s['pairs']['gained']} gained, "
+        f"{s['pairs']['changed']} changed. Routes changed: {s['routesChanged']}."
+    )
+    for title, key in (("New findings", "new"), ("Resolved findings", "resolved")):
+        if data["findings"][key]:
+            lines += ["", f"{title}:"]
+            lines += [
+                f"  {f['severity']:<7} {f['rule']} {f['message']}" for f in data["findings"][key][:SHOWN]
+            ]
+    for title, key in (("Lost pairs", "lost"), ("Gained pairs", "gained"), ("Changed pairs", "changed")):
+        entries = data["pairs"][key]
+        if entries:
+            lines += ["", f"{title} ({len(entries)}):"]
+            for p in entries[:SHOWN]:
+                why = f" [{', '.join(p['why'])}]" if p.get("why") else ""
+                lines.append(f"  {p['from']} -> {p['to']}{why}")
+                lines.append(f"      before {_path(p['before'])}")
+                lines.append(f"      after  {_path(p['after'])}")
+            if len(entries) > SHOWN:
+                lines.append(f"  ... and {len(entries) - SHOWN} more (--format json lists every one)")
+    if data["routes"]:
+        lines += ["", f"Selected routes that changed ({len(data['routes'])}):"]
+        for r in data["routes"][:SHOWN]:
+            lines.append(f"  {r['vantage']} {r['prefix']}: {_route(r['before'])} -> {_route(r['after'])}")
+        if len(data["routes"]) > SHOWN:
+            lines.append(f"  ... and {len(data['routes']) - SHOWN} more")
+    for title, key in (("Intents broken", "broken"), ("Intents fixed", "fixed")):
+        if data["intents"][key]:
+            lines += ["", f"{title}: {', '.join(data['intents'][key])}"]
+    gaps = data["coverage"]["gaps"]
+    if gaps:
+        lines += ["", f"Coverage gaps of the AFTER side ({len(gaps)}; new or touching the change marked *):"]
+        for g in gaps[:SHOWN]:
+            mark = "*" if g["new"] or g["affectsChange"] else " "
+            lines.append(f"  {mark} {g['kind']} {g['resource']}: {g['detail']}")
+    if s["rulesNotEvaluated"]:
+        lines += ["", f"Not evaluated (they read only observations): {', '.join(s['rulesNotEvaluated'])}"]
+    lines += ["", f"Result: {_verdict(data)}"]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    s = data["summary"]
+    out = [f"## azroute diff: {_md(data['before']['name'])} → {_md(data['after']['name'])}", ""]
+    predicted = data["after"].get("predictedFrom")
+    if predicted:
+        out += [f"Predicted from {_md(predicted['input'])} `{_md(predicted['file'])}`.", ""]
+    out += [f"**{_md(_verdict(data))}**", ""]
+    out += ["| | new / lost | resolved / gained | changed | unchanged |", "| --- | --- | --- | --- | --- |"]
+    f, p = s["findings"], s["pairs"]
+    out += [f"| findings | {f['new']} | {f['resolved']} | | {f['unchanged']} |"]
+    out += [f"| network pairs | {p['lost']} | {p['gained']} | {p['changed']} | |"]
+    out += [f"| selected routes | | | {s['routesChanged']} | |", ""]
+    for title, key in (("New findings", "new"), ("Resolved findings", "resolved")):
+        rows = data["findings"][key]
+        if rows:
+            out += [f"### {title}", "", "| severity | rule | message |", "| --- | --- | --- |"]
+            out += [
+                f"| {_md(x['severity'])} | {_md(x['rule'])} | {_md(x['message'])} |" for x in rows[:SHOWN]
+            ]
+            out.append("")
+    for title, key in (("Lost pairs", "lost"), ("Gained pairs", "gained"), ("Changed pairs", "changed")):
+        rows = data["pairs"][key]
+        if rows:
+            out += [
+                f"### {title} ({len(rows)})",
+                "",
+                "| from | to | before | after |",
+                "| --- | --- | --- | --- |",
+            ]
+            out += [
+                f"| {_md(x['from'])} | {_md(x['to'])} | {_md(_path(x['before']))} | {_md(_path(x['after']))} |"
+                for x in rows[:SHOWN]
+            ]
+            if len(rows) > SHOWN:
+                out.append(f"\n… and {len(rows) - SHOWN} more.")
+            out.append("")
+    if data["routes"]:
+        out += [
+            "### Selected routes that changed",
+            "",
+            "| at | prefix | before | after |",
+            "| --- | --- | --- | --- |",
+        ]
+        out += [
+            f"| {_md(r['vantage'])} | {_md(r['prefix'])} | {_md(_route(r['before']))} | {_md(_route(r['after']))} |"
+            for r in data["routes"][:SHOWN]
+        ]
+        out.append("")
+    for title, key in (("Intents broken", "broken"), ("Intents fixed", "fixed")):
+        if data["intents"][key]:
+            out += [f"**{title}:** " + ", ".join(_md(n) for n in data["intents"][key]), ""]
+    gaps = [g for g in data["coverage"]["gaps"] if g["new"] or g["affectsChange"]]
+    if gaps:
+        out += [
+            "### Coverage gaps that matter to this change",
+            "",
+            "| kind | resource | detail |",
+            "| --- | --- | --- |",
+        ]
+        out += [f"| {_md(g['kind'])} | {_md(g['resource'])} | {_md(g['detail'])} |" for g in gaps[:SHOWN]]
+        out.append("")
+    if s["rulesNotEvaluated"]:
+        out += [f"Observations ignored; not evaluated: {_md(', '.join(s['rulesNotEvaluated']))}.", ""]
+    return "\n".join(out)

@@ -1,0 +1,149 @@
+"""Predicting a snapshot after a planned change (`azroute plan`, `azroute diff --what-if/...`).
+
+Each input adapter (`overlay`, `whatif`, `terraform`) changes BEFORE's raw ARM documents in place
+(a `RawTree`, the same structure overlays work on, so the predicted snapshot goes through the one
+normalizer) and reports what it could not predict as `PredictionGap`s, never a guess. Observations
+describe the past: a prediction has none.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from auditor.overlay import RawTree, child_arrays, merge_patch, remove_resources, resource_key
+
+InputKind = Literal["what-if", "terraform-plan", "overlay"]
+
+# Named gaps an adapter may report (the `code` of the gap in fixture.json).
+GAP_KINDS = (
+    "unknown-until-apply",  # a value Terraform knows only after apply (after_unknown)
+    "unresolved-expression",  # a what-if value of the form "[...]" it could not evaluate
+    "unmapped-resource",  # a resource type the adapter does not translate
+    "unmapped-attribute",  # an attribute of a translated type the adapter does not translate
+    "potential-change",  # what-if's potentialChanges (a change it cannot be sure of)
+    "unsupported-change",  # what-if Deploy/Unsupported on a modelled type
+    "unknown-subscription",  # a created resource whose subscription cannot be determined
+    "unknown-resource",  # a change to a resource BEFORE does not hold and that is not created
+)
+
+
+@dataclass(frozen=True)
+class PredictionGap:
+    """Something in the change that cannot be predicted: a coverage gap of the predicted snapshot."""
+
+    code: str  # one of GAP_KINDS
+    resource: str  # ARM id when known, else the input's own address (a Terraform address, a what-if id)
+    message: str
+
+    def as_manifest_gap(self, kind: InputKind) -> dict[str, Any]:
+        """The `gaps` entry of the predicted snapshot's fixture.json."""
+        return {
+            "scope": self.resource,
+            "operation": f"predict {kind}",
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Prediction:
+    """The outcome of applying one change document to BEFORE's raw documents."""
+
+    input: InputKind
+    file: str
+    gaps: list[PredictionGap] = field(default_factory=list)
+    # resource id -> read-only properties the adapter had to predict (a created peering's state, ...)
+    predicted_state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changed: list[str] = field(
+        default_factory=list
+    )  # ARM ids created, modified or deleted (sorted on output)
+
+    def gap(self, code: str, resource: str, message: str) -> None:
+        assert code in GAP_KINDS, code
+        self.gaps.append(PredictionGap(code, resource, message))
+
+    def predict(self, resource_id: str, values: dict[str, Any]) -> None:
+        """Record read-only values predicted for a resource (a copy: the tree's own may change)."""
+        self.predicted_state.setdefault(str(resource_id), {}).update(copy.deepcopy(values))
+
+
+# -- editing BEFORE's raw documents (shared by the adapters) --------------------------------------------
+
+
+def dig(doc: Any, *path: str) -> Any:
+    """The value at `path` in nested objects, or None when a step is missing or not an object."""
+    for part in path:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(part)
+    return doc
+
+
+def find(tree: RawTree, resource_id: str) -> dict[str, Any] | None:
+    """The raw ARM document of a resource (top level or nested child), by id (case-insensitive)."""
+    key = resource_key(resource_id)
+    slot = tree.index().get(key) if key else None
+    return slot.resource if slot else None
+
+
+def delete(tree: RawTree, resource_id: str) -> bool:
+    """Remove a resource with its nested children and the observations recorded on it."""
+    key = resource_key(resource_id)
+    if key is None or key not in tree.index():
+        return False
+    remove_resources(tree, [resource_id], "<prediction>")
+    return True
+
+
+def patch(tree: RawTree, resource_id: str, change: dict[str, Any], origin: str) -> bool:
+    """RFC 7386 merge of `change` into an existing resource; False when BEFORE does not hold it."""
+    key = resource_key(resource_id)
+    slot = tree.index().get(key) if key else None
+    if slot is None or key is None:
+        return False
+    merge_patch(slot.resource, change)
+    tree.origins[key] = (origin, [])
+    return True
+
+
+def create(tree: RawTree, item: dict[str, Any], origin: str) -> None:
+    """Add a new resource. A child type nested in its parent's document (a subnet, a peering, a route,
+    a circuit peering) goes into the parent's child array when the parent exists; anything else is a
+    new top-level document. An existing resource with the same id is replaced."""
+    raw_id = str(item["id"])
+    key = resource_key(raw_id)
+    if key is None:
+        raise ValueError(f"not an ARM id: {raw_id}")
+    slots = tree.index()
+    if key in slots:
+        delete(tree, raw_id)
+        slots = tree.index()
+    parent_key, _, _ = key.rpartition("/")  # .../<parent>/<childType>/<name> -> .../<parent>/<childType>
+    parent_key = parent_key.rpartition("/")[0]
+    parent = slots.get(parent_key)
+    if parent is not None:
+        segment = key[len(parent_key) + 1 :].split("/")[0]
+        for prop_key, child_segment in child_arrays(parent_key):
+            if child_segment.lower() == segment:
+                props = parent.resource.setdefault("properties", {})
+                props.setdefault(prop_key, []).append(item)
+                tree.record_origins(item, origin, [])
+                return
+    tree.documents.append((origin, item))
+    tree.record_origins(item, origin, [])
+
+
+__all__ = [
+    "GAP_KINDS",
+    "InputKind",
+    "Prediction",
+    "PredictionGap",
+    "RawTree",
+    "create",
+    "delete",
+    "dig",
+    "find",
+    "patch",
+]

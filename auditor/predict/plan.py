@@ -1,0 +1,97 @@
+"""`azroute plan`: BEFORE plus a planned change gives a predicted snapshot (format v1).
+
+The prediction is built on BEFORE's raw ARM documents without its observations (they describe the
+past); what the adapter could not predict becomes the gaps of the predicted snapshot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError
+from auditor.fixture import SnapshotSource, read_json, read_source
+from auditor.model import FIXTURE_FORMAT, CollectionGap, FixtureManifest, PredictedFrom
+from auditor.overlay import document_items, resource_key
+from auditor.predict import InputKind, Prediction
+from auditor.writer import safe_name, write_snapshot_atomically
+
+
+def predict(
+    before: Path, kind: InputKind, change: Path, subscription: str | None = None
+) -> tuple[SnapshotSource, Prediction]:
+    """Read BEFORE, apply the change, and return the predicted source (not yet normalized)."""
+    source = read_source(before)
+    tree = source.tree
+    tree.operations = {}
+    sites = source.manifest.sites
+    extra_gaps: tuple[CollectionGap, ...] = ()
+    if kind == "overlay":
+        from auditor.predict.overlay import apply_overlay_change
+
+        prediction, overlay = apply_overlay_change(tree, change)
+        if overlay.sites is not None:
+            sites = overlay.sites
+        if overlay.gaps is not None:
+            extra_gaps = overlay.gaps
+    else:
+        if not change.is_file():
+            raise InputError(str(change), "$", "no such file")
+        document = read_json(change)
+        if kind == "what-if":
+            from auditor.predict.whatif import apply_what_if
+
+            prediction = apply_what_if(tree, document, str(change))
+        else:
+            from auditor.predict.terraform import apply_terraform_plan
+
+            prediction = apply_terraform_plan(tree, document, str(change), subscription=subscription)
+    kept = [g for g in (*source.manifest.gaps, *extra_gaps) if not g.operation.startswith("observation ")]
+    gaps = [*kept, *(CollectionGap.model_validate(g.as_manifest_gap(kind)) for g in prediction.gaps)]
+    manifest = FixtureManifest(
+        format=FIXTURE_FORMAT,
+        name=f"{source.manifest.name} (predicted)",
+        description=f"{source.manifest.name} after the change in {change.name} ({kind}), predicted by azroute",
+        source="predicted",
+        predicted_from=PredictedFrom(
+            before=str(before),
+            input=kind,
+            file=str(change),
+            predicted_state=dict(sorted(prediction.predicted_state.items())),
+        ),
+        sites=sites,
+        gaps=tuple(sorted(gaps, key=lambda g: (g.scope.lower(), g.operation, g.code or ""))),
+    )
+    return SnapshotSource(source.root, source.manifest_file, manifest, tree), prediction
+
+
+def flatten(source: SnapshotSource) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The manifest and `arm/` documents of a full snapshot holding the source's resources, one list
+    page per resource group and type (as `azroute collect` writes them)."""
+    pages: dict[str, list[Any]] = {}
+    for entry in source.tree.documents:
+        if entry is None:
+            continue
+        for item, _loc in document_items(entry[1]):
+            key = resource_key(item.get("id")) if isinstance(item, dict) else None
+            if key is None:
+                continue
+            parts = str(item["id"]).split("/")
+            group = safe_name(parts[4]) if len(parts) > 4 else "_"
+            kind = safe_name(parts[-2]) if len(parts) >= 2 else "_"
+            pages.setdefault(f"{group}/{kind}.json", []).append(item)
+    documents = {
+        rel: {"value": sorted(items, key=lambda d: str(d["id"]).lower())}
+        for rel, items in sorted(pages.items())
+    }
+    manifest = source.manifest.model_dump(
+        mode="json", by_alias=True, exclude_none=True, exclude_defaults=True
+    )
+    manifest["format"] = FIXTURE_FORMAT
+    manifest["source"] = source.manifest.source
+    return manifest, documents
+
+
+def write_prediction(source: SnapshotSource, out: Path) -> Path:
+    manifest, documents = flatten(source)
+    return write_snapshot_atomically(out, manifest, documents, {})

@@ -1,0 +1,164 @@
+"""Read-only state that follows from a planned change, shared by the what-if and Terraform adapters.
+
+A deployment cannot set ARM's read-only properties; once an adapter has applied a change to BEFORE's
+raw documents, these functions predict the ones routing reads, write them into the tree and list
+them in `Prediction.predicted_state`:
+
+- a created peering is `Connected` (with `peeringSyncLevel: FullyInSync`) when its reverse peering
+  exists after the change, else `Initiated`; its `remoteAddressSpace` (and
+  `remoteVirtualNetworkAddressSpace`) is the remote VNet's. Towards a remote VNet the tree does not
+  hold, whether the reverse exists is unknown: an `unknown-resource` gap, no state predicted;
+- a `Connected` peering whose reverse the change removes becomes `Disconnected`; an `Initiated` one
+  whose reverse the change creates becomes `Connected`;
+- a route table's `subnets` follow the subnets that reference it (a reference to a subnet neither
+  side holds is kept: it may lie outside the snapshot).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.ids import ArmId
+from auditor.overlay import RawTree, resource_key
+from auditor.predict import Prediction, dig
+
+PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
+SUBNET = "microsoft.network/virtualnetworks/subnets"
+ROUTE_TABLE = "microsoft.network/routetables"
+VNET = "microsoft.network/virtualnetworks"
+
+
+@dataclass(frozen=True)
+class Links:
+    """The references read-only state depends on, taken from a tree (BEFORE, or after the change)."""
+
+    peerings: dict[tuple[str, str], str]  # (VNet key, remote VNet key) -> peering key
+    subnet_tables: dict[str, tuple[str, str | None]]  # subnet key -> (subnet id, route table key)
+
+
+def links(tree: RawTree) -> Links:
+    """The peerings (by the VNets they join) and the subnets' route tables of a tree."""
+    peerings: dict[tuple[str, str], str] = {}
+    subnet_tables: dict[str, tuple[str, str | None]] = {}
+    for key, slot in tree.index().items():
+        rid = ArmId(key)
+        if rid.type_path == PEERING:
+            remote = resource_key(dig(slot.resource, "properties", "remoteVirtualNetwork", "id"))
+            if rid.parent is not None and remote is not None:
+                peerings[(rid.parent.key, remote)] = key
+        elif rid.type_path == SUBNET:
+            table = resource_key(dig(slot.resource, "properties", "routeTable", "id"))
+            subnet_tables[key] = (str(slot.resource.get("id") or key), table)
+    return Links(peerings, subnet_tables)
+
+
+def settle(
+    tree: RawTree, prediction: Prediction, before: Links, created: set[str], *, unknown_remote: str
+) -> list[str]:
+    """Predict the read-only state of the changed tree (`created`: keys of the resources the change
+    creates, children included; `before`: the links of BEFORE). Returns the ids of the existing
+    resources whose state changed. `unknown_remote` says where a remote VNet was looked for, in the
+    gap of a created peering towards one the tree does not hold."""
+    after = links(tree)
+    return [
+        *_settle_peerings(tree, prediction, before, after, created, unknown_remote),
+        *_settle_route_tables(tree, prediction, before, after, created),
+    ]
+
+
+def _settle_peerings(
+    tree: RawTree, prediction: Prediction, before: Links, after: Links, created: set[str], unknown_remote: str
+) -> list[str]:
+    """A created peering's state; the state of a peering whose reverse the change removes or adds."""
+    changed: list[str] = []
+    slots = tree.index()
+    for key, slot in sorted(slots.items()):
+        if ArmId(key).type_path != PEERING:
+            continue
+        peering = slot.resource
+        vnet = ArmId(key).parent
+        remote_id = dig(peering, "properties", "remoteVirtualNetwork", "id")
+        remote = resource_key(remote_id)
+        if vnet is None or remote is None:
+            continue
+        pid = str(peering.get("id") or key)
+        props = peering.setdefault("properties", {})
+        reverse_after = (remote, vnet.key) in after.peerings
+        if key in created:
+            if remote not in slots and not reverse_after:
+                prediction.gap(
+                    "unknown-resource",
+                    pid,
+                    f"the remote VNet {remote_id} is {unknown_remote}: whether its reverse peering exists is "
+                    "unknown, so the peering's state is not predicted",
+                )
+                continue
+            state: dict[str, Any] = {"peeringState": "Connected" if reverse_after else "Initiated"}
+            if reverse_after:
+                state["peeringSyncLevel"] = "FullyInSync"
+            space = dig(slots[remote].resource, "properties", "addressSpace") if remote in slots else None
+            if isinstance(space, dict) and isinstance(space.get("addressPrefixes"), list):
+                state["remoteAddressSpace"] = copy.deepcopy(space)
+                state["remoteVirtualNetworkAddressSpace"] = copy.deepcopy(space)
+            props.update(copy.deepcopy(state))
+            prediction.predict(pid, state)
+            continue
+        current = props.get("peeringState")
+        current = current.lower() if isinstance(current, str) else None
+        was_reverse = (remote, vnet.key) in before.peerings
+        if current == "connected" and was_reverse and not reverse_after:
+            update = {"peeringState": "Disconnected"}
+        elif current == "initiated" and reverse_after and not was_reverse:
+            update = {"peeringState": "Connected", "peeringSyncLevel": "FullyInSync"}
+        else:
+            continue
+        props.update(update)
+        prediction.predict(pid, update)
+        changed.append(pid)
+    return changed
+
+
+def _settle_route_tables(
+    tree: RawTree, prediction: Prediction, before: Links, after: Links, created: set[str]
+) -> list[str]:
+    """The `subnets` of the route tables created, or referenced by a subnet before or after the
+    change but not both."""
+    changed: list[str] = []
+    old_refs, new_refs = before.subnet_tables, after.subnet_tables
+    slots = tree.index()
+    affected: set[str] = {k for k in created if ArmId(k).type_path == ROUTE_TABLE}
+    for subnet in set(old_refs) | set(new_refs):
+        old = old_refs.get(subnet, ("", None))[1]
+        new = new_refs.get(subnet, ("", None))[1]
+        if old != new:
+            affected.update(t for t in (old, new) if t is not None)
+    for table in sorted(affected):
+        slot = slots.get(table)
+        if slot is None:
+            continue
+        props = slot.resource.setdefault("properties", {})
+        refs = props.get("subnets") if isinstance(props.get("subnets"), list) else []
+        kept = [
+            r
+            for r in refs
+            if not isinstance(r, dict)
+            or (sk := resource_key(r.get("id"))) is None
+            or (sk in new_refs and new_refs[sk][1] == table)
+            or (sk not in new_refs and sk not in old_refs)
+        ]
+        have = {resource_key(r.get("id")) for r in kept if isinstance(r, dict)}
+        for sk in sorted(new_refs):
+            if new_refs[sk][1] == table and sk not in have:
+                kept.append({"id": new_refs[sk][0]})
+        if kept != refs or table in created:
+            props["subnets"] = kept
+            table_id = str(slot.resource.get("id") or table)
+            prediction.predict(table_id, {"subnets": kept})
+            if kept != refs:
+                changed.append(table_id)
+    return changed
+
+
+__all__ = ["PEERING", "ROUTE_TABLE", "SUBNET", "VNET", "Links", "links", "settle"]
