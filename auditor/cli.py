@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import os
+import secrets
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from tabulate import tabulate
 
-from auditor import __version__
-from auditor.engine import Rule, RuleLoadError, load_rules, run, select_rules
+from auditor import __version__, terminal
+from auditor.config import Config, check_rule_refs, split_list, with_cli
+from auditor.config import resolve as resolve_config
+from auditor.engine import AuditResult, Rule, RuleLoadError, load_rules, run, select_rules
 from auditor.errors import InputError
 from auditor.findings import Severity
 from auditor.fixture import default_fixture, load_fixture, read_json
@@ -36,6 +41,8 @@ from auditor.routing.views import (
     vantage_rows,
     walk_summary,
 )
+from auditor.textsafe import escape, escape_cells
+from auditor.triage import apply_baseline, read_baseline
 from auditor.unmodelled import FEATURES
 from auditor.writer import MANIFEST, UnsafePath
 
@@ -52,6 +59,7 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE, EXIT_SIGN_IN = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # Ctrl-C during a collection: nothing written (128 + SIGINT, as shells do)
 
 
 class OutputFormat(StrEnum):
@@ -99,16 +107,35 @@ PathArg = Annotated[
 ]
 
 
+def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Everything azroute prints goes through here: control, bidi and C1 characters from the data
+    (which is untrusted) are shown escaped; `\\n` and `\\t` are the output's own layout. Values put
+    into tables or one-line messages are escaped whole with `escape()` first, newlines included."""
+    terminal.write(escape(message, layout=True) + ("\n" if nl else ""), err=err)
+
+
+def info(message: str) -> None:
+    """A line about what azroute did (stderr), left out with -q."""
+    if not terminal.Mode.quiet:
+        echo(message, err=True)
+
+
 def _fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    typer.echo(f"azroute: error: {message}", err=True)
+    echo(f"azroute: error: {escape(message)}", err=True)
     raise typer.Exit(code)
 
 
 def _load(path: Path | None) -> Snapshot:
+    target = path if path is not None else default_fixture()
+    started = time.monotonic()
     try:
-        return load_fixture(path if path is not None else default_fixture())
+        snapshot = load_fixture(target)
     except InputError as exc:
         _fail(str(exc))
+    terminal.log().info(
+        "loaded %s (%d resources) in %.2fs", target, len(snapshot.by_id), time.monotonic() - started
+    )
+    return snapshot
 
 
 DownOption = Annotated[
@@ -150,6 +177,26 @@ def _accepted(features: list[str] | None) -> dict[str, str]:
     return out
 
 
+IntentOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--intent", help="Intents file (YAML or JSON): reachability the network must keep (rule INT001)."
+    ),
+]
+
+
+def _intents(path: Path | None) -> tuple[Any, ...]:
+    """The intents of `--intent FILE` (none without it); bad input is one line, exit 2."""
+    if path is None:
+        return ()
+    from auditor.intents import load_intents
+
+    try:
+        return tuple(load_intents(path))
+    except InputError as exc:
+        _fail(str(exc))
+
+
 def _plane(path: Path | None, down: list[str] | None) -> ControlPlane:
     snapshot = _load(path)
     if down:
@@ -177,10 +224,26 @@ AllSubscriptionsOption = Annotated[
     bool, typer.Option("--all-subscriptions", help="Every subscription the credential sees.")
 ]
 ResourceGroupOption = Annotated[
-    str | None, typer.Option("--resource-group", help="Only this resource group.")
+    list[str] | None, typer.Option("--resource-group", help="Only this resource group (repeatable).")
 ]
 ArmEndpointOption = Annotated[
-    str, typer.Option("--arm-endpoint", help="ARM endpoint (sovereign clouds, azroute serve).")
+    str | None,
+    typer.Option("--arm-endpoint", help="ARM endpoint, e.g. of azroute serve (default: the --cloud's)."),
+]
+
+
+class CloudName(StrEnum):
+    AZURE_CLOUD = "AzureCloud"
+    AZURE_US_GOVERNMENT = "AzureUSGovernment"
+    AZURE_CHINA_CLOUD = "AzureChinaCloud"
+
+
+CloudOption = Annotated[
+    CloudName,
+    typer.Option(
+        "--cloud",
+        help="Azure cloud: its ARM endpoint, sign-in authority and token scope (<endpoint>/.default).",
+    ),
 ]
 CaOption = Annotated[Path | None, typer.Option("--ca", help="CA certificate to trust for --arm-endpoint.")]
 SitesOption = Annotated[
@@ -188,19 +251,129 @@ SitesOption = Annotated[
     typer.Option("--sites", help="JSON file with on-premises sites ({'sites': [...]} or a fixture.json)."),
 ]
 PUBLIC_ARM = "https://management.azure.com"
+# Bounds of a collection (docs/live.md); what one leaves unread is a gap named after it (exit 3).
+TimeoutOption = Annotated[
+    float,
+    typer.Option("--timeout", help="Seconds for the whole collection; what is not read by then is a gap."),
+]
+MaxRetryAfterOption = Annotated[
+    float,
+    typer.Option("--max-retry-after", min=0, help="Longest Retry-After waited for; a longer one is a gap."),
+]
+LroDeadlineOption = Annotated[
+    float,
+    typer.Option("--lro-deadline", help="Seconds one long-running operation may take before it is a gap."),
+]
+MaxPagesOption = Annotated[
+    int, typer.Option("--max-pages", min=1, help="Pages read of one list; beyond, the rest is a gap.")
+]
+RetriesOption = Annotated[
+    int,
+    typer.Option("--retries", min=0, help="Retries of one request (throttling, 5xx, dropped connections)."),
+]
+
+
+def _bound(
+    options: CollectOptions, timeout: float, max_retry_after: float, lro_deadline: float, max_pages: int,
+    retries: int,
+) -> CollectOptions:  # fmt: skip
+    for name, seconds in (("--timeout", timeout), ("--lro-deadline", lro_deadline)):
+        if not seconds > 0:
+            _fail(f"{name} {seconds:g}: expected a number of seconds above 0")
+    options.timeout, options.max_retry_after, options.lro_deadline = timeout, max_retry_after, lro_deadline
+    options.max_pages, options.retries = max_pages, retries
+    return options
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Configuration file (TOML), laid over the nearest .azroute.toml or [tool.azroute] in pyproject.toml.",
+    ),
+]
+
+
+class AuditFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
+    HTML = "html"
+    CSV = "csv"
+
+
+def _targets(
+    formats: list[AuditFormat] | None, outputs: list[str] | None, file: Path | None
+) -> dict[str, str]:
+    """Where each format goes: path (or "-" for stdout) -> format name."""
+    chosen = [f.value for f in formats or []]
+    if len(chosen) > 1:
+        _fail("several --format values: write them with --output FORMAT=PATH (one may go to stdout)")
+    targets: dict[str, str] = {}
+    if file is not None:
+        if len(chosen) != 1:
+            _fail("-o PATH needs exactly one --format")
+        targets[str(file)] = chosen[0]
+    elif chosen or not outputs:
+        targets["-"] = chosen[0] if chosen else "table"
+    for item in outputs or []:
+        name, sep, path = item.partition("=")
+        if not sep or not path or name not in {f.value for f in AuditFormat}:
+            close = difflib.get_close_matches(name, [f.value for f in AuditFormat], n=1)
+            _fail(
+                f"--output {item}: expected FORMAT=PATH" + (f" (did you mean {close[0]}?)" if close else "")
+            )
+        if path in targets:
+            _fail(f"--output {item}: {path} is written twice")
+        targets[path] = name
+    return targets
+
+
+def _render(
+    name: str, report: dict[str, Any], snapshot: Snapshot, result: AuditResult, rules: list[type[Rule]]
+) -> str:
+    if name == "json":
+        return render_json(report)
+    if name == "table":
+        return render_table(snapshot, result)
+    from auditor.formats import render
+
+    return render(name, report, snapshot, rules)
 
 
 @app.command()
 def audit(
     path: PathArg = None,
     output: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = OutputFormat.TABLE,
+        list[AuditFormat] | None,
+        typer.Option(
+            "--format", "-f", help="Output format on stdout (default table; with -o, into that file)."
+        ),
+    ] = None,
+    outputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output",
+            help="FORMAT=PATH: also write this format to PATH (repeatable: several formats in one run). "
+            f"Formats: {', '.join(f.value for f in AuditFormat)}.",
+        ),
+    ] = None,
+    output_file: Annotated[
+        Path | None, typer.Option("-o", help="Write the one --format to this file instead of stdout.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="With --subscription: keep the collected snapshot in this directory."),
+    ] = None,
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe.")
-    ] = FailOn.ERROR,
+        FailOn | None,
+        typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe (default: error)."),
+    ] = None,
     select: Annotated[
-        list[str] | None, typer.Option("--select", help="Run only these rules (id or prefix, repeatable).")
+        list[str] | None,
+        typer.Option("--select", help="Run only these rules (id or prefix, repeatable or comma-separated)."),
     ] = None,
     ignore: Annotated[
         list[str] | None, typer.Option("--ignore", help="Skip these rules (id or prefix).")
@@ -208,18 +381,41 @@ def audit(
     subscription: SubscriptionOption = None,
     all_subscriptions: AllSubscriptionsOption = False,
     resource_group: ResourceGroupOption = None,
-    arm_endpoint: ArmEndpointOption = PUBLIC_ARM,
+    arm_endpoint: ArmEndpointOption = None,
+    cloud: CloudOption = CloudName.AZURE_CLOUD,
     ca: CaOption = None,
     sites: SitesOption = None,
+    timeout: TimeoutOption = 3600,
+    max_retry_after: MaxRetryAfterOption = 120,
+    lro_deadline: LroDeadlineOption = 900,
+    max_pages: MaxPagesOption = 10_000,
+    retries: RetriesOption = 8,
     accept_unmodelled: AcceptOption = None,
+    intent: IntentOption = None,
+    config: ConfigOption = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", help="A previous JSON report: only findings not in it count for --fail-on."
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option("--write-baseline", help="Write this audit's JSON report as a baseline.")
+    ] = None,
 ) -> None:
     """Audit a snapshot (or collect one live) and report findings and coverage gaps.
 
     Exit 0: no finding reaches --fail-on and coverage is complete; 1: a finding reaches --fail-on;
-    2: bad input or usage; 3: nothing failed the audit but something could not be seen."""
+    2: bad input or usage; 3: nothing failed the audit but something could not be seen; 4: could not
+    sign in; 130: interrupted while collecting."""
     if subscription or all_subscriptions:
         import tempfile
 
+        targets = _targets(output, outputs, output_file)
+        if "sarif" in targets.values() and out is None:
+            _fail(
+                "audit --subscription with SARIF output needs --out DIR: its results point at the snapshot's files"
+            )
         with tempfile.TemporaryDirectory(prefix="azroute-") as tmp:
             options = _collect_options(
                 subscription,
@@ -230,29 +426,87 @@ def audit(
                 sites,
                 "live",
                 "per-signature",
+                cloud,
             )
-            _run_collect(options, Path(tmp) / "live", quiet=True)
-            snapshot = _load(Path(tmp) / "live")
+            _bound(options, timeout, max_retry_after, lro_deadline, max_pages, retries)
+            destination = out if out is not None else Path(tmp) / "live"
+            _run_collect(options, destination, quiet=True)
+            snapshot = _load(destination)
     else:
         snapshot = _load(path)
-    rules = select_rules(_rules(), select or (), ignore or ())
-    result = run(snapshot, rules, accept_unmodelled=_accepted(accept_unmodelled))
-    if output is OutputFormat.JSON:
-        typer.echo(render_json(report_dict(snapshot, result)), nl=False)
-    else:
-        typer.echo(render_table(snapshot, result), nl=False)
-    if any(fail_on.reached_by(f.severity) for f in result.findings):
+    catalogue = _rules()
+    settings = _settings(config, catalogue, select, ignore, intent, accept_unmodelled, baseline)
+    rules = select_rules(catalogue, settings.select, settings.ignore)
+    result = run(
+        snapshot,
+        rules,
+        options=settings.options,
+        intents=_intents(settings.intent),
+        accept_unmodelled=_accepted(settings.accept_unmodelled),
+        severity=settings.severity,
+        suppressions=settings.suppressions,
+    )
+    if settings.baseline is not None:
+        try:
+            result.baseline = apply_baseline(result.findings, result.marks, read_baseline(settings.baseline))
+        except InputError as exc:
+            _fail(str(exc))
+    terminal.log().info(
+        "ran %d rules: %d findings, %d coverage gaps", len(rules), len(result.findings), len(result.gaps)
+    )
+    for item in settings.files:
+        terminal.log().debug("configuration: %s", item)
+    report = report_dict(snapshot, result)
+    if write_baseline is not None:
+        write_baseline.write_text(render_json(report), encoding="utf-8")
+    for target, name in _targets(output, outputs, output_file).items():
+        text = _render(name, report, snapshot, result, rules)
+        if target == "-":
+            echo(text, nl=False)
+        else:
+            try:
+                Path(target).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                _fail(f"--output {name}={target}: {exc.strerror}")
+    threshold = fail_on or FailOn(settings.fail_on or "error")
+    if any(threshold.reached_by(f.severity) for f in result.counted()):
         raise typer.Exit(EXIT_FINDINGS)
     if result.gaps:
         raise typer.Exit(EXIT_INCOMPLETE)
 
 
+def _settings(
+    config: Path | None, catalogue: list[type[Rule]], select: list[str] | None, ignore: list[str] | None,
+    intent: Path | None, accept: list[str] | None, baseline: Path | None,
+) -> Config:  # fmt: skip
+    """Configuration files, then the command line over them; unknown rule ids are errors (exit 2)."""
+    ids = [r.id for r in catalogue]
+    try:
+        settings = resolve_config(config, ids)
+        chosen, skipped = split_list(select or []), split_list(ignore or [])
+        check_rule_refs(chosen, ids, "--select", "--select")
+        check_rule_refs(skipped, ids, "--ignore", "--ignore")
+    except InputError as exc:
+        _fail(str(exc))
+    return with_cli(
+        settings,
+        select=chosen,
+        ignore=skipped,
+        intent=intent,
+        accept_unmodelled=accept or [],
+        baseline=baseline,
+    )
+
+
 def _collect_options(
-    subscription: list[str] | None, all_subscriptions: bool, resource_group: str | None, arm_endpoint: str,
-    ca: Path | None, sites: Path | None, name: str, effective_routes: str,
+    subscription: list[str] | None, all_subscriptions: bool, resource_group: list[str] | None,
+    arm_endpoint: str | None, ca: Path | None, sites: Path | None, name: str, effective_routes: str,
+    cloud: CloudName = CloudName.AZURE_CLOUD,
 ) -> CollectOptions:  # fmt: skip
+    from auditor.live.clouds import CLOUDS
     from auditor.live.collector import CollectOptions
 
+    chosen = CLOUDS[cloud.value]
     site_list: list[dict[str, object]] = []
     if sites is not None:
         try:
@@ -263,10 +517,62 @@ def _collect_options(
             _fail(f"{sites}: $.sites: expected an array of sites")
         site_list = raw["sites"]
     return CollectOptions(
-        subscriptions=list(subscription or []), all_subscriptions=all_subscriptions, resource_group=resource_group,
-        arm_endpoint=arm_endpoint, ca=str(ca) if ca else None, sites=site_list, name=name,
+        subscriptions=list(subscription or []), all_subscriptions=all_subscriptions,
+        resource_groups=list(resource_group or []), arm_endpoint=arm_endpoint or chosen.arm_endpoint,
+        authority=None if cloud is CloudName.AZURE_CLOUD else chosen.authority, ca=str(ca) if ca else None,
+        sites=site_list, name=name, progress=not terminal.Mode.quiet,
         effective_routes=effective_routes,
     )  # fmt: skip
+
+
+def _anonymized(options: CollectOptions, message: str) -> str:
+    """A message printed before anything was collected, through the anonymizer when asked for."""
+    if not options.anonymize:
+        return message
+    from auditor.anonymize import Anonymizer
+
+    return Anonymizer(options.anonymize_key).text(message)
+
+
+@contextlib.contextmanager
+def _sdk_log_anonymized(options: CollectOptions) -> Iterator[None]:
+    """With --anonymize, what the Azure SDK logs to stderr (warnings) goes through the anonymizer."""
+    if not options.anonymize:
+        yield
+        return
+    import logging
+
+    from auditor.anonymize import Anonymizer
+
+    anonymizer = Anonymizer(options.anonymize_key)
+
+    class Through(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            echo(
+                f"azroute: {record.levelname.lower()}: {escape(anonymizer.text(record.getMessage()))}",
+                err=True,
+            )
+
+    sdk = logging.getLogger("azure")
+    handler, propagate = Through(logging.WARNING), sdk.propagate
+    sdk.addHandler(handler)
+    sdk.propagate = False
+    try:
+        yield
+    finally:
+        sdk.removeHandler(handler)
+        sdk.propagate = propagate
+
+
+def _key(path: Path | None, option: str) -> bytes | None:
+    from auditor.anonymize import KeyFileError, read_key_file
+
+    if path is None:
+        return None
+    try:
+        return read_key_file(path)
+    except KeyFileError as exc:
+        _fail(f"{option} {exc}")
 
 
 def _run_collect(options: CollectOptions, out: Path, quiet: bool = False) -> CollectResult:
@@ -277,13 +583,25 @@ def _run_collect(options: CollectOptions, out: Path, quiet: bool = False) -> Col
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())):
         _fail(f"--out {out}: neither a new or empty directory nor a snapshot; refusing to replace it")
     try:
-        result = Collector(options).collect(out)
+        with _sdk_log_anonymized(options):
+            result = Collector(options).collect(out)
     except UnsafePath as exc:
         _fail(f"--out {out}: {exc}")
     except SignInFailed as exc:
-        _fail(str(exc), EXIT_SIGN_IN)
+        _fail(_anonymized(options, str(exc)), EXIT_SIGN_IN)
+    except KeyboardInterrupt as exc:  # the collector stopped at once and wrote nothing (or all of it)
+        if getattr(exc, "written", False):
+            echo(
+                f"azroute: interrupted after the snapshot was written{'' if quiet else f' to {out}'}",
+                err=True,
+            )
+        else:
+            echo(
+                f"azroute: interrupted: nothing written{'' if quiet else f', {out} left as it was'}", err=True
+            )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     if not quiet:
-        typer.echo(
+        info(
             f"collected {result.resources} resources and {result.observations} observations "
             f"({result.failed_observations} failed) into {out} in {result.seconds:.1f}s"
             + (
@@ -291,17 +609,20 @@ def _run_collect(options: CollectOptions, out: Path, quiet: bool = False) -> Col
                 if result.throttle_wait
                 else ""
             ),
-            err=True,
         )
         for gap in result.gaps:
-            typer.echo(
-                f"  not collected: {gap.scope}: {gap.operation}: {gap.status or ''} {gap.code or ''} {gap.message}",
+            echo(
+                "  not collected: "
+                + escape(f"{gap.scope}: {gap.operation}: {gap.status or ''} {gap.code or ''} {gap.message}"),
                 err=True,
             )
         for gap in result.failed:
-            typer.echo(
-                f"  failed: {gap.operation[len('observation ') :]} {gap.scope}: {gap.status or ''} "
-                f"{gap.code or ''} {gap.message}",
+            echo(
+                "  failed: "
+                + escape(
+                    f"{gap.operation[len('observation ') :]} {gap.scope}: {gap.status or ''} "
+                    f"{gap.code or ''} {gap.message}"
+                ),
                 err=True,
             )
     return result
@@ -340,17 +661,21 @@ def inventory(
             "siteDetails": details,
             "externalReferences": len(snapshot.external_references),
         }
-        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo(json.dumps(data, indent=2, sort_keys=True))
         return
-    typer.echo(f"{snapshot.name}: {snapshot.description or ''}".rstrip(": "))
-    typer.echo(tabulate(sorted(counts.items()), headers=["kind", "count"], tablefmt="simple"))
+    echo(escape(f"{snapshot.name}: {snapshot.description or ''}".rstrip(": ")))
+    echo(tabulate(sorted(counts.items()), headers=["kind", "count"], tablefmt="simple"))
     if snapshot.skipped_types:
-        typer.echo("\nRead but not modelled:")
-        typer.echo(
-            tabulate(sorted(snapshot.skipped_types.items()), headers=["type", "count"], tablefmt="simple")
+        echo("\nRead but not modelled:")
+        echo(
+            tabulate(
+                escape_cells(sorted(snapshot.skipped_types.items())),
+                headers=["type", "count"],
+                tablefmt="simple",
+            )
         )
     if views:
-        typer.echo("\nSites (declared in fixture.json, or inferred from ASNs and observations):")
+        echo("\nSites (declared in fixture.json, or inferred from ASNs and observations):")
         rows = [
             [
                 v.name,
@@ -364,9 +689,11 @@ def inventory(
             ]
             for v in views
         ]
-        typer.echo(tabulate(rows, headers=["site", "", "ASN", "prefixes", "links"], tablefmt="simple"))
+        echo(
+            tabulate(escape_cells(rows), headers=["site", "", "ASN", "prefixes", "links"], tablefmt="simple")
+        )
     if snapshot.external_references:
-        typer.echo(f"\nExternal references (not in the snapshot): {len(snapshot.external_references)}")
+        echo(f"\nExternal references (not in the snapshot): {len(snapshot.external_references)}")
 
 
 @app.command()
@@ -394,11 +721,11 @@ def routes(
     except UnknownVantage as exc:
         _fail(str(exc.args[0]))
     if output is RoutesFormat.JSON:
-        typer.echo(json.dumps(routes_json(vantage, rows), indent=2, sort_keys=True))
+        echo(json.dumps(routes_json(vantage, rows), indent=2, sort_keys=True))
     elif output is RoutesFormat.DOT:
-        typer.echo(routes_dot(vantage, rows), nl=False)
+        echo(routes_dot(vantage, rows), nl=False)
     elif output is RoutesFormat.MERMAID:
-        typer.echo(routes_mermaid(vantage, rows), nl=False)
+        echo(routes_mermaid(vantage, rows), nl=False)
     else:
         table = [
             [
@@ -417,8 +744,8 @@ def routes(
         if any(r.get("instance") for r in rows):  # an active-active gateway: rows per instance
             table = [[*line, r.get("instance") or ""] for line, r in zip(table, rows, strict=True)]
             headers.append("instance")
-        typer.echo(f"Routes of {vantage.kind} {vantage.name} (* = selected)")
-        typer.echo(tabulate(table, headers=headers, tablefmt="simple"))
+        echo(f"Routes of {vantage.kind} {escape(vantage.name)} (* = selected)")
+        echo(tabulate(escape_cells(table), headers=headers, tablefmt="simple"))
 
 
 @app.command()
@@ -446,7 +773,7 @@ def paths(
     finder = PathFinder(plane)
     names = finder.networks()
     if not names:
-        typer.echo("No networks to walk between: no VNet has a workload subnet and no site has prefixes.")
+        echo("No networks to walk between: no VNet has a workload subnet and no site has prefixes.")
         return
     by_name = {n.lower(): n for n in names}
     for given in (source, target):
@@ -470,31 +797,32 @@ def paths(
                     yield finder.pair(a, b)
 
     if output is OutputFormat.JSON:  # every pair, streamed
-        typer.echo("{")
-        typer.echo(f'  "down": {json.dumps(sorted(down or []))},')
-        typer.echo('  "pairs": [', nl=False)
+        echo("{")
+        echo(f'  "down": {json.dumps(sorted(down or []))},')
+        echo('  "pairs": [', nl=False)
         for i, pair in enumerate(pairs()):
             text = json.dumps(pair_json(pair), indent=2, sort_keys=True).replace("\n", "\n    ")
-            typer.echo(("," if i else "") + "\n    " + text, nl=False)
-        typer.echo("\n  ],")
-        typer.echo(f'  "schema": "{PATHS_SCHEMA}"')
-        typer.echo("}")
+            echo(("," if i else "") + "\n    " + text, nl=False)
+        echo("\n  ],")
+        echo(f'  "schema": "{PATHS_SCHEMA}"')
+        echo("}")
         return
     if source is not None and target is not None:
         for pair in pairs():
             status = {"reachable": "reachable", "unknown": "UNKNOWN"}.get(pair.status, "NOT reachable")
-            typer.echo(
-                f"{pair.source} -> {pair.destination}: {status}"
+            echo(
+                f"{escape(pair.source)} -> {escape(pair.destination)}: {status}"
                 + (" (asymmetric)" if pair.asymmetric else "")
             )
             for why in pair.unknown:
-                typer.echo(f"  unknown: {why}")
+                echo(f"  unknown: {escape(why)}")
             for label, walk in (("forward", pair.forward), ("return", pair.back)):
                 hops = " > ".join(
                     f"{h.kind} {h.name}" + (f" [{h.note}]" if h.note else "") for h in walk.hops
                 )
-                typer.echo(
-                    f"  {label}: {hops or '-'}" + ("" if walk.delivered else f"  (stops: {walk.reason})")
+                echo(
+                    f"  {label}: {escape(hops) or '-'}"
+                    + ("" if walk.delivered else f"  (stops: {escape(walk.reason)})")
                 )
         return
     computed = list(pairs())
@@ -506,10 +834,10 @@ def paths(
             p = by_pair.get((a, b))
             line.append("-" if p is None else _cell(p))
         grid.append(line)
-    typer.echo(tabulate(grid, headers=["from \\ to", *targets], tablefmt="simple"))
+    echo(tabulate(escape_cells(grid), headers=["from \\ to", *map(escape, targets)], tablefmt="simple"))
     asym = [p for p in computed if p.asymmetric]
     if asym:
-        typer.echo(f"\nAsymmetric pairs: {', '.join(f'{p.source}->{p.destination}' for p in asym)}")
+        echo(f"\nAsymmetric pairs: {', '.join(escape(f'{p.source}->{p.destination}') for p in asym)}")
 
 
 GROUPED_ABOVE = 10_000
@@ -551,10 +879,10 @@ def _paths_grouped(
                 for r in groups.rows
             ],
         }
-        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo(json.dumps(data, indent=2, sort_keys=True))
         return
     if not explicit:
-        typer.echo(
+        echo(
             f"{total} pairs: grouped by routing signature (VNets that route alike to every site), "
             f"{len(groups.members)} groups. Expand with `--from NETWORK`, or all pairs with `--format json`."
         )
@@ -563,7 +891,7 @@ def _paths_grouped(
     for i, members in enumerate(groups.members):
         label = members[0] + (f" (+{len(members) - 1})" if len(members) > 1 else "")
         grid.append([label, *(cells.get((i, s), "-") for s in sites)])
-    typer.echo(tabulate(grid, headers=["VNets \\ site", *sites], tablefmt="simple"))
+    echo(tabulate(escape_cells(grid), headers=["VNets \\ site", *map(escape, sites)], tablefmt="simple"))
 
 
 @app.command()
@@ -572,7 +900,8 @@ def collect(
     subscription: SubscriptionOption = None,
     all_subscriptions: AllSubscriptionsOption = False,
     resource_group: ResourceGroupOption = None,
-    arm_endpoint: ArmEndpointOption = PUBLIC_ARM,
+    arm_endpoint: ArmEndpointOption = None,
+    cloud: CloudOption = CloudName.AZURE_CLOUD,
     ca: CaOption = None,
     effective_routes: Annotated[
         EffectiveRoutes,
@@ -584,22 +913,77 @@ def collect(
         ),
     ] = EffectiveRoutes.PER_SIGNATURE,
     anonymize: Annotated[
-        bool, typer.Option("--anonymize", help="Replace subscription/tenant ids and public IPs consistently.")
+        bool,
+        typer.Option(
+            "--anonymize",
+            help="Hide names, ids, GUIDs and addresses, keeping what routing depends on (docs/live.md); "
+            "stderr too. A random key per run unless --anonymize-key-file.",
+        ),
     ] = False,
+    anonymize_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--anonymize-key-file",
+            help="Anonymize with this key (at least 16 bytes, e.g. `openssl rand -hex 32`): the same key "
+            "gives the same mapping. Implies --anonymize.",
+        ),
+    ] = None,
     sites: SitesOption = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", help="Long-running operations in flight at once.")
     ] = 256,
+    timeout: TimeoutOption = 3600,
+    max_retry_after: MaxRetryAfterOption = 120,
+    lro_deadline: LroDeadlineOption = 900,
+    max_pages: MaxPagesOption = 10_000,
+    retries: RetriesOption = 8,
 ) -> None:
     """Collect live subscriptions into a fixture (read-only; secrets are never written).
 
-    Exit 0 when everything was read, 3 when some of it could not be (listed as gaps)."""
+    Exit 0 when everything was read, 3 when some of it could not be (listed as gaps, a bound that
+    was reached too), 130 when interrupted (nothing written)."""
     options = _collect_options(subscription, all_subscriptions, resource_group, arm_endpoint, ca, sites, out.name,
-                               effective_routes.value)  # fmt: skip
-    options.anonymize, options.concurrency = anonymize, concurrency
+                               effective_routes.value, cloud)  # fmt: skip
+    _bound(options, timeout, max_retry_after, lro_deadline, max_pages, retries)
+    options.anonymize, options.concurrency = anonymize or anonymize_key_file is not None, concurrency
+    # one key for the run (a random one unless given), so files, stderr and SDK warnings agree
+    options.anonymize_key = _key(anonymize_key_file, "--anonymize-key-file") or (
+        secrets.token_bytes(32) if options.anonymize else None
+    )
     result = _run_collect(options, out)
     if not result.complete:
         raise typer.Exit(EXIT_INCOMPLETE)
+
+
+@app.command()
+def anonymize(
+    snapshot: Annotated[
+        Path, typer.Argument(help="Snapshot or overlay directory (an overlay is flattened).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the anonymized snapshot to.")],
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="Key (at least 16 bytes, e.g. `openssl rand -hex 32`): the same key gives the same mapping. "
+            "Default: a random key, never written.",
+        ),
+    ] = None,
+) -> None:
+    """Write an anonymized copy of a snapshot: names, ids, GUIDs and addresses hidden, everything
+    routing depends on kept, so its audit is the original's under the renaming (docs/live.md)."""
+    from auditor.anonymize import Anonymizer, anonymize_snapshot
+
+    key = _key(key_file, "--key-file")
+    try:
+        if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())):
+            _fail(f"--out {out}: neither a new or empty directory nor a snapshot; refusing to replace it")
+        result = anonymize_snapshot(snapshot, out, Anonymizer(key))
+    except InputError as exc:
+        _fail(str(exc))
+    except UnsafePath as exc:
+        _fail(f"--out {out}: {exc}")
+    info(f"anonymized {result.resources} resources and {result.observations} observations into {out}")
 
 
 @app.command()
@@ -623,6 +1007,12 @@ def serve(
         int, typer.Option("--page-size", help="Items per list page (nextLink beyond).")
     ] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fault injection.")] = 0,
+    retry_after: Annotated[
+        int | None, typer.Option("--retry-after", min=0, help="Retry-After of every 429 (with --throttle).")
+    ] = None,
+    next_link_loop: Annotated[
+        bool, typer.Option("--next-link-loop", help="Every list page's nextLink points at the page itself.")
+    ] = False,
 ) -> None:
     """Serve a fixture over HTTPS on loopback, behaving like ARM. Prints {"url", "ca"} when ready."""
     from auditor.live.server import ServeOptions, start
@@ -644,14 +1034,15 @@ def serve(
         except ValueError:
             _fail(f"--throttle {throttle}: expected BURST/RATE")
     options = ServeOptions(page_size=page_size, latency=lat, throttle=bucket, error_rate=error_rate,
-                           forbid=tuple(forbid or ()), seed=seed)  # fmt: skip
+                           forbid=tuple(forbid or ()), seed=seed, retry_after=retry_after,
+                           next_link_loop=next_link_loop)  # fmt: skip
     server, thread = start(fixture, options, port)
 
     def stop(*_: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    typer.echo(json.dumps({"url": server.url, "ca": server.ca_path}))
+    echo(json.dumps({"url": server.url, "ca": server.ca_path}))
     sys.stdout.flush()
     try:
         thread.join()
@@ -669,14 +1060,12 @@ def list_rules(
     """List the rule catalogue."""
     rules = _rules()
     if output is RulesFormat.JSON:
-        typer.echo(
-            json.dumps({"schema": "azroute.rules/1", "rules": [r.metadata() for r in rules]}, indent=2)
-        )
+        echo(json.dumps({"schema": "azroute.rules/1", "rules": [r.metadata() for r in rules]}, indent=2))
     elif output is RulesFormat.MARKDOWN:
-        typer.echo(rules_markdown(rules), nl=False)
+        echo(rules_markdown(rules), nl=False)
     else:
         rows = [[r.id, r.name, r.severity.value, r.summary] for r in rules]
-        typer.echo(tabulate(rows, headers=["id", "name", "severity", "summary"], tablefmt="simple"))
+        echo(tabulate(rows, headers=["id", "name", "severity", "summary"], tablefmt="simple"))
 
 
 def rules_markdown(rules: list[type[Rule]]) -> str:
@@ -698,8 +1087,8 @@ def explain(
     """Print a rule's documentation."""
     for r in _rules():
         if rule.upper() == r.id or rule.lower() == r.name:
-            typer.echo(f"{r.id} {r.name} ({r.severity.value})\n")
-            typer.echo(r.docs())
+            echo(f"{r.id} {r.name} ({r.severity.value})\n")
+            echo(r.docs())
             return
     _fail(f"no rule {rule!r}; `azroute rules` lists them")
 
@@ -707,12 +1096,12 @@ def explain(
 @app.command()
 def schema() -> None:
     """Print the JSON schema of the shared model (Snapshot)."""
-    typer.echo(json.dumps(Snapshot.model_json_schema(), indent=2, sort_keys=True))
+    echo(json.dumps(Snapshot.model_json_schema(), indent=2, sort_keys=True))
 
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"azroute {__version__}")
+        echo(f"azroute {__version__}")
         raise typer.Exit()
 
 
@@ -721,8 +1110,18 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only results and errors: no progress or summary lines.")
+    ] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="Say what azroute does (-vv: in detail).")
+    ] = 0,
 ) -> None:
     """Audit how an Azure hybrid network routes."""
+    terminal.configure(quiet, verbose)
+
+
+from auditor import cli_change  # noqa: E402,F401  (registers `diff` and `plan`)
 
 
 def main() -> None:
@@ -731,8 +1130,9 @@ def main() -> None:
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if os.environ.get("AZROUTE_DEBUG"):
             raise
-        typer.echo(
-            f"azroute: internal error: {type(exc).__name__}: {exc} (set AZROUTE_DEBUG=1 for a traceback)",
+        echo(
+            f"azroute: internal error: {type(exc).__name__}: {escape(str(exc))} "
+            "(set AZROUTE_DEBUG=1 for a traceback)",
             err=True,
         )
         sys.exit(EXIT_INPUT)

@@ -7,6 +7,7 @@ the `azure_route_auditor.rules` entry-point group, and tests can pass packs in d
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import re
 import traceback
@@ -16,10 +17,12 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
 
+from auditor.config import Suppression
 from auditor.coverage import snapshot_gaps
 from auditor.findings import CoverageGap, Finding, Severity, Violation, make_finding
 from auditor.model import Snapshot
 from auditor.rule_api import ENTRY_POINT_GROUP, Rule, RuleContext, RuleFixtures
+from auditor.triage import override_severity, suppress
 
 RULE_ID = re.compile(r"^[A-Z]{3}\d{3}$")
 DOC_HEADINGS = (
@@ -102,6 +105,18 @@ class AuditResult:
     gaps: list[CoverageGap]
     rules_run: list[str] = field(default_factory=list)
     accepted: list[tuple[CoverageGap, str]] = field(default_factory=list)  # (gap, why it is accepted)
+    # fingerprint -> what the report adds to a finding: "suppression" ({reason, expires, source}),
+    # "baseline" ("new" | "known"); such findings stay in the report and count for nothing
+    marks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    baseline: dict[str, int] | None = None  # new / known / resolved, with --baseline
+
+    def counts(self, finding: Finding) -> bool:
+        """Whether a finding counts for --fail-on and the summary's severity counts."""
+        mark = self.marks.get(finding.fingerprint, {})
+        return "suppression" not in mark and mark.get("baseline") != "known"
+
+    def counted(self) -> list[Finding]:
+        return [f for f in self.findings if self.counts(f)]
 
 
 def run(
@@ -110,6 +125,9 @@ def run(
     options: Mapping[str, Mapping[str, Any]] | None = None,
     intents: Sequence[Any] = (),
     accept_unmodelled: Mapping[str, str] | None = None,
+    severity: Mapping[str, Severity] | None = None,
+    suppressions: Sequence[Suppression] = (),
+    today: dt.date | None = None,
 ) -> AuditResult:
     """Run the rules; `options` maps a rule id to that rule's options; `accept_unmodelled` maps an
     unmodelled feature the user accepts to the reason (its gaps go to `accepted`)."""
@@ -150,8 +168,11 @@ def run(
     accepted = [
         (gaps[k], accept[gaps[k].feature or ""]) for k in sorted(gaps) if (gaps[k].feature or "") in accept
     ]
+    ordered = override_severity(findings.values(), severity or {})
+    triage = suppress(ordered, suppressions, today or dt.date.today())
     return AuditResult(
-        findings=sorted(findings.values(), key=lambda f: f.sort_key),
+        findings=sorted(override_severity(triage.findings, severity or {}), key=lambda f: f.sort_key),
+        marks=triage.marks,
         gaps=[gaps[k] for k in sorted(gaps) if (gaps[k].feature or "") not in accept],
         rules_run=[r.id for r in rules],
         accepted=accepted,

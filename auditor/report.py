@@ -10,30 +10,38 @@ from tabulate import tabulate
 
 from auditor import __version__
 from auditor.engine import AuditResult
-from auditor.findings import Severity
+from auditor.findings import Finding, Severity
 from auditor.model import Snapshot
+from auditor.textsafe import escape, escape_cells, escape_json
 
 REPORT_SCHEMA = "azroute.report/1"
 
 
+def finding_dict(f: Finding, marks: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One finding as `azroute.report/1` gives it (also used by `azroute.diff/1`); `marks` adds
+    `suppression` and `baseline` when the finding is suppressed or a baseline was given."""
+    return {
+        "rule": f.rule,
+        "name": f.name,
+        "severity": f.severity.value,
+        "message": f.message,
+        "resources": [str(r) for r in f.resources],
+        "evidence": f.evidence,
+        "fingerprint": f.fingerprint,
+        **(marks or {}),
+    }
+
+
 def report_dict(snapshot: Snapshot, result: AuditResult) -> dict[str, Any]:
-    counts = Counter(f.severity for f in result.findings)
+    counts = Counter(f.severity for f in result.counted())
+    extra: dict[str, Any] = {}
+    if result.baseline is not None:
+        extra["baseline"] = result.baseline
     return {
         "schema": REPORT_SCHEMA,
         "tool": {"name": "azroute", "version": __version__},
         "snapshot": {"name": snapshot.name, "source": snapshot.source},
-        "findings": [
-            {
-                "rule": f.rule,
-                "name": f.name,
-                "severity": f.severity.value,
-                "message": f.message,
-                "resources": [str(r) for r in f.resources],
-                "evidence": f.evidence,
-                "fingerprint": f.fingerprint,
-            }
-            for f in result.findings
-        ],
+        "findings": [finding_dict(f, result.marks.get(f.fingerprint)) for f in result.findings],
         "coverage": {
             "complete": not result.gaps,
             "gaps": [g.model_dump(mode="json", exclude_none=True) for g in result.gaps],
@@ -45,6 +53,8 @@ def report_dict(snapshot: Snapshot, result: AuditResult) -> dict[str, Any]:
         "summary": {
             "findings": len(result.findings),
             **{s.value: counts.get(s, 0) for s in Severity},
+            "suppressed": sum(1 for m in result.marks.values() if "suppression" in m),
+            **extra,
             "rulesRun": len(result.rules_run),
             "resources": sum(v for k, v in snapshot.inventory().items() if not k.startswith("observations.")),
             "skippedResourceTypes": snapshot.skipped_types,
@@ -53,13 +63,24 @@ def report_dict(snapshot: Snapshot, result: AuditResult) -> dict[str, Any]:
 
 
 def render_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """UTF-8 kept readable (ensure_ascii=False), but control, bidi and C1 characters inside strings
+    written as `\\uXXXX` (auditor.textsafe.escape_json): still valid JSON, loading to the same values."""
+    return escape_json(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
+
+
+def _severity_cell(result: AuditResult, finding: Finding) -> str:
+    mark = result.marks.get(finding.fingerprint, {})
+    if "suppression" in mark:
+        return f"{finding.severity.value} (suppressed)"
+    if mark.get("baseline") == "known":
+        return f"{finding.severity.value} (known)"
+    return finding.severity.value
 
 
 def render_table(snapshot: Snapshot, result: AuditResult) -> str:
-    lines = [f"azroute audit: {snapshot.name} ({len(result.rules_run)} rules)"]
+    lines = [f"azroute audit: {escape(snapshot.name)} ({len(result.rules_run)} rules)"]
     if result.findings:
-        rows = [[f.severity.value, f.rule, f.name, f.message] for f in result.findings]
+        rows = escape_cells([_severity_cell(result, f), f.rule, f.name, f.message] for f in result.findings)
         lines.append(
             tabulate(
                 rows,
@@ -75,7 +96,7 @@ def render_table(snapshot: Snapshot, result: AuditResult) -> str:
         lines.append(
             f"Coverage is incomplete ({len(result.gaps)} gap{'s' if len(result.gaps) != 1 else ''}):"
         )
-        rows = [[g.kind, g.resource, g.detail, ",".join(g.rules) or "-"] for g in result.gaps]
+        rows = escape_cells([g.kind, g.resource, g.detail, ",".join(g.rules) or "-"] for g in result.gaps)
         lines.append(
             tabulate(
                 rows,
@@ -92,7 +113,14 @@ def render_table(snapshot: Snapshot, result: AuditResult) -> str:
             f"Accepted as not modelled ({len(result.accepted)} gap{'s' if len(result.accepted) != 1 else ''}): "
             + ", ".join(features)
         )
-    counts = Counter(f.severity for f in result.findings)
+    counts = Counter(f.severity for f in result.counted())
     lines.append("")
-    lines.append("Summary: " + ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Severity))
+    suppressed = sum(1 for m in result.marks.values() if "suppression" in m)
+    known = sum(1 for m in result.marks.values() if m.get("baseline") == "known" and "suppression" not in m)
+    not_counted = [f"{n} {what}" for n, what in ((suppressed, "suppressed"), (known, "in the baseline")) if n]
+    lines.append(
+        "Summary: "
+        + ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Severity)
+        + (f" (not counted: {', '.join(not_counted)})" if not_counted else "")
+    )
     return "\n".join(lines) + "\n"

@@ -16,6 +16,8 @@ from rules.bgp004_bgp_enabled_on_one_side import BgpEnabledOnOneSide
 from rules.bgp005_bgp_peer_not_connected import BgpPeerNotConnected
 from rules.bgp006_route_server_transit_blocked import RouteServerTransitBlocked
 from rules.bgp007_bgp_on_unsupported_gateway import BgpOnUnsupportedGateway
+from rules.cfg001_suppression_expired import SuppressionExpired
+from rules.cfg002_suppression_unused import SuppressionUnused
 from rules.cov001_observation_failed import ObservationFailed
 from rules.cov002_referenced_resource_not_collected import ReferencedResourceNotCollected
 from rules.cov003_collection_failed import CollectionFailed
@@ -35,6 +37,7 @@ from rules.gws005_gateway_subnet_too_small import GatewaySubnetTooSmall
 from rules.gws006_unsupported_coexistence import UnsupportedCoexistence
 from rules.gws007_udr_to_unsupported_gateway import UdrToUnsupportedGateway
 from rules.gws008_gateway_without_connection import GatewayWithoutConnection
+from rules.int001_intent_violated import IntentViolated
 from rules.lim001_circuit_prefix_limit import CircuitPrefixLimit
 from rules.lim002_azure_prefixes_to_circuit import AzurePrefixesToCircuit
 from rules.lim003_vpn_peer_prefix_limit import VpnPeerPrefixLimit
@@ -73,6 +76,8 @@ RULES = (
     BgpPeerNotConnected,
     RouteServerTransitBlocked,
     BgpOnUnsupportedGateway,
+    SuppressionExpired,
+    SuppressionUnused,
     ObservationFailed,
     ReferencedResourceNotCollected,
     CollectionFailed,
@@ -116,6 +121,7 @@ RULES = (
     GatewayWithoutConnection,
     HubGatewayNotShared,
     RouteTableNotAssociated,
+    IntentViolated,
 )
 
 __all__ = ["PACK", "RULES"]

@@ -8,11 +8,15 @@ from typing import Any
 
 import pytest
 
+from auditor.config import load as load_config
 from auditor.engine import AuditResult, load_rules, run
 from auditor.fixture import load_fixture
+from auditor.intents import Intent, load_intents
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+INTENTS = "intents.yaml"  # a scenario's intents, passed to its audit as `--intent` would (tests only)
+CONFIG = "azroute.toml"  # a scenario's configuration, passed to its audit as `--config` would (tests only)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,7 +40,26 @@ def audit(path: Path | str) -> AuditResult:
     target = Path(path)
     if not target.is_absolute() and not target.exists():
         target = FIXTURES / target
-    return run(load_fixture(target), load_rules())
+    return run(load_fixture(target), load_rules(), **scenario_options(target))
+
+
+def scenario_intents(root: Path) -> tuple[Intent, ...]:
+    """The scenario's `intents.yaml`, or none."""
+    file = (root if root.is_dir() else root.parent) / INTENTS
+    return load_intents(file) if file.is_file() else ()
+
+
+def scenario_options(root: Path) -> dict[str, Any]:
+    """What the scenario's audit is given besides the snapshot: its `intents.yaml` (as `--intent`)
+    and its `azroute.toml` (as `--config`: suppressions, severity overrides, rule options)."""
+    folder = root if root.is_dir() else root.parent
+    options: dict[str, Any] = {"intents": scenario_intents(folder)}
+    file = folder / CONFIG
+    if file.is_file():
+        display = file.relative_to(ROOT).as_posix() if file.is_relative_to(ROOT) else str(file)
+        config = load_config(file, [r.id for r in load_rules()], display=display)
+        options.update(suppressions=config.suppressions, severity=config.severity, options=config.options)
+    return options
 
 
 def rules_fired(path: Path | str) -> set[str]:
@@ -50,7 +73,10 @@ Editor = Callable[[str, Callable[[Any], None]], None]
 def testbed_copy(tmp_path: Path) -> tuple[Path, Editor]:
     """A writable copy of the testbed and an editor: edit("arm/connections.json", fn) mutates a document."""
     dest = tmp_path / "interop-testbed"
-    shutil.copytree(FIXTURES / "interop-testbed", dest)
+    # the configuration only: the scenario's intents (checked by its own golden) would flag the edits
+    shutil.copytree(
+        FIXTURES / "interop-testbed", dest, ignore=shutil.ignore_patterns(INTENTS, "expected.json")
+    )
 
     def edit(relative: str, change: Callable[[Any], None]) -> None:
         file = dest / relative

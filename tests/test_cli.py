@@ -179,3 +179,40 @@ def test_paths_table_and_pair_text() -> None:
     )
     assert "(asymmetric)" in out and "appliance 10.0.3.4" in out
     assert invoke("paths", "--from", "atlantis")[0] == 2
+
+
+def test_quiet_verbose_and_colour(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    overlay = tmp_path / "change"
+    (overlay / "arm").mkdir(parents=True)
+    (overlay / "fixture.json").write_text(
+        json.dumps(
+            {
+                "format": "azroute-overlay/1",
+                "base": str(FIXTURES / "interop-testbed"),
+                "name": "x",
+                "observations": "drop",
+            }
+        )
+    )
+    plan = [
+        "plan",
+        str(FIXTURES / "interop-testbed"),
+        "--overlay",
+        str(overlay),
+        "--out",
+        str(tmp_path / "p"),
+    ]
+    loud = runner.invoke(app, plan)
+    assert loud.exit_code == 0 and "predicted" in loud.stderr
+    quiet = runner.invoke(app, ["-q", *plan])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    verbose = runner.invoke(app, ["-v", "audit"])
+    assert "azroute: INFO: loaded" in verbose.stderr and "azroute: INFO: ran" in verbose.stderr
+    assert "INFO" not in runner.invoke(app, ["audit"]).stderr
+    plain = runner.invoke(app, ["audit"]).stdout
+    assert "\x1b[" not in plain  # not a terminal: no colour
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    coloured = runner.invoke(app, ["audit"]).stdout
+    assert "\x1b[33mwarning\x1b[0m" in coloured
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in runner.invoke(app, ["audit"]).stdout

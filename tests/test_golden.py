@@ -1,7 +1,8 @@
 """Each scenario's findings and coverage, reviewed in the diff: `fixtures/<name>/expected.json`.
 
 Regenerate with `python -m pytest tests/test_golden.py --update-golden`. The tool version and the
-number of rules run are left out, so adding a rule rewrites only the goldens it changes.
+number of rules run are left out, so adding a rule rewrites only the goldens it changes. A
+scenario's `intents.yaml`, if it has one, is passed to the audit as `--intent` would.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from auditor.engine import load_rules, run
 from auditor.fixture import load_fixture
 from auditor.report import report_dict
-from tests.conftest import FIXTURES, fixture_names
+from tests.conftest import FIXTURES, fixture_names, scenario_options
 
 EXPECTED = "expected.json"
 
@@ -21,7 +22,8 @@ EXPECTED = "expected.json"
 def expected_text(name: str, reverse: bool = False) -> str:
     snapshot = load_fixture(FIXTURES / name)
     rules = load_rules()
-    report = report_dict(snapshot, run(snapshot, list(reversed(rules)) if reverse else rules))
+    options = scenario_options(FIXTURES / name)
+    report = report_dict(snapshot, run(snapshot, list(reversed(rules)) if reverse else rules, **options))
     body = {"findings": report["findings"], "coverage": report["coverage"]}
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

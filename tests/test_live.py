@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from azure.mgmt.network import NetworkManagementClient
+from typer.testing import CliRunner
 
+from auditor.cli import app
 from auditor.engine import load_rules, run
 from auditor.fixture import load_fixture
 from auditor.live.collector import RG_LISTS, CollectOptions, Collector, LocalCredential
@@ -144,15 +150,59 @@ def test_secrets_never_reach_the_fixture(serve: Any, tmp_path: Path) -> None:
         assert secret not in written and secret not in report
 
 
-def test_anonymize_keeps_routing_semantics(serve: Any, tmp_path: Path) -> None:
-    collect(serve(), tmp_path / "anon", anonymize=True)
+def test_collect_anonymize_hides_files_and_stderr_and_keeps_routing(serve: Any, tmp_path: Path) -> None:
+    """`collect --anonymize-key-file` through the CLI, with a forbidden resource group and a failed
+    observation: stderr and files name nothing of the estate, and the snapshot is exactly what
+    `azroute anonymize` makes of the same collection without --anonymize (same key, same mapping)."""
+    from auditor.anonymize import Anonymizer
+
+    fixture = tmp_path / "tb"
+    shutil.copytree(TESTBED, fixture)
+    record = fixture / "operations" / "effectiveRouteTable" / "remote-vm-nic.json"
+    doc = json.loads(record.read_text())
+    doc.update(
+        status=400,
+        body={"error": {"code": "NicNotAttachedToRunningVm", "message": "VM remote-vm is deallocated"}},
+    )
+    record.write_text(json.dumps(doc))
+    server = serve(fixture, forbid=("rg-branch",))
+    key = tmp_path / "key"
+    key.write_text("0123456789abcdef-test-key\n")
+    base = [sys.executable, "-m", "auditor", "collect", "--subscription", SUB, "--arm-endpoint", server.url,
+            "--ca", server.ca_path, "--sites", str(TESTBED / "fixture.json"), "--effective-routes", "all"]  # fmt: skip
+    anon = subprocess.run([*base, "--out", str(tmp_path / "anon"), "--anonymize-key-file", str(key)],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert anon.returncode == 3, anon.stderr
+    assert "not collected:" in anon.stderr and "failed: effectiveRouteTable" in anon.stderr
+    plain = collect(server, tmp_path / "plain")  # what there is to hide
+    assert any(g.scope.endswith("/rg-branch") for g in plain.gaps) and "remote-vm" in plain.failed[0].scope
     written = "".join(p.read_text() for p in (tmp_path / "anon").rglob("*.json"))
-    assert SUB not in written and "66.198.12.106" not in written and "52.168.162.84" not in written
-    assert "10.2.30.0/25" in written  # private addressing is kept
-    snapshot = load_fixture(tmp_path / "anon")
-    original = run(load_fixture(TESTBED), load_rules()).findings
-    assert [f.rule for f in run(snapshot, load_rules()).findings] == [f.rule for f in original]
-    assert len(snapshot.vnets) == 4 and len({v.id.subscription for v in snapshot.vnets}) == 1
+    files = " ".join(p.relative_to(tmp_path / "anon").as_posix() for p in (tmp_path / "anon").rglob("*"))
+    for secret in (
+        SUB,
+        "rg-branch",
+        "rg-hub",
+        "remote-vm",
+        "hub-vnet",
+        "location-1",
+        "66.198.12.106",
+        "10.2.30.0/25",
+    ):
+        assert secret not in anon.stderr and secret not in written and secret not in files, secret
+    # the same key maps the same way: stderr names exactly what the anonymized snapshot holds
+    anonymizer = Anonymizer(key.read_bytes().strip())
+    scope = f"/subscriptions/{SUB}/resourceGroups/rg-branch"
+    assert f"not collected: {anonymizer.resource_id(scope)}: list virtualNetworks: 403" in anon.stderr
+    assert anonymizer.resource_id(scope) in written
+    again = subprocess.run([sys.executable, "-m", "auditor", "anonymize", str(tmp_path / "plain"),
+                            "--out", str(tmp_path / "again"), "--key-file", str(key)], capture_output=True, text=True)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert comparable(load_fixture(tmp_path / "anon")) == comparable(load_fixture(tmp_path / "again"))
+    assert findings_json(load_fixture(tmp_path / "anon")) == findings_json(load_fixture(tmp_path / "again"))
+    plain_rules = [f.rule for f in run(load_fixture(tmp_path / "plain"), load_rules()).findings]
+    assert sorted(f.rule for f in run(load_fixture(tmp_path / "anon"), load_rules()).findings) == sorted(
+        plain_rules
+    )
 
 
 def test_read_only_guard_refuses_writes_before_they_leave(serve: Any) -> None:
@@ -240,7 +290,7 @@ def test_serve_command_prints_its_address(tmp_path: Path) -> None:
 
 def test_all_subscriptions_and_one_resource_group(serve: Any, tmp_path: Path) -> None:
     server = serve()
-    options = CollectOptions(all_subscriptions=True, resource_group="rg-hub", arm_endpoint=server.url, ca=server.ca_path,
+    options = CollectOptions(all_subscriptions=True, resource_groups=["rg-hub"], arm_endpoint=server.url, ca=server.ca_path,
                              progress=False, polling_interval=0.05)  # fmt: skip
     result = Collector(options).collect(tmp_path / "hub-only")
     snapshot = load_fixture(tmp_path / "hub-only")
@@ -315,3 +365,244 @@ def test_failed_observations_are_listed_once(
     assert [g["operation"] for g in manifest["gaps"]] == ["observation effectiveRouteTable"]
     gaps = run(load_fixture(tmp_path / "out"), load_rules()).gaps
     assert [g.kind for g in gaps] == ["observation-failed"]  # listed once, not twice
+
+
+# -- bounded collection (issue 11, item 4): each bound through the CLI, against ArmServer on the wire --
+
+runner = CliRunner()
+
+
+def _collect_cli(server: ArmServer, out: Path, *args: str, command: str = "collect") -> tuple[Any, float]:
+    """`azroute collect` (or `audit --subscription`) against `server`; the result and its wall time."""
+    target = ["--out", str(out)] if command == "collect" else ["--format", "json"]
+    start = time.monotonic()
+    result = runner.invoke(app, [command, *target, "--subscription", SUB, "--arm-endpoint", server.url,
+                                 "--ca", server.ca_path, *args])  # fmt: skip
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result, time.monotonic() - start
+
+
+def _gaps_of(out: Path, code: str) -> list[dict[str, Any]]:
+    """The gaps with `code` in fixture.json, after checking that the audit reports them as coverage (exit 3)."""
+    manifest = json.loads((out / "fixture.json").read_text())
+    audit = runner.invoke(app, ["audit", str(out), "--format", "json"])
+    assert audit.exit_code == 3, audit.stdout + audit.stderr
+    coverage = json.loads(audit.stdout)["coverage"]
+    assert not coverage["complete"] and any(code in g["detail"] for g in coverage["gaps"]), coverage
+    return [g for g in manifest.get("gaps", []) if g["code"] == code]
+
+
+def test_a_retry_after_longer_than_the_cap_is_a_gap_not_a_wait(serve: Any, tmp_path: Path) -> None:
+    """ARM throttles everything after three requests with `Retry-After: 3600`: nothing waits an hour."""
+    server = serve(throttle=(3, 0.001), retry_after=3600)
+    result, seconds = _collect_cli(server, tmp_path / "out", "--max-retry-after", "5")
+    assert result.exit_code == 3, result.stderr
+    assert seconds < 10 and server.stats["status 429"] > 0, dict(server.stats)
+    assert "retry-after-cap" in result.stderr and "Retry-After 3600 s" in result.stderr
+    gaps = _gaps_of(tmp_path / "out", "retry-after-cap")
+    assert gaps and all(g["status"] == 429 for g in gaps)
+    assert len(load_fixture(tmp_path / "out").vnets) < 4  # what the first requests read is kept
+
+
+def test_a_long_running_operation_that_never_finishes_is_an_lro_deadline_gap(
+    serve: Any, tmp_path: Path
+) -> None:
+    """Every operation stays InProgress (its Retry-After, a million seconds, is only a hint): each
+    becomes a failed observation `lro-deadline` after --lro-deadline, through collect and audit."""
+    server = serve(latency={"*": 1e6})
+    result, seconds = _collect_cli(
+        server, tmp_path / "out", "--lro-deadline", "1", "--effective-routes", "all"
+    )
+    assert result.exit_code == 3, result.stderr
+    assert seconds < 8
+    gaps = _gaps_of(tmp_path / "out", "lro-deadline")
+    assert len(gaps) == server.stats["POST"] > 0  # every operation started, none finished
+    assert all(g["operation"].startswith("observation ") for g in gaps)
+    assert load_fixture(tmp_path / "out").observation_gaps  # written as failed observations
+    live, _ = _collect_cli(server, tmp_path / "unused", "--lro-deadline", "1", command="audit")
+    assert live.exit_code == 3, live.stdout + live.stderr
+    assert any("lro-deadline" in g["detail"] for g in json.loads(live.stdout)["coverage"]["gaps"])
+
+
+def test_a_next_link_to_itself_ends_the_list_with_a_gap(serve: Any, tmp_path: Path) -> None:
+    server = serve(page_size=1, next_link_loop=True)
+    result, seconds = _collect_cli(server, tmp_path / "out", "--resource-group", "rg-hub")
+    assert result.exit_code == 3, result.stderr
+    assert seconds < 8 and server.stats["GET"] < 60, dict(server.stats)
+    assert "next-link-loop" in result.stderr
+    gaps = _gaps_of(tmp_path / "out", "next-link-loop")
+    assert "list virtualNetworks" in {g["operation"] for g in gaps}
+    vnets = load_fixture(tmp_path / "out").vnets
+    assert len(vnets) == 1  # the first page is kept, once; the second VNet of rg-hub was never listed
+
+
+def test_more_pages_than_the_cap_is_a_page_cap_gap(serve: Any, tmp_path: Path) -> None:
+    server = serve(page_size=1)
+    result, _ = _collect_cli(server, tmp_path / "out", "--resource-group", "rg-hub", "--max-pages", "1")
+    assert result.exit_code == 3, result.stderr
+    assert "page-cap" in result.stderr
+    gaps = _gaps_of(tmp_path / "out", "page-cap")
+    assert "list virtualNetworks" in {g["operation"] for g in gaps}
+    assert len(load_fixture(tmp_path / "out").vnets) == 1  # what was read is kept
+    result, _ = _collect_cli(server, tmp_path / "all", "--resource-group", "rg-hub", "--max-pages", "10")
+    assert result.exit_code == 0, result.stderr  # under the cap, everything is read
+    assert len(load_fixture(tmp_path / "all").vnets) == 2
+
+
+def test_the_overall_timeout_abandons_what_is_in_flight_and_starts_nothing_more(
+    serve: Any, tmp_path: Path
+) -> None:
+    """Operations take a minute; --timeout 2 with one worker: the one in flight is abandoned, the
+    others never start, and every one of them is a `timeout` gap."""
+    server = serve(latency={"*": 60})
+    result, seconds = _collect_cli(
+        server, tmp_path / "out", "--timeout", "2", "--concurrency", "1", "--effective-routes", "all"
+    )
+    assert result.exit_code == 3, result.stderr
+    assert seconds < 5
+    assert "timeout" in result.stderr and "--timeout (2 s)" in result.stderr
+    gaps = _gaps_of(tmp_path / "out", "timeout")
+    assert len(gaps) > 1 and all(g["operation"].startswith("observation ") for g in gaps)
+    assert len(load_fixture(tmp_path / "out").vnets) == 4  # the lists finished in time and are kept
+    time.sleep(0.3)
+    assert server.stats["POST"] == 1  # nothing started after the deadline
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+def test_retries_bounds_the_attempts_of_a_request(serve: Any, tmp_path: Path, retries: int) -> None:
+    server = serve(error_rate=1.0)  # every answer a 503 or a dropped connection
+    result, _ = _collect_cli(server, tmp_path / "out", "--retries", str(retries))
+    assert result.exit_code == 3, result.stderr
+    assert server.stats["GET"] == retries + 1  # the resource-group list, tried 1 + --retries times
+    assert "list resourceGroups" in result.stderr
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["collect", "audit"])
+def test_ctrl_c_stops_at_once_and_writes_nothing(serve: Any, tmp_path: Path, command: str) -> None:
+    """SIGINT while operations are in flight (each takes a minute): exit 130 within a few seconds
+    with one line; an existing snapshot at --out is untouched, no `.partial-` directory is left,
+    and `audit --subscription` leaves no temporary directory."""
+    server = serve(latency={"*": 60})
+    out = tmp_path / "snap"
+    shutil.copytree(TESTBED, out)
+    before = _tree(out)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    target = ["--out", str(out)] if command == "collect" else []
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "auditor", command, *target, "--subscription", SUB, "--arm-endpoint", server.url,
+         "--ca", server.ca_path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(tmp)},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while server.stats["POST"] == 0 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert server.stats["POST"] > 0, "the collection never reached its operations"
+        time.sleep(0.3)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=20)
+        seconds = time.monotonic() - start
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert seconds < 5
+    assert stderr.count("\n") == 1 and stderr.startswith("azroute: interrupted") and "Traceback" not in stderr
+    assert stdout == ""
+    assert _tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["snap", "tmp"]  # no snap.partial-<pid>
+    assert list(tmp.iterdir()) == []
+
+
+def test_ctrl_c_during_the_swap_waits_for_a_whole_snapshot(
+    serve: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C arriving while the snapshot is written is held until it is in place, whole."""
+    import auditor.live.collector as collector_module
+
+    real = collector_module.write_snapshot_atomically
+
+    def interrupted_midway(*args: Any, **kwargs: Any) -> Path:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C now, before anything is written
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(collector_module, "write_snapshot_atomically", interrupted_midway)
+    with pytest.raises(KeyboardInterrupt) as raised:
+        collect(serve(), tmp_path / "out")
+    assert getattr(raised.value, "written", False)
+    assert len(load_fixture(tmp_path / "out").vnets) == 4
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_several_resource_groups_through_the_cli(serve: Any, tmp_path: Path) -> None:
+    server = serve()
+    out = tmp_path / "two-groups"
+    result = runner.invoke(
+        app,
+        ["collect", "--subscription", SUB, "--resource-group", "rg-hub", "--resource-group", "rg-branch",
+         "--arm-endpoint", server.url, "--ca", server.ca_path, "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code in (0, 3), result.stderr
+    snapshot = load_fixture(out)
+    assert {v.id.resource_group for v in snapshot.vnets} == {"rg-hub", "rg-branch"}
+    assert "resource groups rg-branch, rg-hub" in (snapshot.description or "")
+
+
+@pytest.mark.parametrize(
+    ("cloud", "endpoint", "authority"),
+    [
+        ("AzureUSGovernment", "https://management.usgovcloudapi.net", "login.microsoftonline.us"),
+        ("AzureChinaCloud", "https://management.chinacloudapi.cn", "login.chinacloudapi.cn"),
+        ("AzureCloud", "https://management.azure.com", None),
+    ],
+)
+def test_cloud_sets_endpoint_authority_and_scope(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cloud: str, endpoint: str, authority: str | None
+) -> None:
+    import azure.identity
+
+    seen: dict[str, Any] = {}
+
+    class Recording(_NoSignIn):
+        def __init__(self, **kwargs: Any) -> None:
+            seen["kwargs"] = kwargs
+
+        def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+            seen["scopes"] = scopes
+            return super().get_token(*scopes, **kwargs)
+
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", Recording)
+    result = runner.invoke(
+        app, ["collect", "--cloud", cloud, "--subscription", SUB, "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 4 and endpoint in result.stderr  # sign-in fails here: nothing reaches Azure
+    assert seen["scopes"] == (f"{endpoint}/.default",)
+    assert seen["kwargs"].get("authority") == authority
+
+
+def test_the_progress_bar_shows_calls_and_time_left() -> None:
+    import io
+
+    from rich.console import Console
+
+    from auditor.live.collector import Progress
+
+    stream = io.StringIO()
+    bar = Progress(True, Console(file=stream, force_terminal=True, width=120))
+    bar.add(3)
+    for _ in range(3):
+        bar.tick()
+    bar.close()
+    text = stream.getvalue()
+    assert "collecting" in text and "3/3" in text and "ETA" in text
+    quiet = io.StringIO()
+    Progress(True, Console(file=quiet, force_terminal=False)).add(1)  # not a terminal: nothing drawn
+    assert quiet.getvalue() == ""

@@ -15,7 +15,7 @@ from auditor.findings import Severity
 from tests.conftest import FIXTURES, audit
 
 RULES = load_rules([pack])
-FAMILIES = {"TRN", "PRF", "ASY", "BGP", "GWS", "ERC", "LIM", "UDR", "COV", "DRF"}
+FAMILIES = {"TRN", "PRF", "ASY", "BGP", "GWS", "ERC", "LIM", "UDR", "COV", "DRF", "INT", "CFG"}
 
 
 def test_every_rule_module_is_listed() -> None:

@@ -7,20 +7,30 @@ azure-core's own retry policy configured for ARM (it honours `Retry-After` on 42
 5xx and dropped connections with exponential backoff). Long-running POST operations run
 concurrently in a bounded pool. Anything that fails is recorded as a coverage gap and the run
 goes on.
+
+The collection is bounded: an overall deadline (`timeout`), a longest `Retry-After` it will wait
+(`max_retry_after`), a deadline per long-running operation (`lro_deadline`), a most pages per
+list (`max_pages`), a repeated `nextLink`, and a number of retries (`retries`). What a bound
+leaves unread is a gap named after it (`timeout`, `retry-after-cap`, `lro-deadline`, `page-cap`,
+`next-link-loop`). Every wait goes through one stop event, so the end of the run (the deadline, or
+Ctrl-C) ends every wait at once; the workers are daemon threads, so a call still in flight never
+keeps the process alive.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import sys
+import queue
+import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed, wait
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, as_completed, wait
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -28,16 +38,34 @@ import requests.adapters
 from azure.core.credentials import AccessToken, TokenCredential
 from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 from azure.core.pipeline.transport import RequestsTransport
+from azure.mgmt.core.polling.arm_polling import ARMPolling
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
 
+from auditor.anonymize import Anonymizer
 from auditor.errors import InputError
-from auditor.live.policies import ReadOnlyPolicy, ThrottlePolicy, TokenBucket, WriteAttempted
-from auditor.live.redact import Anonymizer, redact
+from auditor.live.policies import (
+    BoundReached,
+    CappedRetryPolicy,
+    ReadOnlyPolicy,
+    ThrottlePolicy,
+    TokenBucket,
+    WriteAttempted,
+)
+from auditor.live.redact import redact
 from auditor.normalize import SnapshotBuilder
 from auditor.routing.tables import effective_signature
-from auditor.writer import safe_name, write_snapshot_atomically
+from auditor.writer import (
+    group_pages,
+    place_documents,
+    place_operations,
+    safe_name,
+    write_snapshot_atomically,
+)
 
 PUBLIC_ARM = "https://management.azure.com"
 
@@ -59,8 +87,9 @@ RG_LISTS: tuple[tuple[str, str, str], ...] = (
 class CollectOptions:
     subscriptions: list[str] = field(default_factory=list)
     all_subscriptions: bool = False
-    resource_group: str | None = None
+    resource_groups: list[str] = field(default_factory=list)  # none: every resource group
     arm_endpoint: str = PUBLIC_ARM
+    authority: str | None = None  # the sign-in host of a sovereign cloud (--cloud)
     ca: str | None = None
     effective_routes: str = "per-signature"  # none | per-subnet | per-signature | all
     concurrency: int = 256
@@ -68,9 +97,16 @@ class CollectOptions:
     burst: float = 250
     rate: float = 25
     anonymize: bool = False
+    anonymize_key: bytes | None = field(default=None, repr=False)  # None: a random key per run, never written
     sites: list[dict[str, Any]] = field(default_factory=list)
     name: str = "recorded"
     progress: bool = True
+    # bounds (docs/live.md): what one leaves unread is a gap named after it
+    timeout: float = 3600.0  # seconds for the whole collection
+    max_retry_after: float = 120.0  # longest Retry-After waited for
+    lro_deadline: float = 900.0  # seconds one long-running operation may take
+    max_pages: int = 10_000  # pages read of one list
+    retries: int = 8  # retries of one request (each kind: status, connection, read)
 
 
 class LocalCredential:
@@ -84,17 +120,35 @@ class SignInFailed(Exception):
     """No credential could sign in: an infrastructure failure (exit 4), not an audit result."""
 
 
+class LroDeadline(BoundReached):
+    code = "lro-deadline"
+
+
+class Stopped(BoundReached):
+    """A wait ended because the collection stopped (overall deadline, Ctrl-C, or the end of it)."""
+
+    code = "timeout"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C arrived while the snapshot was being swapped into place: it was written whole first."""
+
+    written = True
+
+
 def is_loopback(endpoint: str) -> bool:
     host = urlsplit(endpoint).hostname or ""
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-def credential_for(endpoint: str) -> TokenCredential:
+def credential_for(endpoint: str, authority: str | None = None) -> TokenCredential:
+    """Azure sign-in (azure-identity's chain) against the cloud's authority; none for a loopback
+    endpoint (`azroute serve`)."""
     if is_loopback(endpoint):
         return LocalCredential()
     from azure.identity import DefaultAzureCredential
 
-    return DefaultAzureCredential()
+    return DefaultAzureCredential(authority=authority) if authority else DefaultAzureCredential()
 
 
 @dataclass
@@ -127,6 +181,8 @@ class CollectResult:
 
 
 def _error_fields(exc: BaseException) -> tuple[int | None, str | None, str]:
+    if isinstance(exc, BoundReached):
+        return exc.status, exc.code, exc.message
     if isinstance(exc, HttpResponseError):
         code = exc.error.code if exc.error is not None else None
         message = (
@@ -137,45 +193,162 @@ def _error_fields(exc: BaseException) -> tuple[int | None, str | None, str]:
 
 
 class Progress:
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.done = 0
-        self.total = 0
+    """A progress bar with the rate and the time left, on stderr when it is a terminal (rich)."""
+
+    def __init__(self, enabled: bool, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.enabled = enabled and self.console.is_terminal
         self.lock = threading.Lock()
+        self._bar = RichProgress(
+            TextColumn("collecting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("calls"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self._task = self._bar.add_task("collecting", total=0)
+        self._started = False
 
     def add(self, n: int) -> None:
+        if not self.enabled:
+            return
         with self.lock:
-            self.total += n
-        self.draw()
+            if not self._started:
+                self._bar.start()
+                self._started = True
+            total = (self._bar.tasks[0].total or 0) + n
+            self._bar.update(self._task, total=total)
 
     def tick(self) -> None:
-        with self.lock:
-            self.done += 1
-        self.draw()
-
-    def draw(self) -> None:
         if self.enabled:
-            width = 30
-            filled = int(width * self.done / self.total) if self.total else 0
-            sys.stderr.write(
-                f"\rcollecting [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
-            )
-            sys.stderr.flush()
+            self._bar.advance(self._task)
 
     def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
+        if self.enabled and self._started:
+            self._bar.stop()
+
+
+T = TypeVar("T")
+
+
+class _Pool:
+    """A bounded pool of worker threads, like `ThreadPoolExecutor` except that its threads are
+    daemons: `ThreadPoolExecutor` joins its threads at exit, so one call abandoned in flight (the
+    overall deadline, Ctrl-C) would keep the process alive. `shutdown` cancels what has not started."""
+
+    def __init__(self, workers: int) -> None:
+        self._max = max(1, workers)
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._idle = threading.Semaphore(0)
+        self._closed = False
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        if self._closed:
+            raise RuntimeError("the collection has stopped")
+        future: Future[T] = Future()
+        self._queue.put((future, partial(fn, *args, **kwargs)))
+        if not self._idle.acquire(blocking=False) and len(self._threads) < self._max:
+            thread = threading.Thread(
+                target=self._work, name=f"azroute-collect-{len(self._threads)}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        return future
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            future, call = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(call())
+                except BaseException as exc:  # handed to whoever waits for the future
+                    future.set_exception(exc)
+            self._idle.release()
+
+    def shutdown(self) -> None:
+        """Cancel what has not started; the workers end after their current call (not waited for)."""
+        self._closed = True
+        with contextlib.suppress(queue.Empty):
+            while True:
+                item = self._queue.get_nowait()
+                if item is not None:
+                    item[0].cancel()
+        for _ in self._threads:
+            self._queue.put(None)
+
+
+class _StoppableTransport(RequestsTransport):  # type: ignore[misc]  # azure-core types it Any
+    """The shared transport; its `sleep` (retry backoff, `Retry-After`) is the collector's, which
+    ends with `Stopped` as soon as the collection stops."""
+
+    def __init__(self, pause: Callable[[float], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pause = pause
+
+    def sleep(self, duration: float) -> None:
+        self._pause(duration)
+
+
+class _BoundedPolling(ARMPolling):
+    """ARM's long-running operation polling, bounded: a poll's `Retry-After` is a hint, so it waits
+    at most `cap` seconds between polls; at `deadline` seconds after the start it gives up
+    (`LroDeadline`); and it stops at once when the collection stops."""
+
+    def __init__(
+        self, interval: float, cap: float, deadline: float, pause: Callable[[float], None], **kwargs: Any
+    ) -> None:
+        super().__init__(interval, **kwargs)
+        self._cap, self._seconds, self._pause = max(cap, interval), deadline, pause
+        self._deadline = time.monotonic() + deadline
+
+    def _sleep(self, delay: float) -> None:
+        wait = min(delay, self._cap)
+        remaining = self._deadline - time.monotonic()
+        if wait >= remaining:
+            self._pause(max(0.0, remaining))
+            raise LroDeadline(
+                f"the long-running operation had not finished after --lro-deadline ({self._seconds:g} s)"
+            )
+        self._pause(wait)
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Ctrl-C while the snapshot is swapped into place is held until it is (then `Interrupted`):
+    the writer leaves the old snapshot or the new one whole, never a mix. Signals only ever reach
+    the main thread; elsewhere there is nothing to defer."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received and previous is signal.default_int_handler:
+            raise Interrupted
+        if received and callable(previous):
+            previous(signal.SIGINT, None)
 
 
 class Collector:
     def __init__(self, options: CollectOptions, credential: TokenCredential | None = None) -> None:
         self.options = options
         self.endpoint = options.arm_endpoint.rstrip("/")
-        self.credential = credential or credential_for(self.endpoint)
+        self.credential = credential or credential_for(self.endpoint, options.authority)
         self.buckets: dict[str, TokenBucket] = {}
         self.progress = Progress(options.progress)
         self._shared_transport: RequestsTransport | None = None
         self.extra_policies: list[Any] = []  # e.g. instrumentation in benchmarks
+        self.stop = threading.Event()  # set when the collection stops: every wait ends at once
+        self.deadline = time.monotonic() + options.timeout
+        self._gaps: list[Gap] = []  # gaps found in the workers (page cap, nextLink loop)
 
     # -- clients -----------------------------------------------------------------------------------
     def _client_kwargs(self) -> dict[str, Any]:
@@ -188,16 +361,20 @@ class Collector:
             "per_retry_policies": [ReadOnlyPolicy()],
             "per_call_policies": [
                 ReadOnlyPolicy(),
-                ThrottlePolicy(self.buckets, self.options.burst, self.options.rate),
+                ThrottlePolicy(self.buckets, self.options.burst, self.options.rate, sleep=self._pause),
                 *self.extra_policies,
             ],
-            # azure-core caps each kind of retry separately (3 by default): 8 of each, as documented
-            "retry_total": 8,
-            "retry_connect": 8,
-            "retry_read": 8,
-            "retry_status": 8,
-            "retry_backoff_factor": 0.2,
-            "retry_backoff_max": 30,
+            # azure-core caps each kind of retry separately (3 by default): --retries of each, and
+            # no Retry-After longer than --max-retry-after is waited for
+            "retry_policy": CappedRetryPolicy(
+                self.options.max_retry_after,
+                retry_total=self.options.retries,
+                retry_connect=self.options.retries,
+                retry_read=self.options.retries,
+                retry_status=self.options.retries,
+                retry_backoff_factor=0.2,
+                retry_backoff_max=30,
+            ),
             "polling_interval": self.options.polling_interval,
         }
         if self.options.ca:
@@ -214,10 +391,81 @@ class Collector:
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             verify: Any = self.options.ca if self.options.ca else True
-            self._shared_transport = RequestsTransport(
-                session=session, session_owner=False, connection_verify=verify
+            self._shared_transport = _StoppableTransport(
+                self._pause, session=session, session_owner=False, connection_verify=verify
             )
         return self._shared_transport
+
+    # -- bounds ------------------------------------------------------------------------------------
+    def _pause(self, seconds: float) -> None:
+        """Every wait of the collection (Retry-After, backoff, the read budget, polling) ends with
+        `Stopped` as soon as the collection stops."""
+        if self.stop.wait(max(0.0, seconds)):
+            raise Stopped(self._timeout_message())
+
+    def _timeout_message(self) -> str:
+        return f"the overall --timeout ({self.options.timeout:g} s) was reached before this was read"
+
+    def _remaining(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    def _timeout_gap(self, scope: str, operation: str) -> Gap:
+        return Gap(scope, operation, None, Stopped.code, self._timeout_message())
+
+    def _finished(self, futures: Iterable[Future[T]]) -> Iterator[Future[T]]:
+        """The futures as they finish, until the overall deadline (there the collection stops)."""
+        try:
+            yield from as_completed(futures, timeout=self._remaining())
+        except TimeoutError:
+            self.stop.set()
+
+    def _call(self, pool: _Pool, fn: Callable[[], T]) -> T:
+        """`fn()` in the pool, waited for until the overall deadline (then `Stopped`)."""
+        future = pool.submit(fn)
+        try:
+            return future.result(timeout=self._remaining())
+        except TimeoutError:
+            if future.done():
+                raise
+            self.stop.set()
+            raise Stopped(self._timeout_message()) from None
+
+    def _pages(self, pager: Any, scope: str, operation: str) -> list[Any]:
+        """The items of a paged list, page by page: more than --max-pages pages, or a `nextLink`
+        seen before, ends it with a gap (`page-cap`, `next-link-loop`); the items read are kept."""
+        items: list[Any] = []
+        ids: set[str] = set()
+        pages = pager.by_page()
+        links: set[str] = set()
+        for count, page in enumerate(pages, start=1):
+            for item in page:  # a page read twice (a nextLink back to the first page) adds nothing
+                rid = getattr(item, "id", None)
+                if isinstance(rid, str) and rid.lower() in ids:
+                    continue
+                if isinstance(rid, str):
+                    ids.add(rid.lower())
+                items.append(item)
+            link = pages.continuation_token
+            if not link:
+                break
+            if link in links:
+                self._gap(Gap(scope, operation, None, "next-link-loop",
+                              f"page {count} repeats an earlier page's nextLink: {_items(items)} "
+                              f"read are kept, the list was not followed further"))  # fmt: skip
+                break
+            links.add(link)
+            if count >= self.options.max_pages:
+                self._gap(Gap(scope, operation, None, "page-cap",
+                              f"more than --max-pages ({self.options.max_pages}) pages: {_items(items)} "
+                              f"read are kept, later pages were not read"))  # fmt: skip
+                break
+        return items
+
+    def _gap(self, gap: Gap) -> None:
+        """A gap found in a worker; once the collection has stopped, its work is abandoned and
+        already counted (`timeout`)."""
+        if not self.stop.is_set():
+            self._gaps.append(gap)
 
     def network(self, subscription: str) -> NetworkManagementClient:
         return NetworkManagementClient(self.credential, subscription, **self._client_kwargs())
@@ -236,51 +484,68 @@ class Collector:
         if not self.options.all_subscriptions:
             return list(self.options.subscriptions)
         client = SubscriptionClient(self.credential, **self._client_kwargs())
-        return sorted(s.subscription_id for s in client.subscriptions.list() if s.subscription_id)
+        listed = self._pages(client.subscriptions.list(), "/subscriptions", "list subscriptions")
+        return sorted(s.subscription_id for s in listed if s.subscription_id)
 
     # -- the run ------------------------------------------------------------------------------------------
     def collect(self, out: Path) -> CollectResult:
+        """Collect and write `out`. Ctrl-C (KeyboardInterrupt) stops every wait, abandons what is in
+        flight and writes nothing; during the final swap it is held until the swap is done
+        (`Interrupted`)."""
         start = time.monotonic()
+        self.stop, self.deadline, self._gaps = threading.Event(), start + self.options.timeout, []
         result = CollectResult(out)
         documents: dict[str, dict[str, Any]] = {}  # id (lower) -> ARM document
         records: list[tuple[str, dict[str, Any]]] = []
         self._sign_in()
+        pool = _Pool(self.options.concurrency)
+        subscriptions: list[str] = []
         try:
-            subscriptions = self.subscriptions()
-        except AzureError as exc:
-            status, code, message = _error_fields(exc)
-            result.gaps.append(Gap("/subscriptions", "list subscriptions", status, code, message))
-            subscriptions = []
-        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
-            for subscription in subscriptions:
+            try:
+                subscriptions = self._call(pool, self.subscriptions)
+            except (AzureError, BoundReached) as exc:
+                status, code, message = _error_fields(exc)
+                result.gaps.append(Gap("/subscriptions", "list subscriptions", status, code, message))
+            for i, subscription in enumerate(subscriptions):
+                if self.stop.is_set():  # the overall deadline: what has not started is not started
+                    result.gaps += [self._timeout_gap(f"/subscriptions/{s}", "collect subscription")
+                                    for s in subscriptions[i:]]  # fmt: skip
+                    break
                 self._subscription(subscription, pool, documents, records, result)
-        self.progress.close()
+        finally:  # the end, the deadline or Ctrl-C: whatever still runs is abandoned, nothing waited for
+            self.stop.set()
+            pool.shutdown()
+            self.progress.close()
+        result.gaps += self._gaps
         result.seconds = time.monotonic() - start
         result.throttle_wait = sum(b.waited for b in self.buckets.values())
-        self._write(out, documents, records, result, subscriptions)
+        with _sigint_deferred():
+            self._write(out, documents, records, result, subscriptions)
         return result
 
     def _subscription(
         self,
         subscription: str,
-        pool: ThreadPoolExecutor,
+        pool: _Pool,
         documents: dict[str, dict[str, Any]],
         records: list[tuple[str, dict[str, Any]]],
         result: CollectResult,
     ) -> None:
         network = self.network(subscription)
+        scope = f"/subscriptions/{subscription}"
         groups: list[str]
-        if self.options.resource_group:
-            groups = [self.options.resource_group]
+        if self.options.resource_groups:
+            groups = sorted(set(self.options.resource_groups), key=str.lower)
         else:
+            rm = ResourceManagementClient(self.credential, subscription, **self._client_kwargs())
             try:
-                rm = ResourceManagementClient(self.credential, subscription, **self._client_kwargs())
-                groups = sorted((g.name for g in rm.resource_groups.list() if g.name), key=str.lower)
-            except AzureError as exc:
-                status, code, message = _error_fields(exc)
-                result.gaps.append(
-                    Gap(f"/subscriptions/{subscription}", "list resourceGroups", status, code, message)
+                listed = self._call(
+                    pool, lambda: self._pages(rm.resource_groups.list(), scope, "list resourceGroups")
                 )
+                groups = sorted((g.name for g in listed if g.name), key=str.lower)
+            except (AzureError, BoundReached) as exc:
+                status, code, message = _error_fields(exc)
+                result.gaps.append(Gap(scope, "list resourceGroups", status, code, message))
                 return
         # Lists: one task per (resource group, kind), run in the pool too (they are cheap but many).
         tasks = {}
@@ -288,63 +553,98 @@ class Collector:
             for folder, attr, method in RG_LISTS:
                 tasks[pool.submit(self._list, network, group, attr, method)] = (group, folder)
         self.progress.add(len(tasks))
-        for future in as_completed(tasks):
-            group, folder = tasks[future]
-            self.progress.tick()
-            try:
-                items = future.result()
-            except AzureError as exc:
-                status, code, message = _error_fields(exc)
-                scope = f"/subscriptions/{subscription}/resourceGroups/{group}"
-                result.gaps.append(Gap(scope, f"list {folder}", status, code, message))
-                continue
-            for i, item in enumerate(items):
-                if (
-                    not isinstance(item, dict)
-                    or not isinstance(item.get("id"), str)
-                    or not item["id"].startswith("/")
-                ):
-                    scope = f"/subscriptions/{subscription}/resourceGroups/{group}"
-                    result.gaps.append(
-                        Gap(
-                            scope,
-                            f"list {folder}",
-                            None,
-                            "malformed-item",
-                            f"item {i} has no usable 'id'; skipped",
-                        )
-                    )
-                    continue
-                documents[item["id"].lower()] = item
+        handled: set[Future[Any]] = set()
+        for future in self._finished(tasks):
+            handled.add(future)
+            self._listed(subscription, future, *tasks[future], documents, result)
+        result.gaps += [self._timeout_gap(f"{scope}/resourceGroups/{group}", f"list {folder}")
+                        for future, (group, folder) in tasks.items() if future not in handled]  # fmt: skip
         # Children that ARM does not nest in the parent: Route Server IP configurations and BGP peers.
-        for hub in [d for d in documents.values() if _type(d["id"]) == "microsoft.network/virtualhubs"]:
+        children: dict[Future[list[dict[str, Any]]], tuple[str, str]] = {}
+        for hub in _of_type(documents, "microsoft.network/virtualhubs"):
+            if self.stop.is_set() or not hub["id"].lower().startswith(f"{scope.lower()}/"):
+                continue
             rg, name = _rg(hub["id"]), hub["id"].rsplit("/", 1)[1]
             for child, operations in (
                 ("ipConfigurations", network.virtual_hub_ip_configuration),
                 ("bgpConnections", network.virtual_hub_bgp_connections),
             ):
-                try:
-                    for conf in operations.list(rg, name):
-                        item = conf.as_dict()
-                        documents[item["id"].lower()] = item
-                except AzureError as exc:
-                    status, code, message = _error_fields(exc)
-                    result.gaps.append(Gap(hub["id"], f"list virtualHubs/{child}", status, code, message))
+                operation = f"list virtualHubs/{child}"
+                call = partial(self._children, operations, rg, name, hub["id"], operation)
+                children[pool.submit(call)] = (hub["id"], operation)
+        handled = set()
+        for future in self._finished(children):
+            handled.add(future)
+            try:
+                documents.update((item["id"].lower(), item) for item in future.result())
+            except (AzureError, BoundReached) as exc:
+                status, code, message = _error_fields(exc)
+                result.gaps.append(Gap(*children[future], status, code, message))
+        result.gaps += [self._timeout_gap(*children[f]) for f in children if f not in handled]
+        if self.stop.is_set():
+            result.gaps.append(self._timeout_gap(scope, "observations"))
+            return
         ours = {k: v for k, v in documents.items() if k.startswith(f"/subscriptions/{subscription.lower()}/")}
         self._observe(network, ours, pool, records, result)
+
+    def _listed(
+        self,
+        subscription: str,
+        future: Future[list[dict[str, Any]]],
+        group: str,
+        folder: str,
+        documents: dict[str, dict[str, Any]],
+        result: CollectResult,
+    ) -> None:
+        """The items of one finished list task, into `documents`; its failure or malformed items as gaps."""
+        self.progress.tick()
+        scope = f"/subscriptions/{subscription}/resourceGroups/{group}"
+        try:
+            items = future.result()
+        except (AzureError, BoundReached) as exc:
+            status, code, message = _error_fields(exc)
+            result.gaps.append(Gap(scope, f"list {folder}", status, code, message))
+            return
+        for i, item in enumerate(items):
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("id"), str)
+                or not item["id"].startswith("/")
+            ):
+                result.gaps.append(
+                    Gap(
+                        scope,
+                        f"list {folder}",
+                        None,
+                        "malformed-item",
+                        f"item {i} has no usable 'id'; skipped",
+                    )
+                )
+                continue
+            documents[item["id"].lower()] = item
 
     def _list(
         self, network: NetworkManagementClient, group: str, attr: str, method: str
     ) -> list[dict[str, Any]]:
         operations = getattr(network, attr)
-        return [item.as_dict() for item in getattr(operations, method)(group)]
+        folder = next(f for f, a, m in RG_LISTS if (a, m) == (attr, method))
+        scope = f"/subscriptions/{network._config.subscription_id}/resourceGroups/{group}"
+        return [
+            item.as_dict()
+            for item in self._pages(getattr(operations, method)(group), scope, f"list {folder}")
+        ]
+
+    def _children(
+        self, operations: Any, rg: str, name: str, hub: str, operation: str
+    ) -> list[dict[str, Any]]:
+        return [conf.as_dict() for conf in self._pages(operations.list(rg, name), hub, operation)]
 
     # -- observations -------------------------------------------------------------------------------------
     def _observe(
         self,
         network: NetworkManagementClient,
         documents: dict[str, dict[str, Any]],
-        pool: ThreadPoolExecutor,
+        pool: _Pool,
         records: list[tuple[str, dict[str, Any]]],
         result: CollectResult,
     ) -> None:
@@ -357,12 +657,17 @@ class Collector:
         for doc in _of_type(documents, "microsoft.network/virtualnetworkgateways"):
             rg, name, rid = _rg(doc["id"]), doc["name"], doc["id"]
             jobs.append(
-                ("getLearnedRoutes", rid, {}, partial(_lro, gateways.begin_get_learned_routes, rg, name))
+                ("getLearnedRoutes", rid, {}, partial(self._lro, gateways.begin_get_learned_routes, rg, name))
             )
             props = doc.get("properties") or {}
             if props.get("gatewayType", "").lower() == "vpn" and props.get("enableBgp"):
                 jobs.append(
-                    ("getBgpPeerStatus", rid, {}, partial(_lro, gateways.begin_get_bgp_peer_status, rg, name))
+                    (
+                        "getBgpPeerStatus",
+                        rid,
+                        {},
+                        partial(self._lro, gateways.begin_get_bgp_peer_status, rg, name),
+                    )
                 )
         for doc in _of_type(documents, "microsoft.network/expressroutecircuits"):
             rg, name = _rg(doc["id"]), doc["name"]
@@ -377,12 +682,12 @@ class Collector:
                             "routeTables",
                             peering["id"],
                             params,
-                            partial(_lro, circuits.begin_list_routes_table, *args),
+                            partial(self._lro, circuits.begin_list_routes_table, *args),
                         )
                     )
                     jobs.append(
                         ("routeTablesSummary", peering["id"], params,
-                         partial(_lro, circuits.begin_list_routes_table_summary, *args))
+                         partial(self._lro, circuits.begin_list_routes_table_summary, *args))
                     )  # fmt: skip
         # Advertised routes need the neighbours a gateway's BGP peer status lists: they start as soon
         # as that status arrives, while the other operations are still running.
@@ -390,7 +695,14 @@ class Collector:
         pending = {pool.submit(self._run, job): job for job in jobs}
         adverts = 0
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, timeout=self._remaining(), return_when=FIRST_COMPLETED)
+            if not done:  # the overall deadline: what is in flight is abandoned, what waits never starts
+                self.stop.set()
+                stopped = Stopped(self._timeout_message())
+                records += [
+                    (op, _failed(op, rid, params, stopped)) for op, rid, params, _ in pending.values()
+                ]
+                break
             for future in done:
                 op, rid, _params, _ = pending.pop(future)
                 record = future.result()
@@ -402,7 +714,7 @@ class Collector:
                 peers = sorted({p.get("neighbor") for p in body.get("value", []) if p.get("neighbor")})
                 rg, name = _rg(rid), rid.rsplit("/", 1)[1]
                 for peer in peers:
-                    call = partial(_lro, gateways.begin_get_advertised_routes, rg, name, peer=peer)
+                    call = partial(self._lro, gateways.begin_get_advertised_routes, rg, name, peer=peer)
                     job = ("getAdvertisedRoutes", rid, {"peer": peer}, call)
                     pending[pool.submit(self._run, job)] = job
                     adverts += 1
@@ -463,12 +775,14 @@ class Collector:
             last: BaseException | None = None
             for nic in candidates:
                 try:
-                    return nic, network.network_interfaces.begin_get_effective_route_table(
-                        _rg(nic), nic.rsplit("/", 1)[1]
-                    ).result()
+                    begin = network.network_interfaces.begin_get_effective_route_table
+                    return nic, self._lro(begin, _rg(nic), nic.rsplit("/", 1)[1])
                 except HttpResponseError as exc:  # VM deallocated: try the subnet's next NIC
                     last = exc
                     last.__dict__["azroute_nic"] = nic
+                except BoundReached as exc:  # a bound is not the NIC's fault: the next would meet it too
+                    exc.__dict__["azroute_nic"] = nic
+                    raise
             assert last is not None
             raise last
 
@@ -493,12 +807,21 @@ class Collector:
                 "body": body,
                 **record,
             }
-        except AzureError as exc:
-            status, code, message = _error_fields(exc)
+        except (AzureError, BoundReached) as exc:
             if op == "effectiveRouteTable":
                 rid = exc.__dict__.get("azroute_nic", rid)
-            return {"resourceId": rid, "operation": op, "parameters": params, "status": status or 0,
-                    "body": {"error": {"code": code or "Error", "message": message}}}  # fmt: skip
+            return _failed(op, rid, params, exc)
+
+    def _lro(self, begin: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Start a long-running operation and wait for its result, polled within the bounds."""
+        polling = _BoundedPolling(
+            self.options.polling_interval,
+            self.options.max_retry_after,
+            self.options.lro_deadline,
+            self._pause,
+            path_format_arguments={"endpoint": self.endpoint},
+        )
+        return begin(*args, polling=polling, **kwargs).result()
 
     # -- writing ---------------------------------------------------------------------------------------------
     def _write(
@@ -509,69 +832,46 @@ class Collector:
         result: CollectResult,
         subscriptions: list[str],
     ) -> None:
-        anonymizer = Anonymizer() if self.options.anonymize else None
-
-        def clean(value: Any) -> Any:
-            value = redact(value)
-            return anonymizer.apply(value) if anonymizer else value
-
-        by_file: dict[str, list[dict[str, Any]]] = {}
-        for doc in documents.values():
-            parts = doc["id"].split("/")
-            folder = next(
-                (f for f, _, _ in RG_LISTS if _type(doc["id"]) == f"microsoft.network/{f.lower()}"), None
-            )
-            if folder is None:
-                folder = _type(doc["id"]).split("/", 1)[1].replace("/", "-")
-            rel = f"{safe_name(parts[2])}/{safe_name(parts[4])}/{safe_name(folder)}.json"
-            by_file.setdefault(rel, []).append(doc)
-        arm = {
-            clean(rel): {"value": [clean(d) for d in sorted(docs, key=lambda d: d["id"].lower())]}
-            for rel, docs in by_file.items()
-        }
+        resources = [redact(doc) for _, doc in sorted(documents.items())]
+        observations = [redact(record) for _, record in records]
         result.resources = len(documents)
-        seen: set[str] = set()
-        operations: dict[str, Any] = {}
-        for op, record in sorted(
-            records,
-            key=lambda r: (r[0], r[1]["resourceId"].lower(), json.dumps(r[1]["parameters"], sort_keys=True)),
-        ):
+        for record in sorted(observations, key=lambda r: (r["operation"], r["resourceId"].lower(),
+                                                          json.dumps(r["parameters"], sort_keys=True))):  # fmt: skip
             if record["status"] != 200:
                 result.failed_observations += 1
                 error = (record.get("body") or {}).get("error") or {}
                 params = "".join(f" {k}={v}" for k, v in sorted(record["parameters"].items()))
                 result.failed.append(
-                    Gap(record["resourceId"], f"observation {op}{params}", record["status"] or None,
-                        error.get("code"), error.get("message") or "")
+                    Gap(record["resourceId"], f"observation {record['operation']}{params}",
+                        record["status"] or None, error.get("code"), error.get("message") or "")
                 )  # fmt: skip
-            param = record["parameters"].get("peer") or record["parameters"].get("devicePath")
-            stem = (
-                record["resourceId"].rsplit("/", 1)[1]
-                if "/peerings/" not in record["resourceId"]
-                else record["resourceId"].split("/")[-3]
-            )
-            name = safe_name(f"{stem}-{param}" if param else stem)
-            rel = f"{safe_name(op)}/{name}.json"
-            while rel in seen:
-                rel = rel.replace(".json", "-1.json")
-            seen.add(rel)
-            operations[clean(rel)] = clean(record)
+        sites, groups = self.options.sites, sorted(set(self.options.resource_groups), key=str.lower)
+        if self.options.anonymize:  # everything written and everything printed goes through it
+            anonymizer = Anonymizer(self.options.anonymize_key)
+            gaps = [g.as_dict() for g in [*result.gaps, *result.failed]]
+            anonymizer.learn(resources, observations, sites, gaps)
+            resources = [anonymizer.document(doc) for doc in resources]
+            observations = [anonymizer.record(record) for record in observations]
+            sites = [anonymizer.site(site) for site in sites]
+            result.gaps = [Gap(**anonymizer.gap(g.as_dict())) for g in result.gaps]
+            result.failed = [Gap(**anonymizer.gap(g.as_dict())) for g in result.failed]
+            groups = [anonymizer.name("resourcegroups", g) for g in groups]
         manifest: dict[str, Any] = {
             "format": "azroute-fixture/1",
             "name": self.options.name,
             "description": f"recorded by azroute collect from {len(subscriptions)} subscription(s)"
-            + (f", resource group {self.options.resource_group}" if self.options.resource_group else ""),
+            + (f", resource group{'s' if len(groups) > 1 else ''} {', '.join(groups)}" if groups else ""),
             "source": "recorded",
         }
-        if self.options.sites:
-            manifest["sites"] = self.options.sites
+        if sites:
+            manifest["sites"] = sites
         if result.gaps or result.failed:
             manifest["gaps"] = [
-                clean(g.as_dict())
+                g.as_dict()
                 for g in sorted([*result.gaps, *result.failed], key=lambda g: (g.scope.lower(), g.operation))
             ]
-        arm = {safe_path(rel): doc for rel, doc in arm.items()}
-        operations = {safe_path(rel): doc for rel, doc in operations.items()}
+        arm = place_documents(group_pages(resources))
+        operations = place_operations(observations)
         write_snapshot_atomically(out, manifest, arm, operations)
 
 
@@ -580,9 +880,15 @@ def safe_path(relative: str) -> str:
     return "/".join(safe_name(part) for part in relative.split("/"))
 
 
-def _lro(begin: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Start a long-running operation and wait for its result (the poller honours Retry-After)."""
-    return begin(*args, **kwargs).result()
+def _items(items: list[Any]) -> str:
+    return f"the {len(items)} item{'' if len(items) == 1 else 's'}"
+
+
+def _failed(op: str, rid: str, params: dict[str, str], exc: BaseException) -> dict[str, Any]:
+    """The record of an observation that failed (an error answer, or a bound reached)."""
+    status, code, message = _error_fields(exc)
+    return {"resourceId": rid, "operation": op, "parameters": params, "status": status or 0,
+            "body": {"error": {"code": code or "Error", "message": message}}}  # fmt: skip
 
 
 def _type(resource_id: str) -> str:

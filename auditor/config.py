@@ -1,0 +1,220 @@
+"""Configuration: `.azroute.toml`, `[tool.azroute]` in `pyproject.toml`, or `--config FILE`.
+
+The nearest directory from the current one upwards that holds either file gives the project's
+configuration (both in one directory is an error); `--config FILE` is laid over it and the command
+line over both. Paths in a file (baseline, intent) are relative to that file's directory. Rule ids
+and prefixes are checked everywhere they appear: an unknown one is an error naming close matches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError
+from auditor.findings import Severity
+
+LOCAL = ".azroute.toml"
+PYPROJECT = "pyproject.toml"
+KEYS = {
+    "select", "ignore", "fail-on", "severity", "options", "suppressions", "baseline", "intent", "accept-unmodelled",
+}  # fmt: skip
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+@dataclass(frozen=True)
+class Suppression:
+    rule: str
+    resource: str  # an ARM id or a glob (`*` within one id segment, `**` across segments)
+    reason: str
+    expires: dt.date | None
+    source: str  # "<file>: suppressions[i]"
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    fail_on: str | None = None
+    severity: dict[str, Severity] = field(default_factory=dict)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    suppressions: list[Suppression] = field(default_factory=list)
+    baseline: Path | None = None
+    intent: Path | None = None
+    accept_unmodelled: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # where it came from, lowest precedence first
+
+    def over(self, base: Config) -> Config:
+        """This configuration laid over `base`: keys set here win; suppressions add up."""
+        return Config(
+            select=self.select or base.select,
+            ignore=self.ignore or base.ignore,
+            fail_on=self.fail_on or base.fail_on,
+            severity={**base.severity, **self.severity},
+            options={**base.options, **self.options},
+            suppressions=[*base.suppressions, *self.suppressions],
+            baseline=self.baseline or base.baseline,
+            intent=self.intent or base.intent,
+            accept_unmodelled=self.accept_unmodelled or base.accept_unmodelled,
+            files=[*base.files, *self.files],
+        )
+
+
+def split_list(values: Iterable[str]) -> list[str]:
+    """`--select PRF001,ASY --select TRN` -> ["PRF001", "ASY", "TRN"]."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def check_rule_refs(
+    refs: Sequence[str], known: Sequence[str], file: str, where: str, indexed: bool = True
+) -> None:
+    """Each ref must be a rule id or a prefix of one (case-insensitive)."""
+    ids = [k.upper() for k in known]
+    for i, ref in enumerate(refs):
+        if any(k.startswith(ref.upper()) for k in ids):
+            continue
+        candidates = sorted({*ids, *(k[:3] for k in ids)})
+        close = difflib.get_close_matches(ref.upper(), candidates, n=3, cutoff=0.0)
+        hint = f"; did you mean {', '.join(close)}? (`azroute rules` lists them)"
+        if file.startswith("--"):  # a command-line option: the option names the place
+            raise InputError(file, repr(ref), f"no rule or rule prefix{hint}")
+        path = f"{where}[{i}]" if indexed else where
+        raise InputError(file, path, f"no rule or rule prefix {ref!r}{hint}")
+
+
+def discover(start: Path) -> Path | None:
+    """The nearest `.azroute.toml`, or `pyproject.toml` with `[tool.azroute]`, from `start` upwards."""
+    for folder in [start, *start.parents]:
+        local = folder / LOCAL
+        project = folder / PYPROJECT
+        has_project = project.is_file() and "azroute" in _read(project).get("tool", {})
+        if local.is_file() and has_project:
+            raise InputError(
+                str(local), "$", f"both {LOCAL} and [tool.azroute] in {project} configure azroute; keep one"
+            )
+        if local.is_file():
+            return local
+        if has_project:
+            return project
+    return None
+
+
+def _read(file: Path) -> dict[str, Any]:
+    try:
+        with file.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(file), "$", f"not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise InputError(str(file), "$", f"cannot read: {exc.strerror}") from None
+
+
+def load(file: Path, known_rules: Sequence[str], display: str | None = None) -> Config:
+    """One configuration file (a `.azroute.toml`, a `pyproject.toml`, or any TOML named by --config);
+    `display` is how messages and suppression sources name it (default: the path as given)."""
+    raw = _read(file)
+    prefix = "$"
+    if file.name == PYPROJECT:
+        raw = raw.get("tool", {}).get("azroute", {})
+        prefix = "$.tool.azroute"
+    name = display or str(file)
+    if not isinstance(raw, dict):
+        raise InputError(name, prefix, "expected a table")
+    for key in raw:
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, sorted(KEYS), n=1)
+            raise InputError(
+                name, f"{prefix}.{key}", "unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
+            )
+    config = Config(files=[name])
+    base = file.parent
+    for key in ("select", "ignore", "accept-unmodelled"):
+        if key in raw:
+            values = raw[key]
+            if isinstance(values, str):
+                values = [values]
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise InputError(name, f"{prefix}.{key}", "expected a list of strings")
+            values = split_list(values)
+            if key != "accept-unmodelled":
+                check_rule_refs(values, known_rules, name, f"{prefix}.{key}")
+            setattr(config, key.replace("-", "_"), values)
+    if "fail-on" in raw:
+        if raw["fail-on"] not in FAIL_ON:
+            raise InputError(name, f"{prefix}.fail-on", f"expected one of {', '.join(FAIL_ON)}")
+        config.fail_on = raw["fail-on"]
+    severity = raw.get("severity", {})
+    if not isinstance(severity, dict):
+        raise InputError(name, f"{prefix}.severity", "expected a table of RULE = severity")
+    for rule, level in severity.items():
+        check_rule_refs([rule], known_rules, name, f"{prefix}.severity.{rule}", indexed=False)
+        if level not in ("error", "warning", "info"):
+            raise InputError(name, f"{prefix}.severity.{rule}", "expected error, warning or info")
+        config.severity[rule.upper()] = Severity(level)
+    options = raw.get("options", {})
+    if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
+        raise InputError(name, f"{prefix}.options", "expected [options.RULE] tables")
+    for rule, values in options.items():
+        check_rule_refs([rule], known_rules, name, f"{prefix}.options.{rule}", indexed=False)
+        config.options[rule.upper()] = dict(values)
+    for key in ("baseline", "intent"):
+        if key in raw:
+            if not isinstance(raw[key], str) or not raw[key]:
+                raise InputError(name, f"{prefix}.{key}", "expected a file path")
+            setattr(config, key, base / raw[key])
+    suppressions = raw.get("suppressions", [])
+    if not isinstance(suppressions, list):
+        raise InputError(name, f"{prefix}.suppressions", "expected an array of tables ([[suppressions]])")
+    for i, entry in enumerate(suppressions):
+        config.suppressions.append(_suppression(entry, name, f"{prefix}.suppressions[{i}]", known_rules))
+    return config
+
+
+def _suppression(entry: Any, file: str, where: str, known_rules: Sequence[str]) -> Suppression:
+    if not isinstance(entry, dict):
+        raise InputError(file, where, "expected a table with rule, resource, reason and optionally expires")
+    for key in entry:
+        if key not in ("rule", "resource", "reason", "expires"):
+            raise InputError(file, f"{where}.{key}", "unknown key (rule, resource, reason, expires)")
+    for key in ("rule", "resource", "reason"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise InputError(file, f"{where}.{key}", f"required: a non-empty string ({key})")
+    check_rule_refs([entry["rule"]], known_rules, file, f"{where}.rule", indexed=False)
+    expires = entry.get("expires")
+    if expires is not None:
+        if isinstance(expires, str):
+            try:
+                expires = dt.date.fromisoformat(expires)
+            except ValueError:
+                raise InputError(file, f"{where}.expires", "expected a date (2027-03-31)") from None
+        if isinstance(expires, dt.datetime):
+            expires = expires.date()
+        if not isinstance(expires, dt.date):
+            raise InputError(file, f"{where}.expires", "expected a date (2027-03-31)")
+    return Suppression(
+        entry["rule"].upper(), entry["resource"], entry["reason"].strip(), expires, f"{file}: {where}"
+    )
+
+
+def resolve(explicit: Path | None, known_rules: Sequence[str], cwd: Path | None = None) -> Config:
+    """The project's configuration (discovered) with `--config FILE` laid over it."""
+    config = Config()
+    found = discover((cwd or Path.cwd()).resolve())
+    if found is not None:
+        config = load(found, known_rules)
+    if explicit is not None:
+        if not explicit.is_file():
+            raise InputError(str(explicit), "$", "no such configuration file")
+        config = load(explicit, known_rules).over(config)
+    return config
+
+
+def with_cli(config: Config, **cli: Any) -> Config:
+    """Command-line values (those given) over the configuration."""
+    given = {k: v for k, v in cli.items() if v not in (None, [], ())}
+    return replace(config, **given)

@@ -1,0 +1,244 @@
+"""One self-contained HTML file: summary, findings with their evidence, coverage gaps, the path matrix
+and the topology (an inline SVG, with its Mermaid source). It opens offline: no script, no fetched
+style, font or image (a Content-Security-Policy says so to the browser too); the only URLs are the
+rules' documentation links. Every value from the snapshot is escaped (`html.escape`, and control
+and bidi characters shown as their escapes).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from auditor.formats import topology
+from auditor.formats.common import (
+    SEVERITIES,
+    FormatInput,
+    RuleInfo,
+    by_severity,
+    counts,
+    resources,
+    rule_infos,
+    status,
+)
+from auditor.routing.paths import PathPair
+from auditor.routing.shared import path_finder
+from auditor.routing.views import walk_summary
+from auditor.textsafe import escape
+
+MAX_NETWORKS = 60
+EXPANDED_UP_TO = 10  # findings shown unfolded (evidence visible) when there are at most this many
+
+CSS = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em; color: #1f2328; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .2em; margin-top: 2em; }
+table { border-collapse: collapse; margin: .6em 0; } th, td { border: 1px solid #d0d7de; padding: 3px 8px;
+  text-align: left; vertical-align: top; } th { background: #f6f8fa; }
+code, pre { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+pre { background: #f6f8fa; padding: .6em; overflow-x: auto; white-space: pre-wrap; }
+details.finding { border: 1px solid #d0d7de; border-radius: 6px; margin: .5em 0; padding: .4em .8em; }
+details.finding > summary { cursor: pointer; }
+.sev { display: inline-block; min-width: 4.5em; font-weight: 600; }
+.error .sev { color: #cf222e; } .warning .sev { color: #9a6700; } .info .sev { color: #0969da; }
+.muted, .not-counted { color: #656d76; }
+.matrix td { font-size: 12px; white-space: nowrap; } .reachable { background: #dafbe1; }
+.one-way { background: #fff8c5; } .none { background: #ffebe9; } .unknown { background: #eaeef2; }
+.asym { font-weight: 600; }
+svg.topology .edge { fill: none; stroke: #8c959f; stroke-width: 1.4; }
+svg.topology rect { fill: #f6f8fa; stroke: #57606a; } svg.topology .site rect { fill: #ddf4ff; }
+svg.topology .circuit rect, svg.topology .local-network-gateway rect { fill: #fbefff; }
+svg.topology .external rect { stroke-dasharray: 4,3; fill: #ffffff; }
+svg.topology text { font: 12px system-ui, sans-serif; } svg.topology .col { font-weight: 600; }
+"""
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def h(value: object) -> str:
+    """Untrusted text for HTML: control and bidi characters escaped, then HTML-escaped."""
+    return html.escape(escape(str(value)), quote=True)
+
+
+def _count_table(findings: list[dict[str, Any]]) -> str:
+    counted = by_severity(f for f in findings if counts(f))
+    everything = by_severity(findings)
+    rows = "".join(
+        f'<tr class="{s}"><td class="sev">{s}</td><td>{len(counted.get(s, []))}</td>'
+        f"<td>{len(everything.get(s, [])) - len(counted.get(s, []))}</td></tr>"
+        for s in SEVERITIES
+    )
+    return f"<table><tr><th>severity</th><th>findings</th><th>not counted (suppressed or known)</th></tr>{rows}</table>"
+
+
+def _finding(finding: Mapping[str, Any], rules: dict[str, RuleInfo], expand: bool) -> str:
+    severity = str(finding.get("severity", ""))
+    rule = rules.get(str(finding.get("rule", "")))
+    said = status(finding)
+    parts = [
+        f'<details class="finding {h(severity)}{"" if counts(finding) else " not-counted"}"'
+        + (" open>" if expand else ">"),
+        f'<summary><span class="sev">{h(severity)}</span> <b>{h(finding.get("rule", ""))}</b> '
+        f"{h(finding.get('name', ''))}: {h(finding.get('message', ''))}"
+        + (f' <span class="muted">({h(said)})</span>' if said else "")
+        + "</summary>",
+        "<table>",
+        f"<tr><th>fingerprint</th><td><code>{h(finding.get('fingerprint', ''))}</code></td></tr>",
+        "<tr><th>resources</th><td>"
+        + ("<br>".join(f"<code>{h(r)}</code>" for r in resources(finding)) or "-")
+        + "</td></tr>",
+    ]
+    if said:
+        parts.append(f"<tr><th>status</th><td>{h(said)}</td></tr>")
+    mark = finding.get("suppression")
+    if isinstance(mark, dict) and mark.get("source"):
+        parts.append(f"<tr><th>suppressed by</th><td>{h(mark['source'])}</td></tr>")
+    evidence = json.dumps(finding.get("evidence", {}), indent=2, sort_keys=True, ensure_ascii=False)
+    parts.append(
+        f"<tr><th>evidence</th><td><pre>{html.escape(escape(evidence, layout=True))}</pre></td></tr>"
+    )
+    if rule is not None:
+        docs = "".join(
+            f' <a href="{html.escape(url, quote=True)}" rel="noreferrer">{h(url)}</a>'
+            for url in rule.references
+            if url.startswith(("https://", "http://"))
+        )
+        parts.append(f"<tr><th>rule</th><td>{h(rule.summary)}{docs}</td></tr>")
+    parts += ["</table>", "</details>"]
+    return "\n".join(parts)
+
+
+def _gaps(data: FormatInput) -> str:
+    gaps, accepted = data.gaps(), data.accepted()
+    if not gaps:
+        out = "<p>Coverage is complete: nothing referenced is missing and every observation succeeded.</p>"
+    else:
+        rows = "".join(
+            f"<tr><td>{h(g.get('kind', ''))}</td><td><code>{h(g.get('resource', ''))}</code></td>"
+            f"<td>{h(g.get('detail', ''))}</td><td>{h(', '.join(map(str, g.get('rules', []) or [])) or '-')}</td></tr>"
+            for g in gaps
+        )
+        out = (
+            f"<p><b>Coverage is incomplete</b> ({len(gaps)} gap{'s' if len(gaps) != 1 else ''}): what these "
+            "resources hold was not evaluated.</p>"
+            f"<table><tr><th>kind</th><th>resource</th><th>detail</th><th>rules</th></tr>{rows}</table>"
+        )
+    if accepted:
+        rows = "".join(
+            f"<tr><td>{h(g.get('feature') or g.get('kind', ''))}</td><td><code>{h(g.get('resource', ''))}</code></td>"
+            f"<td>{h(g.get('reason', ''))}</td></tr>"
+            for g in accepted
+        )
+        out += (
+            f"<p>Accepted as not modelled ({len(accepted)}):</p>"
+            f"<table><tr><th>feature</th><th>resource</th><th>reason</th></tr>{rows}</table>"
+        )
+    return out
+
+
+def _cell(pair: PathPair) -> tuple[str, str]:
+    if pair.status == "unknown":
+        return "unknown", "unknown: " + "; ".join(pair.unknown)
+    if pair.status != "reachable":
+        text = pair.status
+    else:
+        text = walk_summary(pair.forward) + (" (asymmetric)" if pair.asymmetric else "")
+    tip = f"forward: {walk_summary(pair.forward)}; return: {walk_summary(pair.back)}"
+    for label, walk in (("forward", pair.forward), ("return", pair.back)):
+        if not walk.delivered and walk.reason:
+            tip += f"; {label} stops: {walk.reason}"
+    return text, tip
+
+
+def _matrix(data: FormatInput) -> str:
+    finder = path_finder(data.snapshot)
+    names = finder.networks()
+    if not names:
+        return "<p>No networks to walk between: no VNet has a workload subnet and no site has prefixes.</p>"
+    if len(names) > MAX_NETWORKS:
+        return (
+            f"<p>{len(names)} networks: too many for a matrix here (at most {MAX_NETWORKS}); "
+            "use <code>azroute paths</code>.</p>"
+        )
+    head = "".join(f"<th>{h(n)}</th>" for n in names)
+    rows = []
+    for a in names:
+        cells = []
+        for b in names:
+            if a == b or not finder.comparable(a, b):
+                cells.append('<td class="muted">-</td>')
+                continue
+            pair = finder.pair(a, b)
+            text, tip = _cell(pair)
+            cls = pair.status + (" asym" if pair.asymmetric else "")
+            cells.append(f'<td class="{cls}" title="{h(tip)}">{h(text)}</td>')
+        rows.append(f"<tr><th>{h(a)}</th>{''.join(cells)}</tr>")
+    return (
+        "<p>Each cell: how traffic goes from the row's network to the column's (hover for both ways).</p>"
+        f'<table class="matrix"><tr><th>from \\ to</th>{head}</tr>{"".join(rows)}</table>'
+    )
+
+
+def _topology(data: FormatInput) -> str:
+    graph = topology.build(data.snapshot)
+    if not graph.nodes:
+        return "<p>Nothing to draw.</p>"
+    if len(graph.nodes) > topology.MAX_NODES:
+        return (
+            f"<p>{len(graph.nodes)} resources: too many to draw here; use <code>azroute inventory</code>.</p>"
+        )
+    return (
+        topology.svg(graph)
+        + '\n<p class="muted">Dashed: not connected; dashed box: outside the snapshot.</p>'
+        + '\n<details><summary>Mermaid source</summary>\n<pre class="mermaid">'
+        + html.escape(topology.mermaid(graph))
+        + "</pre></details>"
+    )
+
+
+def render(data: FormatInput) -> str:
+    findings = data.findings()
+    rules = {r.id: r for r in rule_infos(data.rules, findings)}
+    name = data.snapshot_name()
+    counted = sum(1 for f in findings if counts(f))
+    gaps = data.gaps()
+    summary = data.report.get("summary", {})
+    source = data.report.get("snapshot", {}).get("source", "")
+    sections = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>azroute audit: {h(name)}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>azroute audit: {h(name)}</h1>",
+        f'<p class="muted">snapshot source: {h(source)} · azroute {h(data.tool_version())} · '
+        f"{h(summary.get('rulesRun', ''))} rules run · {h(summary.get('resources', ''))} resources</p>",
+        '<h2 id="summary">Summary</h2>',
+        f"<p><b>{counted} finding{'s' if counted != 1 else ''}</b> that count{'' if counted != 1 else 's'}; coverage "
+        + (f"<b>incomplete</b> ({len(gaps)} gaps)" if gaps else "complete")
+        + ".</p>",
+        _count_table(findings),
+        '<h2 id="findings">Findings</h2>',
+    ]
+    if not findings:
+        sections.append("<p>No findings.</p>")
+    for severity, items in by_severity(findings).items():
+        if items:
+            sections.append(f"<h3>{h(severity)} ({len(items)})</h3>")
+            sections += [_finding(f, rules, expand=len(findings) <= EXPANDED_UP_TO) for f in items]
+    sections += [
+        '<h2 id="coverage">Coverage</h2>',
+        _gaps(data),
+        '<h2 id="paths">Path matrix</h2>',
+        _matrix(data),
+        '<h2 id="topology">Topology</h2>',
+        _topology(data),
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(sections) + "\n"

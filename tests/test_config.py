@@ -1,0 +1,158 @@
+"""Configuration files, --select checks, suppressions with expiry and baselines (issue 13, items 2-4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from auditor.cli import app
+from auditor.triage import resource_matches
+from tests.conftest import FIXTURES
+
+runner = CliRunner()
+TESTBED = FIXTURES / "interop-testbed"
+ERROR_SCENARIO = FIXTURES / "hub-spoke-transit-not-allowed"  # one error finding (TRN001)
+ER1 = "/subscriptions/*/resourceGroups/rg-expressroute/providers/Microsoft.Network/expressRouteCircuits/er-1"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path) -> Iterator[Path]:
+    here = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(here)
+
+
+def report(*args: str) -> tuple[int, dict[str, object]]:
+    code, out, err = invoke("audit", *args, "--format", "json")
+    assert code != 2, err
+    return code, json.loads(out)
+
+
+def test_select_refuses_unknown_rules_naming_close_matches() -> None:
+    code, _out, err = invoke("audit", "--select", "NOPE")
+    assert code == 2 and "NOPE" in err and "did you mean" in err
+    code, _out, err = invoke("audit", "--select", "PRF001,TRX")
+    assert code == 2 and "TRX" in err and "TRN" in err
+    code, data = report("--select", "ERC002,ERC003", "--fail-on", "never")
+    assert code == 0 and {f["rule"] for f in data["findings"]} == {"ERC002", "ERC003"}  # type: ignore[index,union-attr]
+
+
+def test_resource_globs() -> None:
+    rid = "/subscriptions/0/resourceGroups/Net-Hub/providers/Microsoft.Network/virtualNetworks/hub/virtualNetworkPeerings/p1"
+    assert resource_matches("/subscriptions/*/resourceGroups/net-hub/**", rid)
+    assert resource_matches(
+        "/subscriptions/*/resourceGroups/net-hub/providers/Microsoft.Network/virtualNetworks/hub/virtualNetworkPeerings/*",
+        rid,
+    )
+    assert not resource_matches(
+        "/subscriptions/*/resourceGroups/*/providers/Microsoft.Network/virtualNetworks/*", rid
+    )
+    assert not resource_matches("/subscriptions/*/resourceGroups/net-hub/*", rid)  # * stays within a segment
+    assert resource_matches(rid.upper(), rid)
+
+
+def suppression(expires: dt.date | None, rule: str = "ERC002", resource: str = ER1) -> str:
+    text = f'[[suppressions]]\nrule = "{rule}"\nresource = "{resource}"\nreason = "change NET-123"\n'
+    return text + (f"expires = {expires.isoformat()}\n" if expires else "")
+
+
+def test_a_future_suppression_suppresses_and_a_past_one_raises_cfg001(in_tmp: Path) -> None:
+    (in_tmp / ".azroute.toml").write_text(suppression(dt.date.today() + dt.timedelta(days=30)))
+    code, data = report(str(TESTBED), "--fail-on", "warning")
+    assert code == 0  # the only warning is suppressed
+    suppressed = [f for f in data["findings"] if "suppression" in f]  # type: ignore[union-attr]
+    assert [f["rule"] for f in suppressed] == ["ERC002"]
+    assert suppressed[0]["suppression"]["reason"] == "change NET-123"
+    assert data["summary"]["suppressed"] == 1 and data["summary"]["warning"] == 0  # type: ignore[index]
+    assert not {"CFG001", "CFG002"} & {f["rule"] for f in data["findings"]}  # type: ignore[union-attr]
+    (in_tmp / ".azroute.toml").write_text(suppression(dt.date.today() - dt.timedelta(days=1)))
+    code, data = report(str(TESTBED), "--fail-on", "warning")
+    assert code == 1
+    rules = [f["rule"] for f in data["findings"]]  # type: ignore[union-attr]
+    assert "CFG001" in rules and data["summary"]["suppressed"] == 0  # type: ignore[index]
+    # valid through the expiry day itself
+    (in_tmp / ".azroute.toml").write_text(suppression(dt.date.today()))
+    assert report(str(TESTBED), "--fail-on", "warning")[0] == 0
+
+
+def test_an_unused_suppression_raises_cfg002(in_tmp: Path) -> None:
+    (in_tmp / ".azroute.toml").write_text(suppression(None, rule="TRN001", resource="/subscriptions/**"))
+    _code, data = report(str(TESTBED))
+    assert "CFG002" in {f["rule"] for f in data["findings"]}  # type: ignore[union-attr]
+
+
+def test_precedence_and_discovery(in_tmp: Path) -> None:
+    (in_tmp / "pyproject.toml").write_text('[tool.azroute]\nfail-on = "warning"\n')
+    nested = in_tmp / "a" / "b"
+    nested.mkdir(parents=True)
+    os.chdir(nested)
+    assert report(str(TESTBED))[0] == 1  # the warning fails: pyproject found upwards
+    assert report(str(TESTBED), "--fail-on", "error")[0] == 0  # the command line wins
+    other = in_tmp / "other.toml"
+    other.write_text('fail-on = "never"\nignore = ["ERC"]\n')
+    code, data = report(str(TESTBED), "--config", str(other))
+    assert code == 0 and not any(f["rule"].startswith("ERC") for f in data["findings"])  # type: ignore[union-attr]
+    (in_tmp / ".azroute.toml").write_text('fail-on = "info"\n')
+    code, _out, err = invoke("audit", str(TESTBED))
+    assert code == 2 and ".azroute.toml" in err and "pyproject.toml" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('selcet = ["TRN"]\n', "$.selcet"),
+        ('select = ["TRN", "NOPE1"]\n', "$.select[1]"),
+        ('[severity]\nERC0022 = "info"\n', "$.severity.ERC0022"),
+        ('[severity]\nERC002 = "fatal"\n', "$.severity.ERC002"),
+        ('[[suppressions]]\nrule = "ERC002"\nresource = "x"\n', "$.suppressions[0].reason"),
+        (
+            '[[suppressions]]\nrule = "ERC002"\nresource = "x"\nreason = "r"\nexpires = "soon"\n',
+            "$.suppressions[0].expires",
+        ),
+        ("fail-on = [\n", "$"),
+    ],
+)
+def test_bad_configuration_is_one_line_naming_file_and_path(in_tmp: Path, text: str, where: str) -> None:
+    (in_tmp / ".azroute.toml").write_text(text)
+    code, _out, err = invoke("audit", str(TESTBED))
+    assert code == 2
+    assert err.count("\n") == 1 and ".azroute.toml" in err and f": {where}:" in err
+
+
+def test_severity_overrides(in_tmp: Path) -> None:
+    (in_tmp / ".azroute.toml").write_text('[severity]\nTRN001 = "info"\n')
+    code, data = report(str(ERROR_SCENARIO))
+    assert code == 0 and [f["severity"] for f in data["findings"]] == ["info"]  # type: ignore[union-attr]
+
+
+def test_a_baseline_lets_the_same_audit_pass_and_a_new_finding_fails(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    code, _out, _err = invoke("audit", str(ERROR_SCENARIO), "--write-baseline", str(baseline))
+    assert code == 1 and json.loads(baseline.read_text())["schema"] == "azroute.report/1"
+    code, data = report(str(ERROR_SCENARIO), "--baseline", str(baseline))
+    assert code == 0
+    assert {f["baseline"] for f in data["findings"]} == {"known"}  # type: ignore[union-attr]
+    assert data["summary"]["baseline"] == {"new": 0, "known": 1, "resolved": 0}  # type: ignore[index]
+    # a baseline of another snapshot: the error is new
+    other = tmp_path / "other.json"
+    invoke("audit", str(TESTBED), "--write-baseline", str(other))
+    code, data = report(str(ERROR_SCENARIO), "--baseline", str(other))
+    assert code == 1 and data["summary"]["baseline"]["new"] == 1  # type: ignore[index]
+    assert data["summary"]["baseline"]["resolved"] == 3  # type: ignore[index]
+    (tmp_path / "bad.json").write_text('{"schema": "azroute.paths/1"}')
+    code, _out, err = invoke("audit", str(ERROR_SCENARIO), "--baseline", str(tmp_path / "bad.json"))
+    assert code == 2 and "bad.json: $.schema" in err

@@ -1,0 +1,489 @@
+"""CI output formats (auditor.formats): SARIF against the published 2.1.0 schema, JUnit, Markdown,
+HTML and CSV, from real audits of the scenarios (suppressions through the scenario's azroute.toml)."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import jsonschema
+import pytest
+
+from auditor.engine import CRASH_RULE, AuditResult, load_rules, run
+from auditor.findings import Severity, Violation
+from auditor.fixture import load_fixture
+from auditor.formats import FORMATS, render
+from auditor.formats import html_page as html_format
+from auditor.formats.sarif import object_lines
+from auditor.ids import ArmId
+from auditor.model import Snapshot
+from auditor.report import report_dict
+from auditor.rule_api import Rule, RuleContext, RuleFixtures
+from auditor.triage import apply_baseline
+from tests.conftest import FIXTURES, ROOT, scenario_options
+from tests.helpers import NET, peering, subnet, vnet, write_fixture
+
+
+def _schema_file() -> Path | None:
+    env = os.environ.get("AZROUTE_SARIF_SCHEMA")
+    if env:
+        return Path(env)
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "reference" / "schemas" / "sarif-schema-2.1.0.json"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+SCHEMA_FILE = _schema_file()
+needs_schema = pytest.mark.skipif(
+    SCHEMA_FILE is None and not os.environ.get("CI"),
+    reason="../shared/reference/schemas/sarif-schema-2.1.0.json not found (set AZROUTE_SARIF_SCHEMA); CI requires it",
+)
+
+
+def _audit(name: str | Path) -> tuple[Snapshot, AuditResult, list[type[Rule]]]:
+    target = name if isinstance(name, Path) else FIXTURES / name
+    snapshot = load_fixture(target)
+    rules = load_rules()
+    return snapshot, run(snapshot, rules, **scenario_options(target)), rules
+
+
+def _report(name: str | Path) -> tuple[dict[str, Any], Snapshot, list[type[Rule]]]:
+    snapshot, result, rules = _audit(name)
+    return report_dict(snapshot, result), snapshot, rules
+
+
+def _validate(log: dict[str, Any]) -> None:
+    assert SCHEMA_FILE is not None, "the SARIF 2.1.0 schema must be present in CI"
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft4Validator(schema)
+    errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
+
+
+def _sarif(report: dict[str, Any], snapshot: Snapshot, rules: list[type[Rule]], root: Path = ROOT) -> Any:
+    return json.loads(render("sarif", report, snapshot, rules, root=root))
+
+
+def _json_at(doc: Any, path: str) -> Any:
+    for key, index in re.findall(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]", path.removeprefix("$")):
+        doc = doc[key] if key else doc[int(index)]
+    return doc
+
+
+# -- SARIF ------------------------------------------------------------------------------------------
+
+
+@needs_schema
+@pytest.mark.parametrize(
+    "scenario", ["reserved-asn", "partial-snapshot", "suppression-active", "observation-failed"]
+)
+def test_sarif_validates_against_the_published_schema(scenario: str) -> None:
+    report, snapshot, rules = _report(scenario)
+    log = _sarif(report, snapshot, rules)
+    _validate(log)
+    assert log["version"] == "2.1.0" and len(log["runs"]) == 1
+    results = log["runs"][0]["results"]
+    assert [r["partialFingerprints"]["azroute/v1"] for r in results] == [
+        f["fingerprint"] for f in report["findings"]
+    ]
+
+
+def test_sarif_results_point_at_the_documents_of_their_resources() -> None:
+    report, snapshot, rules = _report("reserved-asn")
+    assert len(report["findings"]) >= 3
+    run_ = _sarif(report, snapshot, rules)["runs"][0]
+    base = run_["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    assert base == ROOT.as_uri() + "/"
+    for result, finding in zip(run_["results"], report["findings"], strict=True):
+        (location,) = result["locations"]
+        assert [ll["fullyQualifiedName"] for ll in location["logicalLocations"]] == finding["resources"]
+        physical = location["physicalLocation"]
+        assert physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        file = ROOT / unquote(physical["artifactLocation"]["uri"])
+        assert file.is_file(), file
+        origin = snapshot.origin(ArmId(finding["resources"][0]))
+        assert origin is not None and Path(origin.file).resolve() == file.resolve()
+        # the region's line is where the resource's document starts
+        text = file.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        line = physical["region"]["startLine"]
+        offset = sum(len(x) for x in lines[: line - 1]) + lines[line - 1].index("{")
+        document, _ = json.JSONDecoder().raw_decode(text, offset)
+        assert document == _json_at(json.loads(text), origin.path)
+        assert document["id"].lower() == finding["resources"][0].lower()
+
+
+def test_sarif_rules_carry_help_and_levels() -> None:
+    report, snapshot, rules = _report("reserved-asn")
+    driver = _sarif(report, snapshot, rules)["runs"][0]["tool"]["driver"]
+    assert driver["name"] == "azroute"
+    by_id = {r["id"]: r for r in driver["rules"]}
+    assert set(by_id) == {r.id for r in rules}
+    for rule in rules:
+        descriptor = by_id[rule.id]
+        assert (
+            descriptor["help"]["text"] == rule.docs() and "## What it does" in descriptor["help"]["markdown"]
+        )
+        assert descriptor["shortDescription"]["text"] == rule.summary
+        level = {"error": "error", "warning": "warning", "info": "note"}[rule.severity.value]
+        assert descriptor["defaultConfiguration"]["level"] == level
+        refs = rule.references()
+        assert descriptor.get("helpUri") == (refs[0] if refs else None)
+    results = _sarif(report, snapshot, rules)["runs"][0]["results"]
+    for result, finding in zip(results, report["findings"], strict=True):
+        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"] == finding["rule"]
+        assert (
+            result["level"] == {"error": "error", "warning": "warning", "info": "note"}[finding["severity"]]
+        )
+
+
+@needs_schema
+def test_sarif_suppressed_findings_carry_suppressions_and_baseline_state() -> None:
+    snapshot, result, rules = _audit("suppression-active")
+    suppressed = [f for f in result.findings if "suppression" in result.marks.get(f.fingerprint, {})]
+    assert len(suppressed) == 1 and suppressed[0].rule == "ERC002"
+    others = [f for f in result.findings if f not in suppressed]
+    assert others, "the scenario has findings that are not suppressed"
+    # a baseline that knows one of the others
+    result.baseline = apply_baseline(result.findings, result.marks, {others[0].fingerprint})
+    report = report_dict(snapshot, result)
+    log = _sarif(report, snapshot, rules)
+    _validate(log)
+    by_fp = {r["partialFingerprints"]["azroute/v1"]: r for r in log["runs"][0]["results"]}
+    (suppression,) = by_fp[suppressed[0].fingerprint]["suppressions"]
+    assert suppression["kind"] == "external" and suppression["status"] == "accepted"
+    assert suppression["justification"].startswith("single-homed edge router")
+    assert suppression["properties"]["expires"] == "2999-12-31"
+    assert "azroute.toml" in suppression["properties"]["source"]
+    assert by_fp[others[0].fingerprint]["baselineState"] == "unchanged"
+    assert "suppressions" not in by_fp[others[0].fingerprint]
+    assert {by_fp[f.fingerprint]["baselineState"] for f in others[1:]} == {"new"}
+
+
+class _Crashes(Rule):
+    """A rule that crashes (tests).
+
+    ## What it does
+    Raises.
+    """
+
+    id = "TST901"
+    name = "crashes"
+    severity = Severity.ERROR
+    summary = "Crashes."
+    fixtures = RuleFixtures(triggers=(), passes=())
+
+    def check(self, ctx: RuleContext) -> Iterator[Violation]:
+        raise RuntimeError("boom")
+
+
+@needs_schema
+def test_sarif_finding_without_resources_points_at_the_manifest() -> None:
+    snapshot = load_fixture(FIXTURES / "hub-spoke-transit-ok")
+    result = run(snapshot, [_Crashes])
+    (crash,) = result.findings
+    assert crash.rule == CRASH_RULE and crash.resources == ()
+    log = _sarif(report_dict(snapshot, result), snapshot, [_Crashes])
+    _validate(log)
+    (res,) = log["runs"][0]["results"]
+    uri = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "fixtures/hub-spoke-transit-ok/fixture.json"
+    descriptor = log["runs"][0]["tool"]["driver"]["rules"][res["ruleIndex"]]
+    assert descriptor["id"] == CRASH_RULE and "## Remediation" in descriptor["help"]["text"]
+    # the gap the crash leaves is said, as a tool execution notification
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert any("rule-crashed" in n["message"]["text"] for n in notes)
+    assert log["runs"][0]["properties"]["coverageComplete"] is False
+
+
+def test_sarif_uris_are_relative_to_the_root(tmp_path: Path) -> None:
+    report, snapshot, rules = _report("reserved-asn")
+    elsewhere = tmp_path / "work"
+    elsewhere.mkdir()
+    log = _sarif(report, snapshot, rules, root=elsewhere)
+    for result in log["runs"][0]["results"]:
+        uri = unquote(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+        assert uri.startswith("../") and (elsewhere / uri).resolve().is_file()
+
+
+def test_object_lines_finds_where_each_object_starts() -> None:
+    text = (
+        '{\n  "value": [\n    {"id": "a", "x": "}{[\\"]"},\n    {\n      "id": "b",\n'
+        '      "properties": {"odd-key": [{}, {"n": 1}]}\n    }\n  ]\n}\n'
+    )
+    wanted = {"$", "$.value[0]", "$.value[1]", "$.value[1].properties['odd-key'][1]", "$.nothing"}
+    assert object_lines(text, wanted) == {
+        "$": 1,
+        "$.value[0]": 3,
+        "$.value[1]": 4,
+        "$.value[1].properties['odd-key'][1]": 6,
+    }
+
+
+# -- JUnit ------------------------------------------------------------------------------------------
+
+
+def _junit(report: dict[str, Any], snapshot: Snapshot, rules: list[type[Rule]]) -> ET.Element:
+    return ET.fromstring(render("junit", report, snapshot, rules))
+
+
+def _cases(suite: ET.Element) -> list[ET.Element]:
+    return suite.findall("testcase")
+
+
+def test_junit_one_suite_per_rule_failures_are_the_findings() -> None:
+    report, snapshot, rules = _report("reserved-asn")
+    root = _junit(report, snapshot, rules)
+    assert root.tag == "testsuites"
+    suites = {s.get("name", "").split()[0]: s for s in root.findall("testsuite")}
+    assert set(suites) == {r.id for r in rules}
+    findings = report["findings"]
+    assert (
+        int(root.get("failures", "-1"))
+        == len(findings)
+        == sum(len(s.findall("testcase/failure")) for s in suites.values())
+    )
+    fired = {f["rule"] for f in findings}
+    for finding in findings:
+        cases = {c.get("name"): c for c in _cases(suites[finding["rule"]])}
+        case = cases[finding["fingerprint"]]
+        assert case.get("classname") == finding["resources"][0]
+        failure = case.find("failure")
+        assert failure is not None and failure.get("message") == finding["message"]
+        assert failure.get("type") == finding["severity"]
+    for rule in rules:
+        if rule.id not in fired:
+            (case,) = _cases(suites[rule.id])
+            assert list(case) == [], f"{rule.id} found nothing: one passing test case"
+            assert int(suites[rule.id].get("failures", "-1")) == 0
+
+
+def test_junit_suppressed_and_known_findings_are_not_failures() -> None:
+    snapshot, result, rules = _audit("suppression-active")
+    counted_before = len(result.counted())
+    known = next(f for f in result.counted())
+    result.baseline = apply_baseline(result.findings, result.marks, {known.fingerprint})
+    report = report_dict(snapshot, result)
+    root = _junit(report, snapshot, rules)
+    expected = len(result.counted())
+    assert expected == counted_before - 1 < len(result.findings)
+    assert int(root.get("failures", "-1")) == expected == len(root.findall("testsuite/testcase/failure"))
+    skipped = {
+        c.get("name"): c.find("skipped") for c in root.iter("testcase") if c.find("skipped") is not None
+    }
+    suppressed = [
+        f.fingerprint for f in result.findings if "suppression" in result.marks.get(f.fingerprint, {})
+    ]
+    assert set(skipped) >= {known.fingerprint, *suppressed}
+    assert all(
+        skipped[fp] is not None and "suppressed" in (skipped[fp].get("message") or "") for fp in suppressed
+    )
+
+
+def test_junit_coverage_gaps_are_not_clean_passes() -> None:
+    report, snapshot, rules = _report("partial-snapshot")
+    gaps = report["coverage"]["gaps"]
+    assert gaps
+    root = _junit(report, snapshot, rules)
+    assert int(root.get("failures", "-1")) == len(report["findings"])
+    skipped = [c for c in root.iter("testcase") if c.find("skipped") is not None]
+    assert len(skipped) >= len(gaps)
+    assert int(root.get("skipped", "-1")) == len(skipped)
+
+
+# -- Markdown, HTML, CSV ------------------------------------------------------------------------------
+
+
+def _evil(tmp_path: Path) -> Path:
+    """A snapshot whose names are markup: a VNet `hub<b>x`, a VNet `spoke&vnet`, a site `<b>site</b>`."""
+    hub = "hub<b>x"
+    a = vnet(
+        hub,
+        "10.0.0.0/16",
+        subnets=[subnet(hub, "web", "10.0.1.0/24")],
+        peerings=[
+            peering(hub, "to-spoke", f"{NET}/virtualNetworks/spoke&vnet", peeringState="Disconnected"),
+        ],
+    )
+    b = vnet("spoke&vnet", "10.1.0.0/16", subnets=[subnet("spoke&vnet", "app", "10.1.1.0/24")])
+    site = {"name": "<b>site</b>", "asn": 65010, "prefixes": ["192.168.0.0/24"]}
+    return write_fixture(tmp_path / "evil", {"v.json": {"value": [a, b]}}, sites=[site])
+
+
+def _with(report: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The report with its first finding changed (values a snapshot could carry into a message)."""
+    out = copy.deepcopy(report)
+    out["findings"][0].update(changes)
+    return out
+
+
+def _md_cells(line: str) -> list[str]:
+    return re.split(r"(?<!\\)\|", line.strip())[1:-1]
+
+
+def test_markdown_escapes_table_cells(tmp_path: Path) -> None:
+    report, snapshot, rules = _report(_evil(tmp_path))
+    assert any("<b>" in f["message"] for f in report["findings"])
+    report = _with(report, message=report["findings"][0]["message"] + " a|b `code` <img src=x>")
+    text = render("markdown", report, snapshot, rules)
+    assert "<b>" not in text and "<img" not in text and "&lt;b&gt;" in text
+    rows = [line for line in text.splitlines() if line.startswith("| TRN006")]
+    assert len(rows) == 1
+    cells = _md_cells(rows[0])
+    assert len(cells) == 5, cells  # rule, name, message, resources, fingerprint: the `|` did not split
+    assert "a\\|b" in cells[2] and "\\`code\\`" in cells[2]
+    assert "**1 finding**: 0 error, 1 warning, 0 info" in text
+
+
+def test_markdown_counts_gaps_and_suppressions() -> None:
+    report, snapshot, rules = _report("partial-snapshot")
+    text = render("markdown", report, snapshot, rules)
+    gaps = report["coverage"]["gaps"]
+    assert f"### Coverage gaps ({len(gaps)})" in text and "coverage incomplete" in text
+    for gap in gaps:
+        assert gap["resource"] in text
+    report, snapshot, rules = _report("suppression-active")
+    text = render("markdown", report, snapshot, rules)
+    counted = [f for f in report["findings"] if "suppression" not in f]
+    assert f"**{len(counted)} findings**" in text and "(not counted: 1 suppressed)" in text
+    assert "suppressed: single-homed edge router" in text
+
+
+def _attr_urls(text: str) -> Iterable[str]:
+    return re.findall(r"https?://[^\s\"'<>]+", text)
+
+
+def test_html_is_self_contained_and_escapes_names(tmp_path: Path) -> None:
+    report, snapshot, rules = _report(_evil(tmp_path))
+    text = render("html", report, snapshot, rules)
+    lowered = text.lower()
+    assert (
+        "<script" not in lowered
+        and " src=" not in lowered
+        and "<link" not in lowered
+        and "url(" not in lowered
+    )
+    assert "<b>x" not in text and "<b>site" not in text
+    assert "hub&lt;b&gt;x" in text and "&lt;b&gt;site&lt;/b&gt;" in text and "spoke&amp;vnet" in text
+    docs = {url for r in rules for url in r.references()}
+    hrefs = re.findall(r'href="([^"]*)"', text)
+    assert all(h in docs or h.startswith("#") for h in hrefs), hrefs
+    # the only URLs: documentation links and the SVG namespace
+    assert set(_attr_urls(text)) <= docs | {"http://www.w3.org/2000/svg"}
+    assert "<svg" in text and 'class="matrix"' in text and 'class="mermaid"' in text
+    # the finding's evidence is shown
+    assert "peeringState" in text and "Disconnected" in text
+    ET.fromstring(re.search(r"<svg.*?</svg>", text, re.S).group())  # type: ignore[union-attr]
+
+
+def test_html_path_matrix_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    report, snapshot, rules = _report("reserved-asn")
+    text = render("html", report, snapshot, rules)
+    assert 'class="matrix"' in text and "reachable" in text
+    monkeypatch.setattr(html_format, "MAX_NETWORKS", 1)
+    text = render("html", report, snapshot, rules)
+    assert 'class="matrix"' not in text and "use <code>azroute paths</code>" in text
+
+
+def test_csv_columns_resources_and_formula_escaping() -> None:
+    report, snapshot, rules = _report("suppression-active")
+    rows = list(csv.reader(io.StringIO(render("csv", report, snapshot, rules))))
+    assert rows[0] == [
+        "severity",
+        "rule",
+        "name",
+        "fingerprint",
+        "resource",
+        "resources",
+        "message",
+        "suppressed",
+        "baseline",
+    ]
+    assert len(rows) == len(report["findings"]) + 1
+    for row, finding in zip(rows[1:], report["findings"], strict=True):
+        assert row[3] == finding["fingerprint"] and row[5].split(";") == finding["resources"]
+        assert row[4] == (finding["resources"] or [""])[0]
+        assert row[7] == ("true" if "suppression" in finding else "false") and row[8] == ""
+    assert sum(r[7] == "true" for r in rows[1:]) == 1
+    evil = _with(report, message='=HYPERLINK("http://x")', name="+cmd", severity="-1", rule="@SUM(1)")
+    row = list(csv.reader(io.StringIO(render("csv", evil, snapshot, rules))))[1]
+    assert row[:3] == ["'-1", "'@SUM(1)", "'+cmd"] and row[6] == '\'=HYPERLINK("http://x")'
+    tabbed = _with(report, message="\tcalc\r\nnext")
+    text = render("csv", tabbed, snapshot, rules)
+    assert len(text.splitlines()) == len(report["findings"]) + 1  # control characters escaped: one line each
+    assert list(csv.reader(io.StringIO(text)))[1][6] == "'\\tcalc\\r\\nnext"
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_every_format_is_deterministic_and_printable(name: str) -> None:
+    first = render(name, *_report("suppression-active"))
+    second = render(name, *_report("suppression-active"))
+    assert first == second
+    assert first.endswith("\n")
+    assert all(c.isprintable() or c in "\n\t" for c in first)
+
+
+# -- through the command line ------------------------------------------------------------------------
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@needs_schema
+def test_cli_sarif_to_a_file_validates_and_points_at_existing_files(tmp_path: Path) -> None:
+    out = tmp_path / "out.sarif"
+    code, stdout, err = _cli("audit", str(FIXTURES / "reserved-asn"), "--format", "sarif", "-o", str(out))
+    assert code == 1 and stdout == "", err  # the findings still decide the exit code
+    log = json.loads(out.read_text())
+    _validate(log)
+    results = log["runs"][0]["results"]
+    assert results and all(r["partialFingerprints"]["azroute/v1"] for r in results)
+    for r in results:
+        uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert (Path.cwd() / uri).is_file(), uri
+    assert all(rule["help"]["text"] for rule in log["runs"][0]["tool"]["driver"]["rules"])
+
+
+def test_cli_several_formats_in_one_run(tmp_path: Path) -> None:
+    junit_file, csv_file = tmp_path / "a.xml", tmp_path / "a.csv"
+    code, stdout, _err = _cli(
+        "audit", str(FIXTURES / "reserved-asn"), "--output", f"junit={junit_file}", "--output", f"csv={csv_file}",
+        "--format", "json", "--fail-on", "never",
+    )  # fmt: skip
+    assert code == 0
+    findings = json.loads(stdout)["findings"]
+    suites = ET.parse(junit_file).getroot()
+    assert sum(int(s.get("failures", 0)) for s in suites.iter("testsuite")) == len(findings)
+    assert len(csv_file.read_text().splitlines()) == len(findings) + 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("-f", "sarif", "-f", "json"),
+        ("-o", "x.sarif"),
+        ("--output", "sarf=x"),
+        ("--output", "json"),
+        ("--output", "json=x", "--output", "csv=x"),
+    ],
+)
+def test_cli_output_usage_errors(args: tuple[str, ...]) -> None:
+    code, _out, err = _cli("audit", *args)
+    assert code == 2 and err.startswith("azroute: error:")
