@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from auditor.routing.controlplane import ControlPlane
 from auditor.routing.failures import UnknownResource, apply_down
 from auditor.routing.paths import PathFinder
 from auditor.routing.views import vantage_rows, walk_summary
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, fixture_names
 
 NETWORKS = ["branch-vnet", "hub-vnet", "spoke-vnet", "remote-vnet", "location-1", "location-2"]
 
@@ -229,3 +230,47 @@ def test_gateway_advertisements_per_neighbour() -> None:
     _, er_rows = vantage_rows(plane(), "hub-er-gw")
     to_circuits = {(r["nextHop"], r["prefix"]) for r in er_rows if r["direction"] == "advertised"}
     assert to_circuits == {(c, p) for c in ("er-1", "er-2") for p in ("10.10.30.0/24", "10.11.30.0/26")}
+
+
+def _longest_from_whole_table(plane: Any, site: str, address: Any) -> list[Any]:
+    from auditor.routing.prefixindex import PrefixIndex
+    from auditor.routing.tables import site_select
+
+    chosen = [a for a, selected, _ in site_select(plane, site) if selected]
+    return PrefixIndex(chosen, lambda a: a.prefix).longest(address)
+
+
+def _site_lookups_agree(snapshot: Any) -> int:
+    """A site's route towards one address, computed from the routes towards it alone (leaf sites'
+    tables never built), equals the one chosen from its whole table; returns the lookups compared."""
+    from auditor.routing.controlplane import ControlPlane
+    from auditor.routing.paths import PathFinder
+    from auditor.routing.tables import site_longest
+
+    finder = PathFinder(ControlPlane(snapshot))
+    addresses = sorted(
+        {finder.network(n).address for n in finder.networks()}, key=lambda a: (a.version, int(a))
+    )
+    lazy = ControlPlane(snapshot)  # its leaf tables are never computed whole
+    whole = ControlPlane(snapshot)
+    compared = 0
+    for site in sorted(s.name for s in whole.sites):
+        for address in addresses:
+            assert site_longest(lazy, site, address) == _longest_from_whole_table(whole, site, address), (
+                site,
+                address,
+            )
+            compared += 1
+    return compared
+
+
+@pytest.mark.parametrize("name", fixture_names())
+def test_a_site_lookup_equals_the_choice_from_its_whole_table(name: str) -> None:
+    _site_lookups_agree(load_fixture(FIXTURES / name))
+
+
+def test_site_lookups_agree_on_a_realistic_estate(tmp_path: Path) -> None:
+    from bench.realistic import Shape, generate
+
+    generate(tmp_path / "estate", Shape.scaled(250))
+    assert _site_lookups_agree(load_fixture(tmp_path / "estate")) > 100

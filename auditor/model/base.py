@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import AliasPath, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
@@ -31,17 +32,23 @@ def parse_canonical_prefix(value: Any) -> IPNetwork:
     if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
         return value
     if isinstance(value, str):
-        address, slash, length = value.partition("/")
-        if (
-            not slash
-            or not (length.isascii() and length.isdigit())
-            or (len(length) > 1 and length.startswith("0"))
-            or address != address.strip()
-            or "%" in address
-        ):
-            raise ValueError(
-                f"not a valid address prefix: {value!r} (expected address/length, e.g. 10.0.0.0/16)"
-            )
+        return _canonical(value)
+    return parse_prefix(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical(value: str) -> IPNetwork:
+    """Parsed once per distinct string: an estate writes each prefix several times (the VNet, its
+    subnets, both sides' peerings, route tables); networks are immutable, so one object serves all."""
+    address, slash, length = value.partition("/")
+    if (
+        not slash
+        or not (length.isascii() and length.isdigit())
+        or (len(length) > 1 and length.startswith("0"))
+        or address != address.strip()
+        or "%" in address
+    ):
+        raise ValueError(f"not a valid address prefix: {value!r} (expected address/length, e.g. 10.0.0.0/16)")
     return parse_prefix(value)
 
 

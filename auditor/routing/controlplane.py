@@ -25,10 +25,10 @@ documentation is silent):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from auditor.ids import ArmId
 from auditor.model import (
@@ -44,7 +44,7 @@ from auditor.model import (
     parse_prefix,
     same,
 )
-from auditor.routing.prefixindex import PrefixIndex
+from auditor.routing.prefixindex import Address, PrefixIndex
 from auditor.routing.sites import SiteView, site_views
 
 MSEE_ASN = 12076
@@ -282,7 +282,9 @@ class ControlPlane:
         for hub, domain in self.domains.items():
             rib = er_learned[hub] + self._vpn_learned(domain) + self._static(domain)
             self.domain_rib[hub] = sorted(rib, key=_advert_key)
-        self.site_rib: dict[str, list[Advert]] = {s.name: self._site_routes(s) for s in self.sites}
+        # each site's routes are computed when first asked for: one path or one vantage point needs
+        # the tables of a few sites, not of every datacenter and branch of the estate
+        self.site_rib: _Lazy[list[Advert]] = _Lazy({s.name: s for s in self.sites}, self._site_routes)
 
     def _circuit_sites(self) -> None:
         for circuit in self.snapshot.circuits:
@@ -381,7 +383,7 @@ class ControlPlane:
         return list(found.values())
 
     # -- VPN BGP ------------------------------------------------------------------------------------
-    def _vpn_propagation(self, er_learned: dict[ArmId, list[Advert]]) -> dict[str, Rib]:
+    def _vpn_propagation(self, er_learned: dict[ArmId, list[Advert]]) -> _Lazy[Rib]:
         """Best routes per prefix at every VPN BGP speaker (domains `d:<hub>`, sites `s:<name>`);
         equal best paths over different connections are all kept (ECMP)."""
         asn: dict[str, int | None] = {}
@@ -431,6 +433,18 @@ class ControlPlane:
             for advert in adverts:
                 _better(rib[speaker], advert)
         self._vpn_asn, self._vpn_edges = asn, edges
+        # A leaf site: its BGP neighbours all have one ASN. Whatever it learns from one of them
+        # carries that ASN, so no neighbour would accept it back (AS-path loop prevention): it can
+        # only originate. Nothing else depends on what it learns, so its table is computed from its
+        # neighbours' converged tables when first asked for, not carried through every round.
+        leaves = {
+            speaker
+            for speaker in asn
+            if speaker.startswith("s:")
+            and edges.get(speaker)
+            and len({asn[n] for n, _ in edges[speaker]}) == 1
+            and asn[edges[speaker][0][0]] is not None
+        }
         # a worklist: each round, a speaker exports only the prefixes whose best paths changed
         pending: dict[str, set[tuple[int, int, int]]] = {s: set(rib[s]) for s in rib if rib[s]}
         while pending:
@@ -438,14 +452,58 @@ class ControlPlane:
             for sender in sorted(current):
                 keys = sorted(current[sender])
                 for receiver, conn in edges.get(sender, []):
+                    if receiver in leaves:
+                        continue
                     for received in self._exports(rib, sender, receiver, conn, keys, prune=True):
                         if _better(rib[receiver], received):
                             pending.setdefault(receiver, set()).add(received.key)
-        return rib
+        converged = {s: table for s, table in rib.items() if s not in leaves}
+        self._vpn_raw, self._vpn_leaves = rib, leaves
+        return _Lazy(
+            {**{s: s for s in converged}, **{s: s for s in leaves}},
+            lambda speaker: converged[speaker] if speaker in converged else self._leaf_rib(rib, speaker),
+        )
+
+    def _leaf_rib(self, rib: Mapping[str, Rib], leaf: str, address: Address | None = None) -> Rib:
+        """A leaf site's table: what it originates, and the best of what its neighbours export to it;
+        with `address`, only the prefixes that contain it (each prefix is selected on its own)."""
+        own = rib[leaf]
+        keys_here = list(own) if address is None else self._keys_covering(("own", leaf), own, address)
+        table: Rib = {key: list(own[key]) for key in keys_here}
+        neighbours = sorted(self._vpn_edges.get(leaf, []), key=lambda e: e[0])
+        view = {**{sender: rib[sender] for sender, _ in neighbours}, leaf: table}
+        for sender, conn in neighbours:
+            keys = None if address is None else self._rib_keys_covering(sender, address)
+            for received in self._exports(view, sender, leaf, conn, keys, prune=True):
+                _better(table, received)
+        return table
+
+    def _rib_keys_covering(self, speaker: str, address: Address) -> list[tuple[int, int, int]]:
+        """The keys of a speaker's table whose prefix contains the address (sorted)."""
+        table = self._vpn_raw[speaker] if speaker not in self._vpn_leaves else self.vpn_rib[speaker]
+        return self._keys_covering(("rib", speaker), table, address)
+
+    def _keys_covering(
+        self, name: tuple[str, str], table: Rib, address: Address
+    ) -> list[tuple[int, int, int]]:
+        index = self.memo(
+            ("rib-index", *name), lambda: PrefixIndex(list(table), lambda k: table[k][0].prefix)
+        )
+        return sorted(k for group in index.matches(address) for k in group)
+
+    def _vpn_covering(self, speaker: str, address: Address) -> Rib:
+        """A VPN speaker's table restricted to the prefixes containing the address; a leaf site's is
+        computed for those prefixes alone unless its whole table is known already."""
+        if speaker not in self.vpn_rib:
+            return {}
+        if speaker in self._vpn_leaves and not self.vpn_rib.known(speaker):
+            return self._leaf_rib(self._vpn_raw, speaker, address)
+        table = self.vpn_rib[speaker]
+        return {key: table[key] for key in self._rib_keys_covering(speaker, address)}
 
     def _exports(
         self,
-        rib: dict[str, Rib],
+        rib: Mapping[str, Rib],
         sender: str,
         receiver: str,
         conn: Connection,
@@ -586,12 +644,51 @@ class ControlPlane:
         return found
 
     # -- on-premises sites ----------------------------------------------------------------------------
-    def _site_routes(self, site: SiteView) -> list[Advert]:
+    def _circuit_index(self, circuit_id: ArmId) -> PrefixIndex[tuple[int, CircuitEntry]]:
+        """A circuit's route table, indexed by prefix (entries numbered in the table's order)."""
+        return self.memo(
+            ("circuit-index", circuit_id.key),
+            lambda: PrefixIndex(enumerate(self.circuit_table.get(circuit_id, [])), lambda e: e[1].prefix),
+        )
+
+    def _static_links(self, site: SiteView) -> list[tuple[ArmId, Domain, Connection]]:
+        """The site's VPN connections without BGP: each carries its domain's prefixes statically."""
+
+        def compute() -> list[tuple[ArmId, Domain, Connection]]:
+            return [
+                (hub, domain, conn)
+                for hub, domain in self.domains.items()
+                for conn, lng in domain.vpn_links
+                if lng.id in site.lng_ids and not (conn.enable_bgp and lng.bgp_settings is not None)
+            ]
+
+        return self.memo(("static-links", site.name), compute)
+
+    def _domain_prefixes_covering(self, hub: ArmId, address: Address) -> list[IPNetwork]:
+        """The domain's prefixes containing the address, in the domain's order."""
+        domain = self.domains[hub]
+        index = self.memo(
+            ("domain-prefix-index", hub.key), lambda: PrefixIndex(enumerate(domain.prefixes), lambda e: e[1])
+        )
+        return [
+            p for _, p in sorted((x for group in index.matches(address) for x in group), key=lambda x: x[0])
+        ]
+
+    def site_routes_covering(self, site_name: str, address: Address) -> list[Advert]:
+        """The site's routes whose prefix contains the address: `site_rib[site_name]` restricted to
+        them, without computing the rest of the site's table."""
+        return self._site_routes(self.site_by_name[site_name], address)
+
+    def _site_routes(self, site: SiteView, address: Address | None = None) -> list[Advert]:
         found: list[Advert] = []
         for circuit_id in sorted(site.circuit_ids, key=lambda i: i.key):
             if not self.customer_paths(circuit_id):
                 continue
-            for entry in self.circuit_table.get(circuit_id, []):
+            entries = self.circuit_table.get(circuit_id, [])
+            if address is not None:  # the entries containing the address, in the table's order
+                found_at = (x for group in self._circuit_index(circuit_id).matches(address) for x in group)
+                entries = [entry for _, entry in sorted(found_at, key=lambda x: x[0])]
+            for entry in entries:
                 if entry.kind == "site":
                     continue
                 path = (MSEE_ASN, *entry.as_path)
@@ -607,27 +704,24 @@ class ControlPlane:
                         entry.prefix, path, "EBgp", LinkKind.EXPRESSROUTE, circuit_id, circuit_id.name, origin
                     )
                 )
-        speaker = self.vpn_rib.get(f"s:{site.name}", {})
+        name = f"s:{site.name}"
+        speaker = self.vpn_rib.get(name, {}) if address is None else self._vpn_covering(name, address)
         found.extend(a for group in speaker.values() for a in group if a.source == "EBgp")
-        for hub, domain in self.domains.items():
-            for conn, lng in domain.vpn_links:
-                if lng.id not in site.lng_ids:
-                    continue
-                if conn.enable_bgp and lng.bgp_settings is not None:
-                    continue
-                for prefix in domain.prefixes:
-                    found.append(
-                        Advert(
-                            prefix,
-                            (),
-                            "Static",
-                            LinkKind.VPN,
-                            conn.id,
-                            domain.name,
-                            f"vnet:{domain.name}",
-                            next_domain=hub,
-                        )
+        for hub, domain, conn in self._static_links(site):
+            prefixes = domain.prefixes if address is None else self._domain_prefixes_covering(hub, address)
+            for prefix in prefixes:
+                found.append(
+                    Advert(
+                        prefix,
+                        (),
+                        "Static",
+                        LinkKind.VPN,
+                        conn.id,
+                        domain.name,
+                        f"vnet:{domain.name}",
+                        next_domain=hub,
                     )
+                )
         unique = {(a.via.key if a.via else "", prefix_key(a.prefix), a.as_path): a for a in found}
         return sorted(unique.values(), key=_advert_key)
 
@@ -664,6 +758,36 @@ def _advert_key(a: Advert) -> tuple[object, ...]:
 
 
 Rib = dict[tuple[int, int, int], list[Advert]]
+V = TypeVar("V")
+
+
+class _Lazy(Mapping[str, V]):
+    """A read-only mapping whose values are computed on first access (and kept)."""
+
+    def __init__(self, keys: Mapping[str, Any], compute: Callable[[Any], V]) -> None:
+        self._keys = keys
+        self._compute = compute
+        self._values: dict[str, V] = {}
+
+    def __getitem__(self, key: str) -> V:
+        if key not in self._values:
+            if key not in self._keys:
+                raise KeyError(key)
+            self._values[key] = self._compute(self._keys[key])
+        return self._values[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys  # without computing the value
+
+    def known(self, key: str) -> bool:
+        """Whether the value was computed already."""
+        return key in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def _better(table: Rib, advert: Advert) -> bool:
@@ -707,3 +831,7 @@ def _speaker_name(plane: ControlPlane, speaker: str) -> str:
 def control_plane(snapshot: Snapshot) -> ControlPlane:
     """The snapshot's control plane, computed once and shared (rules, reports)."""
     return snapshot.derived("control-plane", ControlPlane)
+
+
+def _contains(prefix: IPNetwork, address: Address) -> bool:
+    return prefix.version == address.version and address in prefix

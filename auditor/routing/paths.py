@@ -30,7 +30,7 @@ from auditor.routing.tables import (
     SubnetRoutes,
     gateway_subnet,
     is_special,
-    site_select,
+    site_longest,
     workload_subnet,
 )
 from auditor.unmodelled import uncertain_resources, unmodelled_gaps
@@ -264,9 +264,17 @@ class PathFinder:
         self._signatures: dict[tuple[str, str], tuple[object, ...]] = {}
         self._advert_positions: dict[ArmId, dict[int, int]] = {}
         self._networks: dict[str, Network] = {}
-        self._site_best: dict[str, PrefixIndex[Advert]] = {}
+        self._site_best: dict[tuple[str, int, int], list[Advert]] = {}
         self._circuits: dict[ArmId, PrefixIndex[CircuitEntry]] = {}
         self._tails: dict[tuple[tuple[str, ...], str], tuple[tuple[Hop, ...], bool, str]] = {}
+        self._indexes: dict[tuple[str, str], PrefixIndex[IPNetwork]] = {}
+
+    def _domain_prefixes(self, hub: ArmId) -> PrefixIndex[IPNetwork]:
+        """The address space a gateway domain advertises, indexed (what covers an endpoint)."""
+        key = ("domain-prefixes", hub.key)
+        if key not in self._indexes:
+            self._indexes[key] = PrefixIndex(self.plane.domains[hub].prefixes, lambda p: p)
+        return self._indexes[key]
 
     def network(self, name: str) -> Network:
         key = name.lower()
@@ -274,11 +282,13 @@ class PathFinder:
             self._networks[key] = Network(self.plane, name)
         return self._networks[key]
 
-    def site_best(self, name: str) -> PrefixIndex[Advert]:
-        if name not in self._site_best:
-            best = [a for a, chosen, _ in site_select(self.plane, name) if chosen]
-            self._site_best[name] = PrefixIndex(best, lambda a: a.prefix)
-        return self._site_best[name]
+    def site_longest(self, name: str, dst: Address) -> list[Advert]:
+        """The routes site `name` selects for the longest prefix containing `dst` (only the site's
+        routes towards that address are computed: a path needs one, not the site's whole table)."""
+        key = (name, int(dst), dst.version)
+        if key not in self._site_best:
+            self._site_best[key] = site_longest(self.plane, name, dst)
+        return self._site_best[key]
 
     def circuit_index(self, circuit_id: ArmId) -> PrefixIndex[CircuitEntry]:
         if circuit_id not in self._circuits:
@@ -358,8 +368,14 @@ class PathFinder:
                 )
             domain = self.plane.domains.get(hub) if hub is not None else None
             advertised = (
-                tuple(sorted(p.prefixlen for p in domain.prefixes if _contains(p, net.address)))
-                if domain
+                tuple(
+                    sorted(
+                        p.prefixlen
+                        for group in self._domain_prefixes(hub).matches(net.address)
+                        for p in group
+                    )
+                )
+                if domain is not None and hub is not None
                 else ()
             )
             sig = (
@@ -725,14 +741,14 @@ class PathFinder:
     def _more_specific_route(self, name: str, dst: Address) -> bool:
         """The site's own routing has a longer match for the address than its own prefixes."""
         own = [p for p in self.plane.site_by_name[name].prefixes if _contains(p, dst)]
-        routes = self.site_best(name).longest(dst)
+        routes = self.site_longest(name, dst)
         return bool(routes) and (not own or routes[0].prefix.prefixlen > max(p.prefixlen for p in own))
 
     def _at_site(self, name: str, dst: Address, walk: Walk) -> tuple[str, ...] | None:
         if self.site_owns(name, dst) and not self._more_specific_route(name, dst):
             self._deliver(walk, Hop("site", name))
             return None
-        chosen = self.site_best(name).longest(dst)
+        chosen = self.site_longest(name, dst)
         if not chosen:
             walk.reason = f"site {name} has no route for {dst}"
             return None

@@ -315,7 +315,20 @@ def site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool,
     return plane.memo(("site_select", site_name), lambda: _site_select(plane, site_name))
 
 
-def _site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool, str]]:
+def site_longest(plane: ControlPlane, site_name: str, address: Address) -> list[Advert]:
+    """The routes the site selects for the longest of its prefixes containing the address (what
+    `site_select` chooses there), computed from those routes alone."""
+    routes = plane.site_routes_covering(site_name, address)
+    if not routes:
+        return []
+    longest = max(a.prefix.prefixlen for a in routes)
+    group = [a for a in routes if a.prefix.prefixlen == longest]
+    return [a for a, chosen, _ in _site_select(plane, site_name, group) if chosen]
+
+
+def _site_select(
+    plane: ControlPlane, site_name: str, routes: list[Advert] | None = None
+) -> list[tuple[Advert, bool, str]]:
     site = plane.site_by_name[site_name]
     prefer = list(site.prefer or ())
     local_pref: dict[object, int] = {}
@@ -327,7 +340,7 @@ def _site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool
         return (local_pref[a.via], -pref, -len(a.as_path))
 
     by_prefix: dict[tuple[int, int, int], list[Advert]] = {}
-    for a in plane.site_rib[site_name]:
+    for a in plane.site_rib[site_name] if routes is None else routes:
         by_prefix.setdefault(prefix_key(a.prefix), []).append(a)
     out: list[tuple[Advert, bool, str]] = []
     for group in by_prefix.values():
