@@ -628,19 +628,8 @@ class ControlPlane:
             far = self.domains[other]
             bgp = conn.enable_bgp and far.vpn_gateway is not None and bool(far.vpn_gateway.enable_bgp)
             if not bgp or domain.vpn_gateway is None or not domain.vpn_gateway.enable_bgp:
-                for prefix in far.prefixes:  # the far hub and the spokes using its gateway
-                    found.append(
-                        Advert(
-                            prefix,
-                            (),
-                            "Static",
-                            LinkKind.VPN,
-                            conn.id,
-                            far.name,
-                            f"vnet:{far.name}",
-                            next_domain=other,
-                        )
-                    )
+                # the far hub and the spokes using its gateway
+                found.extend(_static_to_domain(prefix, conn, far.name, other) for prefix in far.prefixes)
         return found
 
     # -- on-premises sites ----------------------------------------------------------------------------
@@ -709,19 +698,7 @@ class ControlPlane:
         found.extend(a for group in speaker.values() for a in group if a.source == "EBgp")
         for hub, domain, conn in self._static_links(site):
             prefixes = domain.prefixes if address is None else self._domain_prefixes_covering(hub, address)
-            for prefix in prefixes:
-                found.append(
-                    Advert(
-                        prefix,
-                        (),
-                        "Static",
-                        LinkKind.VPN,
-                        conn.id,
-                        domain.name,
-                        f"vnet:{domain.name}",
-                        next_domain=hub,
-                    )
-                )
+            found.extend(_static_to_domain(prefix, conn, domain.name, hub) for prefix in prefixes)
         unique = {(a.via.key if a.via else "", prefix_key(a.prefix), a.as_path): a for a in found}
         return sorted(unique.values(), key=_advert_key)
 
@@ -831,6 +808,13 @@ def _speaker_name(plane: ControlPlane, speaker: str) -> str:
 def control_plane(snapshot: Snapshot) -> ControlPlane:
     """The snapshot's control plane, computed once and shared (rules, reports)."""
     return snapshot.derived("control-plane", ControlPlane)
+
+
+def _static_to_domain(prefix: IPNetwork, conn: Connection, domain_name: str, hub: ArmId) -> Advert:
+    """A route to a gateway domain's prefix over a VPN connection without BGP."""
+    return Advert(
+        prefix, (), "Static", LinkKind.VPN, conn.id, domain_name, f"vnet:{domain_name}", next_domain=hub
+    )
 
 
 def _contains(prefix: IPNetwork, address: Address) -> bool:
