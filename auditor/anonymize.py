@@ -57,8 +57,8 @@ from auditor.model import (
 from auditor.normalize import KINDS
 from auditor.writer import (
     UnsafePath,
-    group_pages,
-    place_documents,
+    document_resources,
+    flatten_documents,
     place_operations,
     write_snapshot_atomically,
 )
@@ -738,23 +738,11 @@ def anonymize_snapshot(path: Path, out: Path, anonymizer: Anonymizer) -> Anonymi
         if kept is not None and (target == kept.resolve() or target in kept.resolve().parents):
             raise UnsafePath(f"{out} would replace {kept}, which is being anonymized")
     documents = [redact(entry[1]) for entry in source.tree.documents if entry is not None]
-    pages = [d for d in documents if isinstance(d, dict) and d.get("nextLink")]  # kept: a partial list
-    resources = [
-        item for d in documents if not (isinstance(d, dict) and d.get("nextLink")) for item in _items(d)
-    ]
     records = [redact(record) for _, (_, record) in sorted(source.tree.operations.items())]
     raw = source.manifest.model_dump(mode="json", by_alias=True, exclude_none=True)
     anonymizer.learn(documents, records, raw.get("sites") or (), raw.get("gaps") or ())
     manifest = anonymizer.manifest(source.manifest, out.name)
-    anonymized = [anonymizer.document(doc) for doc in resources]
-    arm = place_documents([*group_pages(anonymized), *(anonymizer.document(page) for page in pages)])
+    arm = flatten_documents(documents, anonymizer.document)
     operations = place_operations([anonymizer.record(record) for record in records])
     write_snapshot_atomically(out, manifest, arm, operations)
-    return AnonymizeResult(sum(len(_items(doc)) for doc in documents), len(records))
-
-
-def _items(doc: Any) -> list[Any]:
-    """The resources of an ARM document: a list page's items, or the document itself."""
-    if isinstance(doc, dict) and "id" not in doc and isinstance(doc.get("value"), list):
-        return list(doc["value"])
-    return [doc]
+    return AnonymizeResult(sum(len(document_resources(doc)) for doc in documents), len(records))

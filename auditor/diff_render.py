@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.formats.markdown import md
+
 SHOWN = 50  # entries per section in the text renderings; JSON always holds every one
-
-
-def _md(text: Any) -> str:
-    """Markdown-safe cell text: pipes, backticks and `<` escaped, no line breaks."""
-    out = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`").replace("<", "&lt;")
-    return " ".join(out.split())
 
 
 def _route(rows: list[dict[str, Any]] | None) -> str:
@@ -93,11 +89,11 @@ def render_text(data: dict[str, Any]) -> str:
 
 def render_markdown(data: dict[str, Any]) -> str:
     s = data["summary"]
-    out = [f"## azroute diff: {_md(data['before']['name'])} → {_md(data['after']['name'])}", ""]
+    out = [f"## azroute diff: {md(data['before']['name'])} → {md(data['after']['name'])}", ""]
     predicted = data["after"].get("predictedFrom")
     if predicted:
-        out += [f"Predicted from {_md(predicted['input'])} `{_md(predicted['file'])}`.", ""]
-    out += [f"**{_md(_verdict(data))}**", ""]
+        out += [f"Predicted from {md(predicted['input'])} {md(predicted['file'])}.", ""]
+    out += [f"**{md(_verdict(data))}**", ""]
     out += ["| | new / lost | resolved / gained | changed | unchanged |", "| --- | --- | --- | --- | --- |"]
     f, p = s["findings"], s["pairs"]
     out += [f"| findings | {f['new']} | {f['resolved']} | | {f['unchanged']} |"]
@@ -107,9 +103,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         rows = data["findings"][key]
         if rows:
             out += [f"### {title}", "", "| severity | rule | message |", "| --- | --- | --- |"]
-            out += [
-                f"| {_md(x['severity'])} | {_md(x['rule'])} | {_md(x['message'])} |" for x in rows[:SHOWN]
-            ]
+            out += [f"| {md(x['severity'])} | {md(x['rule'])} | {md(x['message'])} |" for x in rows[:SHOWN]]
             out.append("")
     for title, key in (("Lost pairs", "lost"), ("Gained pairs", "gained"), ("Changed pairs", "changed")):
         rows = data["pairs"][key]
@@ -121,7 +115,7 @@ def render_markdown(data: dict[str, Any]) -> str:
                 "| --- | --- | --- | --- |",
             ]
             out += [
-                f"| {_md(x['from'])} | {_md(x['to'])} | {_md(_path(x['before']))} | {_md(_path(x['after']))} |"
+                f"| {md(x['from'])} | {md(x['to'])} | {md(_path(x['before']))} | {md(_path(x['after']))} |"
                 for x in rows[:SHOWN]
             ]
             if len(rows) > SHOWN:
@@ -135,13 +129,13 @@ def render_markdown(data: dict[str, Any]) -> str:
             "| --- | --- | --- | --- |",
         ]
         out += [
-            f"| {_md(r['vantage'])} | {_md(r['prefix'])} | {_md(_route(r['before']))} | {_md(_route(r['after']))} |"
+            f"| {md(r['vantage'])} | {md(r['prefix'])} | {md(_route(r['before']))} | {md(_route(r['after']))} |"
             for r in data["routes"][:SHOWN]
         ]
         out.append("")
     for title, key in (("Intents broken", "broken"), ("Intents fixed", "fixed")):
         if data["intents"][key]:
-            out += [f"**{title}:** " + ", ".join(_md(n) for n in data["intents"][key]), ""]
+            out += [f"**{title}:** " + ", ".join(md(n) for n in data["intents"][key]), ""]
     gaps = [g for g in data["coverage"]["gaps"] if g["new"] or g["affectsChange"]]
     if gaps:
         out += [
@@ -150,8 +144,8 @@ def render_markdown(data: dict[str, Any]) -> str:
             "| kind | resource | detail |",
             "| --- | --- | --- |",
         ]
-        out += [f"| {_md(g['kind'])} | {_md(g['resource'])} | {_md(g['detail'])} |" for g in gaps[:SHOWN]]
+        out += [f"| {md(g['kind'])} | {md(g['resource'])} | {md(g['detail'])} |" for g in gaps[:SHOWN]]
         out.append("")
     if s["rulesNotEvaluated"]:
-        out += [f"Observations ignored; not evaluated: {_md(', '.join(s['rulesNotEvaluated']))}.", ""]
+        out += [f"Observations ignored; not evaluated: {md(', '.join(s['rulesNotEvaluated']))}.", ""]
     return "\n".join(out)

@@ -64,7 +64,7 @@ def report_dict(snapshot: Snapshot, result: AuditResult) -> dict[str, Any]:
 
 def render_json(data: dict[str, Any]) -> str:
     """UTF-8 kept readable (ensure_ascii=False), but control, bidi and C1 characters inside strings
-    written as `\\uXXXX` (auditor.textsafe.escape_json): still valid JSON, loading to the same values."""
+    written as a `\\u` escape with four hex digits, e.g. `\\u202e` (auditor.textsafe.escape_json): still valid JSON, loading to the same values."""
     return escape_json(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 
 

@@ -67,6 +67,6 @@ def _json_one(match: re.Match[str]) -> str:
 
 def escape_json(text: str) -> str:
     """A JSON document from `json.dumps(..., ensure_ascii=False)` with the same characters escaped
-    as `\\uXXXX`; it stays valid JSON that loads to exactly the same values. (Outside strings a JSON
+    as `\\u` escapes with four hex digits (`\\u202e`); it stays valid JSON that loads to exactly the same values. (Outside strings a JSON
     document has only ASCII and its own newlines, so only string contents change.)"""
     return _JSON_UNSAFE.sub(_json_one, text)

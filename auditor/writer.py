@@ -11,7 +11,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -125,6 +125,30 @@ def group_pages(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
         {"value": sorted(docs, key=lambda d: str(d.get("id", "")).lower())}
         for _, docs in sorted(pages.items())
     ]
+
+
+def document_resources(doc: Any) -> list[Any]:
+    """The resources of an ARM document: a list page's items, or the document itself."""
+    if isinstance(doc, dict) and "id" not in doc and isinstance(doc.get("value"), list):
+        return list(doc["value"])
+    return [doc]
+
+
+def flatten_documents(
+    documents: list[Any], transform: Callable[[Any], Any] = lambda doc: doc
+) -> dict[str, Any]:
+    """The `arm/` files of a full snapshot holding these documents (an overlay's merged tree, a
+    prediction): resources regrouped one list page per subscription, resource group and type; a
+    page with a `nextLink` kept whole, since it says that the list is partial. `transform` is applied
+    to each resource and each kept page (anonymization)."""
+    partial = [d for d in documents if isinstance(d, dict) and d.get("nextLink")]
+    resources = [
+        transform(item)
+        for d in documents
+        if not (isinstance(d, dict) and d.get("nextLink"))
+        for item in document_resources(d)
+    ]
+    return place_documents([*group_pages(resources), *(transform(page) for page in partial)])
 
 
 def _numbered(path: str, taken: set[str]) -> str:

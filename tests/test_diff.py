@@ -156,7 +156,8 @@ def test_plan_writes_a_predicted_snapshot_that_diffs_like_the_overlay(tmp_path: 
     assert manifest["source"] == "predicted"
     assert manifest["predictedFrom"] == {"before": str(TESTBED), "input": "overlay", "file": str(change)}
     assert not (out / "operations").exists()
-    peerings = json.loads((out / "arm" / "rg-hub" / "virtualNetworks.json").read_text())["value"]
+    (page,) = (out / "arm").rglob("rg-hub/virtualNetworks.json")
+    peerings = json.loads(page.read_text())["value"]
     spoke = next(v for v in peerings if v["name"] == "spoke-vnet")
     assert spoke["properties"]["virtualNetworkPeerings"][0]["properties"]["useRemoteGateways"] is False
     _, direct = diff_json(str(TESTBED), "--overlay", str(change))

@@ -12,9 +12,8 @@ from typing import Any
 from auditor.errors import InputError
 from auditor.fixture import SnapshotSource, read_json, read_source
 from auditor.model import FIXTURE_FORMAT, CollectionGap, FixtureManifest, PredictedFrom
-from auditor.overlay import document_items, resource_key
 from auditor.predict import InputKind, Prediction
-from auditor.writer import safe_name, write_snapshot_atomically
+from auditor.writer import flatten_documents, write_snapshot_atomically
 
 
 def predict(
@@ -66,30 +65,15 @@ def predict(
 
 
 def flatten(source: SnapshotSource) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The manifest and `arm/` documents of a full snapshot holding the source's resources, one list
-    page per resource group and type (as `azroute collect` writes them)."""
-    pages: dict[str, list[Any]] = {}
-    for entry in source.tree.documents:
-        if entry is None:
-            continue
-        for item, _loc in document_items(entry[1]):
-            key = resource_key(item.get("id")) if isinstance(item, dict) else None
-            if key is None:
-                continue
-            parts = str(item["id"]).split("/")
-            group = safe_name(parts[4]) if len(parts) > 4 else "_"
-            kind = safe_name(parts[-2]) if len(parts) >= 2 else "_"
-            pages.setdefault(f"{group}/{kind}.json", []).append(item)
-    documents = {
-        rel: {"value": sorted(items, key=lambda d: str(d["id"]).lower())}
-        for rel, items in sorted(pages.items())
-    }
+    """The manifest and `arm/` files of a full snapshot holding the source's resources (one list
+    page per subscription, resource group and type, as `azroute collect` writes them)."""
+    documents = [entry[1] for entry in source.tree.documents if entry is not None]
     manifest = source.manifest.model_dump(
         mode="json", by_alias=True, exclude_none=True, exclude_defaults=True
     )
     manifest["format"] = FIXTURE_FORMAT
     manifest["source"] = source.manifest.source
-    return manifest, documents
+    return manifest, flatten_documents(documents)
 
 
 def write_prediction(source: SnapshotSource, out: Path) -> Path:
