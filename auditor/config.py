@@ -65,6 +65,11 @@ class Config:
         )
 
 
+def rule_matches(rule_id: str, pattern: str) -> bool:
+    """A rule id or prefix names this rule (`TRN` and `TRN001` name TRN001), case-insensitively."""
+    return bool(pattern.strip()) and rule_id.upper().startswith(pattern.strip().upper())
+
+
 def split_list(values: Iterable[str]) -> list[str]:
     """`--select PRF001,ASY --select TRN` -> ["PRF001", "ASY", "TRN"]."""
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
@@ -76,7 +81,7 @@ def check_rule_refs(
     """Each ref must be a rule id or a prefix of one (case-insensitive)."""
     ids = [k.upper() for k in known]
     for i, ref in enumerate(refs):
-        if any(k.startswith(ref.upper()) for k in ids):
+        if any(rule_matches(k, ref) for k in ids):
             continue
         candidates = sorted({*ids, *(k[:3] for k in ids)})
         close = difflib.get_close_matches(ref.upper(), candidates, n=3, cutoff=0.0)

@@ -17,7 +17,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
 
-from auditor.config import Suppression
+from auditor.config import Suppression, rule_matches
 from auditor.coverage import snapshot_gaps
 from auditor.findings import CoverageGap, Finding, Severity, Violation, make_finding
 from auditor.model import Snapshot
@@ -78,7 +78,7 @@ def select_rules(
     """`--select`/`--ignore` by id or id prefix (`TRN`, `PRF001`)."""
 
     def matches(rule: type[Rule], patterns: Sequence[str]) -> bool:
-        return any(rule.id.upper().startswith(p.strip().upper()) for p in patterns if p.strip())
+        return any(rule_matches(rule.id, p) for p in patterns)
 
     chosen = [r for r in rules if not select or matches(r, select)]
     return [r for r in chosen if not matches(r, ignore)]

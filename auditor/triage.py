@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from auditor.config import Suppression
+from auditor.config import Suppression, rule_matches
 from auditor.errors import InputError
 from auditor.findings import Finding, Severity, Violation, make_finding
 
@@ -36,15 +36,11 @@ def resource_matches(glob: str, resource: str) -> bool:
     return _pattern(glob).fullmatch(resource) is not None
 
 
-def _rule_matches(rule: str, pattern: str) -> bool:
-    return rule.upper().startswith(pattern.upper())
-
-
 def override_severity(findings: Iterable[Finding], overrides: Mapping[str, Severity]) -> list[Finding]:
     """`[severity] ERC002 = "info"`: the most specific key (longest prefix) wins."""
     out = []
     for finding in findings:
-        keys = sorted((k for k in overrides if _rule_matches(finding.rule, k)), key=len)
+        keys = sorted((k for k in overrides if rule_matches(finding.rule, k)), key=len)
         out.append(finding.model_copy(update={"severity": overrides[keys[-1]]}) if keys else finding)
     return out
 
@@ -79,8 +75,7 @@ def suppress(findings: Sequence[Finding], suppressions: Sequence[Suppression], t
         matched = [
             f
             for f in findings
-            if _rule_matches(f.rule, s.rule)
-            and any(resource_matches(s.resource, str(r)) for r in f.resources)
+            if rule_matches(f.rule, s.rule) and any(resource_matches(s.resource, str(r)) for r in f.resources)
         ]
         for f in matched:
             triage.marks.setdefault(f.fingerprint, {}).setdefault(
