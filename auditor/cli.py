@@ -1013,6 +1013,13 @@ def serve(
     next_link_loop: Annotated[
         bool, typer.Option("--next-link-loop", help="Every list page's nextLink points at the page itself.")
     ] = False,
+    foreign_origin: Annotated[
+        str | None,
+        typer.Option(
+            "--foreign-origin",
+            help="Every nextLink and long-running operation link names this origin (https://host:port).",
+        ),
+    ] = None,
 ) -> None:
     """Serve a fixture over HTTPS on loopback, behaving like ARM. Prints {"url", "ca"} when ready."""
     from auditor.live.server import ServeOptions, start
@@ -1035,7 +1042,7 @@ def serve(
             _fail(f"--throttle {throttle}: expected BURST/RATE")
     options = ServeOptions(page_size=page_size, latency=lat, throttle=bucket, error_rate=error_rate,
                            forbid=tuple(forbid or ()), seed=seed, retry_after=retry_after,
-                           next_link_loop=next_link_loop)  # fmt: skip
+                           next_link_loop=next_link_loop, foreign_origin=foreign_origin)  # fmt: skip
     server, thread = start(fixture, options, port)
 
     def stop(*_: object) -> None:

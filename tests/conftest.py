@@ -12,6 +12,7 @@ from auditor.config import load as load_config
 from auditor.engine import AuditResult, load_rules, run
 from auditor.fixture import load_fixture
 from auditor.intents import Intent, load_intents
+from tests.live_helpers import serve  # noqa: F401  (the fixture, for every test module)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -10,48 +10,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from azure.mgmt.network import NetworkManagementClient
-from typer.testing import CliRunner
 
 from auditor.cli import app
 from auditor.engine import load_rules, run
 from auditor.fixture import load_fixture
 from auditor.live.collector import RG_LISTS, CollectOptions, Collector, LocalCredential
 from auditor.live.policies import READ_ONLY_ACTIONS, ReadOnlyPolicy, TokenBucket, WriteAttempted, allowed
-from auditor.live.server import ArmServer, ServeOptions, start
 from auditor.model import Snapshot
 from auditor.report import render_json, report_dict
 from tests.conftest import FIXTURES
-
-SUB = "00000000-0000-0000-0000-000000000000"
-TESTBED = FIXTURES / "interop-testbed"
-
-
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    servers: list[ArmServer] = []
-
-    def _start(fixture: Path = TESTBED, **options: Any) -> ArmServer:
-        server, _ = start(fixture, ServeOptions(**options))
-        servers.append(server)
-        return server
-
-    yield _start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def collect(server: ArmServer, out: Path, **options: Any) -> Any:
-    opts = CollectOptions(subscriptions=[SUB], arm_endpoint=server.url, ca=server.ca_path, progress=False,
-                          sites=json.loads((TESTBED / "fixture.json").read_text())["sites"], name=out.name,
-                          effective_routes="all", polling_interval=0.05, **options)  # fmt: skip
-    return Collector(opts).collect(out)
+from tests.live_helpers import SUB, TESTBED, _collect_cli, _gaps_of, collect, runner
 
 
 def comparable(snapshot: Snapshot) -> dict[str, Any]:
@@ -368,28 +341,6 @@ def test_failed_observations_are_listed_once(
 
 
 # -- bounded collection (issue 11, item 4): each bound through the CLI, against ArmServer on the wire --
-
-runner = CliRunner()
-
-
-def _collect_cli(server: ArmServer, out: Path, *args: str, command: str = "collect") -> tuple[Any, float]:
-    """`azroute collect` (or `audit --subscription`) against `server`; the result and its wall time."""
-    target = ["--out", str(out)] if command == "collect" else ["--format", "json"]
-    start = time.monotonic()
-    result = runner.invoke(app, [command, *target, "--subscription", SUB, "--arm-endpoint", server.url,
-                                 "--ca", server.ca_path, *args])  # fmt: skip
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result, time.monotonic() - start
-
-
-def _gaps_of(out: Path, code: str) -> list[dict[str, Any]]:
-    """The gaps with `code` in fixture.json, after checking that the audit reports them as coverage (exit 3)."""
-    manifest = json.loads((out / "fixture.json").read_text())
-    audit = runner.invoke(app, ["audit", str(out), "--format", "json"])
-    assert audit.exit_code == 3, audit.stdout + audit.stderr
-    coverage = json.loads(audit.stdout)["coverage"]
-    assert not coverage["complete"] and any(code in g["detail"] for g in coverage["gaps"]), coverage
-    return [g for g in manifest.get("gaps", []) if g["code"] == code]
 
 
 def test_a_retry_after_longer_than_the_cap_is_a_gap_not_a_wait(serve: Any, tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ The collection is bounded: an overall deadline (`timeout`), a longest `Retry-Aft
 (`max_retry_after`), a deadline per long-running operation (`lro_deadline`), a most pages per
 list (`max_pages`), a repeated `nextLink`, and a number of retries (`retries`). What a bound
 leaves unread is a gap named after it (`timeout`, `retry-after-cap`, `lro-deadline`, `page-cap`,
-`next-link-loop`). Every wait goes through one stop event, so the end of the run (the deadline, or
+`next-link-loop`). The bearer token stays with ARM: a `nextLink` or a long-running operation's
+link to another origin is never followed (`next-link-foreign`, `lro-foreign`), and a pipeline
+policy refuses any request to another origin before it leaves the process. Every wait goes through one stop event, so the end of the run (the deadline, or
 Ctrl-C) ends every wait at once; the workers are daemon threads, so a call still in flight never
 keeps the process alive.
 """
@@ -51,10 +53,14 @@ from auditor.errors import InputError
 from auditor.live.policies import (
     BoundReached,
     CappedRetryPolicy,
+    LroForeign,
     ReadOnlyPolicy,
+    SameOriginPolicy,
     ThrottlePolicy,
     TokenBucket,
     WriteAttempted,
+    origin_text,
+    same_origin,
 )
 from auditor.live.redact import redact
 from auditor.normalize import SnapshotBuilder
@@ -297,14 +303,35 @@ class _StoppableTransport(RequestsTransport):  # type: ignore[misc]  # azure-cor
 class _BoundedPolling(ARMPolling):
     """ARM's long-running operation polling, bounded: a poll's `Retry-After` is a hint, so it waits
     at most `cap` seconds between polls; at `deadline` seconds after the start it gives up
-    (`LroDeadline`); and it stops at once when the collection stops."""
+    (`LroDeadline`); it stops at once when the collection stops; and it follows a `Location` or
+    `Azure-AsyncOperation` link only when it stays with the ARM endpoint (`LroForeign`)."""
 
     def __init__(
-        self, interval: float, cap: float, deadline: float, pause: Callable[[float], None], **kwargs: Any
+        self,
+        interval: float,
+        cap: float,
+        deadline: float,
+        pause: Callable[[float], None],
+        endpoint: str,
+        **kwargs: Any,
     ) -> None:
         super().__init__(interval, **kwargs)
         self._cap, self._seconds, self._pause = max(cap, interval), deadline, pause
         self._deadline = time.monotonic() + deadline
+        self._endpoint = endpoint
+
+    def request_status(self, status_link: str) -> Any:
+        """A poll or the final GET: refused, before anything is sent, when the link names another
+        origin than the ARM endpoint's (the bearer token would go with it)."""
+        link = status_link
+        if self._path_format_arguments:
+            link = self._client.format_url(status_link, **self._path_format_arguments)
+        if not same_origin(link, self._endpoint):
+            raise LroForeign(
+                f"the long-running operation's status link points at {origin_text(link)}, not at the ARM "
+                f"endpoint {origin_text(self._endpoint)}: not followed (the token is sent only to ARM)"
+            )
+        return super().request_status(status_link)
 
     def _sleep(self, delay: float) -> None:
         wait = min(delay, self._cap)
@@ -358,7 +385,9 @@ class Collector:
             # read-only on the wire: redirects are refused (a 3xx is an error, never followed), and the
             # guard also runs on every attempt that leaves the process (retries included)
             "permit_redirects": False,
-            "per_retry_policies": [ReadOnlyPolicy()],
+            # and no request leaves for another origin than the endpoint's (the bearer token stays
+            # with ARM): a nextLink or an operation's link elsewhere is a gap, never followed
+            "per_retry_policies": [SameOriginPolicy(self.endpoint), ReadOnlyPolicy()],
             "per_call_policies": [
                 ReadOnlyPolicy(),
                 ThrottlePolicy(self.buckets, self.options.burst, self.options.rate, sleep=self._pause),
@@ -447,6 +476,12 @@ class Collector:
                 items.append(item)
             link = pages.continuation_token
             if not link:
+                break
+            if not same_origin(link, self.endpoint):
+                self._gap(Gap(scope, operation, None, "next-link-foreign",
+                              f"page {count}'s nextLink points at {origin_text(link)}, not at the ARM "
+                              f"endpoint {origin_text(self.endpoint)}: {_items(items)} read are kept, "
+                              f"the list was not followed (the token is sent only to ARM)"))  # fmt: skip
                 break
             if link in links:
                 self._gap(Gap(scope, operation, None, "next-link-loop",
@@ -819,6 +854,7 @@ class Collector:
             self.options.max_retry_after,
             self.options.lro_deadline,
             self._pause,
+            self.endpoint,
             path_format_arguments={"endpoint": self.endpoint},
         )
         return begin(*args, polling=polling, **kwargs).result()

@@ -7,6 +7,7 @@ import re
 import threading
 import time
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from azure.core.exceptions import ClientAuthenticationError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
@@ -134,3 +135,75 @@ class CappedRetryPolicy(RetryPolicy[Any, Any]):
                     status,
                 )
         super().sleep(settings, transport, response)
+
+
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """A URL's origin (scheme, host, port): scheme and host lower-cased, the scheme's default port
+    made explicit (so `https://h` and `https://h:443` are one origin). None when it has none (a
+    relative URL, no host, or a port that is not a number)."""
+    try:
+        split = urlsplit(url.strip())
+        port = split.port
+    except ValueError:
+        return None
+    scheme, host = split.scheme.lower(), (split.hostname or "").lower()
+    if not scheme or not host:
+        return None
+    if port is None:
+        port = DEFAULT_PORTS.get(scheme)
+    if port is None:
+        return None
+    return scheme, host, port
+
+
+def same_origin(url: str, endpoint: str) -> bool:
+    """Whether `url` (a `nextLink`, a long-running operation's `Location` or
+    `Azure-AsyncOperation`, any request) stays with the ARM endpoint: a URL relative to the
+    endpoint does; an absolute one must have its origin."""
+    home = origin(endpoint)
+    return home is not None and origin(urljoin(endpoint.rstrip("/") + "/", url.strip())) == home
+
+
+class ForeignOrigin(BoundReached):
+    """A request would have left the ARM endpoint's origin (with the bearer token): refused before
+    it leaves the process."""
+
+    code = "foreign-origin"
+
+
+class NextLinkForeign(ForeignOrigin):
+    code = "next-link-foreign"
+
+
+class LroForeign(ForeignOrigin):
+    code = "lro-foreign"
+
+
+class SameOriginPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Refuses, before it leaves the process, every request whose origin is not the ARM endpoint's:
+    the `Authorization` header azure-core adds is never sent anywhere else. The collector checks a
+    `nextLink` and a long-running operation's links before following them (and records a gap); this
+    is the guard behind those checks, on every attempt, retries included."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        url = request.http_request.url
+        if not same_origin(url, self.endpoint):
+            raise ForeignOrigin(
+                f"refused a request to {origin_text(url)}: only {origin_text(self.endpoint)} "
+                "(the ARM endpoint) is sent the token"
+            )
+
+
+def origin_text(url: str) -> str:
+    """`scheme://host[:port]` of a URL, for messages (never its path or query)."""
+    found = origin(url)
+    if found is None:
+        return repr(url.split("?", 1)[0][:200])
+    scheme, host, port = found
+    return f"{scheme}://{host}" + ("" if DEFAULT_PORTS.get(scheme) == port else f":{port}")

@@ -65,6 +65,9 @@ class ServeOptions:
     # the time until a token, and every list page's nextLink pointing at that page itself
     retry_after: int | None = None
     next_link_loop: bool = False
+    # hostile endpoint (tests): every list page's nextLink and every long-running operation's
+    # `Location` and `Azure-AsyncOperation` name this origin (`https://host:port`), path kept
+    foreign_origin: str | None = None
 
 
 class FixtureData:
@@ -174,6 +177,12 @@ class ArmServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"https://127.0.0.1:{self.server_address[1]}"
 
+    @property
+    def link_base(self) -> str:
+        """The origin that links in answers (nextLink, operation links) name: this server's, or
+        `--foreign-origin`'s."""
+        return (self.options.foreign_origin or self.url).rstrip("/")
+
     def server_close(self) -> None:
         """Close, and remove the temporary CA (its private key included)."""
         super().server_close()
@@ -220,7 +229,8 @@ def _self_signed(folder: Path) -> str:
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "azroute local ARM")])
+    # a name of its own: a bundle trusting two servers' CAs (tests of another origin) must tell them apart
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"azroute local ARM {uuid.uuid4().hex[:12]}")])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
@@ -299,6 +309,9 @@ class _Handler(BaseHTTPRequestHandler):
         POST, a body that is JSON. The body is read here, so every method finds it consumed."""
         if not super().parse_request():
             return False
+        self.server.stats["requests"] += 1
+        if self.headers.get("Authorization"):  # what a test of "the token stays with ARM" counts
+            self.server.stats["authorization"] += 1
         problem = self._malformed()
         if problem is not None:
             self.send_error(400, problem)
@@ -459,9 +472,9 @@ class _Handler(BaseHTTPRequestHandler):
         if start + size < len(items):
             params = {k: v[0] for k, v in query.items() if k != "$skiptoken"}
             params["$skiptoken"] = str(start + size)
-            body["nextLink"] = f"{self.server.url}{urlsplit(self.path).path}?{urlencode(params)}"
+            body["nextLink"] = f"{self.server.link_base}{urlsplit(self.path).path}?{urlencode(params)}"
             if self.server.options.next_link_loop:
-                body["nextLink"] = f"{self.server.url}{self.path}"
+                body["nextLink"] = f"{self.server.link_base}{self.path}"
         self._send(200, body)
 
     def _lro(self, token: str, kind: str, path: str) -> None:
@@ -476,7 +489,7 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "status":
             self._send(200, {"status": "Succeeded" if done else "InProgress"}, None if done else wait)
         elif not done:
-            self._send(202, None, {"Location": self.server.url + path, **wait})
+            self._send(202, None, {"Location": self.server.link_base + path, **wait})
         else:
             self._send(200, record.get("body") if record.get("body") is not None else {"value": []})
 
@@ -518,7 +531,7 @@ class _Handler(BaseHTTPRequestHandler):
         token = uuid.uuid4().hex
         delay = self.server.options.latency.get(operation, self.server.options.latency.get("*", 0.0))
         self.server.lros[token] = (time.monotonic() + delay, record)
-        base = f"{self.server.url}/subscriptions/{parts[2]}/providers/Microsoft.Network/locations/local"
+        base = f"{self.server.link_base}/subscriptions/{parts[2]}/providers/Microsoft.Network/locations/local"
         self._send(202, None, {
             "Location": f"{base}/operationResults/{token}",
             "Azure-AsyncOperation": f"{base}/operations/{token}",

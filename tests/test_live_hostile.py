@@ -1,0 +1,110 @@
+"""The collector against a hostile or broken endpoint (Hardening II), on the wire: `azroute serve`
+with its fault options, and a second TLS listener standing for another origin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.core.rest import HttpRequest
+from azure.mgmt.network import NetworkManagementClient
+
+from auditor.fixture import load_fixture
+from auditor.live.collector import CollectOptions, Collector, LocalCredential
+from auditor.live.policies import ForeignOrigin, origin, same_origin
+from auditor.live.server import ArmServer
+from tests.live_helpers import SUB, _collect_cli, _gaps_of
+
+
+@pytest.mark.parametrize(
+    ("url", "endpoint", "same"),
+    [
+        ("https://management.azure.com/subscriptions?x=1", "https://management.azure.com", True),
+        ("HTTPS://Management.Azure.COM:443/a", "https://management.azure.com/", True),
+        ("https://management.azure.com/a", "https://management.azure.com:443", True),
+        ("/subscriptions/x?$skiptoken=2", "https://management.azure.com", True),  # relative: the endpoint's
+        ("https://management.azure.com:8443/a", "https://management.azure.com", False),
+        ("http://management.azure.com/a", "https://management.azure.com", False),
+        ("https://management.azure.com.evil.example/a", "https://management.azure.com", False),
+        ("https://evil.example/https://management.azure.com/a", "https://management.azure.com", False),
+        ("https://management.azure.com@evil.example/a", "https://management.azure.com", False),
+        ("//evil.example/a", "https://management.azure.com", False),  # scheme-relative: another host
+        ("https://management.azure.com:99999/a", "https://management.azure.com", False),
+        ("https://127.0.0.1:8443/a", "https://127.0.0.1:8443", True),
+        ("https://127.0.0.1:8444/a", "https://127.0.0.1:8443", False),
+        ("https://localhost:8443/a", "https://127.0.0.1:8443", False),  # names are compared, not resolved
+    ],
+)
+def test_origin_comparison(url: str, endpoint: str, same: bool) -> None:
+    assert same_origin(url, endpoint) is same
+
+
+def test_origin_normalises_scheme_host_and_default_port() -> None:
+    assert origin("HTTPS://Host.Example") == ("https", "host.example", 443)
+    assert origin("https://host.example:443/x") == origin("https://host.example/y")
+    assert origin("/relative") is None and origin("https://h:port") is None
+
+
+def _bundle(tmp_path: Path, *servers: ArmServer) -> str:
+    """A CA bundle trusting every server given: only azroute's own rule keeps the token from one."""
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text("".join(Path(s.ca_path).read_text() for s in servers))
+    return str(bundle)
+
+
+def test_a_next_link_to_another_origin_is_a_gap_and_the_token_stays(serve: Any, tmp_path: Path) -> None:
+    """Every list page's nextLink names another HTTPS origin (a listener the collector trusts): no
+    request reaches it, the first page of each list is kept, each list is a `next-link-foreign`
+    gap, and collect exits 3."""
+    other = serve()
+    home = serve(page_size=1, foreign_origin=other.url)
+    result, _ = _collect_cli(
+        home, tmp_path / "out", "--resource-group", "rg-hub", ca=_bundle(tmp_path, home, other)
+    )
+    assert result.exit_code == 3, result.stderr
+    assert other.stats["requests"] == 0 and other.stats["authorization"] == 0, dict(other.stats)
+    assert home.stats["authorization"] > 0  # the token went where it belongs
+    assert "next-link-foreign" in result.stderr and other.url.split("//")[1] in result.stderr
+    gaps = _gaps_of(tmp_path / "out", "next-link-foreign")
+    assert "list virtualNetworks" in {g["operation"] for g in gaps}
+    assert all("the token is sent only to ARM" in g["message"] for g in gaps)
+    assert len(load_fixture(tmp_path / "out").vnets) == 1  # the first page is kept
+
+
+def test_an_operation_link_to_another_origin_is_a_failed_observation(serve: Any, tmp_path: Path) -> None:
+    """Every long-running operation answers 202 with `Location` and `Azure-AsyncOperation` on another
+    origin: none is polled there; each observation is an `lro-foreign` failure; the lists are whole."""
+    other = serve()
+    home = serve(foreign_origin=other.url)
+    out = tmp_path / "out"
+    result, _ = _collect_cli(home, out, "--effective-routes", "all", ca=_bundle(tmp_path, home, other))
+    assert result.exit_code == 3, result.stderr
+    assert other.stats["requests"] == 0, dict(other.stats)
+    gaps = _gaps_of(out, "lro-foreign")
+    assert len(gaps) == home.stats["POST"] > 0  # every operation started at ARM, none was followed away
+    assert all(g["operation"].startswith("observation ") for g in gaps)
+    snapshot = load_fixture(out)
+    assert len(snapshot.vnets) == 4 and not snapshot.effective_routes
+
+
+def test_the_pipeline_never_sends_the_token_to_another_origin(serve: Any, tmp_path: Path) -> None:
+    """The guard behind the collector's checks, at the wire: a request built by any SDK client of the
+    collection to another origin is refused before it leaves the process; to ARM it goes."""
+    other, home = serve(), serve()
+    collector = Collector(
+        CollectOptions(
+            subscriptions=[SUB], arm_endpoint=home.url, ca=_bundle(tmp_path, home, other), progress=False
+        ),
+        credential=LocalCredential(),
+    )
+    client: NetworkManagementClient = collector.network(SUB)
+    for url in (
+        f"{other.url}/subscriptions/{SUB}/resourceGroups",
+        other.url.replace("127.0.0.1", "localhost"),
+    ):
+        with pytest.raises(ForeignOrigin, match=r"only https://127\.0\.0\.1:"):
+            client._client.send_request(HttpRequest("GET", url))
+    assert other.stats["requests"] == 0, dict(other.stats)
+    answer = client._client.send_request(HttpRequest("GET", f"{home.url}/subscriptions/{SUB}/resourceGroups"))
+    assert answer.status_code == 200 and home.stats["authorization"] == 1
