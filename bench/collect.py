@@ -154,7 +154,9 @@ def estimate(spokes: int, concurrency: int = 256) -> dict[str, Any]:
     is a POST and about two status polls), with one VM NIC in every workload subnet: effective
     routes per subnet versus per routing signature (`--effective-routes per-signature`)."""
     from auditor.fixture import load_fixture
-    from auditor.routing.tables import effective_signature, is_special
+    from auditor.routing.controlplane import ControlPlane
+    from auditor.routing.signature import routing_signature
+    from auditor.routing.tables import is_special
     from bench.realistic import Shape
     from bench.realistic import generate as realistic
 
@@ -163,7 +165,8 @@ def estimate(spokes: int, concurrency: int = 256) -> dict[str, Any]:
         realistic(Path(tmp) / "e", shape)
         snapshot = load_fixture(Path(tmp) / "e")
     workload = [s for s in snapshot.subnets if not is_special(s)]
-    signatures = {effective_signature(snapshot, s) for s in workload}
+    plane = ControlPlane(snapshot)
+    signatures = {routing_signature(plane, s) for s in workload}
     vpn = [g for g in snapshot.gateways if g.is_vpn]
     neighbours = sum(len(snapshot.connections_of(g.id)) for g in vpn)
     others = len(snapshot.gateways) + len(vpn) + neighbours + 4 * len(snapshot.circuits)

@@ -274,3 +274,50 @@ def test_site_lookups_agree_on_a_realistic_estate(tmp_path: Path) -> None:
 
     generate(tmp_path / "estate", Shape.scaled(250))
     assert _site_lookups_agree(load_fixture(tmp_path / "estate")) > 100
+
+
+def _route_key(route: Any) -> tuple[object, ...]:
+    return (str(route.prefix), route.next_hop_type, route.next_hop, route.source, str(route.via))
+
+
+def _subnet_lookups_agree(snapshot: Any, extra_addresses: bool = True) -> int:
+    """For every subnet (and the VNet-wide view of a VNet without subnets), the routes a walk gets for one
+    address equal the choice read from the subnet's whole effective table (what `routes` shows):
+    the selected routes of the longest prefix containing the address. The addresses are every
+    endpoint a walk starts from or goes to and, with `extra_addresses`, the first and last address
+    of every prefix in the table. Returns the lookups compared."""
+    from auditor.routing.controlplane import ControlPlane
+    from auditor.routing.paths import PathFinder
+    from auditor.routing.prefixindex import PrefixIndex
+    from auditor.routing.tables import vnet_table
+
+    plane = ControlPlane(snapshot)
+    finder = PathFinder(plane)
+    endpoints = {finder.network(n).address for n in finder.networks()}
+    compared = 0
+    for vnet in snapshot.vnets:
+        for subnet in snapshot.subnets_of(vnet.id) or [None]:
+            whole = vnet_table(plane, vnet, subnet)
+            chosen = PrefixIndex([r for r in whole if r.selected], lambda r: r.prefix)
+            addresses = set(endpoints)
+            if extra_addresses:
+                addresses |= {a for r in whole for a in (r.prefix[0], r.prefix[-1])}
+            lookup = finder.table(vnet, subnet)
+            for address in sorted(addresses, key=lambda a: (a.version, int(a))):
+                expected = sorted(_route_key(r) for r in chosen.longest(address))
+                got = sorted(_route_key(r) for r in lookup.longest(address))
+                assert got == expected, (vnet.display_name, subnet.id.name if subnet else None, address)
+                compared += 1
+    return compared
+
+
+@pytest.mark.parametrize("name", fixture_names())
+def test_a_subnet_lookup_equals_the_choice_from_its_whole_table(name: str) -> None:
+    assert _subnet_lookups_agree(load_fixture(FIXTURES / name)) > 0
+
+
+def test_subnet_lookups_agree_on_a_realistic_estate(tmp_path: Path) -> None:
+    from bench.realistic import Shape, generate
+
+    generate(tmp_path / "estate", Shape.scaled(250))
+    assert _subnet_lookups_agree(load_fixture(tmp_path / "estate"), extra_addresses=False) > 1000

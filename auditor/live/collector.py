@@ -64,7 +64,8 @@ from auditor.live.policies import (
 )
 from auditor.live.redact import redact
 from auditor.normalize import SnapshotBuilder
-from auditor.routing.tables import effective_signature
+from auditor.routing.controlplane import ControlPlane
+from auditor.routing.signature import RoutingSignature, routing_signature
 from auditor.writer import (
     group_pages,
     place_documents,
@@ -787,9 +788,10 @@ class Collector:
             except InputError:
                 continue  # a malformed document: per-subnet collection for what it would have grouped
         snapshot = builder.build("collecting")
-        groups: dict[tuple[object, ...], list[str]] = {}
+        plane = ControlPlane(snapshot)
+        groups: dict[RoutingSignature, list[str]] = {}
         for subnet in snapshot.subnets:
-            groups.setdefault(effective_signature(snapshot, subnet), []).append(subnet.id.key)
+            groups.setdefault(routing_signature(plane, subnet), []).append(subnet.id.key)
         jobs: list[list[str]] = []
         for _, subnets in sorted(groups.items(), key=lambda g: sorted(g[1])[0]):
             members = sorted(subnets)

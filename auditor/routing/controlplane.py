@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from auditor.ids import ArmId
 from auditor.model import (
@@ -39,13 +39,19 @@ from auditor.model import (
     LocalNetworkGateway,
     Operation,
     Snapshot,
+    Subnet,
     VirtualNetwork,
     VirtualNetworkGateway,
     parse_prefix,
     same,
 )
+from auditor.routing.cache import PerKey
 from auditor.routing.prefixindex import Address, PrefixIndex
 from auditor.routing.sites import SiteView, site_views
+
+if TYPE_CHECKING:
+    from auditor.routing.signature import RoutingSignature
+    from auditor.routing.tables import GatewayRows, SubnetTable
 
 MSEE_ASN = 12076
 T = TypeVar("T")
@@ -468,7 +474,11 @@ class ControlPlane:
         """A leaf site's table: what it originates, and the best of what its neighbours export to it;
         with `address`, only the prefixes that contain it (each prefix is selected on its own)."""
         own = rib[leaf]
-        keys_here = list(own) if address is None else self._keys_covering(("own", leaf), own, address)
+        keys_here = (
+            list(own)
+            if address is None
+            else sorted(k for group in self._rib_index[("own", leaf)].matches(address) for k in group)
+        )
         table: Rib = {key: list(own[key]) for key in keys_here}
         neighbours = sorted(self._vpn_edges.get(leaf, []), key=lambda e: e[0])
         view = {**{sender: rib[sender] for sender, _ in neighbours}, leaf: table}
@@ -480,16 +490,22 @@ class ControlPlane:
 
     def _rib_keys_covering(self, speaker: str, address: Address) -> list[tuple[int, int, int]]:
         """The keys of a speaker's table whose prefix contains the address (sorted)."""
-        table = self._vpn_raw[speaker] if speaker not in self._vpn_leaves else self.vpn_rib[speaker]
-        return self._keys_covering(("rib", speaker), table, address)
+        return sorted(k for group in self._rib_index[("rib", speaker)].matches(address) for k in group)
 
-    def _keys_covering(
-        self, name: tuple[str, str], table: Rib, address: Address
-    ) -> list[tuple[int, int, int]]:
-        index = self.memo(
-            ("rib-index", *name), lambda: PrefixIndex(list(table), lambda k: table[k][0].prefix)
-        )
-        return sorted(k for group in index.matches(address) for k in group)
+    @cached_property
+    def _rib_index(self) -> PerKey[tuple[str, str], PrefixIndex[tuple[int, int, int]]]:
+        """Per VPN speaker: the keys of its table indexed by prefix; ("own", leaf) for what a leaf
+        site originates, ("rib", speaker) for a speaker's converged table (a leaf's whole one)."""
+
+        def build(name: tuple[str, str]) -> PrefixIndex[tuple[int, int, int]]:
+            which, speaker = name
+            if which == "own" or speaker not in self._vpn_leaves:
+                table = self._vpn_raw[speaker]
+            else:
+                table = self.vpn_rib[speaker]
+            return PrefixIndex(list(table), lambda k: table[k][0].prefix)
+
+        return PerKey(build)
 
     def _vpn_covering(self, speaker: str, address: Address) -> Rib:
         """A VPN speaker's table restricted to the prefixes containing the address; a leaf site's is
@@ -633,35 +649,43 @@ class ControlPlane:
         return found
 
     # -- on-premises sites ----------------------------------------------------------------------------
-    def _circuit_index(self, circuit_id: ArmId) -> PrefixIndex[tuple[int, CircuitEntry]]:
-        """A circuit's route table, indexed by prefix (entries numbered in the table's order)."""
-        return self.memo(
-            ("circuit-index", circuit_id.key),
-            lambda: PrefixIndex(enumerate(self.circuit_table.get(circuit_id, [])), lambda e: e[1].prefix),
+    @cached_property
+    def circuit_index(self) -> PerKey[ArmId, PrefixIndex[tuple[int, CircuitEntry]]]:
+        """Per circuit: its Microsoft-edge table indexed by prefix, entries numbered in the table's
+        order (walks at the edge and sites' lookups both ask it)."""
+        return PerKey(
+            lambda circuit_id: PrefixIndex(
+                enumerate(self.circuit_table.get(circuit_id, [])), lambda e: e[1].prefix
+            )
         )
 
-    def _static_links(self, site: SiteView) -> list[tuple[ArmId, Domain, Connection]]:
-        """The site's VPN connections without BGP: each carries its domain's prefixes statically."""
+    def circuit_entries_covering(self, circuit_id: ArmId, address: Address) -> list[CircuitEntry]:
+        """The circuit's entries whose prefix contains the address, in the table's order."""
+        found = (x for group in self.circuit_index[circuit_id].matches(address) for x in group)
+        return [entry for _, entry in sorted(found, key=lambda x: x[0])]
 
-        def compute() -> list[tuple[ArmId, Domain, Connection]]:
-            return [
+    @cached_property
+    def _static_links(self) -> PerKey[str, list[tuple[ArmId, Domain, Connection]]]:
+        """Per site: its VPN connections without BGP; each carries its domain's prefixes statically."""
+        return PerKey(
+            lambda name: [
                 (hub, domain, conn)
                 for hub, domain in self.domains.items()
                 for conn, lng in domain.vpn_links
-                if lng.id in site.lng_ids and not (conn.enable_bgp and lng.bgp_settings is not None)
+                if lng.id in self.site_by_name[name].lng_ids
+                and not (conn.enable_bgp and lng.bgp_settings is not None)
             ]
-
-        return self.memo(("static-links", site.name), compute)
-
-    def _domain_prefixes_covering(self, hub: ArmId, address: Address) -> list[IPNetwork]:
-        """The domain's prefixes containing the address, in the domain's order."""
-        domain = self.domains[hub]
-        index = self.memo(
-            ("domain-prefix-index", hub.key), lambda: PrefixIndex(enumerate(domain.prefixes), lambda e: e[1])
         )
-        return [
-            p for _, p in sorted((x for group in index.matches(address) for x in group), key=lambda x: x[0])
-        ]
+
+    @cached_property
+    def domain_prefix_index(self) -> PerKey[ArmId, PrefixIndex[tuple[int, IPNetwork]]]:
+        """Per gateway domain: the prefixes it advertises, numbered in the domain's order, indexed."""
+        return PerKey(lambda hub: PrefixIndex(enumerate(self.domains[hub].prefixes), lambda e: e[1]))
+
+    def domain_prefixes_covering(self, hub: ArmId, address: Address) -> list[IPNetwork]:
+        """The domain's prefixes containing the address, in the domain's order."""
+        found = (x for group in self.domain_prefix_index[hub].matches(address) for x in group)
+        return [p for _, p in sorted(found, key=lambda x: x[0])]
 
     def site_routes_covering(self, site_name: str, address: Address) -> list[Advert]:
         """The site's routes whose prefix contains the address: `site_rib[site_name]` restricted to
@@ -673,10 +697,11 @@ class ControlPlane:
         for circuit_id in sorted(site.circuit_ids, key=lambda i: i.key):
             if not self.customer_paths(circuit_id):
                 continue
-            entries = self.circuit_table.get(circuit_id, [])
-            if address is not None:  # the entries containing the address, in the table's order
-                found_at = (x for group in self._circuit_index(circuit_id).matches(address) for x in group)
-                entries = [entry for _, entry in sorted(found_at, key=lambda x: x[0])]
+            entries = (
+                self.circuit_table.get(circuit_id, [])
+                if address is None
+                else self.circuit_entries_covering(circuit_id, address)
+            )
             for entry in entries:
                 if entry.kind == "site":
                     continue
@@ -696,11 +721,44 @@ class ControlPlane:
         name = f"s:{site.name}"
         speaker = self.vpn_rib.get(name, {}) if address is None else self._vpn_covering(name, address)
         found.extend(a for group in speaker.values() for a in group if a.source == "EBgp")
-        for hub, domain, conn in self._static_links(site):
-            prefixes = domain.prefixes if address is None else self._domain_prefixes_covering(hub, address)
+        for hub, domain, conn in self._static_links[site.name]:
+            prefixes = domain.prefixes if address is None else self.domain_prefixes_covering(hub, address)
             found.extend(_static_to_domain(prefix, conn, domain.name, hub) for prefix in prefixes)
         unique = {(a.via.key if a.via else "", prefix_key(a.prefix), a.as_path): a for a in found}
         return sorted(unique.values(), key=_advert_key)
+
+    # -- route tables (auditor/routing/tables.py), one per vantage point, built on first use -----------
+    @cached_property
+    def gateway_rows(self) -> PerKey[ArmId, GatewayRows]:
+        """Per gateway domain (hub id): its BGP routes as its subnets receive them, selected once."""
+        from auditor.routing.tables import gateway_rows
+
+        return PerKey(lambda hub: gateway_rows(self, hub))
+
+    @cached_property
+    def subnet_tables(self) -> PerKey[tuple[ArmId, ArmId | None], SubnetTable]:
+        """Per (VNet id, subnet id or None for the VNet-wide view): the subnet's route table."""
+        from auditor.routing.tables import SubnetTable
+
+        def build(key: tuple[ArmId, ArmId | None]) -> SubnetTable:
+            vnet = self.snapshot.vnet(key[0])
+            assert vnet is not None
+            found = self.snapshot.by_id.get(key[1]) if key[1] is not None else None
+            return SubnetTable(self, vnet, found if isinstance(found, Subnet) else None)
+
+        return PerKey(build)
+
+    @cached_property
+    def signatures(self) -> PerKey[ArmId, RoutingSignature]:
+        """Per subnet id: its routing signature (auditor/routing/signature.py)."""
+        from auditor.routing.signature import compute_signature
+
+        def build(subnet_id: ArmId) -> RoutingSignature:
+            subnet = self.snapshot.by_id.get(subnet_id)
+            assert isinstance(subnet, Subnet)
+            return compute_signature(self, subnet)
+
+        return PerKey(build)
 
     # -- lookups ---------------------------------------------------------------------------------------------
     @cached_property

@@ -22,6 +22,7 @@ from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, LinkKind, Snapshot
 from auditor.routing.controlplane import ControlPlane, covers, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
+from auditor.routing.tables import select_bgp
 
 
 @dataclass(frozen=True)
@@ -102,20 +103,14 @@ def transit_spokes(snapshot: Snapshot, hub_id: ArmId) -> list[ArmId]:
     return sorted(spokes, key=lambda i: i.key)
 
 
-def _rank(route: OnPremRoute) -> tuple[int, int, int, int]:
-    """Azure's order among gateway routes for a destination: longest prefix, ExpressRoute over
-    VPN for the same prefix, the higher connection weight, the shorter AS path."""
-    return (route.prefix.prefixlen, route.link is LinkKind.EXPRESSROUTE, route.weight, -len(route.as_path))
-
-
 def selected_links(routes: PrefixIndex[OnPremRoute], destination: IPNetwork) -> list[OnPremRoute]:
-    """The routes Azure uses towards a destination prefix (several when they tie: ECMP); `routes`
-    indexes a domain's on-premises routes by prefix."""
+    """The routes Azure uses towards a destination prefix (several when they tie: ECMP): the
+    longest prefix covering it, then the gateway's BGP precedence (`tables.select_bgp`, the one
+    implementation). `routes` indexes a domain's on-premises routes by prefix."""
     for group in routes.covering(destination):
         candidates = [r for r in group if not r.bgp_peer_host]
         if candidates:
-            best = max(_rank(r) for r in candidates)
-            return [r for r in candidates if _rank(r) == best]
+            return [r for r, best, _ in select_bgp(candidates) if best]
     return []
 
 

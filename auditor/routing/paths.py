@@ -23,14 +23,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.ids import ArmId
-from auditor.model import Connection, IPNetwork, LinkKind, RouteTable, Subnet, VirtualNetwork
+from auditor.model import Connection, IPNetwork, LinkKind, Subnet, VirtualNetwork
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
+from auditor.routing.signature import RoutingSignature, routing_signature
 from auditor.routing.tables import (
-    SubnetRoutes,
+    SubnetTable,
     gateway_subnet,
     is_special,
     site_longest,
+    subnet_table,
     workload_subnet,
 )
 from auditor.unmodelled import uncertain_resources, unmodelled_gaps
@@ -177,15 +179,16 @@ class Network:
 
 
 def subnet_groups(plane: ControlPlane, vnet: VirtualNetwork) -> list[list[Subnet]]:
-    """The VNet's workload subnets grouped by what decides their routing (their route table);
-    infrastructure subnets (GatewaySubnet, AzureFirewallSubnet, ...) are not endpoints."""
+    """The VNet's workload subnets grouped by their routing signature (the subnets of a group
+    route alike); infrastructure subnets (GatewaySubnet, AzureFirewallSubnet, ...) are not
+    endpoints."""
 
     def build() -> list[list[Subnet]]:
-        groups: dict[str, list[Subnet]] = {}
+        groups: dict[RoutingSignature, list[Subnet]] = {}
         for subnet in sorted(plane.snapshot.subnets_of(vnet.id), key=lambda s: s.id.key):
             if is_special(subnet):
                 continue
-            groups.setdefault(subnet.route_table_id.key if subnet.route_table_id else "", []).append(subnet)
+            groups.setdefault(routing_signature(plane, subnet), []).append(subnet)
         return sorted(groups.values(), key=lambda g: g[0].id.key)
 
     return plane.memo(("subnet-groups", vnet.id.key), build)
@@ -260,21 +263,11 @@ class PathFinder:
     def __init__(self, plane: ControlPlane) -> None:
         self.plane = plane
         self.snap = plane.snapshot
-        self._tables: dict[tuple[str, str], SubnetRoutes] = {}
         self._signatures: dict[tuple[str, str], tuple[object, ...]] = {}
         self._advert_positions: dict[ArmId, dict[int, int]] = {}
         self._networks: dict[str, Network] = {}
         self._site_best: dict[tuple[str, int, int], list[Advert]] = {}
-        self._circuits: dict[ArmId, PrefixIndex[CircuitEntry]] = {}
         self._tails: dict[tuple[tuple[str, ...], str], tuple[tuple[Hop, ...], bool, str]] = {}
-        self._indexes: dict[tuple[str, str], PrefixIndex[IPNetwork]] = {}
-
-    def _domain_prefixes(self, hub: ArmId) -> PrefixIndex[IPNetwork]:
-        """The address space a gateway domain advertises, indexed (what covers an endpoint)."""
-        key = ("domain-prefixes", hub.key)
-        if key not in self._indexes:
-            self._indexes[key] = PrefixIndex(self.plane.domains[hub].prefixes, lambda p: p)
-        return self._indexes[key]
 
     def network(self, name: str) -> Network:
         key = name.lower()
@@ -290,13 +283,6 @@ class PathFinder:
             self._site_best[key] = site_longest(self.plane, name, dst)
         return self._site_best[key]
 
-    def circuit_index(self, circuit_id: ArmId) -> PrefixIndex[CircuitEntry]:
-        if circuit_id not in self._circuits:
-            self._circuits[circuit_id] = PrefixIndex(
-                self.plane.circuit_table.get(circuit_id, []), lambda e: e.prefix
-            )
-        return self._circuits[circuit_id]
-
     def pair(self, source: str, destination: str) -> PathPair:
         a, b = self.network(source), self.network(destination)
         forward, back = self.walk(a, b.address), self.walk(b, a.address)
@@ -307,10 +293,10 @@ class PathFinder:
 
     def site_signature(self, name: str) -> tuple[object, ...]:
         """What decides a VNet endpoint's paths to and from on-premises sites, apart from its own
-        address: its gateway domain, its route table's routes and propagation, its peerings, how
+        address: its routing signature (auditor/routing/signature.py), its address family, how
         each subnet of the domain's hub routes towards its address (the way back from a gateway
         and through the hub's appliances), and how the domain advertises it. Endpoints with the
-        same signature take the same links and appliances to every site ("routing signature")."""
+        same path signature take the same links and appliances to every site."""
         key = ("site-signature", name.lower())
         if key in self._signatures:
             return self._signatures[key]
@@ -320,30 +306,6 @@ class PathFinder:
         else:
             vnet, subnet = net.vnet, net.subnet
             hub = self.plane.domain_of_vnet.get(vnet.id)
-            found = self.snap.by_id.get(subnet.route_table_id) if subnet and subnet.route_table_id else None
-            table = found if isinstance(found, RouteTable) else None
-            routes = (
-                tuple(
-                    sorted(
-                        (r.address_prefix.lower(), r.next_hop_type.lower(), r.next_hop_ip_address or "")
-                        for r in self.snap.routes_of(table.id)
-                    )
-                )
-                if table is not None
-                else None
-            )
-            propagate = not bool(getattr(table, "disable_bgp_route_propagation", False))
-            peerings = tuple(
-                sorted(
-                    (
-                        p.remote_vnet_id.key,
-                        p.connected,
-                        bool(p.use_remote_gateways),
-                        p.allow_virtual_network_access,
-                    )
-                    for p in self.snap.peerings_of(vnet.id)
-                )
-            )
             back: list[object] = []
             hub_vnet = self.snap.vnet(hub) if hub is not None and hub != vnet.id else None
             hub_subnets = self.snap.subnets_of(hub_vnet.id) if hub_vnet is not None else []
@@ -366,28 +328,13 @@ class PathFinder:
                         ),
                     )
                 )
-            domain = self.plane.domains.get(hub) if hub is not None else None
             advertised = (
-                tuple(
-                    sorted(
-                        p.prefixlen
-                        for group in self._domain_prefixes(hub).matches(net.address)
-                        for p in group
-                    )
-                )
-                if domain is not None and hub is not None
+                tuple(sorted(p.prefixlen for p in self.plane.domain_prefixes_covering(hub, net.address)))
+                if hub is not None
                 else ()
             )
-            sig = (
-                "vnet",
-                hub.key if hub else vnet.id.key,
-                net.family,
-                routes,
-                propagate,
-                peerings,
-                tuple(back),
-                advertised,
-            )
+            own = routing_signature(self.plane, subnet) if subnet is not None else ("vnet", vnet.id.key)
+            sig = ("vnet", own, vnet.id.key if hub is None else "", net.family, tuple(back), advertised)
         self._signatures[key] = sig
         return sig
 
@@ -454,12 +401,9 @@ class PathFinder:
         return tuple(sorted(reasons))
 
     # -- tables ----------------------------------------------------------------------------------
-    def table(self, vnet: VirtualNetwork, subnet: Subnet | None) -> SubnetRoutes:
-        """The subnet's selected routes, for longest-prefix lookups."""
-        key = (vnet.id.key, subnet.id.key if subnet else "")
-        if key not in self._tables:
-            self._tables[key] = SubnetRoutes(self.plane, vnet, subnet)
-        return self._tables[key]
+    def table(self, vnet: VirtualNetwork, subnet: Subnet | None) -> SubnetTable:
+        """The subnet's route table (the control plane's: `routes` shows the same one)."""
+        return subnet_table(self.plane, vnet, subnet)
 
     @cached_property
     def _subnet_index(self) -> PrefixIndex[tuple[IPNetwork, Subnet, VirtualNetwork]]:
@@ -649,7 +593,7 @@ class PathFinder:
         return ("site", name)
 
     def _at_msee(self, circuit_id: ArmId, came_from: str, dst: Address, walk: Walk) -> tuple[str, ...] | None:
-        entries = [e for group in self.circuit_index(circuit_id).matches(dst) for e in group]
+        entries = self.plane.circuit_entries_covering(circuit_id, dst)
         from_domain = ArmId(came_from[7:]) if came_from.startswith("domain:") else None
         usable: list[CircuitEntry] = []
         for e in entries:

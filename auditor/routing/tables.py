@@ -12,15 +12,15 @@ weight and the ExpressRoute preference is not documented; ExpressRoute first is 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Protocol, TypeVar
 
 from auditor.ids import ArmId
 from auditor.model import (
     IPNetwork,
     LinkKind,
     RouteTable,
-    Snapshot,
     Subnet,
     VirtualNetwork,
     parse_prefix,
@@ -37,6 +37,7 @@ SPECIAL_SUBNETS = (
     "routeserversubnet",
     "azurebastionsubnet",
 )
+PROPAGATION_OFF = "gateway route propagation is disabled on the subnet's route table"
 DEFAULT_NONE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 
 
@@ -55,29 +56,45 @@ class TableRoute:
     target: ArmId | None = None  # peered VNet, or the domain a gateway route leaves through
 
 
+_SOURCE_ORDER = {"User": 0, "VirtualNetworkGateway": 1, "Default": 2}
+
+
 def _sort(routes: list[TableRoute]) -> list[TableRoute]:
-    order = {"User": 0, "VirtualNetworkGateway": 1, "Default": 2}
+    """The routes of one prefix as a table shows them: selected first, then by source."""
     return sorted(
-        routes,
-        key=lambda r: (
-            prefix_key(r.prefix),
-            not r.selected,
-            order.get(r.source, 3),
-            r.via.key if r.via else "",
-        ),
+        routes, key=lambda r: (not r.selected, _SOURCE_ORDER.get(r.source, 3), r.via.key if r.via else "")
     )
 
 
-def _bgp_rank(a: Advert) -> tuple[int, int, int]:
+class BgpCandidate(Protocol):
+    """What BGP selection at an Azure gateway reads of a route (an `Advert`, an `OnPremRoute`)."""
+
+    @property
+    def prefix(self) -> IPNetwork: ...
+    @property
+    def link(self) -> LinkKind | None: ...
+    @property
+    def weight(self) -> int: ...
+    @property
+    def as_path(self) -> tuple[int, ...]: ...
+
+
+B = TypeVar("B", bound=BgpCandidate)
+
+
+def _bgp_rank(a: BgpCandidate) -> tuple[int, int, int]:
     return (1 if a.link is LinkKind.EXPRESSROUTE else 0, a.weight, -len(a.as_path))
 
 
-def select_bgp(adverts: list[Advert]) -> list[tuple[Advert, bool, str]]:
-    """Per prefix: the best BGP routes (ECMP kept) and why the others lost."""
-    by_prefix: dict[tuple[int, int, int], list[Advert]] = {}
+def select_bgp(adverts: Iterable[B]) -> list[tuple[B, bool, str]]:
+    """Azure's choice among a gateway's BGP routes, per prefix: ExpressRoute over VPN, then the
+    higher connection weight, then the shorter AS path; what is still tied is ECMP (all kept).
+    Every route, selected or not, and why; the one implementation of this precedence (subnets'
+    gateway routes, the gateway's own table, the on-premises views and rules all ask it)."""
+    by_prefix: dict[tuple[int, int, int], list[B]] = {}
     for a in adverts:
         by_prefix.setdefault(prefix_key(a.prefix), []).append(a)
-    out: list[tuple[Advert, bool, str]] = []
+    out: list[tuple[B, bool, str]] = []
     for group in by_prefix.values():
         best = max(_bgp_rank(a) for a in group)
         winners = [a for a in group if _bgp_rank(a) == best]
@@ -96,75 +113,162 @@ def select_bgp(adverts: list[Advert]) -> list[tuple[Advert, bool, str]]:
 
 def vnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None = None) -> list[TableRoute]:
     """The effective routes of a subnet (or of a VNet-wide subnet without a route table)."""
-    local, local_index, propagate, hub = _local_candidates(plane, vnet, subnet)
-    candidates = list(local)
-    if hub is not None:
-        # The route towards a VPN peer's BGP address stays inside the gateway (docs: adding it to the
-        # local network gateway's address space is redundant); subnets do not get it.
-        rows = plane.memo(("bgp_rows", hub), lambda: _bgp_rows(plane, hub))
-        for route in rows:
-            if not propagate:
-                route = _lose(route, "gateway route propagation is disabled on the subnet's route table")
-            elif _inside(local_index, route.prefix):
-                route = _lose(route, "inside a VNet or peered address space: the system route wins")
-            candidates.append(route)
-    return _select(candidates)
+    return subnet_table(plane, vnet, subnet).routes()
 
 
-class SubnetRoutes:
-    """A subnet's selected routes for longest-prefix lookups, without building its whole table:
-    its own routes (system and user-defined, a handful) and its gateway domain's selected BGP
-    routes (shared by every subnet of the domain) are merged at lookup time with the same rules
-    as `vnet_table` (longest prefix; for one prefix User > BGP > system; BGP inside a VNet or
-    peered space loses; an overridden default invalidates the reserved-range None routes)."""
+def subnet_table(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None) -> SubnetTable:
+    """The subnet's table, built once per control plane (walks, `routes` and drift share it)."""
+    return plane.subnet_tables[(vnet.id, subnet.id if subnet is not None else None)]
+
+
+Decision = tuple[TableRoute, bool, str]  # a candidate route, whether it is selected, and why
+
+
+class SubnetTable:
+    """A subnet's effective routes, with Azure's precedence implemented once (`_decide`, for the
+    routes of one prefix) and served two ways: the whole table (`routes`, what `azroute routes`,
+    drift and reconciliation show) and the selected routes towards one address (`longest`, what
+    every walk asks), which decides only the prefixes that contain the address.
+
+    The candidates are the subnet's own routes (system and user-defined, a handful) and its
+    gateway domain's BGP routes as the domain selected them (shared by every subnet of the
+    domain: `GatewayRows`). For one prefix: a user-defined route beats a BGP route, which beats a
+    system route; a BGP route equal to or inside the VNet's or a peered address space loses to
+    the system route; with propagation off on the route table no BGP route is used; an overridden
+    default route (a user-defined or BGP 0.0.0.0/0) invalidates the reserved-range None routes.
+    Between prefixes: the longest prefix with a selected route wins."""
 
     def __init__(self, plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None) -> None:
-        local, self._spaces, propagate, hub = _local_candidates(plane, vnet, subnet)
-        self._shared: PrefixIndex[TableRoute] | None = None
-        if hub is not None and propagate:
-            self._shared = plane.memo(("bgp_index", hub), lambda: _bgp_index(plane, hub))
-        default = parse_prefix("0.0.0.0/0")
-        overridden = any(r.prefix == default and r.source == "User" for r in local) or bool(
-            self._shared is not None
-            and any(r.prefix == default for g in self._shared.covering(default) for r in g)
-        )
-        if overridden:
-            local = [r for r in local if not (r.source == "Default" and r.next_hop_type == "None")]
-        self._local = PrefixIndex(local, lambda r: r.prefix)
+        own, self._spaces, self._propagate, hub = _local_candidates(plane, vnet, subnet)
+        self._own = PrefixIndex(own, lambda r: r.prefix)
+        self._shared = plane.gateway_rows[hub] if hub is not None else None
+        self._default_overridden: bool | None = None
+
+    # -- the precedence, once --------------------------------------------------------------------
+    def _bgp(self, route: TableRoute) -> Decision:
+        """A domain BGP route as this subnet holds it."""
+        if not self._propagate:
+            return route, False, PROPAGATION_OFF
+        if self._spaces.covers(route.prefix):
+            return route, False, "inside a VNet or peered address space: the system route wins"
+        return route, route.selected, route.reason
+
+    def _overridden(self) -> bool:
+        """0.0.0.0/0 has a user-defined route or a BGP route this subnet uses."""
+        if self._default_overridden is None:
+            default = parse_prefix("0.0.0.0/0")
+            own = [r for g in self._own.covering(default) for r in g if r.prefix == default]
+            bgp = (
+                [r for g in self._shared.index.covering(default) for r in g if r.prefix == default]
+                if self._shared is not None
+                else []
+            )
+            self._default_overridden = any(r.source == "User" for r in own) or any(
+                chosen for _, chosen, _ in map(self._bgp, bgp)
+            )
+        return self._default_overridden
+
+    def _decide(self, own: list[TableRoute], bgp: list[TableRoute]) -> list[Decision]:
+        """Every candidate route for one prefix (own: system and user-defined; bgp: the domain's),
+        selected or not, and why."""
+        if not own:  # BGP routes alone: what the rules below make of them
+            return [self._bgp(r) for r in bgp]
+        decided = [(r, r.selected, r.reason) for r in own] + [self._bgp(r) for r in bgp]
+        if self._overridden():
+            decided = [
+                (r, False, "invalidated by the overridden default route")
+                if r.source == "Default" and r.next_hop_type == "None"
+                else (r, chosen, why)
+                for r, chosen, why in decided
+            ]
+        users = any(r.source == "User" for r, _, _ in decided)
+        bgp_wins = any(chosen for r, chosen, _ in decided if r.source == "VirtualNetworkGateway")
+        out: list[Decision] = []
+        for route, chosen, why in decided:
+            if route.source == "User":
+                out.append((route, chosen, why))
+            elif users:
+                out.append(
+                    (route, False, "a user-defined route for the same prefix wins")
+                    if chosen
+                    else (route, chosen, why)
+                )
+            elif route.source == "Default" and bgp_wins:
+                out.append((route, False, "a BGP route for the same prefix wins"))
+            else:
+                out.append((route, chosen, why))
+        return out
+
+    # -- the two views ---------------------------------------------------------------------------
+    def routes(self) -> list[TableRoute]:
+        """The whole effective table: every candidate, selected or not, with the reason."""
+        own: dict[tuple[int, int, int], list[TableRoute]] = {}
+        for route in self._own.items:
+            own.setdefault(prefix_key(route.prefix), []).append(route)
+        shared = self._shared.groups if self._shared is not None else {}
+        out: list[TableRoute] = []
+        for key in sorted(own.keys() | shared.keys()):
+            decided = self._decide(own.get(key, []), shared.get(key, []))
+            group = [
+                route
+                if (chosen, why) == (route.selected, route.reason)
+                else self._shared.decided(route, chosen, why)
+                if self._shared is not None and route.source == "VirtualNetworkGateway"
+                else replace(route, selected=chosen, reason=why)
+                for route, chosen, why in decided
+            ]
+            out += _sort(group) if len(group) > 1 else group
+        return out
 
     def longest(self, address: Address) -> list[TableRoute]:
-        """The selected routes of the longest matching prefix (several: ECMP)."""
-        local = iter(self._local.matches(address))
-        shared = iter(self._shared.matches(address)) if self._shared is not None else iter(())
-        mine, theirs = next(local, None), self._next_bgp(shared)
+        """The selected routes of the longest prefix containing the address that has one (several:
+        ECMP), deciding only the prefixes that contain the address."""
+        own = iter(self._own.matches(address))
+        bgp = iter(self._shared.index.matches(address)) if self._shared is not None else iter(())
+        mine, theirs = next(own, None), next(bgp, None)
         while mine is not None or theirs is not None:
             lm = mine[0].prefix.prefixlen if mine else -1
-            ls = theirs[0].prefix.prefixlen if theirs else -1
-            if lm > ls:
-                assert mine is not None
-                return _prefer(mine, [])
-            if ls > lm:
-                assert theirs is not None
-                return theirs
-            assert mine is not None and theirs is not None
-            return _prefer(mine, theirs)
+            lb = theirs[0].prefix.prefixlen if theirs else -1
+            group_own = mine if mine is not None and lm >= lb else []
+            group_bgp = theirs if theirs is not None and lb >= lm else []
+            chosen = [r for r, selected, _ in self._decide(group_own, group_bgp) if selected]
+            if chosen:
+                return chosen
+            if group_own:
+                mine = next(own, None)
+            if group_bgp:
+                theirs = next(bgp, None)
         return []
 
-    def _next_bgp(self, groups: Iterator[list[TableRoute]]) -> list[TableRoute] | None:
-        for group in groups:
-            if not _inside(self._spaces, group[0].prefix):  # VNet and peering routes win over BGP
-                return group
-        return None
+
+@dataclass(frozen=True)
+class GatewayRows:
+    """A gateway domain's BGP routes as its subnets receive them, selected once for all of them
+    (`select_bgp`), grouped and indexed by prefix."""
+
+    rows: list[TableRoute]
+    index: PrefixIndex[TableRoute]
+    groups: dict[tuple[int, int, int], list[TableRoute]]
+    _decided: dict[tuple[int, bool, str], TableRoute] = field(default_factory=dict, repr=False)
+
+    def decided(self, route: TableRoute, selected: bool, reason: str) -> TableRoute:
+        """One of these routes as a subnet's table shows it once decided (one copy per decision,
+        shared by every subnet of the domain that decides it alike)."""
+        key = (id(route), selected, reason)
+        found = self._decided.get(key)
+        if found is None:
+            found = self._decided[key] = replace(route, selected=selected, reason=reason)
+        return found
 
 
-def _prefer(own: list[TableRoute], bgp: list[TableRoute]) -> list[TableRoute]:
-    users = [r for r in own if r.source == "User"]
-    return users or bgp or own
-
-
-def _bgp_index(plane: ControlPlane, hub: ArmId) -> PrefixIndex[TableRoute]:
-    rows = plane.memo(("bgp_rows", hub), lambda: _bgp_rows(plane, hub))
-    return PrefixIndex([r for r in rows if r.selected], lambda r: r.prefix)
+def gateway_rows(plane: ControlPlane, hub: ArmId) -> GatewayRows:
+    rows = _bgp_rows(plane, hub)
+    groups: dict[tuple[int, int, int], list[TableRoute]] = {}
+    for row in rows:
+        groups.setdefault(row.advert.key if row.advert is not None else prefix_key(row.prefix), []).append(
+            row
+        )
+    return GatewayRows(rows, PrefixIndex(rows, lambda r: r.prefix), groups)
 
 
 def _local_candidates(
@@ -244,56 +348,11 @@ def _bgp_rows(plane: ControlPlane, hub: ArmId) -> list[TableRoute]:
     return rows
 
 
-def _inside(index: PrefixIndex[IPNetwork], prefix: IPNetwork) -> bool:
-    """The prefix equals or lies inside one of the indexed prefixes."""
-    return index.covers(prefix)
-
-
 def _udr_hop_type(value: str) -> str:
     for known in ("VirtualAppliance", "VirtualNetworkGateway", "VnetLocal", "Internet", "None"):
         if same(value, known):
             return known
     return value
-
-
-def _lose(route: TableRoute, reason: str) -> TableRoute:
-    return replace(route, selected=False, reason=reason)
-
-
-def _select(candidates: list[TableRoute]) -> list[TableRoute]:
-    # When 0.0.0.0/0 is overridden (a user route or a BGP default), the reserved-range None routes
-    # are shown Invalid in effective routes, and traffic to those ranges follows the new default.
-    default = parse_prefix("0.0.0.0/0")
-    overridden = any(
-        r.prefix == default and r.source in ("User", "VirtualNetworkGateway") and r.selected
-        for r in candidates
-    )
-    if overridden:
-        candidates = [
-            _lose(r, "invalidated by the overridden default route")
-            if r.source == "Default" and r.next_hop_type == "None"
-            else r
-            for r in candidates
-        ]
-    by_prefix: dict[tuple[int, int, int], list[TableRoute]] = {}
-    for route in candidates:
-        by_prefix.setdefault(prefix_key(route.prefix), []).append(route)
-    out: list[TableRoute] = []
-    for group in by_prefix.values():
-        users = [r for r in group if r.source == "User"]
-        bgp = [r for r in group if r.source == "VirtualNetworkGateway" and r.selected]
-        for route in group:
-            if route.source == "User":
-                out.append(route)
-            elif users:
-                out.append(
-                    _lose(route, "a user-defined route for the same prefix wins") if route.selected else route
-                )
-            elif route.source == "Default" and bgp:
-                out.append(_lose(route, "a BGP route for the same prefix wins"))
-            else:
-                out.append(route)
-    return _sort(out)
 
 
 def is_special(subnet: Subnet) -> bool:
@@ -368,42 +427,3 @@ def circuit_entries(
     if device_path is None:
         return list(entries)
     return [e for e in entries if device_path in e.device_paths]
-
-
-def effective_signature(snapshot: Snapshot, subnet: Subnet) -> tuple[object, ...]:
-    """What decides a subnet's effective routes apart from its own VNet's address space: the
-    gateways it gets routes from (its VNet's own, or a hub's through `useRemoteGateways`), its
-    route table's routes and propagation flag, and its VNet's peerings. Subnets with the same
-    signature have the same effective routes but for their VNet's own ranges."""
-    vnet_id = subnet.vnet_id
-    peerings = snapshot.peerings_of(vnet_id)
-    if snapshot.gateways_of(vnet_id):
-        source: str = vnet_id.key
-    else:
-        remote = next((p.remote_vnet_id for p in peerings if p.use_remote_gateways), None)
-        source = remote.key if remote is not None else ""
-    found = snapshot.by_id.get(subnet.route_table_id) if subnet.route_table_id else None
-    table = found if isinstance(found, RouteTable) else None
-    routes = (
-        tuple(
-            sorted(
-                (r.address_prefix.lower(), r.next_hop_type.lower(), r.next_hop_ip_address or "")
-                for r in snapshot.routes_of(table.id)
-            )
-        )
-        if table is not None
-        else None
-    )
-    propagate = not (table is not None and table.disable_bgp_route_propagation)
-    peered = tuple(
-        sorted(
-            (
-                p.remote_vnet_id.key,
-                p.peering_state or "",
-                bool(p.allow_virtual_network_access),
-                bool(p.use_remote_gateways),
-            )
-            for p in peerings
-        )
-    )
-    return (source, routes, propagate, peered, subnet.id.name.lower() == "gatewaysubnet")
