@@ -18,6 +18,9 @@ hidden and what is kept; tests/test_anonymize.py audits every scenario before an
 - Strings the model reads (enums, regions, peering locations, SKUs, AS paths) are kept, with the
   addresses and ids inside them mapped; `fqdn` becomes `host-<hex>.invalid`; every other string
   becomes `hidden-<hex>` (equal stays equal); `tags` and descriptions are dropped.
+- Object keys: mapped as the same value would be when they are an id, a GUID, an address, a MAC
+  or a host name, or sit in a map ARM keys by id or name (`userAssignedIdentities`); property names
+  are kept.
 - Free text (error messages, collect's stderr): ids, GUIDs, addresses, MAC and e-mail addresses,
   host names, URLs, known names and every quoted value that is not one of those are replaced.
 
@@ -234,6 +237,10 @@ KEPT_KEYS = (
 HOST_KEYS = frozenset({"fqdn"})
 FREE_TEXT_KEYS = frozenset({"message", "nextLink"})
 DROPPED_KEYS = frozenset({"tags"})
+# Maps ARM keys by an id or a name, not by property names: every key in them is mapped (an id,
+# GUID or address as a value would be, anything else hidden). `tags`, the other one on the types
+# azroute collects (azure-mgmt-network's models), is dropped whole.
+KEYED_MAPS = frozenset({"userAssignedIdentities"})
 
 _GUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 GUID = re.compile(_GUID)
@@ -246,6 +253,8 @@ _ADDRESSES = (
     r"|(?P<ip4>(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?!\w|\.\d))"
 )
 EMBEDDED = re.compile(_ADDRESSES)  # inside kept strings: "10.0.0.4,10.0.0.5"
+_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+HOST = re.compile(_HOST)
 _FREE_HEAD = (
     r"(?P<url>\bhttps?://[^\s'\"<>]+)"
     r"|(?P<email>(?<![\w.+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,63}\b)|"
@@ -255,7 +264,7 @@ _FREE_TAIL = (
     r"|(?P<quoted>(?<!\w)(?P<q>['\"])(?P<qin>[^'\"\n]{1,300})(?P=q)(?!\w))"
     rf"|(?P<reserved>(?<![\w.-])(?:{'|'.join([*RESERVED_WORDS, *TYPE_WORDS])})(?![\w-]))"
     r"{names}"
-    r"|(?P<host>(?<![\w.@-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![\w-]))"
+    rf"|(?P<host>(?<![\w.@-]){_HOST}(?![\w-]))"
 )
 KEPT_HOSTS = frozenset(
     {
@@ -555,6 +564,27 @@ class Anonymizer:
         return "/".join(out)
 
     # -- documents ------------------------------------------------------------------------------------------
+    def key(self, key: str, container: str | None = None) -> str:
+        """An object key. In a map keyed by ids or names (`container` in KEYED_MAPS) it is mapped
+        whatever it looks like; elsewhere a key that is an ARM id, a GUID, an address or prefix, a MAC
+        address or a host name is mapped exactly as that value is, and any other key (a property
+        name: `properties`, `addressPrefixes`, ...) is kept."""
+        if container in KEYED_MAPS:
+            return self._string(None, key)
+        mapped = self._scalar(key)
+        if mapped is not None:
+            return mapped
+        whole = EMBEDDED.fullmatch(key)
+        if whole is not None:
+            return self._token(whole) or key
+        if (
+            HOST.fullmatch(key)
+            and key.rsplit(".", 1)[1].lower() not in NOT_HOSTS
+            and not key.lower().startswith("microsoft.")  # a resource provider namespace
+        ):
+            return self.host(key)
+        return key
+
     def _string(self, key: str | None, value: str) -> str:
         if not value:
             return value
@@ -572,7 +602,7 @@ class Anonymizer:
     def _value(self, key: str | None, value: Any, context: str | None = None) -> Any:
         if isinstance(value, dict):
             inner = "sku" if key == "sku" else ("observation" if context == "observation" else None)
-            return self._dict(value, None, None, inner)
+            return self._dict(value, None, None, inner, key)
         if isinstance(value, list):
             return [self._value(key, v, context) for v in value]
         if isinstance(value, str):
@@ -580,8 +610,14 @@ class Anonymizer:
         return value
 
     def _dict(
-        self, doc: Mapping[str, Any], parent: str | None, segment: str | None, context: str | None
+        self,
+        doc: Mapping[str, Any],
+        parent: str | None,
+        segment: str | None,
+        context: str | None,
+        container: str | None = None,
     ) -> dict[str, Any]:
+        """An object; `container` is the key it sits under (its own keys are mapped by `key`)."""
         raw_id = doc.get("id")
         rid = raw_id if isinstance(raw_id, str) else None
         if rid is None and parent is not None and segment and isinstance(doc.get("name"), str):
@@ -593,16 +629,17 @@ class Anonymizer:
         for key, value in doc.items():
             if key in DROPPED_KEYS:
                 continue
+            new_key = self.key(key, container)
             if key == "name" and isinstance(value, str):
                 if kind is not None:
-                    out[key] = self.name(kind, value)
+                    out[new_key] = self.name(kind, value)
                 elif context == "sku":
-                    out[key] = value
+                    out[new_key] = value
                 else:
-                    out[key] = self.name(ROUTE if context == "observation" else "", value)
+                    out[new_key] = self.name(ROUTE if context == "observation" else "", value)
             elif key == "properties" and isinstance(value, dict) and rid is not None and kind is not None:
-                out[key] = {
-                    pk: (
+                out[new_key] = {
+                    self.key(pk, key): (
                         [
                             self._dict(c, rid, pk, None) if isinstance(c, dict) else self._value(pk, c)
                             for c in pv
@@ -614,14 +651,14 @@ class Anonymizer:
                     if pk not in DROPPED_KEYS
                 }
             else:
-                out[key] = self._value(key, value, context)
+                out[new_key] = self._value(key, value, context)
         return out
 
     def document(self, doc: Any) -> Any:
         """An ARM document: one resource, or a list page `{"value": [...]}`."""
         if isinstance(doc, dict) and "id" not in doc and isinstance(doc.get("value"), list):
             return {
-                k: ([self._value(None, item) for item in v] if k == "value" else self._value(k, v))
+                self.key(k): ([self._value(None, item) for item in v] if k == "value" else self._value(k, v))
                 for k, v in doc.items()
             }
         return self._value(None, doc)

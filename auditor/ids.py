@@ -15,6 +15,9 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+# Segments no ARM id has: an empty one (`//`), `.` and `..` (a path trick, never a name ARM gives).
+BAD_SEGMENTS = frozenset({"", ".", ".."})
+
 
 class ArmId(str):
     """An ARM resource id such as
@@ -28,7 +31,7 @@ class ArmId(str):
         parts = text.split("/")[1:]
         if len(parts) < 2 or parts[0].lower() != "subscriptions" or not parts[1]:
             raise ValueError(f"not an ARM resource id (must start with /subscriptions/<id>): {value!r}")
-        if any(part in ("", ".", "..") for part in parts):
+        if any(part in BAD_SEGMENTS for part in parts):
             raise ValueError(f"not an ARM resource id (empty, '.' or '..' segment): {value!r}")
         return super().__new__(cls, text)
 

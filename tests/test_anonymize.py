@@ -7,6 +7,7 @@ import ipaddress
 import json
 import random
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -425,3 +426,128 @@ def test_sdk_warnings_on_stderr_are_anonymized_too(capsys: pytest.CaptureFixture
     assert "azroute: warning: token for user-" in err
     assert "contoso" not in err and "11111111" not in err and "rg-secret" not in err
     assert Anonymizer(KEY).name("resourcegroups", "rg-secret") in err  # the run's key: the files' names
+
+
+# -- identifiers as object keys (issue 21, item 7) ---------------------------------------------------------
+
+PLANTED_SUB = "5f1c7a2e-9b3d-4c8e-a1f0-7d2b6e4c9a13"
+PLANTED_RG = "rg-identities-of-contoso"
+PLANTED_IDENTITY = (
+    f"/subscriptions/{PLANTED_SUB}/resourceGroups/{PLANTED_RG}"
+    "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-route-auditor"
+)
+PRINCIPAL = "c0ffee00-1234-4abc-8def-0123456789ab"
+PLANTED_HOST = "vpn.branch.contoso.example"
+PLANTED = (
+    PLANTED_SUB,
+    PLANTED_RG,
+    "id-route-auditor",
+    PRINCIPAL,
+    PLANTED_HOST,
+    "onprem-dc1.contoso.example",
+    "203.0.113.77",
+    "198.51.100.0/24",
+    "fe80::1234",
+    "00-1A-2B-3C-4D-5E",
+    "alice",
+    "contoso",
+)
+
+
+def plant_keys(resource: dict[str, Any]) -> None:
+    """Identifiers as keys, in every id- or name-keyed map ARM puts on the types azroute collects
+    (azure-mgmt-network's models: `identity.userAssignedIdentities` and `tags`), and in a map of
+    no known schema (keyed by the resource's own id, a GUID, addresses, a host and a MAC)."""
+    resource["identity"] = {
+        "type": "UserAssigned",
+        "userAssignedIdentities": {
+            PLANTED_IDENTITY: {"principalId": PRINCIPAL, "clientId": PLANTED_SUB},
+            "id-route-auditor": {},  # a map keyed by ids holds no property name: hidden whatever it is
+        },
+    }
+    resource["tags"] = {"onprem-dc1.contoso.example": "dc", "203.0.113.77": "nat", "owner": "alice"}
+    resource.setdefault("properties", {})["plantedMap"] = {
+        resource["id"]: 1,  # numbers are kept: they tell which key became which
+        PLANTED_SUB: 2,
+        "198.51.100.0/24": 3,
+        "fe80::1234": 4,
+        PLANTED_HOST: 5,
+        "00-1A-2B-3C-4D-5E": 6,
+    }
+
+
+def keys_of(value: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.update(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def test_identifiers_as_keys_are_mapped_like_values_and_property_names_kept(tmp_path: Path) -> None:
+    planted = tmp_path / "planted"
+    shutil.copytree(TESTBED, planted)
+    for file in (planted / "arm").glob("*.json"):
+        page = json.loads(file.read_text())
+        for resource in page["value"]:
+            plant_keys(resource)
+            for children in resource["properties"].values():  # subnets, peerings, IP configurations
+                for child in children if isinstance(children, list) else ():
+                    if isinstance(child, dict) and "id" in child:
+                        plant_keys(child)
+        file.write_text(json.dumps(page))
+    anonymizer = Anonymizer(KEY)
+    anonymize_snapshot(planted, tmp_path / "anon", anonymizer)
+
+    written = everything(tmp_path / "anon")
+    for identifier in PLANTED:
+        assert identifier.lower() not in written.lower(), identifier
+    for name in original_names(TESTBED):
+        assert not re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", written), name
+
+    pages = [json.loads(p.read_text()) for p in (tmp_path / "anon" / "arm").rglob("*.json")]
+    resources = [r for page in pages for r in page["value"]]
+    assert resources
+    originals = keys_of([json.loads(p.read_text()) for p in (planted / "arm").glob("*.json")])
+    schema = originals - {k for k in originals if k.startswith("/") or "." in k or ":" in k or "-" in k}
+    for resource in resources:
+        assert "tags" not in resource  # dropped whole, as before
+        identities = resource["identity"]["userAssignedIdentities"]
+        (identity, value), (hidden, _) = identities.items()
+        assert identity.startswith("/subscriptions/") and hidden.startswith("hidden-")
+        own = resource["properties"]["plantedMap"]
+        # the same identifier as a key and as a value maps to the same output
+        assert own[resource["id"]] == 1
+        assert own[value["clientId"]] == 2 and f"/{value['clientId']}/" in identity
+        assert own[anonymizer.network("198.51.100.0/24")] == 3
+        assert own[anonymizer.address("fe80::1234")] == 4
+        assert own[anonymizer.host(PLANTED_HOST)] == 5
+        assert own[anonymizer.mac("00-1A-2B-3C-4D-5E")] == 6
+        # property names stay as they are
+        assert {"properties", "identity", "userAssignedIdentities", "principalId", "plantedMap"} <= set(
+            keys_of(resource)
+        )
+    assert schema <= keys_of(pages) | {"tags", "owner"}
+
+    original = report(planted)
+    renamed = unmap(report(tmp_path / "anon"), anonymizer)
+    names = original_names(planted)
+    assert comparable(renamed, names) == comparable(original, names)
+    assert comparable(original, names) == comparable(report(TESTBED), names)  # the keys change nothing
+
+
+def test_a_key_is_mapped_by_what_it_looks_like_or_by_its_map() -> None:
+    anonymizer = Anonymizer(KEY)
+    for kept in ("properties", "addressPrefixes", "Microsoft.Network", "v", "10", "fixture.json"):
+        assert anonymizer.key(kept) == kept
+    assert anonymizer.key(PLANTED_IDENTITY) == anonymizer.resource_id(PLANTED_IDENTITY)
+    assert anonymizer.key(PLANTED_SUB) == anonymizer.guid(PLANTED_SUB)
+    assert anonymizer.key("203.0.113.77") == anonymizer.address("203.0.113.77")
+    assert anonymizer.key(PLANTED_HOST) == anonymizer.host(PLANTED_HOST)
+    assert anonymizer.key("management.azure.com") == "management.azure.com"  # as a value
+    assert anonymizer.key("owner", "userAssignedIdentities") == anonymizer.token("owner")

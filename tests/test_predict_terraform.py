@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from auditor.cli import app
 from auditor.errors import InputError
 from auditor.fixture import read_json, read_source
 from auditor.ids import ArmId
@@ -1225,3 +1227,141 @@ def test_every_mapped_and_ignored_attribute_is_documented() -> None:
     assert not missing, f"not in the table of docs/pre-change.md: {missing}"
     for type_ in IGNORED_TYPES:
         assert f"`{type_}`" in section, type_
+
+
+# -- malformed ids (issue 21, item 6) ------------------------------------------------------------------------
+
+DOTDOT_HUB = f"{NET}/virtualNetworks/../virtualNetworks/hub-vnet"
+
+
+def _peering(actions: list[str], before_values: Any, after_values: Any) -> dict[str, Any]:
+    return change("azurerm_virtual_network_peering.a", actions, before_values, after_values, {})
+
+
+def _new_peering(**values: Any) -> dict[str, Any]:
+    return _peering(["create"], None, {**peering_values("hub-to-x", "hub-vnet", SPOKE), **values})
+
+
+@pytest.mark.parametrize(
+    ("plan_change", "path"),
+    [
+        (
+            _peering(["update"], spoke_to_hub_state(id=f"{SPOKE}/./virtualNetworkPeerings/spoke-to-hub"), {}),
+            "before.id",
+        ),
+        (
+            _peering(
+                ["delete"], spoke_to_hub_state(id=f"{SPOKE}/virtualNetworkPeerings//spoke-to-hub"), None
+            ),
+            "before.id",
+        ),
+        (
+            _peering(
+                ["update"], spoke_to_hub_state(), spoke_to_hub_state(remote_virtual_network_id=DOTDOT_HUB)
+            ),
+            "after.remote_virtual_network_id",
+        ),
+        (_new_peering(remote_virtual_network_id=DOTDOT_HUB), "after.remote_virtual_network_id"),
+        (_new_peering(id=f"{HUB}/virtualNetworkPeerings/.."), "after.id"),
+        (_new_peering(name=".."), "after.name"),
+        (_new_peering(virtual_network_name="."), "after.virtual_network_name"),
+        (
+            change(
+                "azurerm_virtual_network.x",
+                ["create"],
+                None,
+                {
+                    **spoke_vnet_state([{"address_prefixes": ["10.99.0.0/28"], "name": ".."}]),
+                    "name": "x-vnet",
+                    "id": None,
+                },
+                {"id": True},
+            ),
+            "after.subnet[0].name",
+        ),
+        (
+            change(
+                "azurerm_subnet_route_table_association.spoke",
+                ["create"],
+                None,
+                {"route_table_id": SPOKE_RT, "subnet_id": f"{SPOKE}/subnets/../subnets/default"},
+                {"id": True},
+            ),
+            "after.subnet_id",
+        ),
+        (
+            change(
+                "azurerm_subnet_route_table_association.spoke",
+                ["create"],
+                None,
+                {"route_table_id": f"{NET}/routeTables//spoke-rt", "subnet_id": SPOKE_SUBNET},
+                {"id": True},
+            ),
+            "after.route_table_id",
+        ),
+        (
+            change(
+                "azapi_resource.p",
+                ["create"],
+                None,
+                {
+                    "body": {"properties": {"remoteVirtualNetwork": {"id": SPOKE}}},
+                    "name": "hub-to-spoke-b",
+                    "parent_id": f"{HUB}/..",
+                    "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2023-09-01",
+                },
+                {"id": True},
+                provider=AZAPI,
+            ),
+            "after.parent_id",
+        ),
+        (
+            change(
+                "azurerm_virtual_network_gateway_connection.c",
+                ["update"],
+                {"id": TO_LOCATION_1, "ingress_nat_rule_ids": []},
+                {"id": TO_LOCATION_1, "ingress_nat_rule_ids": [f"{HUB_VPN_GW}/natRules/./r"]},
+            ),
+            "after.ingress_nat_rule_ids[0]",
+        ),
+    ],
+)
+def test_ids_with_empty_dot_or_dot_dot_segments_name_the_attribute(
+    plan_change: dict[str, Any], path: str
+) -> None:
+    tree = read_source(TESTBED).tree
+    with pytest.raises(InputError) as err:
+        apply_terraform_plan(tree, tfplan(plan_change), "plan.json")
+        snapshot_of(tree)
+    assert (err.value.file, err.value.path) == ("plan.json", f"$.resource_changes[0].change.{path}")
+    assert "'.' or '..' segment" in err.value.message
+
+
+def test_malformed_ids_of_types_azroute_does_not_read_are_ignored() -> None:
+    vm = f"{SUB}/resourceGroups/rg-hub/providers/Microsoft.Compute/virtualMachines/../vm"
+    plan = tfplan(
+        change("azurerm_linux_virtual_machine.vm", ["delete"], {"id": vm}, None),
+        change(
+            "azapi_resource.sa", ["delete"], {"id": vm, "type": "Microsoft.Compute/virtualMachines@1"}, None
+        ),
+        change("random_id.x", ["create"], None, {"id": "../.."}, provider=RANDOM),
+    )
+    _tree, prediction, after = predict(plan)
+    assert prediction.gaps == [] and prediction.changed == []
+    assert resources(after) == resources(before())
+
+
+def test_malformed_plan_ids_are_bad_input_for_diff_and_plan(tmp_path: Path) -> None:
+    document = read_json(DATA / "testbed-spoke-no-remote-gateways.tfplan.json")
+    index = next(i for i, rc in enumerate(document["resource_changes"]) if rc["type"].endswith("_peering"))
+    planned = document["resource_changes"][index]["change"]["after"]
+    planned["remote_virtual_network_id"] = DOTDOT_HUB
+    file = tmp_path / "change.tfplan.json"
+    file.write_text(json.dumps(document))
+    for args in (["diff", str(TESTBED)], ["plan", str(TESTBED), "--out", str(tmp_path / "after")]):
+        result = CliRunner().invoke(app, [*args, "--terraform-plan", str(file)])
+        assert result.exit_code == 2, result.stdout
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in result.stderr
+        assert f"{file}: $.resource_changes[{index}].change.after.remote_virtual_network_id: " in lines[0]
+    assert not (tmp_path / "after").exists()

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from auditor.cli import app
 from auditor.errors import InputError
 from auditor.fixture import read_json, read_source
 from auditor.model import (
@@ -407,3 +409,110 @@ def test_malformed_documents_name_the_json_path(document: Any, path: str, words:
     assert caught.value.file == "plan.json"
     assert caught.value.path == path
     assert words in caught.value.message
+
+
+# -- malformed ids (issue 21, item 6) ---------------------------------------------------------------------
+
+VM = f"{SUB}/resourceGroups/rg-hub/providers/Microsoft.Compute/virtualMachines/spoke-vm"
+
+
+def _modify_spoke_to_hub(**after: Any) -> dict[str, Any]:
+    """A Modify of spoke-to-hub whose `after` is BEFORE's payload with `after` set on top."""
+    payload = copy.deepcopy(raw(read_source(TESTBED).tree, SPOKE_TO_HUB))
+    return {"resourceId": SPOKE_TO_HUB, "changeType": "Modify", "after": {**payload, **after}}
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (
+            {
+                "resourceId": f"{SPOKE}/../spoke-vnet/virtualNetworkPeerings/spoke-to-hub",
+                "changeType": "Modify",
+            },
+            "$.changes[0].resourceId",
+        ),
+        (
+            {"resourceId": f"{NET}/virtualNetworks//spoke-vnet", "changeType": "Delete"},
+            "$.changes[0].resourceId",
+        ),
+        ({"resourceId": f"{NET}/./routeTables/spoke-rt", "changeType": "Create"}, "$.changes[0].resourceId"),
+        (
+            {"resourceId": f"{NET}/virtualNetworks/..", "changeType": "NoChange"},
+            "$.changes[0].resourceId",
+        ),
+        (
+            {"resourceId": f"{NET}/virtualHubs/hub/hubRouteTables/..", "changeType": "Modify"},
+            "$.changes[0].resourceId",
+        ),
+        (_modify_spoke_to_hub(id=f"{SPOKE}/virtualNetworkPeerings/../spoke-to-hub"), "$.changes[0].after.id"),
+        (
+            _modify_spoke_to_hub(
+                properties={"remoteVirtualNetwork": {"id": f"{NET}/virtualNetworks/./hub-vnet"}}
+            ),
+            "$.changes[0].after.properties.remoteVirtualNetwork.id",
+        ),
+        (
+            {
+                "resourceId": HUB_TO_REMOTE,
+                "changeType": "Create",
+                "after": peering_after(HUB_TO_REMOTE, f"{SUB}/resourceGroups//providers/x/y/z"),
+            },
+            "$.changes[0].after.properties.remoteVirtualNetwork.id",
+        ),
+        (
+            {
+                "resourceId": HUB,
+                "changeType": "Modify",
+                "after": {"properties": {"subnets": [{"id": f"{HUB}/subnets/../x", "properties": {}}]}},
+            },
+            "$.changes[0].after.properties.subnets[0].id",
+        ),
+        (
+            {
+                "resourceId": HUB,
+                "changeType": "Modify",
+                "after": {"properties": {"subnets": [{"name": "..", "properties": {}}]}},
+            },
+            "$.changes[0].after.properties.subnets[0].name",
+        ),
+    ],
+)
+def test_ids_with_empty_dot_or_dot_dot_segments_name_the_json_path(change: dict[str, Any], path: str) -> None:
+    tree = read_source(TESTBED).tree
+    with pytest.raises(InputError) as caught:
+        apply_what_if(tree, az(change), "plan.json")
+        snapshot_of(tree)  # a reference merged onto BEFORE is checked as the snapshot is read
+    assert (caught.value.file, caught.value.path) == ("plan.json", path)
+    assert "'.' or '..' segment" in caught.value.message or "/subscriptions/<id>" in caught.value.message
+
+
+def test_malformed_ids_of_types_azroute_does_not_read_are_ignored() -> None:
+    tree, prediction = predict(
+        az(
+            {"resourceId": f"{VM}/../spoke-vm", "changeType": "Delete"},
+            {"resourceId": "/providers/Microsoft.Management/managementGroups/..", "changeType": "Create"},
+            {"resourceId": f"{NET}/privateDnsZones//x", "changeType": "Modify", "after": {}},
+        )
+    )
+    assert prediction.gaps == [] and prediction.changed == []
+    assert resources(snapshot_of(tree)) == resources(before())
+
+
+def test_malformed_what_if_ids_are_bad_input_for_diff_and_plan(tmp_path: Path) -> None:
+    document = read_json(DATA / "testbed-spoke-no-remote-gateways.whatif.json")
+    index = next(
+        i for i, c in enumerate(document["changes"]) if c["resourceId"].lower() == SPOKE_TO_HUB.lower()
+    )
+    document["changes"][index]["resourceId"] = (
+        f"{SPOKE}/virtualNetworkPeerings/../virtualNetworkPeerings/spoke-to-hub"
+    )
+    file = tmp_path / "change.whatif.json"
+    file.write_text(json.dumps(document))
+    for args in (["diff", str(TESTBED)], ["plan", str(TESTBED), "--out", str(tmp_path / "after")]):
+        result = CliRunner().invoke(app, [*args, "--what-if", str(file)])
+        assert result.exit_code == 2, result.stdout
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in result.stderr
+        assert f"{file}: $.changes[{index}].resourceId: " in lines[0]
+    assert not (tmp_path / "after").exists()

@@ -59,6 +59,7 @@ from auditor.predict.terraform_plan import (
     UNKNOWN,
     Change,
     at,
+    checked_id,
     has_unknown,
     json_type,
     read_plan,
@@ -130,10 +131,11 @@ class _Ctx:
             return None
         prefix = f"{ch.module}." if ch.module else ""
         full = prefix + target
-        if full in self.ids:
-            return self.ids[full]
         instances = [a for a in self.ids if a.startswith(full + "[")]
-        return self.ids[instances[0]] if len(instances) == 1 else None
+        found = self.ids.get(full) or (self.ids[instances[0]] if len(instances) == 1 else None)
+        if found is not None:
+            checked_id(found, self.file, [*ch.loc, "after", *path])
+        return found
 
 
 def _rg_subscriptions(tree: RawTree) -> dict[str, set[str]]:
@@ -146,6 +148,9 @@ def _rg_subscriptions(tree: RawTree) -> dict[str, set[str]]:
                 found.setdefault(rid.resource_group.lower(), set()).add(rid.subscription)
     return found
 
+
+# A scope to check a type path under (`/subscriptions/<id>/providers/<type>`).
+SCOPE = "/subscriptions/00000000-0000-0000-0000-000000000000"
 
 # -- ids ---------------------------------------------------------------------------------------------------
 
@@ -189,10 +194,15 @@ def _build_id(ctx: _Ctx, ch: Change, *, quiet: bool) -> str | None:
                 f"{ch.address}: the subscription it is created in is not known: {why}",
             )
         return None
-    segments = spec.arm_type.split("/")
-    rid = f"/subscriptions/{sub}/resourceGroups/{group}/providers/{NETWORK}/{segments[0]}/{parts[1][1]}"
-    if len(segments) > 1:
-        rid += f"/{segments[1]}/{parts[2][1]}"
+    checked_id(f"/subscriptions/{sub}", "--subscription", [])  # the others are ids of BEFORE or the plan
+    # the id, segment by segment, each name checked as it is added (bad input names its attribute)
+    segments = [f"resourceGroups/{group}", f"providers/{NETWORK}/{spec.arm_type.split('/')[0]}/{parts[1][1]}"]
+    if len(parts) > 2:
+        segments.append(f"{spec.arm_type.split('/')[1]}/{parts[2][1]}")
+    rid = f"/subscriptions/{sub}"
+    for (attr, _value), segment in zip(parts, segments, strict=True):
+        rid += f"/{segment}"
+        checked_id(rid, ctx.file, [*ch.loc, "after", attr])
     return rid
 
 
@@ -225,9 +235,31 @@ def _azapi_id(ctx: _Ctx, ch: Change) -> str | None:
     if arm_type is None or not isinstance(name, str) or not name or not isinstance(parent, str):
         return None
     segments = arm_type.split("/")[1:]
+    checked_id(parent, ctx.file, [*ch.loc, "after", "parent_id"])
+    checked_id(f"{SCOPE}/providers/{arm_type}", ctx.file, [*ch.loc, "after", "type"])
     if len(segments) == 1:
-        return f"{parent.rstrip('/')}/providers/{arm_type.split('/')[0]}/{segments[0]}/{name}"
-    return f"{parent.rstrip('/')}/{segments[-1]}/{name}"
+        rid = f"{parent.rstrip('/')}/providers/{arm_type.split('/')[0]}/{segments[0]}/{name}"
+    else:
+        rid = f"{parent.rstrip('/')}/{segments[-1]}/{name}"
+    checked_id(rid, ctx.file, [*ch.loc, "after", "name"])
+    return rid
+
+
+def _check_ids(ctx: _Ctx, ch: Change) -> None:
+    """The ids a change azroute maps gives, on either side, are checked as a snapshot's are: its
+    `id`, an azapi resource's `resource_id` and `parent_id`, an association's subnet and target.
+    (References the builders read are checked as they are read, ids built from names as they are
+    built.)"""
+    attrs = ["id"]
+    if ch.type in AZAPI_TYPES:
+        attrs += ["resource_id", "parent_id"]
+    if ch.type in ASSOCIATIONS:
+        attrs += ["subnet_id", ASSOCIATIONS[ch.type][0]]
+    for side, values in (("before", ch.before), ("after", ch.after)):
+        for attr in attrs:
+            value = (values or {}).get(attr)
+            if isinstance(value, str) and value:
+                checked_id(value, ctx.file, [*ch.loc, side, attr])
 
 
 def _compute_ids(ctx: _Ctx, changes: list[Change], data_ids: dict[str, str]) -> None:
@@ -396,6 +428,7 @@ def _named(blocks: list[Reader], parent_id: str, segment: str) -> Iterator[tuple
         name = child.get("name", str, "a string")
         if isinstance(name, str):
             child.arm_id = f"{parent_id}/{segment}/{name}"
+            checked_id(child.arm_id, child.ctx.file, child.loc("name"))
             yield name, child.arm_id, child
 
 
@@ -700,6 +733,7 @@ def apply_terraform_plan(tree: RawTree, plan: Any, file: str, subscription: str 
                 f"{ch.address}: {ch.type} is not translated (azroute does not know how it changes routing)",
             )
             continue
+        _check_ids(ctx, ch)
         work.append(ch)
     # deletes first (a replacement's old object goes before its new one comes)
     for ch in work:

@@ -23,6 +23,7 @@ from auditor.predict.terraform_plan import (
     UNKNOWN,
     Change,
     at,
+    checked_id,
     expect,
     has_sensitive,
     has_unknown,
@@ -70,7 +71,7 @@ class Reader:
         self.creating = ch.creates
         self.unresolved = False  # a value routing reads is unknown (a gap was recorded)
 
-    def _loc(self, *more: str | int) -> Loc:
+    def loc(self, *more: str | int) -> Loc:
         return [*self.ch.loc, "after", *self.path, *more]
 
     def _where(self, name: str) -> str:
@@ -120,7 +121,9 @@ class Reader:
         many: bool = False,
     ) -> Any:
         """A scalar or a list of scalars: the value, None (null), ABSENT (not in this schema, or not
-        changed on update) or UNKNOWN (a gap was recorded when routing reads it)."""
+        changed on update) or UNKNOWN (a gap was recorded when routing reads it). `ref`: ARM ids,
+        each checked (bad input when malformed); one known only after apply may be resolved to the
+        id of another resource of the plan."""
         value, mask, present = self._planned(name)
         if not present and not has_unknown(mask):
             return ABSENT
@@ -129,7 +132,9 @@ class Reader:
         if not self.changed(name):
             return ABSENT
         if mask is True or has_unknown(mask):
-            resolved = self.ctx.resolve(self.ch, (*self.path, name)) if ref and mask is True else None
+            resolved = (
+                self.ctx.resolve(self.ch, (*self.path, name)) if ref and mask is True and not many else None
+            )
             if resolved is not None:
                 return resolved
             return self.unknown(name) if required else UNKNOWN
@@ -138,13 +143,17 @@ class Reader:
         if many:
             if isinstance(value, str) and name == "address_prefix":
                 return [value]
-            expect(value, list, self.ctx.file, self._loc(name), what)
+            expect(value, list, self.ctx.file, self.loc(name), what)
             for i, item in enumerate(value or []):
-                expect(item, kind, self.ctx.file, self._loc(name, i), what)
+                expect(item, kind, self.ctx.file, self.loc(name, i), what)
+                if ref:
+                    checked_id(item, self.ctx.file, self.loc(name, i))
             return value
-        value = expect(value, kind, self.ctx.file, self._loc(name), what)
+        value = expect(value, kind, self.ctx.file, self.loc(name), what)
         if ref and value == "":
             return None  # the SDK writes an unset reference as ""
+        if ref and isinstance(value, str):
+            checked_id(value, self.ctx.file, self.loc(name))
         return value
 
     def blocks(self, name: str) -> list[Reader] | Any:
@@ -161,10 +170,10 @@ class Reader:
             return []
         if value is SENSITIVE:
             return self._sensitive(name)
-        expect(value, list, self.ctx.file, self._loc(name), "an array of blocks")
+        expect(value, list, self.ctx.file, self.loc(name), "an array of blocks")
         readers: list[Reader] = []
         for i, item in enumerate(value):
-            expect(item, dict, self.ctx.file, self._loc(name, i), "a block object")
+            expect(item, dict, self.ctx.file, self.loc(name, i), "a block object")
             item_value, item_mask = at(value, mask, i)
             readers.append(
                 Reader(
@@ -478,7 +487,7 @@ def _build_connection(r: Reader, existing: dict[str, Any] | None) -> Patch:
         ("ingress_nat_rule_ids", "ingressNatRules"),
         ("egress_nat_rule_ids", "egressNatRules"),
     ):
-        ids = r.get(name, str, "an array of ids", many=True)
+        ids = r.get(name, str, "an array of ids", ref=True, many=True)
         if isinstance(ids, list):
             props[prop] = [{"id": i} for i in ids]
         elif ids is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.errors import InputError, json_path
+from auditor.ids import ArmId
 from auditor.normalize import Loc
 from auditor.overlay import resource_key
 
@@ -146,6 +147,15 @@ def expect(value: Any, kind: type | tuple[type, ...], file: str, loc: Loc, what:
     if not isinstance(value, kind):
         raise InputError(file, json_path(loc), f"expected {what}, got {json_type(value)}")
     return value
+
+
+def checked_id(value: str, file: str, loc: Loc) -> ArmId:
+    """An ARM id the plan gives (or one built from its names), checked as a snapshot's ids are: one
+    with an empty, '.' or '..' segment is bad input naming the attribute at `loc`."""
+    try:
+        return ArmId(value)
+    except ValueError as exc:
+        raise InputError(file, json_path(loc), str(exc)) from None
 
 
 def json_type(value: Any) -> str:

@@ -42,7 +42,7 @@ from typing import Any
 from pydantic import AliasPath, ValidationError
 
 from auditor.errors import InputError, json_path
-from auditor.ids import ArmId
+from auditor.ids import BAD_SEGMENTS, ArmId
 from auditor.live.redact import redact
 from auditor.normalize import KINDS, Loc
 from auditor.overlay import child_arrays, merge_patch, resource_key
@@ -264,26 +264,55 @@ def _parse_change(entry: Any, loc: Loc, file: str) -> _Change | None:
         raise InputError(file, json_path([*loc, "resourceId"]), "a change needs its resourceId")
     if not isinstance(raw_id, str):
         raise InputError(file, json_path([*loc, "resourceId"]), "expected a string")
-    key = resource_key(raw_id)
-    type_path = ArmId(raw_id).type_path if key else None
-    if key is None or type_path is None or key.count("/providers/") > 1:
+    try:
+        rid = ArmId(raw_id)
+    except ValueError as exc:
+        if _mapped(raw_id, entry):
+            raise InputError(file, json_path([*loc, "resourceId"]), str(exc)) from None
+        return None  # a scope (management group, tenant), or a type azroute does not read
+    type_path = rid.type_path
+    if type_path is None or rid.key.count("/providers/") > 1:
         return None  # a scope, or an extension resource (diagnostic settings, a lock) on a resource
     after = entry.get("after")
     if after is not None and not isinstance(after, dict):
         raise InputError(
             file, json_path([*loc, "after"]), "expected the resource object after the deployment"
         )
+    declared = after.get("id") if after is not None else None
+    if isinstance(declared, str) and (KINDS.get(type_path) or _routing_type(type_path)):
+        try:
+            ArmId(declared)
+        except ValueError as exc:
+            raise InputError(file, json_path([*loc, "after", "id"]), str(exc)) from None
     reason = entry.get("unsupportedReason")
     return _Change(
         index=int(loc[-1]),
         loc=loc,
         change_type=change_type,
-        resource_id=ArmId(raw_id),
-        key=key,
+        resource_id=rid,
+        key=rid.key,
         type_path=type_path,
         after=after,
         reason=reason if isinstance(reason, str) else None,
     )
+
+
+def _mapped(raw_id: str, entry: dict[str, Any]) -> bool:
+    """Whether a change whose resourceId is not a well-formed ARM id (an empty, '.' or '..'
+    segment, ...) may be about a type azroute reads: the type its payload declares, or the
+    top-level type `providers/<namespace>/<type>` the id names once its bad segments are left
+    out ('..' may lead anywhere under it), is modelled or bears on routing."""
+    types = set()
+    for side in ("before", "after"):
+        payload = entry.get(side)
+        declared = payload.get("type") if isinstance(payload, dict) else None
+        if isinstance(declared, str):
+            types.add(declared.lower())
+    segments = [s for s in raw_id.lower().split("/") if s not in BAD_SEGMENTS]
+    for i, segment in enumerate(segments[:-2]):
+        if segment == "providers":
+            types.add(f"{segments[i + 1]}/{segments[i + 2]}")
+    return any(_routing_type(t) or any(k == t or k.startswith(t + "/") for k in KINDS) for t in types)
 
 
 def _routing_type(type_path: str) -> bool:
@@ -558,9 +587,12 @@ class _Run:
             if not isinstance(ident, str) or not ident:
                 raise InputError(self.file, self.where(where), "a child resource needs its 'name' or 'id'")
             child_id = ident if by_id else f"{parent_id}/{segment}/{ident}"
-            child_key = resource_key(child_id)
-            if child_key is None:
-                raise InputError(self.file, self.where([*where, "id"]), f"not an ARM resource id: {ident!r}")
+            try:
+                child_key = ArmId(child_id).key
+            except ValueError as exc:
+                raise InputError(
+                    self.file, self.where([*where, "id" if by_id else "name"]), str(exc)
+                ) from None
             prior_id, prior = old.get(child_key, (child_id, None))
             prepared = self.prepare(child, prior_id, where, prior)
             if prior is not None:
