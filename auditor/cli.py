@@ -292,6 +292,13 @@ ConfigOption = Annotated[
         help="Configuration file (TOML), laid over the nearest .azroute.toml or [tool.azroute] in pyproject.toml.",
     ),
 ]
+NoConfigOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-config",
+        help="Read no .azroute.toml or pyproject.toml (as AZROUTE_NO_CONFIG=1); --config FILE still applies.",
+    ),
+]
 
 
 class AuditFormat(StrEnum):
@@ -393,6 +400,7 @@ def audit(
     accept_unmodelled: AcceptOption = None,
     intent: IntentOption = None,
     config: ConfigOption = None,
+    no_config: NoConfigOption = False,
     baseline: Annotated[
         Path | None,
         typer.Option(
@@ -432,10 +440,14 @@ def audit(
             destination = out if out is not None else Path(tmp) / "live"
             _run_collect(options, destination, quiet=True)
             snapshot = _load(destination)
+            inputs = [destination]
     else:
         snapshot = _load(path)
+        inputs = [path if path is not None else default_fixture()]
     catalogue = _rules()
-    settings = _settings(config, catalogue, select, ignore, intent, accept_unmodelled, baseline)
+    settings = _settings(
+        config, catalogue, select, ignore, intent, accept_unmodelled, baseline, inputs, not no_config
+    )
     rules = select_rules(catalogue, settings.select, settings.ignore)
     result = run(
         snapshot,
@@ -454,9 +466,9 @@ def audit(
     terminal.log().info(
         "ran %d rules: %d findings, %d coverage gaps", len(rules), len(result.findings), len(result.gaps)
     )
-    for item in settings.files:
-        terminal.log().debug("configuration: %s", item)
-    report = report_dict(snapshot, result)
+    if settings.files:
+        info(f"configuration: {escape(', '.join(settings.files))}")
+    report = report_dict(snapshot, result, configuration=settings.files)
     if write_baseline is not None:
         write_baseline.write_text(render_json(report), encoding="utf-8")
     for target, name in _targets(output, outputs, output_file).items():
@@ -477,12 +489,14 @@ def audit(
 
 def _settings(
     config: Path | None, catalogue: list[type[Rule]], select: list[str] | None, ignore: list[str] | None,
-    intent: Path | None, accept: list[str] | None, baseline: Path | None,
+    intent: Path | None, accept: list[str] | None, baseline: Path | None, snapshots: list[Path],
+    discovery: bool,
 ) -> Config:  # fmt: skip
-    """Configuration files, then the command line over them; unknown rule ids are errors (exit 2)."""
+    """Configuration files (never from inside the `snapshots` audited), then the command line over
+    them; unknown rule ids are errors (exit 2)."""
     ids = [r.id for r in catalogue]
     try:
-        settings = resolve_config(config, ids)
+        settings = resolve_config(config, ids, snapshots=snapshots, discovery=discovery)
         chosen, skipped = split_list(select or []), split_list(ignore or [])
         check_rule_refs(chosen, ids, "--select", "--select")
         check_rule_refs(skipped, ids, "--ignore", "--ignore")
