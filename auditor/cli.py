@@ -24,7 +24,7 @@ from auditor.config import resolve as resolve_config
 from auditor.engine import AuditResult, Rule, RuleLoadError, load_rules, run, select_rules
 from auditor.errors import InputError
 from auditor.findings import Severity
-from auditor.fixture import default_fixture, load_fixture, read_json
+from auditor.fixture import default_fixture, load_fixture, read_json, snapshot_dirs
 from auditor.model import Snapshot
 from auditor.report import render_json, render_table, report_dict
 from auditor.routing.controlplane import ControlPlane
@@ -440,14 +440,21 @@ def audit(
             destination = out if out is not None else Path(tmp) / "live"
             _run_collect(options, destination, quiet=True)
             snapshot = _load(destination)
-            inputs = [destination]
+            inputs = snapshot_dirs(destination)
     else:
         snapshot = _load(path)
-        inputs = [path if path is not None else default_fixture()]
+        inputs = snapshot_dirs(path if path is not None else default_fixture())
     catalogue = _rules()
     settings = _settings(
         config, catalogue, select, ignore, intent, accept_unmodelled, baseline, inputs, not no_config
     )
+    read = [*settings.files, config, settings.intent, sites]
+    targets = _targets(output, outputs, output_file)
+    for target, name in targets.items():
+        if target != "-":
+            _refuse_input(Path(target), f"--output {name}={target}", inputs, [*read, settings.baseline])
+    if write_baseline is not None:  # it may replace the --baseline it read (a rolling baseline)
+        _refuse_input(write_baseline, f"--write-baseline {write_baseline}", inputs, read)
     rules = select_rules(catalogue, settings.select, settings.ignore)
     result = run(
         snapshot,
@@ -470,8 +477,11 @@ def audit(
         info(f"configuration: {escape(', '.join(settings.files))}")
     report = report_dict(snapshot, result, configuration=settings.files)
     if write_baseline is not None:
-        write_baseline.write_text(render_json(report), encoding="utf-8")
-    for target, name in _targets(output, outputs, output_file).items():
+        try:
+            write_baseline.write_text(render_json(report), encoding="utf-8")
+        except OSError as exc:
+            _fail(f"--write-baseline {write_baseline}: {exc.strerror or exc}")
+    for target, name in targets.items():
         text = _render(name, report, snapshot, result, rules)
         if target == "-":
             echo(text, nl=False)
@@ -485,6 +495,19 @@ def audit(
         raise typer.Exit(EXIT_FINDINGS)
     if result.gaps:
         raise typer.Exit(EXIT_INCOMPLETE)
+
+
+def _refuse_input(target: Path, option: str, snapshots: list[Path], read: list[Any]) -> None:
+    """An output must not replace what the audit reads: a file of a snapshot audited (or of its
+    overlay base) or an input file (configuration, intents, baseline, sites). Paths are compared
+    resolved, so a symlink into a snapshot is refused too; a symlink elsewhere is written through."""
+    where = target.resolve()
+    for folder in snapshots:
+        if where == folder or where.is_relative_to(folder):
+            _fail(f"{option}: inside the snapshot {folder} being audited; write it elsewhere")
+    for item in read:
+        if item is not None and Path(item).resolve() == where:
+            _fail(f"{option}: the input file {item}; write it elsewhere")
 
 
 def _settings(
