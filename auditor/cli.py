@@ -24,7 +24,7 @@ from auditor.config import resolve as resolve_config
 from auditor.engine import AuditResult, Rule, RuleLoadError, load_rules, run, select_rules
 from auditor.errors import InputError
 from auditor.findings import Severity
-from auditor.fixture import default_fixture, load_fixture, read_json
+from auditor.fixture import default_fixture, load_fixture, read_json, snapshot_dirs
 from auditor.model import Snapshot
 from auditor.report import render_json, render_table, report_dict
 from auditor.routing.controlplane import ControlPlane
@@ -292,6 +292,13 @@ ConfigOption = Annotated[
         help="Configuration file (TOML), laid over the nearest .azroute.toml or [tool.azroute] in pyproject.toml.",
     ),
 ]
+NoConfigOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-config",
+        help="Read no .azroute.toml or pyproject.toml (as AZROUTE_NO_CONFIG=1); --config FILE still applies.",
+    ),
+]
 
 
 class AuditFormat(StrEnum):
@@ -393,6 +400,7 @@ def audit(
     accept_unmodelled: AcceptOption = None,
     intent: IntentOption = None,
     config: ConfigOption = None,
+    no_config: NoConfigOption = False,
     baseline: Annotated[
         Path | None,
         typer.Option(
@@ -432,10 +440,21 @@ def audit(
             destination = out if out is not None else Path(tmp) / "live"
             _run_collect(options, destination, quiet=True)
             snapshot = _load(destination)
+            inputs = snapshot_dirs(destination)
     else:
         snapshot = _load(path)
+        inputs = snapshot_dirs(path if path is not None else default_fixture())
     catalogue = _rules()
-    settings = _settings(config, catalogue, select, ignore, intent, accept_unmodelled, baseline)
+    settings = _settings(
+        config, catalogue, select, ignore, intent, accept_unmodelled, baseline, inputs, not no_config
+    )
+    read = [*settings.files, config, settings.intent, sites]
+    targets = _targets(output, outputs, output_file)
+    for target, name in targets.items():
+        if target != "-":
+            _refuse_input(Path(target), f"--output {name}={target}", inputs, [*read, settings.baseline])
+    if write_baseline is not None:  # it may replace the --baseline it read (a rolling baseline)
+        _refuse_input(write_baseline, f"--write-baseline {write_baseline}", inputs, read)
     rules = select_rules(catalogue, settings.select, settings.ignore)
     result = run(
         snapshot,
@@ -454,12 +473,15 @@ def audit(
     terminal.log().info(
         "ran %d rules: %d findings, %d coverage gaps", len(rules), len(result.findings), len(result.gaps)
     )
-    for item in settings.files:
-        terminal.log().debug("configuration: %s", item)
-    report = report_dict(snapshot, result)
+    if settings.files:
+        info(f"configuration: {escape(', '.join(settings.files))}")
+    report = report_dict(snapshot, result, configuration=settings.files)
     if write_baseline is not None:
-        write_baseline.write_text(render_json(report), encoding="utf-8")
-    for target, name in _targets(output, outputs, output_file).items():
+        try:
+            write_baseline.write_text(render_json(report), encoding="utf-8")
+        except OSError as exc:
+            _fail(f"--write-baseline {write_baseline}: {exc.strerror or exc}")
+    for target, name in targets.items():
         text = _render(name, report, snapshot, result, rules)
         if target == "-":
             echo(text, nl=False)
@@ -475,14 +497,29 @@ def audit(
         raise typer.Exit(EXIT_INCOMPLETE)
 
 
+def _refuse_input(target: Path, option: str, snapshots: list[Path], read: list[Any]) -> None:
+    """An output must not replace what the audit reads: a file of a snapshot audited (or of its
+    overlay base) or an input file (configuration, intents, baseline, sites). Paths are compared
+    resolved, so a symlink into a snapshot is refused too; a symlink elsewhere is written through."""
+    where = target.resolve()
+    for folder in snapshots:
+        if where == folder or where.is_relative_to(folder):
+            _fail(f"{option}: inside the snapshot {folder} being audited; write it elsewhere")
+    for item in read:
+        if item is not None and Path(item).resolve() == where:
+            _fail(f"{option}: the input file {item}; write it elsewhere")
+
+
 def _settings(
     config: Path | None, catalogue: list[type[Rule]], select: list[str] | None, ignore: list[str] | None,
-    intent: Path | None, accept: list[str] | None, baseline: Path | None,
+    intent: Path | None, accept: list[str] | None, baseline: Path | None, snapshots: list[Path],
+    discovery: bool,
 ) -> Config:  # fmt: skip
-    """Configuration files, then the command line over them; unknown rule ids are errors (exit 2)."""
+    """Configuration files (never from inside the `snapshots` audited), then the command line over
+    them; unknown rule ids are errors (exit 2)."""
     ids = [r.id for r in catalogue]
     try:
-        settings = resolve_config(config, ids)
+        settings = resolve_config(config, ids, snapshots=snapshots, discovery=discovery)
         chosen, skipped = split_list(select or []), split_list(ignore or [])
         check_rule_refs(chosen, ids, "--select", "--select")
         check_rule_refs(skipped, ids, "--ignore", "--ignore")

@@ -31,7 +31,7 @@ from auditor.fixture import build_snapshot, read_source
 from auditor.model import Snapshot
 from auditor.predict import InputKind, Prediction
 from auditor.textsafe import escape
-from auditor.writer import UnsafePath
+from auditor.writer import MANIFEST, UnsafePath
 
 
 class DiffFormat(StrEnum):
@@ -191,6 +191,8 @@ def plan_command(
     change = _change(what_if, terraform_plan, overlay)
     if change is None:
         _fail("plan needs one of --what-if, --terraform-plan and --overlay")
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())):
+        _fail(f"--out {out}: neither a new or empty directory nor a snapshot; refusing to replace it")
     try:
         source, prediction = predict(before, change[0], change[1], subscription)
         build_snapshot(source, observations=False)  # the prediction must be a valid snapshot
@@ -199,6 +201,8 @@ def plan_command(
         _fail(str(exc))
     except UnsafePath as exc:
         _fail(f"--out {out}: {exc}")
+    except OSError as exc:  # e.g. a parent that is a file, or no permission
+        _fail(f"--out {out}: {exc.strerror or exc}")
     info(
         f"predicted {len(prediction.changed)} changed resource(s) from {change[1]} into {out}"
         + (f"; {len(prediction.gaps)} could not be predicted (gaps)" if prediction.gaps else "")

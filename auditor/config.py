@@ -1,15 +1,23 @@
 """Configuration: `.azroute.toml`, `[tool.azroute]` in `pyproject.toml`, or `--config FILE`.
 
-The nearest directory from the current one upwards that holds either file gives the project's
-configuration (both in one directory is an error); `--config FILE` is laid over it and the command
-line over both. Paths in a file (baseline, intent) are relative to that file's directory. Rule ids
-and prefixes are checked everywhere they appear: an unknown one is an error naming close matches.
+Discovery: the nearest directory from the current one upwards that holds either file gives the
+project's configuration (both in one directory is an error). The walk stops at the nearest
+directory holding `.git` (a directory, or a file in a worktree or submodule), the project's root;
+with no such directory it looks in the current directory only. It never reads a file inside a
+snapshot directory (one holding `fixture.json`, or an input snapshot given on the command line).
+`--no-config` or `AZROUTE_NO_CONFIG=1` turns discovery off. `--config FILE` is laid over the
+discovered file and the command line over both. The files applied are named (`Config.files`,
+relative to the current directory) on stderr, in the JSON report and in SARIF.
+
+Paths in a file (baseline, intent) are relative to that file's directory. Rule ids and prefixes
+are checked everywhere they appear: an unknown one is an error naming close matches.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +29,9 @@ from auditor.findings import Severity
 
 LOCAL = ".azroute.toml"
 PYPROJECT = "pyproject.toml"
+ROOT_MARKER = ".git"  # the project's root: a directory, or a file (worktrees, submodules)
+SNAPSHOT_MARKER = "fixture.json"  # auditor.writer.MANIFEST: a snapshot's or an overlay's directory
+NO_CONFIG_ENV = "AZROUTE_NO_CONFIG"
 KEYS = {
     "select", "ignore", "fail-on", "severity", "options", "suppressions", "baseline", "intent", "accept-unmodelled",
 }  # fmt: skip
@@ -92,15 +103,36 @@ def check_rule_refs(
         raise InputError(file, path, f"no rule or rule prefix {ref!r}{hint}")
 
 
-def discover(start: Path) -> Path | None:
-    """The nearest `.azroute.toml`, or `pyproject.toml` with `[tool.azroute]`, from `start` upwards."""
-    for folder in [start, *start.parents]:
+def search_path(start: Path, snapshots: Sequence[Path] = ()) -> list[Path]:
+    """The directories discovery looks in, nearest first: `start` and its parents up to the nearest
+    one holding `.git` (only `start` when none does), without any directory that is or is inside a
+    snapshot (`snapshots`, or one holding `fixture.json`)."""
+    chain = [start, *start.parents]
+    root = next((i for i, folder in enumerate(chain) if (folder / ROOT_MARKER).exists()), None)
+    chain = chain[: root + 1] if root is not None else chain[:1]
+    inside = [s.resolve() for s in snapshots]
+    outermost = max(
+        (
+            i
+            for i, folder in enumerate(chain)
+            if (folder / SNAPSHOT_MARKER).is_file() or any(folder == s for s in inside)
+        ),
+        default=-1,
+    )
+    return chain[outermost + 1 :]
+
+
+def discover(start: Path, snapshots: Sequence[Path] = ()) -> Path | None:
+    """The nearest `.azroute.toml`, or `pyproject.toml` with `[tool.azroute]`, in `search_path`."""
+    for folder in search_path(start, snapshots):
         local = folder / LOCAL
         project = folder / PYPROJECT
-        has_project = project.is_file() and "azroute" in _read(project).get("tool", {})
+        has_project = project.is_file() and "azroute" in _tool(_read(project))
         if local.is_file() and has_project:
             raise InputError(
-                str(local), "$", f"both {LOCAL} and [tool.azroute] in {project} configure azroute; keep one"
+                display(local),
+                "$",
+                f"both {LOCAL} and [tool.azroute] in {display(project)} configure azroute; keep one",
             )
         if local.is_file():
             return local
@@ -109,14 +141,37 @@ def discover(start: Path) -> Path | None:
     return None
 
 
+def display(file: Path) -> str:
+    """How a configuration file is named: relative to the current directory, `/`-separated."""
+    try:
+        return Path(os.path.relpath(file)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return str(file)
+
+
+def disabled() -> bool:
+    """`AZROUTE_NO_CONFIG` set to anything but empty or `0`: no configuration is discovered."""
+    return os.environ.get(NO_CONFIG_ENV, "").strip() not in ("", "0")
+
+
 def _read(file: Path) -> dict[str, Any]:
     try:
         with file.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(file), "$", f"not valid TOML: {exc}") from None
+        raise InputError(display(file), "$", f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8
+        raise InputError(display(file), "$", f"not valid TOML: not UTF-8 (byte {exc.start})") from None
+    except RecursionError:  # tomllib's parser recurses once per nested array or inline table
+        raise InputError(display(file), "$", "not valid TOML: arrays or tables nested too deeply") from None
     except OSError as exc:
-        raise InputError(str(file), "$", f"cannot read: {exc.strerror}") from None
+        raise InputError(display(file), "$", f"cannot read: {exc.strerror}") from None
+
+
+def _tool(raw: dict[str, Any]) -> dict[str, Any]:
+    """`[tool]` of a pyproject.toml (empty when it is not a table)."""
+    tool = raw.get("tool", {})
+    return tool if isinstance(tool, dict) else {}
 
 
 def load(file: Path, known_rules: Sequence[str], display: str | None = None) -> Config:
@@ -125,7 +180,7 @@ def load(file: Path, known_rules: Sequence[str], display: str | None = None) -> 
     raw = _read(file)
     prefix = "$"
     if file.name == PYPROJECT:
-        raw = raw.get("tool", {}).get("azroute", {})
+        raw = _tool(raw).get("azroute", {})
         prefix = "$.tool.azroute"
     name = display or str(file)
     if not isinstance(raw, dict):
@@ -169,7 +224,7 @@ def load(file: Path, known_rules: Sequence[str], display: str | None = None) -> 
         config.options[rule.upper()] = dict(values)
     for key in ("baseline", "intent"):
         if key in raw:
-            if not isinstance(raw[key], str) or not raw[key]:
+            if not isinstance(raw[key], str) or not raw[key] or "\0" in raw[key]:
                 raise InputError(name, f"{prefix}.{key}", "expected a file path")
             setattr(config, key, base / raw[key])
     suppressions = raw.get("suppressions", [])
@@ -206,16 +261,26 @@ def _suppression(entry: Any, file: str, where: str, known_rules: Sequence[str]) 
     )
 
 
-def resolve(explicit: Path | None, known_rules: Sequence[str], cwd: Path | None = None) -> Config:
-    """The project's configuration (discovered) with `--config FILE` laid over it."""
+def resolve(
+    explicit: Path | None,
+    known_rules: Sequence[str],
+    cwd: Path | None = None,
+    *,
+    snapshots: Sequence[Path] = (),
+    discovery: bool = True,
+) -> Config:
+    """The project's configuration (discovered unless `discovery` is off or AZROUTE_NO_CONFIG is
+    set; never inside `snapshots`) with `--config FILE` laid over it."""
     config = Config()
-    found = discover((cwd or Path.cwd()).resolve())
+    found = None
+    if discovery and not disabled():
+        found = discover((cwd or Path.cwd()).resolve(), snapshots)
     if found is not None:
-        config = load(found, known_rules)
+        config = load(found, known_rules, display=display(found))
     if explicit is not None:
         if not explicit.is_file():
             raise InputError(str(explicit), "$", "no such configuration file")
-        config = load(explicit, known_rules).over(config)
+        config = load(explicit, known_rules, display=display(explicit)).over(config)
     return config
 
 

@@ -229,7 +229,7 @@ def read_source(path: Path | str) -> SnapshotSource:
         manifest = _validated(FixtureManifest, raw, manifest_file)
         return SnapshotSource(root, manifest_file, manifest, _read_tree(root))
     overlay = _validated(OverlayManifest, raw, manifest_file)
-    base_root = (root / overlay.base).resolve()
+    base_root = _base_root(root, overlay.base, manifest_file)
     if not (base_root / MANIFEST).is_file():
         raise InputError(manifest_file, "$.base", f"no snapshot at {overlay.base!r} (looked in {base_root})")
     base_file, base_raw = read_manifest(base_root)
@@ -252,6 +252,23 @@ def read_source(path: Path | str) -> SnapshotSource:
         gaps=base.gaps if overlay.gaps is None else overlay.gaps,
     )
     return SnapshotSource(root, manifest_file, manifest, tree, base=base_root)
+
+
+def _base_root(root: Path, base: str, manifest_file: str) -> Path:
+    if "\0" in base:  # no file system takes it (os calls raise ValueError)
+        raise InputError(manifest_file, "$.base", f"not a path: {base!r} holds a NUL character")
+    return (root / base).resolve()
+
+
+def snapshot_dirs(path: Path | str) -> list[Path]:
+    """The directories a snapshot is read from (resolved): its own and, for an overlay, its base's.
+    Call after the snapshot loaded: it reads only the manifest."""
+    root = fixture_root(path)
+    dirs = [root.resolve()]
+    manifest_file, raw = read_manifest(root)
+    if raw.get("format") == OVERLAY_FORMAT and isinstance(raw.get("base"), str):
+        dirs.append(_base_root(root, raw["base"], manifest_file))
+    return dirs
 
 
 def apply_overlay(tree: RawTree, root: Path, overlay: OverlayManifest, manifest_file: str) -> None:

@@ -335,6 +335,38 @@ class SnapshotBuilder:
         except ValidationError as exc:
             raise InputError.from_validation(file, ["body", "value", index], exc) from None
 
+    def _check_subnet_prefixes(self) -> None:
+        """Each prefix of a subnet lies in an address prefix of its VNet of the same family (as Azure
+        requires): a subnet outside its VNet, or IPv6 in a VNet without IPv6 space, is bad input."""
+        vnets = self._items["vnets"]
+        for rid, seen in sorted(self._items["subnets"].items(), key=lambda kv: kv[0].key):
+            subnet = seen.item
+            assert isinstance(subnet, Subnet)
+            parent = vnets.get(subnet.vnet_id)
+            if parent is None or not isinstance(parent.item, VirtualNetwork):
+                continue  # a subnet of a VNet not in the snapshot: an external reference, not checked here
+            spaces = parent.item.address_prefixes
+            if not spaces:
+                continue  # no address space to check against (nothing routes to it either)
+            for prefix in subnet.prefixes:
+                if any(prefix.version == space.version and prefix.subnet_of(space) for space in spaces):  # type: ignore[arg-type]
+                    continue
+                if prefix == subnet.address_prefix:
+                    where = f"{seen.path}.properties.addressPrefix"
+                else:
+                    where = f"{seen.path}.properties.addressPrefixes[{(subnet.address_prefix_list or ()).index(prefix)}]"
+                family = (
+                    ""
+                    if any(prefix.version == s.version for s in spaces)
+                    else f" (no IPv{prefix.version} space)"
+                )
+                raise InputError(
+                    seen.file,
+                    where,
+                    f"subnet prefix {prefix} of {rid.name} is outside the address space of VNet "
+                    f"{subnet.vnet_id.name}{family}: {', '.join(str(s) for s in spaces)}",
+                )
+
     # -- result -----------------------------------------------------------------------------------------
     def build(
         self,
@@ -345,6 +377,7 @@ class SnapshotBuilder:
         sites: tuple[Site, ...] = (),
         location: str | None = None,
     ) -> Snapshot:
+        self._check_subnet_prefixes()
         fields: dict[str, Any] = {}
         for kind in KINDS.values():
             bucket = self._items[kind.field]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from tabulate import tabulate
@@ -32,7 +33,9 @@ def finding_dict(f: Finding, marks: dict[str, Any] | None = None) -> dict[str, A
     }
 
 
-def report_dict(snapshot: Snapshot, result: AuditResult) -> dict[str, Any]:
+def report_dict(snapshot: Snapshot, result: AuditResult, configuration: Sequence[str] = ()) -> dict[str, Any]:
+    """The `azroute.report/1` dict; `configuration`: the configuration files applied, lowest
+    precedence first, as the command line names them (`summary.configuration`)."""
     counts = Counter(f.severity for f in result.counted())
     extra: dict[str, Any] = {}
     if result.baseline is not None:
@@ -54,6 +57,7 @@ def report_dict(snapshot: Snapshot, result: AuditResult) -> dict[str, Any]:
             "findings": len(result.findings),
             **{s.value: counts.get(s, 0) for s in Severity},
             "suppressed": sum(1 for m in result.marks.values() if "suppression" in m),
+            "configuration": list(configuration),
             **extra,
             "rulesRun": len(result.rules_run),
             "resources": sum(v for k, v in snapshot.inventory().items() if not k.startswith("observations.")),

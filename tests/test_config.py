@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -96,6 +98,7 @@ def test_an_unused_suppression_raises_cfg002(in_tmp: Path) -> None:
 
 
 def test_precedence_and_discovery(in_tmp: Path) -> None:
+    (in_tmp / ".git").mkdir()  # the project's root: discovery walks up to it
     (in_tmp / "pyproject.toml").write_text('[tool.azroute]\nfail-on = "warning"\n')
     nested = in_tmp / "a" / "b"
     nested.mkdir(parents=True)
@@ -156,3 +159,76 @@ def test_a_baseline_lets_the_same_audit_pass_and_a_new_finding_fails(tmp_path: P
     (tmp_path / "bad.json").write_text('{"schema": "azroute.paths/1"}')
     code, _out, err = invoke("audit", str(ERROR_SCENARIO), "--baseline", str(tmp_path / "bad.json"))
     assert code == 2 and "bad.json: $.schema" in err
+
+
+# -- configuration is named and contained (issue 21, item 4) ---------------------------------------------
+
+
+def _audit_json(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
+    result = runner.invoke(app, ["audit", *args, "--format", "json"], env=env)
+    assert result.exit_code != 2, result.stderr
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+def test_discovery_stops_at_the_project_root_and_names_what_it_applied(in_tmp: Path) -> None:
+    never = '[tool.azroute]\nfail-on = "never"\n'
+    (in_tmp / "pyproject.toml").write_text(never)  # above the repository: never read
+    repo = in_tmp / "repo"
+    nested = repo / "a" / "b"
+    nested.mkdir(parents=True)
+    os.chdir(nested)
+    code, data, err = _audit_json(str(ERROR_SCENARIO))
+    assert code == 1 and data["summary"]["configuration"] == [] and "configuration" not in err
+    (repo / ".git").write_text("gitdir: elsewhere\n")  # a worktree's .git is a file
+    (repo / "pyproject.toml").write_text(never)
+    code, data, err = _audit_json(str(ERROR_SCENARIO))
+    assert code == 0 and data["summary"]["configuration"] == ["../../pyproject.toml"]
+    assert err == "configuration: ../../pyproject.toml\n"
+    assert runner.invoke(app, ["-q", "audit", str(ERROR_SCENARIO)]).stderr == ""
+    (in_tmp / "extra.toml").write_text('ignore = ["ERC"]\n')
+    sarif = json.loads(
+        runner.invoke(
+            app, ["audit", str(ERROR_SCENARIO), "-f", "sarif", "--config", "../../../extra.toml"]
+        ).stdout
+    )
+    assert sarif["runs"][0]["invocations"][0]["properties"]["configuration"] == [
+        "../../pyproject.toml",
+        "../../../extra.toml",
+    ]
+    # turned off: --no-config or AZROUTE_NO_CONFIG=1 (an explicit --config still applies, and is named)
+    assert _audit_json(str(ERROR_SCENARIO), "--no-config")[0] == 1
+    code, data, _err = _audit_json(str(ERROR_SCENARIO), env={"AZROUTE_NO_CONFIG": "1"})
+    assert code == 1 and data["summary"]["configuration"] == []
+    code, data, _err = _audit_json(
+        str(ERROR_SCENARIO), "--no-config", "--config", str(repo / "pyproject.toml")
+    )
+    assert code == 0 and data["summary"]["configuration"] == ["../../pyproject.toml"]
+
+
+def test_without_a_project_root_only_the_working_directory_is_searched(in_tmp: Path) -> None:
+    (in_tmp / ".azroute.toml").write_text('fail-on = "never"\n')
+    (in_tmp / "sub").mkdir()
+    os.chdir(in_tmp / "sub")
+    assert _audit_json(str(ERROR_SCENARIO))[0] == 1
+    os.chdir(in_tmp)
+    code, data, _err = _audit_json(str(ERROR_SCENARIO))
+    assert code == 0 and data["summary"]["configuration"] == [".azroute.toml"]
+
+
+def test_configuration_is_never_read_from_inside_a_snapshot(in_tmp: Path) -> None:
+    (in_tmp / ".git").mkdir()
+    snapshot = in_tmp / "snap"  # the testbed: exit 0; with fail-on = "info" its notes would fail it
+    shutil.copytree(TESTBED, snapshot, ignore=shutil.ignore_patterns("expected.json", "intents.yaml"))
+    planted = 'fail-on = "info"\n'
+    (snapshot / ".azroute.toml").write_text(planted)
+    (snapshot / "arm" / ".azroute.toml").write_text(planted)
+    for where, arg in ((snapshot, "."), (snapshot / "arm", "..")):
+        os.chdir(where)
+        for target in (str(snapshot), arg):
+            code, data, _err = _audit_json(target)
+            assert code == 0 and data["summary"]["configuration"] == []
+    # a snapshot directory is skipped even when it is not the one audited; the project's file applies
+    (in_tmp / ".azroute.toml").write_text(planted)
+    os.chdir(snapshot / "arm")
+    code, data, _err = _audit_json(str(TESTBED))
+    assert code == 1 and data["summary"]["configuration"] == ["../../.azroute.toml"]

@@ -467,3 +467,108 @@ def test_cli_several_formats_in_one_run(tmp_path: Path) -> None:
 def test_cli_output_usage_errors(args: tuple[str, ...]) -> None:
     code, _out, err = _cli("audit", *args)
     assert code == 2 and err.startswith("azroute: error:")
+
+
+# -- inert report formats (issue 21, item 5) -------------------------------------------------------------
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _split_like_a_spreadsheet(line: str, separator: str) -> list[str]:
+    """A record as a spreadsheet splits it: `"` toggles quoting, the locale's separator splits outside
+    quotes (Excel and LibreOffice with `;` as the list separator, most European locales)."""
+    cells, cell, quoted = [], "", False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted:
+            cells.append(cell)
+            cell = ""
+        else:
+            cell += char
+    return [*cells, cell]
+
+
+def test_csv_quotes_every_field_so_no_separator_starts_a_formula() -> None:
+    report, snapshot, rules = _report("suppression-active")
+    evil = _with(report, name="spoke;=1+1", message="a,-2+3;@SUM(1);\t=x")
+    text = render("csv", evil, snapshot, rules)
+    for line in text.splitlines():
+        assert line.startswith('"') and line.endswith('"')
+        for separator in ",;":
+            cells = _split_like_a_spreadsheet(line, separator)
+            assert not any(c.startswith(FORMULA) for c in cells), (separator, cells)
+    row = list(csv.reader(io.StringIO(text)))[1]
+    assert row[2] == "spoke;=1+1" and row[6] == "a,-2+3;@SUM(1);\\t=x"  # the values, whole
+
+
+LINKING = ("@alice", "@org/team", "ops@example.com", "www.evil.example", "https://evil.example/x", "WWW.x.y")
+
+
+def _linkable(text: str) -> list[str]:
+    """What GitHub would turn into a mention or a link, in the rendered text (entities decoded)."""
+    import html
+
+    rendered = html.unescape(text)
+    return re.findall(r"@[A-Za-z0-9]|(?<![A-Za-z0-9])www\.|[A-Za-z]://", rendered, re.IGNORECASE)
+
+
+def test_markdown_breaks_mentions_and_autolinks_in_names() -> None:
+    report, snapshot, rules = _report("suppression-active")
+    evil = _with(report, name=" ".join(LINKING), message="see " + " ".join(LINKING))
+    evil["snapshot"] = {"name": "@alice www.evil.example", "source": "recorded"}
+    text = render("markdown", evil, snapshot, rules)
+    assert not _linkable(text), _linkable(text)
+    assert "@&#8203;alice" in text and "www&#8203;.evil.example" in text and "https&#8203;://evil" in text
+    assert "\u200b" not in text  # as an entity: printable, through the CLI's echo unchanged
+
+
+def test_diff_markdown_breaks_mentions_and_autolinks(tmp_path: Path) -> None:
+    a = vnet("a", "10.0.0.0/16", subnets=[subnet("a", "s", "10.0.1.0/24")])
+    b = vnet("www.evil.example", "10.1.0.0/16", subnets=[subnet("www.evil.example", "s", "10.1.1.0/24")])
+    before = write_fixture(
+        tmp_path / "before", {"v.json": {"value": [a, b]}}, name="@alice https://x.example"
+    )
+    after = write_fixture(tmp_path / "after", {"v.json": {"value": [a]}}, name="@org/team")
+    code, text, err = _cli("diff", str(before), str(after), "--format", "markdown")
+    assert code in (0, 1, 3), err
+    assert "evil" in text and "alice" in text and not _linkable(text), _linkable(text)
+
+
+def test_output_never_replaces_what_the_audit_reads(tmp_path: Path) -> None:
+    import shutil
+
+    snapshot = tmp_path / "snap"
+    shutil.copytree(FIXTURES / "interop-testbed", snapshot, ignore=shutil.ignore_patterns("intents.yaml"))
+    config = tmp_path / "c.toml"
+    config.write_text('fail-on = "never"\n')
+    before = {p: p.read_bytes() for p in snapshot.rglob("*") if p.is_file()}
+    link = tmp_path / "link.json"
+    link.symlink_to(snapshot / "fixture.json")
+    for args in (
+        ("-f", "json", "-o", str(snapshot / "fixture.json")),
+        ("--output", f"csv={snapshot / 'arm' / 'new.csv'}"),
+        ("--output", f"sarif={link}"),  # a symlink into the snapshot: compared resolved
+        ("--output", f"json={config}"),
+        ("--write-baseline", str(snapshot / "baseline.json")),
+    ):
+        code, _out, err = _cli("audit", str(snapshot), "--config", str(config), *args)
+        assert code == 2 and err.count("\n") == 1 and "write it elsewhere" in err, (args, err)
+    assert {p: p.read_bytes() for p in snapshot.rglob("*") if p.is_file()} == before
+    # an overlay's base is read too
+    overlay = FIXTURES / "hub-spoke-transit-not-allowed"
+    base_file = FIXTURES / "hub-spoke-transit-ok" / "fixture.json"
+    code, _out, err = _cli("audit", str(overlay), "-f", "json", "-o", str(base_file))
+    assert code == 2 and "hub-spoke-transit-ok" in err
+    # elsewhere, a symlink is written through; a rolling baseline may replace the one it read
+    target, elsewhere = tmp_path / "report.json", tmp_path / "to-report.json"
+    elsewhere.symlink_to(target)
+    baseline = tmp_path / "baseline.json"
+    code, _out, err = _cli(
+        "audit", str(snapshot), "--write-baseline", str(baseline), "-f", "json", "-o", str(elsewhere)
+    )
+    assert code == 0 and json.loads(target.read_text())["schema"] == "azroute.report/1", err
+    code, _out, err = _cli(
+        "audit", str(snapshot), "--baseline", str(baseline), "--write-baseline", str(baseline)
+    )
+    assert code == 0, err

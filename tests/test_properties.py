@@ -782,6 +782,44 @@ def _effective(s: Snapshot) -> Any:
 
 HUB_DOC = "arm/vnets/hub.json"
 SUBNET_APP: Loc = ("properties", "subnets", 1)
+HUB_SUBNETS = {  # where each hub subnet's prefix is, in the order the loader checks them (by id)
+    ("properties", "subnets", 1, "properties", "addressPrefix"): ipaddress.ip_network("10.0.1.0/24"),
+    ("properties", "subnets", 0, "properties", "addressPrefix"): ipaddress.ip_network("10.0.255.0/27"),
+}
+
+
+def _inside(inner: Any, outer: Any) -> bool:
+    return bool(inner.version == outer.version and inner.subnet_of(outer))
+
+
+def holds_hub_subnets(check: Check) -> Check:
+    """A VNet prefix must hold its subnets' prefixes (Azure refuses a subnet outside its VNet's
+    address space); otherwise the first subnet left outside is the error."""
+
+    def inner(value: Any) -> Verdict:
+        verdict = check(value)
+        if isinstance(verdict, Valid) and verdict.value is not None:
+            for at, net in HUB_SUBNETS.items():
+                if not _inside(net, verdict.value):
+                    return Invalid(at=at)
+        return verdict
+
+    return inner
+
+
+def inside_hub(check: Check) -> Check:
+    """A hub subnet's prefix must lie in the hub's address space (10.0.0.0/16)."""
+
+    def inner(value: Any) -> Verdict:
+        verdict = check(value)
+        hub = ipaddress.ip_network("10.0.0.0/16")
+        if isinstance(verdict, Valid) and verdict.value is not None and not _inside(verdict.value, hub):
+            return INVALID
+        return verdict
+
+    return inner
+
+
 PEER_HUB: Loc = ("properties", "virtualNetworkPeerings", 0)
 PEER_SPOKE: Loc = ("properties", "virtualNetworkPeerings", 0)
 ROUTE: Loc = ("properties", "routes", 0)
@@ -890,7 +928,7 @@ ORACLE: tuple[Entry, ...] = (
         HUB_DOC,
         ("properties", "addressSpace", "addressPrefixes", 0),
         lambda s: _by_id(s.vnets, HUB).address_prefixes[0],
-        prefix(required=True),
+        holds_hub_subnets(prefix(required=True)),
         prefix_texts,
         absent=False,
     ),
@@ -900,7 +938,7 @@ ORACLE: tuple[Entry, ...] = (
         (*SUBNET_APP, "properties", "addressPrefix"),
         lambda s: _by_id(s.subnets, APP).address_prefix,
         # with neither addressPrefix nor addressPrefixes the error names the subnet (both keys in the message)
-        lambda v: Invalid(at=SUBNET_APP) if v is None or v is ABSENT else prefix()(v),
+        lambda v: Invalid(at=SUBNET_APP) if v is None or v is ABSENT else inside_hub(prefix())(v),
         prefix_texts,
     ),
     Entry(

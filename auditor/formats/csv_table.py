@@ -1,9 +1,13 @@
 """CSV, one row per finding: `severity,rule,name,fingerprint,resource,resources,message,suppressed,baseline`.
 
 `resource` is the first resource's ARM id, `resources` all of them joined by `;`; `suppressed` is
-`true`/`false`, `baseline` `new`/`known` (empty without a baseline). A cell that a spreadsheet would
-take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`;
-control and bidi characters are shown as their escapes, so every record is one line.
+`true`/`false`, `baseline` `new`/`known` (empty without a baseline); no column is numeric.
+
+Inert in a spreadsheet (OWASP's CSV-injection guidance): every field is quoted (`csv.QUOTE_ALL`),
+so a `;` or `,` inside a value never starts a cell, whichever separator the locale splits on
+(`spoke;=1+1` stays one text cell); a field that a spreadsheet would take for a formula (starting
+with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`; control and bidi
+characters are shown as their escapes, so every record is one line.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ def cell(value: object) -> str:
 
 def render(data: FormatInput) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
     for f in data.findings():
         rids = resources(f)

@@ -2,8 +2,12 @@
 
 Every value from the snapshot is escaped for a table cell: `|`, backticks and Markdown's emphasis
 and link characters with a backslash, `<`, `>` and `&` as entities (no HTML reaches the page), and
-control characters and newlines as their escapes (one value, one line). Long reports are capped
-(`MAX_ROWS` findings) with a line saying how many were left out.
+control characters and newlines as their escapes (one value, one line). Nor does a value link or
+notify: GitHub finds `@mentions`, e-mail addresses and `www.`/`https://` autolinks in the rendered
+text, after backslash escapes are gone, so a zero-width space (`&#8203;`, an entity: the document
+stays ASCII) is put after each `@`, after `www` and before `:` of `://` (`@&#8203;team`,
+`www&#8203;.example.com`, `https&#8203;://`): the text reads the same and is no mention or link.
+Long reports are capped (`MAX_ROWS` findings) with a line saying how many were left out.
 """
 
 from __future__ import annotations
@@ -29,11 +33,22 @@ _SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
+ZWSP = "&#8203;"  # ZERO WIDTH SPACE, as an entity
+# where GitHub would see a mention (`@user`, `@org/team`), an e-mail address, or an autolink
+_LINKING = re.compile(r"(@)|(?<![0-9A-Za-z])(www)(?=\.)|(?=://)", re.IGNORECASE)
+
+
+def _unlink(match: re.Match[str]) -> str:
+    return (match.group(1) or match.group(2) or "") + ZWSP
+
+
 def md(value: object) -> str:
-    """A value made safe for Markdown text and table cells."""
+    """A value made safe for Markdown text and table cells: no HTML, no formatting, no mention, no link.
+    (The diff's Markdown uses it too: one escaping for every Markdown azroute writes.)"""
     text = escape(str(value))
     text = "".join(_ENTITIES.get(c, c) for c in text)
-    return _SPECIAL.sub(r"\\\1", text)
+    text = _SPECIAL.sub(r"\\\1", text)
+    return _LINKING.sub(_unlink, text)
 
 
 def _table(headers: list[str], rows: Iterable[list[str]]) -> list[str]:

@@ -244,7 +244,12 @@ def build(data: FormatInput) -> m.SarifLog:
             )
         ),
         invocations=[
-            m.Invocation(execution_successful=True, tool_execution_notifications=notifications or None)
+            m.Invocation(
+                execution_successful=True,
+                tool_execution_notifications=notifications or None,
+                # the configuration files applied (lowest precedence first): what shaped this audit
+                properties={"configuration": list(data.report.get("summary", {}).get("configuration", []))},
+            )
         ],
         original_uri_base_ids={SRCROOT: m.ArtifactLocation(uri=where.root.as_uri().rstrip("/") + "/")},
         results=[_result(f, index, where) for f in findings],

@@ -114,6 +114,7 @@ class Notification(SarifModel):
 class Invocation(SarifModel):
     execution_successful: bool
     tool_execution_notifications: list[Notification] | None = None
+    properties: dict[str, Any] | None = None
 
 
 class Run(SarifModel):

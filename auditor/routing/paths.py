@@ -146,6 +146,13 @@ class Network:
                     raise KeyError(name)
             else:
                 self.subnet = groups[0][0] if groups else workload_subnet(plane, self.vnet)
+            if self.subnet is not None and not any(p.version == family for p in self.subnet.prefixes):
+                # a group's first subnet may lack this family (IPv4-only next to a dual-stack one):
+                # the group's address is then a member's that has it
+                group = next((g for g in groups if self.subnet in g), [])
+                self.subnet = next(
+                    (s for s in group if any(p.version == family for p in s.prefixes)), self.subnet
+                )
             self.name = endpoint_name(plane, self.vnet, self.subnet, family)
             spaces = [
                 p
