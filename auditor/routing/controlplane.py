@@ -25,10 +25,10 @@ documentation is silent):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar
 
 from auditor.ids import ArmId
 from auditor.model import (
@@ -45,13 +45,15 @@ from auditor.model import (
     parse_prefix,
     same,
 )
-from auditor.routing.cache import PerKey
+from auditor.routing.cache import LazyMap, PerKey
 from auditor.routing.prefixindex import Address, PrefixIndex
 from auditor.routing.sites import SiteView, site_views
 
 if TYPE_CHECKING:
+    from auditor.routing.dualpath import DualPath
+    from auditor.routing.onprem import OnPremRoute
     from auditor.routing.signature import RoutingSignature
-    from auditor.routing.tables import GatewayRows, SubnetTable
+    from auditor.routing.tables import GatewayRows, SiteTable, SubnetTable
 
 MSEE_ASN = 12076
 T = TypeVar("T")
@@ -162,7 +164,6 @@ class ControlPlane:
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        self._memo: dict[tuple[object, ...], object] = {}
         self.sites: list[SiteView] = site_views(snapshot)
         self.site_by_name = {s.name: s for s in self.sites}
         self.domains: dict[ArmId, Domain] = self._domains()
@@ -290,7 +291,9 @@ class ControlPlane:
             self.domain_rib[hub] = sorted(rib, key=_advert_key)
         # each site's routes are computed when first asked for: one path or one vantage point needs
         # the tables of a few sites, not of every datacenter and branch of the estate
-        self.site_rib: _Lazy[list[Advert]] = _Lazy({s.name: s for s in self.sites}, self._site_routes)
+        self.site_rib: LazyMap[str, list[Advert]] = LazyMap(
+            self.site_by_name, lambda name: self._site_routes(self.site_by_name[name])
+        )
 
     def _circuit_sites(self) -> None:
         for circuit in self.snapshot.circuits:
@@ -389,7 +392,7 @@ class ControlPlane:
         return list(found.values())
 
     # -- VPN BGP ------------------------------------------------------------------------------------
-    def _vpn_propagation(self, er_learned: dict[ArmId, list[Advert]]) -> _Lazy[Rib]:
+    def _vpn_propagation(self, er_learned: dict[ArmId, list[Advert]]) -> LazyMap[str, Rib]:
         """Best routes per prefix at every VPN BGP speaker (domains `d:<hub>`, sites `s:<name>`);
         equal best paths over different connections are all kept (ECMP)."""
         asn: dict[str, int | None] = {}
@@ -465,7 +468,7 @@ class ControlPlane:
                             pending.setdefault(receiver, set()).add(received.key)
         converged = {s: table for s, table in rib.items() if s not in leaves}
         self._vpn_raw, self._vpn_leaves = rib, leaves
-        return _Lazy(
+        return LazyMap(
             {**{s: s for s in converged}, **{s: s for s in leaves}},
             lambda speaker: converged[speaker] if speaker in converged else self._leaf_rib(rib, speaker),
         )
@@ -749,6 +752,13 @@ class ControlPlane:
         return PerKey(build)
 
     @cached_property
+    def site_tables(self) -> PerKey[str, SiteTable]:
+        """Per site name: the site's route table."""
+        from auditor.routing.tables import SiteTable
+
+        return PerKey(lambda name: SiteTable(self, name))
+
+    @cached_property
     def signatures(self) -> PerKey[ArmId, RoutingSignature]:
         """Per subnet id: its routing signature (auditor/routing/signature.py)."""
         from auditor.routing.signature import compute_signature
@@ -760,6 +770,21 @@ class ControlPlane:
 
         return PerKey(build)
 
+    # -- views of the plane for the rules (auditor/routing/onprem.py, dualpath.py), computed once ----------
+    @cached_property
+    def onprem_routes(self) -> list[OnPremRoute]:
+        """Every on-premises route a domain's gateways hold, in a stable order."""
+        from auditor.routing.onprem import compute_onprem_routes
+
+        return compute_onprem_routes(self)
+
+    @cached_property
+    def dual_path_sites(self) -> list[DualPath]:
+        """Per (site, gateway domain) reached over both ExpressRoute and VPN."""
+        from auditor.routing.dualpath import compute_dual_path_sites
+
+        return compute_dual_path_sites(self)
+
     # -- lookups ---------------------------------------------------------------------------------------------
     @cached_property
     def vnet_by_name(self) -> dict[str, VirtualNetwork]:
@@ -767,12 +792,6 @@ class ControlPlane:
         for vnet in self.snapshot.vnets:
             found.setdefault(vnet.display_name.lower(), vnet)
         return found
-
-    def memo(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-        """Per-plane cache for derived tables (BGP selection per domain, site choices)."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return cast(T, self._memo[key])
 
     @cached_property
     def networks(self) -> list[str]:
@@ -794,35 +813,6 @@ def _advert_key(a: Advert) -> tuple[object, ...]:
 
 Rib = dict[tuple[int, int, int], list[Advert]]
 V = TypeVar("V")
-
-
-class _Lazy(Mapping[str, V]):
-    """A read-only mapping whose values are computed on first access (and kept)."""
-
-    def __init__(self, keys: Mapping[str, Any], compute: Callable[[Any], V]) -> None:
-        self._keys = keys
-        self._compute = compute
-        self._values: dict[str, V] = {}
-
-    def __getitem__(self, key: str) -> V:
-        if key not in self._values:
-            if key not in self._keys:
-                raise KeyError(key)
-            self._values[key] = self._compute(self._keys[key])
-        return self._values[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys  # without computing the value
-
-    def known(self, key: str) -> bool:
-        """Whether the value was computed already."""
-        return key in self._values
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
 
 
 def _better(table: Rib, advert: Advert) -> bool:

@@ -47,10 +47,10 @@ def site_choice(
 def dual_path_sites(plane: ControlPlane) -> list[DualPath]:
     """Per (site, gateway domain) with a working ExpressRoute link and a working VPN link to the
     site. Computed once per control plane and shared by the rules."""
-    return plane.memo(("dual-path-sites",), lambda: _dual_path_sites(plane))
+    return plane.dual_path_sites
 
 
-def _dual_path_sites(plane: ControlPlane) -> list[DualPath]:
+def compute_dual_path_sites(plane: ControlPlane) -> list[DualPath]:
     by_hub: dict[ArmId, list[OnPremRoute]] = {}
     for route in onprem_routes(plane):
         by_hub.setdefault(route.vnet_id, []).append(route)

@@ -41,11 +41,11 @@ class OnPremRoute:
 
 
 def onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
-    """Every on-premises route a domain's gateways hold, in a stable order (computed once)."""
-    return plane.memo(("onprem-routes",), lambda: _onprem_routes(plane))
+    """Every on-premises route a domain's gateways hold, in a stable order (computed once per plane)."""
+    return plane.onprem_routes
 
 
-def _onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
+def compute_onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
     snap = plane.snapshot
     found: dict[tuple[object, ...], OnPremRoute] = {}
     for hub, domain in plane.domains.items():

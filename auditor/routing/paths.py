@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.ids import ArmId
-from auditor.model import Connection, IPNetwork, LinkKind, Subnet, VirtualNetwork
+from auditor.model import Connection, IPNetwork, LinkKind, Snapshot, Subnet, VirtualNetwork
+from auditor.routing.cache import PerKey
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.signature import RoutingSignature, routing_signature
 from auditor.routing.tables import (
     SubnetTable,
+    circuit_choice,
     gateway_subnet,
     is_special,
     site_longest,
@@ -114,7 +116,8 @@ class Network:
     in " (IPv6)". Names: `hub-vnet`, `hub-vnet/app` (a VNet whose subnets route differently),
     `location-1`, `hub-vnet (IPv6)`."""
 
-    def __init__(self, plane: ControlPlane, name: str) -> None:
+    def __init__(self, finder: PathFinder, name: str) -> None:
+        plane = finder.plane
         family = 6 if name.endswith(IPV6) else 4
         base_name = name[: -len(IPV6)] if family == 6 else name
         vnet_name, _, subnet_name = base_name.partition("/")
@@ -130,7 +133,7 @@ class Network:
             raise KeyError(name)
         self.family = family
         if self.vnet is not None:
-            groups = subnet_groups(plane, self.vnet)
+            groups = finder.subnet_groups[self.vnet.id]
             if subnet_name:
                 self.subnet = next(
                     (s for g in groups for s in g if s.id.name.lower() == subnet_name.lower()), None
@@ -153,7 +156,7 @@ class Network:
                 self.subnet = next(
                     (s for s in group if any(p.version == family for p in s.prefixes)), self.subnet
                 )
-            self.name = endpoint_name(plane, self.vnet, self.subnet, family)
+            self.name = endpoint_name(finder, self.vnet, self.subnet, family)
             spaces = [
                 p
                 for p in (self.subnet.prefixes if self.subnet else self.vnet.address_prefixes)
@@ -170,7 +173,7 @@ class Network:
         prefixes = tuple(p for p in self.site.prefixes if p.version == family)
         if not prefixes:
             raise KeyError(f"site {name} has no IPv{family} prefixes")
-        self.address = site_address(plane, self.site.name, prefixes)
+        self.address = site_address(finder, self.site.name, prefixes)
 
     @property
     def resource_ids(self) -> set[str]:
@@ -189,20 +192,16 @@ def subnet_groups(plane: ControlPlane, vnet: VirtualNetwork) -> list[list[Subnet
     """The VNet's workload subnets grouped by their routing signature (the subnets of a group
     route alike); infrastructure subnets (GatewaySubnet, AzureFirewallSubnet, ...) are not
     endpoints."""
-
-    def build() -> list[list[Subnet]]:
-        groups: dict[RoutingSignature, list[Subnet]] = {}
-        for subnet in sorted(plane.snapshot.subnets_of(vnet.id), key=lambda s: s.id.key):
-            if is_special(subnet):
-                continue
-            groups.setdefault(routing_signature(plane, subnet), []).append(subnet)
-        return sorted(groups.values(), key=lambda g: g[0].id.key)
-
-    return plane.memo(("subnet-groups", vnet.id.key), build)
+    groups: dict[RoutingSignature, list[Subnet]] = {}
+    for subnet in sorted(plane.snapshot.subnets_of(vnet.id), key=lambda s: s.id.key):
+        if is_special(subnet):
+            continue
+        groups.setdefault(routing_signature(plane, subnet), []).append(subnet)
+    return sorted(groups.values(), key=lambda g: g[0].id.key)
 
 
-def endpoint_name(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None, family: int) -> str:
-    groups = subnet_groups(plane, vnet)
+def endpoint_name(finder: PathFinder, vnet: VirtualNetwork, subnet: Subnet | None, family: int) -> str:
+    groups = finder.subnet_groups[vnet.id]
     name = vnet.display_name
     if len(groups) > 1 and subnet is not None:
         group = next((g for g in groups if subnet in g), [subnet])
@@ -210,57 +209,49 @@ def endpoint_name(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | No
     return name + (IPV6 if family == 6 else "")
 
 
-def network_names(plane: ControlPlane) -> list[str]:
+def network_names(finder: PathFinder) -> list[str]:
     """Every path endpoint: each VNet (one per group of subnets that route alike, per address
     family), then each site with prefixes (inferred sites included)."""
-
-    def build() -> list[str]:
-        names: list[str] = []
-        for vnet in plane.snapshot.vnets:
-            groups = subnet_groups(plane, vnet)
-            for family in (4, 6):
-                if not any(p.version == family for p in vnet.address_prefixes):
-                    continue
-                for group in groups:
-                    if any(p.version == family for s in group for p in s.prefixes):
-                        names.append(endpoint_name(plane, vnet, group[0], family))
-        for site in plane.sites:
-            for family in (4, 6):
-                if any(p.version == family for p in site.prefixes):
-                    names.append(site.name + (IPV6 if family == 6 else ""))
-        return names
-
-    return plane.memo(("network-names",), build)
+    names: list[str] = []
+    for vnet in finder.snap.vnets:
+        groups = finder.subnet_groups[vnet.id]
+        for family in (4, 6):
+            if not any(p.version == family for p in vnet.address_prefixes):
+                continue
+            for group in groups:
+                if any(p.version == family for s in group for p in s.prefixes):
+                    names.append(endpoint_name(finder, vnet, group[0], family))
+    for site in finder.plane.sites:
+        for family in (4, 6):
+            if any(p.version == family for p in site.prefixes):
+                names.append(site.name + (IPV6 if family == 6 else ""))
+    return names
 
 
 def owners(plane: ControlPlane) -> PrefixIndex[tuple[IPNetwork, str]]:
     """Every VNet's and site's own prefixes, by network name: the longest match owns an address."""
-
-    def build() -> PrefixIndex[tuple[IPNetwork, str]]:
-        items = [(p, v.display_name) for v in plane.snapshot.vnets for p in v.address_prefixes]
-        items += [(p, s.name) for s in plane.sites for p in s.prefixes]
-        return PrefixIndex(items, lambda i: i[0])
-
-    return plane.memo(("owners",), build)
+    items = [(p, v.display_name) for v in plane.snapshot.vnets for p in v.address_prefixes]
+    items += [(p, s.name) for s in plane.sites for p in s.prefixes]
+    return PrefixIndex(items, lambda i: i[0])
 
 
-def owner_of(plane: ControlPlane, address: Address) -> list[str]:
+def owner_of(finder: PathFinder, address: Address) -> list[str]:
     """The networks owning an address: the longest of their prefixes that contains it."""
-    return [name for _, name in owners(plane).longest(address)]
+    return [name for _, name in finder.owners.longest(address)]
 
 
-def site_address(plane: ControlPlane, name: str, prefixes: tuple[IPNetwork, ...]) -> Address:
+def site_address(finder: PathFinder, name: str, prefixes: tuple[IPNetwork, ...]) -> Address:
     """An address the site itself owns: inside its prefixes, outside every more specific VNet or
     other site (a site advertising a summary or a default route owns only what is left)."""
     for prefix in sorted(prefixes, key=lambda p: -p.prefixlen):
         first = prefix.network_address + min(1, prefix.num_addresses - 1)
-        if name in owner_of(plane, first):
+        if name in owner_of(finder, first):
             return first
         # a summary or a default route: try just past each more specific network inside it
-        others = [p for p, owner in owners(plane).items if owner != name]
+        others = [p for p, owner in finder.owners.items if owner != name]
         candidates = [o.broadcast_address + 1 for o in others if covers(prefix, o)]
         for address in sorted(candidates):
-            if _contains(prefix, address) and name in owner_of(plane, address):
+            if _contains(prefix, address) and name in owner_of(finder, address):
                 return address
     fallback = prefixes[0]
     return fallback.network_address + min(1, fallback.num_addresses - 1)
@@ -279,7 +270,7 @@ class PathFinder:
     def network(self, name: str) -> Network:
         key = name.lower()
         if key not in self._networks:
-            self._networks[key] = Network(self.plane, name)
+            self._networks[key] = Network(self, name)
         return self._networks[key]
 
     def site_longest(self, name: str, dst: Address) -> list[Advert]:
@@ -296,7 +287,21 @@ class PathFinder:
         return PathPair(a.name, b.name, forward, back, self._unknown(a, b, forward, back))
 
     def networks(self) -> list[str]:
-        return network_names(self.plane)
+        return self._network_names
+
+    @cached_property
+    def _network_names(self) -> list[str]:
+        return network_names(self)
+
+    @cached_property
+    def subnet_groups(self) -> PerKey[ArmId, list[list[Subnet]]]:
+        """Per VNet id: its workload subnets grouped by routing signature (endpoint names)."""
+        return PerKey(lambda vnet_id: subnet_groups(self.plane, _vnet(self.snap, vnet_id)))
+
+    @cached_property
+    def owners(self) -> PrefixIndex[tuple[IPNetwork, str]]:
+        """Every VNet's and site's own prefixes, by network name (who owns an address)."""
+        return owners(self.plane)
 
     def site_signature(self, name: str) -> tuple[object, ...]:
         """What decides a VNet endpoint's paths to and from on-premises sites, apart from its own
@@ -617,13 +622,10 @@ class PathFinder:
             ):
                 continue
             usable.append(e)
-        if not usable:
+        best = circuit_choice(usable)
+        if not best:
             walk.reason = f"circuit {circuit_id.name} has no route for {dst}"
             return None
-        longest = max(e.prefix.prefixlen for e in usable)
-        best = sorted(
-            (e for e in usable if e.prefix.prefixlen == longest), key=lambda e: (e.kind != "site", e.target)
-        )
         entry = best[0]
         if entry.kind == "site":
             return self._arrive_site(entry.target, dst, walk)
@@ -687,7 +689,7 @@ class PathFinder:
     def site_owns(self, name: str, dst: Address) -> bool:
         """The site is the network whose prefix is the longest match for the address: a summary
         or a default route it advertises does not make it the owner of a VNet or another site."""
-        return name in owner_of(self.plane, dst)
+        return name in owner_of(self, dst)
 
     def _more_specific_route(self, name: str, dst: Address) -> bool:
         """The site's own routing has a longer match for the address than its own prefixes."""
@@ -718,6 +720,12 @@ class PathFinder:
             return None
         walk.hops.append(Hop("gateway", gateway.id.name, str(gateway.id)))
         return ("ingress", str(gateway.vnet_id), LinkKind.VPN.value)
+
+
+def _vnet(snapshot: Snapshot, vnet_id: ArmId) -> VirtualNetwork:
+    vnet = snapshot.vnet(vnet_id)
+    assert vnet is not None
+    return vnet
 
 
 def _contains(prefix: object, address: Address) -> bool:

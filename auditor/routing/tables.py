@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Protocol, TypeVar
 
 from auditor.ids import ArmId
@@ -369,55 +370,82 @@ def gateway_subnet(plane: ControlPlane, vnet: VirtualNetwork) -> Subnet | None:
 
 
 def site_select(plane: ControlPlane, site_name: str) -> list[tuple[Advert, bool, str]]:
-    """A site's routes: longest prefix, then the local-preference of its links, its declared
-    preference, then the shorter AS path."""
-    return plane.memo(("site_select", site_name), lambda: _site_select(plane, site_name))
+    """A site's whole table: every route, selected or not, and why (`SiteTable`)."""
+    return plane.site_tables[site_name].decisions
 
 
 def site_longest(plane: ControlPlane, site_name: str, address: Address) -> list[Advert]:
-    """The routes the site selects for the longest of its prefixes containing the address (what
-    `site_select` chooses there), computed from those routes alone."""
-    routes = plane.site_routes_covering(site_name, address)
-    if not routes:
-        return []
-    longest = max(a.prefix.prefixlen for a in routes)
-    group = [a for a in routes if a.prefix.prefixlen == longest]
-    return [a for a, chosen, _ in _site_select(plane, site_name, group) if chosen]
+    """The routes the site selects towards an address (`SiteTable.longest`)."""
+    return plane.site_tables[site_name].longest(address)
 
 
-def _site_select(
-    plane: ControlPlane, site_name: str, routes: list[Advert] | None = None
-) -> list[tuple[Advert, bool, str]]:
-    site = plane.site_by_name[site_name]
-    prefer = list(site.prefer or ())
-    local_pref: dict[object, int] = {}
+class SiteTable:
+    """An on-premises site's routes, with its router's choice implemented once (`_decide`, for
+    the routes of one prefix: the higher local-preference of the link, then the link kind the
+    site declares it prefers, then the shorter AS path; what is still tied is ECMP), served two
+    ways: the whole table (`decisions`, what `routes --from SITE` shows) and the selected routes
+    towards one address (`longest`, what a walk asks), which asks the control plane only for the
+    site's routes containing that address (a datacenter's whole table is rarely needed)."""
 
-    def rank(a: Advert) -> tuple[int, int, int]:
-        pref = prefer.index(a.link) if a.link in prefer else len(prefer)
-        if a.via not in local_pref:
-            local_pref[a.via] = site.local_preference(a.via)
-        return (local_pref[a.via], -pref, -len(a.as_path))
+    def __init__(self, plane: ControlPlane, name: str) -> None:
+        self._plane, self._name = plane, name
+        self._site = plane.site_by_name[name]
+        self._prefer = list(self._site.prefer or ())
+        self._local_pref: dict[object, int] = {}
 
-    by_prefix: dict[tuple[int, int, int], list[Advert]] = {}
-    for a in plane.site_rib[site_name] if routes is None else routes:
-        by_prefix.setdefault(prefix_key(a.prefix), []).append(a)
-    out: list[tuple[Advert, bool, str]] = []
-    for group in by_prefix.values():
-        best = max(rank(a) for a in group)
-        winners = [a for a in group if rank(a) == best]
-        for a in group:
-            if rank(a) == best:
-                reason = "ECMP with an equal route" if len(winners) > 1 else "best route"
-                out.append((a, a is winners[0] or len(winners) > 1, reason))
-            elif rank(a)[0] < best[0]:
+    def _rank(self, a: Advert) -> tuple[int, int, int]:
+        pref = self._prefer.index(a.link) if a.link in self._prefer else len(self._prefer)
+        if a.via not in self._local_pref:
+            self._local_pref[a.via] = self._site.local_preference(a.via)
+        return (self._local_pref[a.via], -pref, -len(a.as_path))
+
+    def _decide(self, group: list[Advert]) -> list[tuple[Advert, bool, str]]:
+        """Every route of one prefix, selected or not, and why."""
+        ranks = [self._rank(a) for a in group]
+        best = max(ranks)
+        winners = [a for a, rank in zip(group, ranks, strict=True) if rank == best]
+        out: list[tuple[Advert, bool, str]] = []
+        for a, rank in zip(group, ranks, strict=True):
+            if rank == best:
+                out.append((a, True, "ECMP with an equal route" if len(winners) > 1 else "best route"))
+            elif rank[0] < best[0]:
                 out.append((a, False, "lower local-preference on the site's link"))
-            elif rank(a)[1] < best[1]:
-                out.append(
-                    (a, False, f"the site prefers {winners[0].link.value if winners[0].link else '?'}")
-                )
+            elif rank[1] < best[1]:
+                kind = winners[0].link.value if winners[0].link else "?"
+                out.append((a, False, f"the site prefers {kind}"))
             else:
                 out.append((a, False, "longer AS path"))
-    return out
+        return out
+
+    @cached_property
+    def decisions(self) -> list[tuple[Advert, bool, str]]:
+        """The whole table, in the control plane's order of the site's routes."""
+        by_prefix: dict[tuple[int, int, int], list[Advert]] = {}
+        for a in self._plane.site_rib[self._name]:
+            by_prefix.setdefault(a.key, []).append(a)
+        return [decision for group in by_prefix.values() for decision in self._decide(group)]
+
+    def longest(self, address: Address) -> list[Advert]:
+        """The selected routes of the longest prefix containing the address."""
+        routes = self._plane.site_routes_covering(self._name, address)
+        if not routes:
+            return []
+        longest = max(a.prefix.prefixlen for a in routes)
+        return [
+            a for a, chosen, _ in self._decide([a for a in routes if a.prefix.prefixlen == longest]) if chosen
+        ]
+
+
+def circuit_choice(entries: list[CircuitEntry]) -> list[CircuitEntry]:
+    """What a circuit's Microsoft edge uses among the entries it may use towards an address: the
+    longest prefix, then a route to the site behind the circuit over one to a linked VNet, then
+    the target's name (a stable order); the first is taken, the others are equal (ECMP)."""
+    if not entries:
+        return []
+    longest = max(e.prefix.prefixlen for e in entries)
+    return sorted(
+        (e for e in entries if e.prefix.prefixlen == longest), key=lambda e: (e.kind != "site", e.target)
+    )
 
 
 def circuit_entries(
