@@ -1032,6 +1032,10 @@ def serve(
             help="Every nextLink and long-running operation link names this origin (https://host:port).",
         ),
     ] = None,
+    hostile_page: Annotated[
+        int,
+        typer.Option("--hostile-page", min=1, help="The first page of a list that the options below answer."),
+    ] = 1,
     gzip_bomb: Annotated[
         int | None,
         typer.Option(
@@ -1079,7 +1083,7 @@ def serve(
             _fail(f"--throttle {throttle}: expected BURST/RATE")
     options = ServeOptions(page_size=page_size, latency=lat, throttle=bucket, error_rate=error_rate,
                            forbid=tuple(forbid or ()), seed=seed, retry_after=retry_after,
-                           next_link_loop=next_link_loop, foreign_origin=foreign_origin, gzip_bomb=gzip_bomb,
+                           next_link_loop=next_link_loop, foreign_origin=foreign_origin, hostile_page=hostile_page, gzip_bomb=gzip_bomb,
                            huge_page=huge_page, html_body=html_body, retry_after_text=retry_after_text,
                            value_not_list=value_not_list)  # fmt: skip
     server, thread = start(fixture, options, port)

@@ -3,6 +3,7 @@ with its fault options, and a second TLS listener standing for another origin.""
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from auditor.fixture import load_fixture
 from auditor.live.collector import CollectOptions, Collector, LocalCredential
 from auditor.live.policies import ForeignOrigin, origin, same_origin
 from auditor.live.server import ArmServer
-from tests.live_helpers import SUB, _collect_cli, _gaps_of
+from tests.live_helpers import SUB, TESTBED, _collect_cli, _gaps_of
 
 
 @pytest.mark.parametrize(
@@ -108,3 +109,56 @@ def test_the_pipeline_never_sends_the_token_to_another_origin(serve: Any, tmp_pa
     assert other.stats["requests"] == 0, dict(other.stats)
     answer = client._client.send_request(HttpRequest("GET", f"{home.url}/subscriptions/{SUB}/resourceGroups"))
     assert answer.status_code == 200 and home.stats["authorization"] == 1
+
+
+# -- Hardening II, item 2: bytes are bounded -------------------------------------------------------------
+CAP = 8 * 1024 * 1024  # a small --max-response-bytes: the cap, not the machine, stops the bomb
+
+
+def _others_collected(out: Path, vnets: int = 0) -> None:
+    """Everything but the virtualNetworks lists (the hostile answers) was collected whole."""
+    snapshot, full = load_fixture(out), load_fixture(TESTBED)
+    assert len(snapshot.vnets) == vnets
+    for kind in ("gateways", "connections", "local_network_gateways", "circuits", "network_interfaces"):
+        assert len(getattr(snapshot, kind)) == len(getattr(full, kind)) > 0, kind
+
+
+def test_a_gzip_bomb_is_a_gap_and_the_pages_before_are_kept(serve: Any, tmp_path: Path) -> None:
+    """Page 2 of a virtualNetworks list is a small gzip body inflating to 4 times the cap: it is read
+    only up to the cap, the list is a `response-too-large` gap keeping page 1, the rest is collected."""
+    server = serve(page_size=1, hostile_page=2, gzip_bomb=4 * CAP)
+    out = tmp_path / "out"
+    result, _ = _collect_cli(server, out, "--max-response-bytes", str(CAP), "--effective-routes", "none")
+    assert result.exit_code == 3, result.stderr
+    assert "list virtualNetworks: 200 response-too-large page 2:" in result.stderr, result.stderr
+    (gap,) = _gaps_of(out, "response-too-large")
+    assert gap["scope"].endswith("/resourceGroups/rg-hub") and gap["operation"] == "list virtualNetworks"
+    assert f"--max-response-bytes ({CAP:,} bytes, decompressed)" in gap["message"]
+    assert "the 1 item read before are kept" in gap["message"]
+    _others_collected(out, vnets=3)  # hub-vnet (page 1 of rg-hub) and the lists of one VNet
+
+
+def _peak(server: ArmServer, out: Path) -> tuple[float, list[str]]:
+    """The peak of memory allocated while collecting rg-hub from `server` (tracemalloc: every thread,
+    the server's few small allocations included), as a share of the cap, and the gaps' codes."""
+    options = CollectOptions(subscriptions=[SUB], arm_endpoint=server.url, ca=server.ca_path, progress=False,
+                             resource_groups=["rg-hub"], effective_routes="none", max_response_bytes=CAP)  # fmt: skip
+    collector = Collector(options, credential=LocalCredential())
+    tracemalloc.start()
+    try:
+        result = collector.collect(out)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak / CAP, sorted(g.code or "" for g in result.gaps)
+
+
+def test_peak_memory_is_bounded_by_the_cap(serve: Any, tmp_path: Path) -> None:
+    """The collector's peak memory on a gzip page inflating to exactly the cap (read and parsed) and
+    to 4 times it (refused at the cap): their ratios to the cap are the ones docs/live.md states."""
+    at, past = serve(gzip_bomb=CAP), serve(gzip_bomb=4 * CAP)
+    (at_ratio, at_gaps), (past_ratio, past_gaps) = _peak(at, tmp_path / "at"), _peak(past, tmp_path / "past")
+    print(f"peak memory / --max-response-bytes ({CAP} bytes): at {at_ratio:.2f}, past {past_ratio:.2f}")
+    assert at_gaps == [] and past_gaps == ["response-too-large"], (at_gaps, past_gaps)
+    assert past_ratio < 1.5  # the read stops at the cap: never the 4x the bomb inflates to
+    assert at_ratio < 4  # the body, azure-core's copy of it and its text

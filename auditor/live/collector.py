@@ -26,6 +26,7 @@ keeps the process alive.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import queue
 import signal
@@ -346,19 +347,17 @@ class _CappedAdapter(requests.adapters.HTTPAdapter):
         return response
 
     def _read(self, response: requests.Response) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
+        body = io.BytesIO()  # grows in place; its value is its buffer, not a copy
         for chunk in response.iter_content(READ_CHUNK):
-            size += len(chunk)
-            if size > self.max_bytes:
+            if body.tell() + len(chunk) > self.max_bytes:
                 encoding = response.headers.get("Content-Encoding")
                 raise ResponseTooLarge(
                     f"ARM's answer ({response.status_code}) is larger than --max-response-bytes "
                     f"({self.max_bytes:,} bytes{', decompressed' if encoding else ''}): not read further",
                     response.status_code,
                 )
-            chunks.append(chunk)
-        return b"".join(chunks)
+            body.write(chunk)
+        return body.getvalue()
 
 
 class _BoundedPolling(ARMPolling):

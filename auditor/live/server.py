@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import ipaddress
 import json
 import math
@@ -77,7 +78,9 @@ class ServeOptions:
     # hostile answers (tests of the collector, Hardening II), each for the virtualNetworks lists only
     # (the other lists answer as usual): a page whose gzip body (`Content-Encoding: gzip`) inflates
     # to this many bytes (whitespace inside valid JSON); one page of this many VNets; 200 with an
-    # HTML page (a proxy's); 429 with this `Retry-After`, every time; 200 with `{"value": 5}`
+    # HTML page (a proxy's); 429 with this `Retry-After`, every time; 200 with `{"value": 5}`.
+    # `hostile_page`: the first page so answered (the pages before it answer as usual)
+    hostile_page: int = 1
     gzip_bomb: int | None = None
     huge_page: int | None = None
     html_body: bool = False
@@ -296,6 +299,7 @@ def _handshake(sock: ssl.SSLSocket, deadline: float) -> None:
     sock.setblocking(True)  # the handler sets its own timeout (IDLE_TIMEOUT)
 
 
+@functools.lru_cache(maxsize=4)
 def _gzip_bomb(size: int) -> bytes:
     """A gzip body inflating to `size` bytes (at least 13) of valid JSON: an empty page padded with
     whitespace, compressed a megabyte at a time (the inflated body is never held)."""
@@ -500,15 +504,19 @@ class _Handler(BaseHTTPRequestHandler):
                 g == parts[4].lower() for g in data.resource_groups(parts[2])
             )
             if known:
-                if type_path.lower() == FAULT_LIST and self._hostile(parts):
+                if type_path.lower() == FAULT_LIST and self._hostile(parts, query):
                     return
                 self._page(data.listing(scope, type_path), query)
                 return
         self._send(404, _error("ResourceNotFound", f"The resource '{path}' was not found."))
 
-    def _hostile(self, parts: list[str]) -> bool:
-        """The hostile answer the options ask for (the virtualNetworks lists); True when one was sent."""
+    def _hostile(self, parts: list[str], query: dict[str, list[str]]) -> bool:
+        """The hostile answer the options ask for (the virtualNetworks lists, from `hostile_page`
+        on); True when one was sent."""
         options = self.server.options
+        page = int(query.get("$skiptoken", ["0"])[0] or 0) // max(1, options.page_size) + 1
+        if page < options.hostile_page:
+            return False
         if options.retry_after_text is not None:
             self.server.stats["hostile"] += 1
             self._send(429, _error("TooManyRequests", "The request is being throttled."),
