@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import tracemalloc
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from azure.core.pipeline import PipelineContext, PipelineRequest, PipelineResponse
 from azure.core.rest import HttpRequest
 from azure.mgmt.network import NetworkManagementClient
+from requests.structures import CaseInsensitiveDict
 
 from auditor.fixture import load_fixture
 from auditor.live.collector import CollectOptions, Collector, LocalCredential
-from auditor.live.policies import ForeignOrigin, origin, same_origin
+from auditor.live.policies import ForeignOrigin, RetryAfterPolicy, origin, same_origin
 from auditor.live.server import ArmServer
 from tests.live_helpers import SUB, TESTBED, _collect_cli, _gaps_of
 
@@ -162,3 +165,69 @@ def test_peak_memory_is_bounded_by_the_cap(serve: Any, tmp_path: Path) -> None:
     assert at_gaps == [] and past_gaps == ["response-too-large"], (at_gaps, past_gaps)
     assert past_ratio < 1.5  # the read stops at the cap: never the 4x the bomb inflates to
     assert at_ratio < 4  # the body, azure-core's copy of it and its text
+
+
+# -- Hardening II, item 3: no answer aborts a collection ------------------------------------------------
+@pytest.mark.parametrize(
+    ("options", "code", "detail"),
+    [
+        ({"html_body": True}, "not-json", "ARM's answer (200, text/html, 178 bytes) is not JSON"),
+        (
+            {"value_not_list": True},
+            "malformed-page",
+            "ARM's answer (200) is malformed: its 'value' is a number, not a list",
+        ),
+    ],
+    ids=["html-body", "value-not-list"],
+)
+def test_an_unusable_page_is_a_gap_naming_the_list(
+    serve: Any, tmp_path: Path, options: dict[str, Any], code: str, detail: str
+) -> None:
+    """Page 2 of a virtualNetworks list is a proxy's HTML page (200, text/html), or `{"value": 5}`:
+    the list is a gap with the items of page 1 kept, everything else is collected, exit 3."""
+    server = serve(page_size=1, hostile_page=2, **options)
+    out = tmp_path / "out"
+    result, _ = _collect_cli(server, out, "--effective-routes", "none")
+    assert result.exit_code == 3, result.stderr
+    assert "internal error" not in result.stderr
+    assert f"list virtualNetworks: 200 {code} page 2: {detail}" in result.stderr, result.stderr
+    (gap,) = _gaps_of(out, code)
+    assert gap["scope"].endswith("/resourceGroups/rg-hub") and gap["operation"] == "list virtualNetworks"
+    assert "the 1 item read before are kept" in gap["message"]
+    _others_collected(out, vnets=3)
+
+
+def test_an_unparsable_retry_after_falls_back_to_the_backoff(serve: Any, tmp_path: Path) -> None:
+    """Every virtualNetworks list answers 429 with `Retry-After: soon`: azure-core's exponential
+    backoff applies (each is retried --retries times, quickly), then each list is a gap with ARM's
+    status and code; everything else is collected, exit 3."""
+    server = serve(retry_after_text="soon")
+    out = tmp_path / "out"
+    result, seconds = _collect_cli(server, out, "--effective-routes", "none", "--retries", "2")
+    assert result.exit_code == 3, result.stderr
+    assert "internal error" not in result.stderr
+    assert "list virtualNetworks: 429 TooManyRequests" in result.stderr, result.stderr
+    gaps = _gaps_of(out, "TooManyRequests")
+    assert {g["operation"] for g in gaps} == {"list virtualNetworks"} and len(gaps) == 4  # one per group
+    assert server.stats["hostile"] == 4 * 3 and seconds < 10, (dict(server.stats), seconds)
+    _others_collected(out)
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("5", "5"),
+        ("soon", None),  # azure-core cannot parse it: removed, the backoff (or polling interval) applies
+        ("Mon, 32 Foo 2024 25:00:00 GMT", None),
+        ("nan", "0"),  # azure-core reads it as 0
+        ("1.5", "2"),  # whole seconds: the SDK reads a 202's Retry-After as an integer
+        ("Thu, 01 Jan 1970 00:00:00 GMT", "0"),  # a date past
+        ("inf", str(RetryAfterPolicy.LONGEST)),  # endless: --max-retry-after refuses it
+    ],
+)
+def test_retry_after_is_read_as_azure_core_reads_it(sent: str, kept: str | None) -> None:
+    headers = CaseInsensitiveDict({"Retry-After": sent, "x-ms-retry-after-ms": sent})
+    response = PipelineResponse(None, SimpleNamespace(headers=headers), PipelineContext(None))
+    RetryAfterPolicy().on_response(PipelineRequest(None, PipelineContext(None)), response)  # type: ignore[arg-type]
+    assert headers.get("Retry-After") == kept
+    assert headers.get("x-ms-retry-after-ms") == (None if kept is None else sent)

@@ -312,8 +312,7 @@ class RetryAfterPolicy(SansIOHTTPPolicy[Any, Any]):
             try:
                 seconds = float(self._parser.parse_retry_after(text.strip()))
             except (ValueError, OverflowError, TypeError):
-                seconds = math.nan
-            if math.isnan(seconds):
                 del headers[name]
-            elif name == "retry-after" and not text.strip().isdigit():
+                continue
+            if name == "retry-after" and not text.strip().isdigit():
                 headers[name] = str(math.ceil(min(seconds, self.LONGEST)))
