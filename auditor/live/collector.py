@@ -340,10 +340,11 @@ class _CappedAdapter(requests.adapters.HTTPAdapter):
     ) -> requests.Response:
         response = super().send(request, True, timeout, verify, cert, proxies)
         try:
-            response._content = self._read(response)
-        finally:
-            response.close()  # a body read whole has released its connection; a refused one drops it
-        response._content_consumed = True
+            content = self._read(response)
+        except BaseException:
+            response.close()  # the connection is dropped with the rest of the body unread
+            raise
+        response._content, response._content_consumed = content, True  # read whole: back in the pool
         return response
 
     def _read(self, response: requests.Response) -> bytes:
