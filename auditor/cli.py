@@ -25,6 +25,7 @@ from auditor.engine import AuditResult, Rule, RuleLoadError, load_rules, run, se
 from auditor.errors import InputError
 from auditor.findings import Severity
 from auditor.fixture import default_fixture, load_fixture, read_json, snapshot_dirs
+from auditor.live import DEFAULT_MAX_RESPONSE_BYTES
 from auditor.model import Snapshot
 from auditor.report import render_json, render_table, report_dict
 from auditor.routing.controlplane import ControlPlane
@@ -267,6 +268,14 @@ LroDeadlineOption = Annotated[
 MaxPagesOption = Annotated[
     int, typer.Option("--max-pages", min=1, help="Pages read of one list; beyond, the rest is a gap.")
 ]
+MaxResponseBytesOption = Annotated[
+    int,
+    typer.Option(
+        "--max-response-bytes",
+        min=1,
+        help="Bytes of one answer's body, decompressed; a larger answer is a gap.",
+    ),
+]
 RetriesOption = Annotated[
     int,
     typer.Option("--retries", min=0, help="Retries of one request (throttling, 5xx, dropped connections)."),
@@ -275,13 +284,14 @@ RetriesOption = Annotated[
 
 def _bound(
     options: CollectOptions, timeout: float, max_retry_after: float, lro_deadline: float, max_pages: int,
-    retries: int,
+    retries: int, max_response_bytes: int,
 ) -> CollectOptions:  # fmt: skip
     for name, seconds in (("--timeout", timeout), ("--lro-deadline", lro_deadline)):
         if not seconds > 0:
             _fail(f"{name} {seconds:g}: expected a number of seconds above 0")
     options.timeout, options.max_retry_after, options.lro_deadline = timeout, max_retry_after, lro_deadline
     options.max_pages, options.retries = max_pages, retries
+    options.max_response_bytes = max_response_bytes
     return options
 
 
@@ -397,6 +407,7 @@ def audit(
     lro_deadline: LroDeadlineOption = 900,
     max_pages: MaxPagesOption = 10_000,
     retries: RetriesOption = 8,
+    max_response_bytes: MaxResponseBytesOption = DEFAULT_MAX_RESPONSE_BYTES,
     accept_unmodelled: AcceptOption = None,
     intent: IntentOption = None,
     config: ConfigOption = None,
@@ -436,7 +447,7 @@ def audit(
                 "per-signature",
                 cloud,
             )
-            _bound(options, timeout, max_retry_after, lro_deadline, max_pages, retries)
+            _bound(options, timeout, max_retry_after, lro_deadline, max_pages, retries, max_response_bytes)
             destination = out if out is not None else Path(tmp) / "live"
             _run_collect(options, destination, quiet=True)
             snapshot = _load(destination)
@@ -974,6 +985,7 @@ def collect(
     lro_deadline: LroDeadlineOption = 900,
     max_pages: MaxPagesOption = 10_000,
     retries: RetriesOption = 8,
+    max_response_bytes: MaxResponseBytesOption = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> None:
     """Collect live subscriptions into a fixture (read-only; secrets are never written).
 
@@ -981,7 +993,7 @@ def collect(
     was reached too), 130 when interrupted (nothing written)."""
     options = _collect_options(subscription, all_subscriptions, resource_group, arm_endpoint, ca, sites, out.name,
                                effective_routes.value, cloud)  # fmt: skip
-    _bound(options, timeout, max_retry_after, lro_deadline, max_pages, retries)
+    _bound(options, timeout, max_retry_after, lro_deadline, max_pages, retries, max_response_bytes)
     options.anonymize, options.concurrency = anonymize or anonymize_key_file is not None, concurrency
     # one key for the run (a random one unless given), so files, stderr and SDK warnings agree
     options.anonymize_key = _key(anonymize_key_file, "--anonymize-key-file") or (
@@ -1057,6 +1069,35 @@ def serve(
             help="Every nextLink and long-running operation link names this origin (https://host:port).",
         ),
     ] = None,
+    hostile_page: Annotated[
+        int,
+        typer.Option("--hostile-page", min=1, help="The first page of a list that the options below answer."),
+    ] = 1,
+    gzip_bomb: Annotated[
+        int | None,
+        typer.Option(
+            "--gzip-bomb",
+            min=13,
+            help="The virtualNetworks lists answer a gzip body (Content-Encoding) inflating to BYTES.",
+        ),
+    ] = None,
+    huge_page: Annotated[
+        int | None,
+        typer.Option("--huge-page", min=0, help="The virtualNetworks lists answer one page of N VNets."),
+    ] = None,
+    html_body: Annotated[
+        bool, typer.Option("--html-body", help="The virtualNetworks lists answer 200 with an HTML page.")
+    ] = False,
+    retry_after_text: Annotated[
+        str | None,
+        typer.Option(
+            "--retry-after-text", help="The virtualNetworks lists answer 429 with this Retry-After."
+        ),
+    ] = None,
+    value_not_list: Annotated[
+        bool,
+        typer.Option("--value-not-list", help='The virtualNetworks lists answer 200 with {"value": 5}.'),
+    ] = False,
 ) -> None:
     """Serve a fixture over HTTPS on loopback, behaving like ARM. Prints {"url", "ca"} when ready."""
     from auditor.live.server import ServeOptions, start
@@ -1079,7 +1120,9 @@ def serve(
             _fail(f"--throttle {throttle}: expected BURST/RATE")
     options = ServeOptions(page_size=page_size, latency=lat, throttle=bucket, error_rate=error_rate,
                            forbid=tuple(forbid or ()), seed=seed, retry_after=retry_after,
-                           next_link_loop=next_link_loop, foreign_origin=foreign_origin)  # fmt: skip
+                           next_link_loop=next_link_loop, foreign_origin=foreign_origin, hostile_page=hostile_page, gzip_bomb=gzip_bomb,
+                           huge_page=huge_page, html_body=html_body, retry_after_text=retry_after_text,
+                           value_not_list=value_not_list)  # fmt: skip
     server, thread = start(fixture, options, port)
 
     def stop(*_: object) -> None:

@@ -10,9 +10,13 @@ goes on.
 
 The collection is bounded: an overall deadline (`timeout`), a longest `Retry-After` it will wait
 (`max_retry_after`), a deadline per long-running operation (`lro_deadline`), a most pages per
-list (`max_pages`), a repeated `nextLink`, and a number of retries (`retries`). What a bound
-leaves unread is a gap named after it (`timeout`, `retry-after-cap`, `lro-deadline`, `page-cap`,
-`next-link-loop`). The bearer token stays with ARM: a `nextLink` or a long-running operation's
+list (`max_pages`), a repeated `nextLink`, a number of retries (`retries`), and the size of one
+answer's body, decompressed (`max_response_bytes`: every body is streamed into that cap before the
+SDK sees it). What a bound leaves unread is a gap named after it (`timeout`, `retry-after-cap`,
+`lro-deadline`, `page-cap`, `next-link-loop`, `response-too-large`). An answer the SDK could not
+use is a gap too, never the end of the collection: a body that is not JSON (`not-json`), a page
+whose `value` is not a list of objects (`malformed-page`); an unparsable `Retry-After` is ignored
+(the backoff applies). The bearer token stays with ARM: a `nextLink` or a long-running operation's
 link to another origin is never followed (`next-link-foreign`, `lro-foreign`), and a pipeline
 policy refuses any request to another origin before it leaves the process. Every wait goes through one stop event, so the end of the run (the deadline, or
 Ctrl-C) ends every wait at once; the workers are daemon threads, so a call still in flight never
@@ -22,6 +26,7 @@ keeps the process alive.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import queue
 import signal
@@ -38,7 +43,12 @@ from urllib.parse import urlsplit
 import requests
 import requests.adapters
 from azure.core.credentials import AccessToken, TokenCredential
-from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    DeserializationError,
+    HttpResponseError,
+)
 from azure.core.pipeline.transport import RequestsTransport
 from azure.mgmt.core.polling.arm_polling import ARMPolling
 from azure.mgmt.network import NetworkManagementClient
@@ -50,11 +60,17 @@ from rich.progress import Progress as RichProgress
 
 from auditor.anonymize import Anonymizer
 from auditor.errors import InputError
+from auditor.live import DEFAULT_MAX_RESPONSE_BYTES
 from auditor.live.policies import (
+    AnswerUnusable,
     BoundReached,
     CappedRetryPolicy,
+    JsonAnswerPolicy,
     LroForeign,
+    MalformedPage,
     ReadOnlyPolicy,
+    ResponseTooLarge,
+    RetryAfterPolicy,
     SameOriginPolicy,
     ThrottlePolicy,
     TokenBucket,
@@ -88,6 +104,7 @@ RG_LISTS: tuple[tuple[str, str, str], ...] = (
     ("virtualHubs", "virtual_hubs", "list_by_resource_group"),
     ("expressRoutePorts", "express_route_ports", "list_by_resource_group"),
 )
+READ_CHUNK = 64 * 1024  # bytes asked of the stream at a time (urllib3 inflates no more than that)
 
 
 @dataclass
@@ -114,6 +131,7 @@ class CollectOptions:
     lro_deadline: float = 900.0  # seconds one long-running operation may take
     max_pages: int = 10_000  # pages read of one list
     retries: int = 8  # retries of one request (each kind: status, connection, read)
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # one answer's body, decompressed
 
 
 class LocalCredential:
@@ -301,6 +319,49 @@ class _StoppableTransport(RequestsTransport):  # type: ignore[misc]  # azure-cor
         self._pause(duration)
 
 
+class _CappedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, except that every answer's body is read here, as a stream of decompressed
+    chunks (urllib3 inflates gzip and deflate no further than the chunk asked), into a cap: past
+    `max_bytes` the connection is dropped and the request ends with `ResponseTooLarge`. The body
+    is then the response's content, as if requests had read it (`stream=False`); nothing of the
+    collector streams, so answers asked for as streams (long-running operations) are read too."""
+
+    def __init__(self, max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_bytes = max_bytes
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: dict[str, str] | None = None,
+    ) -> requests.Response:
+        response = super().send(request, True, timeout, verify, cert, proxies)
+        try:
+            content = self._read(response)
+        except BaseException:
+            response.close()  # the connection is dropped with the rest of the body unread
+            raise
+        response._content, response._content_consumed = content, True  # read whole: back in the pool
+        return response
+
+    def _read(self, response: requests.Response) -> bytes:
+        body = io.BytesIO()  # grows in place; its value is its buffer, not a copy
+        for chunk in response.iter_content(READ_CHUNK):
+            if body.tell() + len(chunk) > self.max_bytes:
+                encoding = response.headers.get("Content-Encoding")
+                raise ResponseTooLarge(
+                    f"ARM's answer ({response.status_code}) is larger than --max-response-bytes "
+                    f"({self.max_bytes:,} bytes{', decompressed' if encoding else ''}): not read further",
+                    response.status_code,
+                )
+            body.write(chunk)
+        return body.getvalue()
+
+
 class _BoundedPolling(ARMPolling):
     """ARM's long-running operation polling, bounded: a poll's `Retry-After` is a hint, so it waits
     at most `cap` seconds between polls; at `deadline` seconds after the start it gives up
@@ -388,9 +449,12 @@ class Collector:
             "permit_redirects": False,
             # and no request leaves for another origin than the endpoint's (the bearer token stays
             # with ARM): a nextLink or an operation's link elsewhere is a gap, never followed
-            "per_retry_policies": [SameOriginPolicy(self.endpoint), ReadOnlyPolicy()],
+            # an unparsable Retry-After is none (the backoff applies), before the retry policy reads it
+            "per_retry_policies": [SameOriginPolicy(self.endpoint), ReadOnlyPolicy(), RetryAfterPolicy()],
             "per_call_policies": [
                 ReadOnlyPolicy(),
+                # the answer retries ended with: not JSON, or a malformed page, is a gap
+                JsonAnswerPolicy(),
                 ThrottlePolicy(self.buckets, self.options.burst, self.options.rate, sleep=self._pause),
                 *self.extra_policies,
             ],
@@ -417,7 +481,9 @@ class Collector:
         if self._shared_transport is None:
             session = requests.Session()
             size = max(10, self.options.concurrency + 4)
-            adapter = requests.adapters.HTTPAdapter(pool_connections=size, pool_maxsize=size)
+            adapter = _CappedAdapter(
+                self.options.max_response_bytes, pool_connections=size, pool_maxsize=size
+            )
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             verify: Any = self.options.ca if self.options.ca else True
@@ -462,12 +528,26 @@ class Collector:
 
     def _pages(self, pager: Any, scope: str, operation: str) -> list[Any]:
         """The items of a paged list, page by page: more than --max-pages pages, or a `nextLink`
-        seen before, ends it with a gap (`page-cap`, `next-link-loop`); the items read are kept."""
+        seen before, ends it with a gap (`page-cap`, `next-link-loop`), and so does an answer that
+        could not be used (`response-too-large`, `not-json`, `malformed-page`); the items read
+        are kept."""
         items: list[Any] = []
         ids: set[str] = set()
         pages = pager.by_page()
         links: set[str] = set()
-        for count, page in enumerate(pages, start=1):
+        count = 0
+        while True:
+            try:
+                page = next(pages)
+            except StopIteration:
+                break
+            except (AnswerUnusable, DeserializationError) as error:
+                status, code, message = _error_fields(_unusable(error))
+                kept = (f"{_items(items)} read before are kept, the rest of the list was not read"
+                        if count else "nothing of the list was read")  # fmt: skip
+                self._gap(Gap(scope, operation, status, code, f"page {count + 1}: {message}; {kept}"))
+                break
+            count += 1
             for item in page:  # a page read twice (a nextLink back to the first page) adds nothing
                 rid = getattr(item, "id", None)
                 if isinstance(rid, str) and rid.lower() in ids:
@@ -844,10 +924,10 @@ class Collector:
                 "body": body,
                 **record,
             }
-        except (AzureError, BoundReached) as exc:
+        except (AzureError, BoundReached, DeserializationError) as exc:
             if op == "effectiveRouteTable":
                 rid = exc.__dict__.get("azroute_nic", rid)
-            return _failed(op, rid, params, exc)
+            return _failed(op, rid, params, _unusable(exc))
 
     def _lro(self, begin: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Start a long-running operation and wait for its result, polled within the bounds."""
@@ -920,6 +1000,15 @@ def safe_path(relative: str) -> str:
 
 def _items(items: list[Any]) -> str:
     return f"the {len(items)} item{'' if len(items) == 1 else 's'}"
+
+
+def _unusable(exc: BaseException) -> BaseException:
+    """An answer the SDK could not deserialize, which JsonAnswerPolicy did not foresee, is a
+    malformed page like those it did."""
+    if isinstance(exc, DeserializationError):
+        detail = " ".join(str(exc.__cause__ or exc).split())[:200] or "no detail"
+        return MalformedPage(f"the SDK could not read ARM's answer ({detail})")
+    return exc
 
 
 def _failed(op: str, rid: str, params: dict[str, str], exc: BaseException) -> dict[str, Any]:

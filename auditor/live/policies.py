@@ -1,8 +1,12 @@
-"""azure-core pipeline policies: the read-only guard, client-side ARM throttling, and a retry
-policy that will not wait longer than the collection allows."""
+"""azure-core pipeline policies: the read-only guard, client-side ARM throttling, a retry policy
+that will not wait longer than the collection allows, the origin guard, and the checks that turn
+an answer the SDK could not use (not JSON, a malformed page, an unparsable `Retry-After`) into a
+gap or a fallback instead of an exception."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import threading
 import time
@@ -119,6 +123,14 @@ class CappedRetryPolicy(RetryPolicy[Any, Any]):
         super().__init__(**kwargs)
         self.max_retry_after = max_retry_after
 
+    def get_retry_after(self, response: PipelineResponse[Any, Any]) -> float | None:
+        """azure-core's reading, except that a value it cannot parse is no `Retry-After` (the
+        backoff applies); `RetryAfterPolicy` has removed such values already."""
+        try:
+            return super().get_retry_after(response)
+        except (ValueError, OverflowError, TypeError):
+            return None
+
     def sleep(
         self,
         settings: dict[str, Any],
@@ -207,3 +219,100 @@ def origin_text(url: str) -> str:
         return repr(url.split("?", 1)[0][:200])
     scheme, host, port = found
     return f"{scheme}://{host}" + ("" if DEFAULT_PORTS.get(scheme) == port else f":{port}")
+
+
+class AnswerUnusable(BoundReached):
+    """One answer of ARM could not be used (too large, not JSON, malformed): a list keeps the items
+    of the pages read before it and becomes a gap; an observation fails. Never retried."""
+
+    code = "answer-unusable"
+
+
+class ResponseTooLarge(AnswerUnusable):
+    code = "response-too-large"
+
+
+class NotJson(AnswerUnusable):
+    code = "not-json"
+
+
+class MalformedPage(AnswerUnusable):
+    code = "malformed-page"
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)  # fmt: skip
+
+
+class JsonAnswerPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Every answer with a body must be JSON, whatever its status and content type (a proxy's HTML
+    page is not an answer of ARM): otherwise `NotJson`. A successful answer must be an object
+    whose `value`, if any, is a list of objects and whose `nextLink`, if any, is a string:
+    otherwise `MalformedPage`. The body is parsed once (azure-core's response caches it for the
+    SDK). A per-call policy: it sees the answer that retries ended with."""
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        http = response.http_response
+        status = http.status_code
+        body = http.read()  # already in memory: the transport reads every answer whole, bounded
+        if not body.strip():
+            return
+        try:
+            document = http.json()
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, nesting too deep
+            kind = (http.headers.get("Content-Type") or "no content type").split(";", 1)[0].strip()
+            where = f" ({exc.msg} at byte {exc.pos})" if isinstance(exc, json.JSONDecodeError) else ""
+            raise NotJson(
+                f"ARM's answer ({status}, {_printable(kind[:80])}, {len(body):,} bytes) is not JSON{where}",
+                status,
+            ) from None
+        if not 200 <= status < 300:
+            return  # an error answer: the SDK reads what it can of it
+        problem = None
+        if not isinstance(document, dict):
+            problem = f"the answer is {_kind(document)}, not an object"
+        elif "value" in document and not isinstance(document["value"], list):
+            problem = f"its 'value' is {_kind(document['value'])}, not a list"
+        elif "value" in document and not all(isinstance(item, dict) for item in document["value"]):
+            first = next(i for i, item in enumerate(document["value"]) if not isinstance(item, dict))
+            problem = f"its 'value'[{first}] is {_kind(document['value'][first])}, not an object"
+        elif document.get("nextLink") is not None and not isinstance(document["nextLink"], str):
+            problem = f"its 'nextLink' is {_kind(document['nextLink'])}, not a string"
+        if problem is not None:
+            raise MalformedPage(f"ARM's answer ({status}) is malformed: {problem}", status)
+
+
+def _printable(text: str) -> str:
+    """A header's value, for a message: its visible ASCII, anything else as `?`."""
+    return "".join(c if 32 <= ord(c) < 127 else "?" for c in text)
+
+
+RETRY_AFTER_HEADERS = ("retry-after", "retry-after-ms", "x-ms-retry-after-ms")
+
+
+class RetryAfterPolicy(SansIOHTTPPolicy[Any, Any]):
+    """ARM's `Retry-After` (and its `-ms` variants) as every reader of it understands it: a value
+    azure-core cannot parse (`soon`, an impossible date) is removed, so the retry policy falls back
+    to its exponential backoff and polling to its interval; a date or a fraction becomes whole
+    seconds (the SDK reads `Retry-After` of a 202 as an integer). A per-retry policy: it runs on
+    each attempt's answer before the retry policy reads it."""
+
+    LONGEST = 10**9  # seconds written for an endless Retry-After (--max-retry-after refuses it)
+
+    def __init__(self) -> None:
+        self._parser = RetryPolicy(retry_total=0)  # azure-core's parsing (seconds or an HTTP date)
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        headers = response.http_response.headers
+        for name in RETRY_AFTER_HEADERS:
+            text = headers.get(name)
+            if text is None:
+                continue
+            try:
+                seconds = float(self._parser.parse_retry_after(text.strip()))
+            except (ValueError, OverflowError, TypeError):
+                del headers[name]
+                continue
+            if name == "retry-after" and not text.strip().isdigit():
+                headers[name] = str(math.ceil(min(seconds, self.LONGEST)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import ipaddress
 import json
 import math
@@ -25,6 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -49,6 +51,11 @@ HANDSHAKE_TIMEOUT = 5.0  # seconds a client has to complete TLS, in its own thre
 IDLE_TIMEOUT = 120.0  # seconds a connection may sit between requests (or mid-request) before it is closed
 MAX_TARGET = 8192  # characters in a request target
 MAX_BODY = 1 << 20  # bytes in a request body
+FAULT_LIST = "virtualnetworks"  # the list that the hostile-answer options (ServeOptions) apply to
+HTML_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Proxy authentication required</title></head>\n"
+    b"<body><h1>Sign in to continue</h1><p>Your request was intercepted by the proxy.</p></body></html>\n"
+)
 
 
 @dataclass
@@ -68,6 +75,17 @@ class ServeOptions:
     # hostile endpoint (tests): every list page's nextLink and every long-running operation's
     # `Location` and `Azure-AsyncOperation` name this origin (`https://host:port`), path kept
     foreign_origin: str | None = None
+    # hostile answers (tests of the collector, Hardening II), each for the virtualNetworks lists only
+    # (the other lists answer as usual): a page whose gzip body (`Content-Encoding: gzip`) inflates
+    # to this many bytes (whitespace inside valid JSON); one page of this many VNets; 200 with an
+    # HTML page (a proxy's); 429 with this `Retry-After`, every time; 200 with `{"value": 5}`.
+    # `hostile_page`: the first page so answered (the pages before it answer as usual)
+    hostile_page: int = 1
+    gzip_bomb: int | None = None
+    huge_page: int | None = None
+    html_body: bool = False
+    retry_after_text: str | None = None
+    value_not_list: bool = False
 
 
 class FixtureData:
@@ -172,6 +190,7 @@ class ArmServer(ThreadingHTTPServer):
         # so a client that connects and never says hello holds up no one
         self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
         self.log_lock = threading.Lock()
+        self.bomb = _gzip_bomb(options.gzip_bomb) if options.gzip_bomb is not None else b""
 
     @property
     def url(self) -> str:
@@ -280,6 +299,22 @@ def _handshake(sock: ssl.SSLSocket, deadline: float) -> None:
     sock.setblocking(True)  # the handler sets its own timeout (IDLE_TIMEOUT)
 
 
+@functools.lru_cache(maxsize=4)
+def _gzip_bomb(size: int) -> bytes:
+    """A gzip body inflating to `size` bytes (at least 13) of valid JSON: an empty page padded with
+    whitespace, compressed a megabyte at a time (the inflated body is never held)."""
+    head, tail = b'{"value": [', b"]}"
+    pad = max(0, size - len(head) - len(tail))
+    gzip = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [gzip.compress(head)]
+    block = b" " * (1 << 20)
+    while pad > 0:
+        parts.append(gzip.compress(block[: min(pad, len(block))]))
+        pad -= len(block)
+    parts += [gzip.compress(tail), gzip.flush()]
+    return b"".join(parts)
+
+
 _LRO = re.compile(r"/locations/local/(operations|operationResults)/([0-9a-f]{32})$", re.IGNORECASE)
 
 
@@ -374,10 +409,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(code, _error(phrase.replace(" ", ""), reason), {"Connection": "close"})
 
     # -- plumbing -----------------------------------------------------------------------------------
-    def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
-        payload = b"" if body is None else json.dumps(body).encode()
+    def _send(
+        self,
+        status: int,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+        content_type: str = "application/json; charset=utf-8",
+    ) -> None:
+        """An answer: `body` as JSON, or the bytes `raw` as they are."""
+        payload = raw if raw is not None else b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("x-ms-request-id", str(uuid.uuid4()))
         for k, v in (headers or {}).items():
@@ -461,9 +504,45 @@ class _Handler(BaseHTTPRequestHandler):
                 g == parts[4].lower() for g in data.resource_groups(parts[2])
             )
             if known:
+                if type_path.lower() == FAULT_LIST and self._hostile(parts, query):
+                    return
                 self._page(data.listing(scope, type_path), query)
                 return
         self._send(404, _error("ResourceNotFound", f"The resource '{path}' was not found."))
+
+    def _hostile(self, parts: list[str], query: dict[str, list[str]]) -> bool:
+        """The hostile answer the options ask for (the virtualNetworks lists, from `hostile_page`
+        on); True when one was sent."""
+        options = self.server.options
+        page = int(query.get("$skiptoken", ["0"])[0] or 0) // max(1, options.page_size) + 1
+        if page < options.hostile_page:
+            return False
+        if options.retry_after_text is not None:
+            self.server.stats["hostile"] += 1
+            self._send(429, _error("TooManyRequests", "The request is being throttled."),
+                       {"Retry-After": options.retry_after_text})  # fmt: skip
+        elif options.html_body:
+            self.server.stats["hostile"] += 1
+            self._send(200, raw=HTML_PAGE, content_type="text/html; charset=utf-8")
+        elif options.value_not_list:
+            self.server.stats["hostile"] += 1
+            self._send(200, {"value": 5})
+        elif options.gzip_bomb is not None:
+            self.server.stats["hostile"] += 1
+            self._send(200, raw=self.server.bomb, headers={"Content-Encoding": "gzip"})
+        elif options.huge_page is not None:
+            self.server.stats["hostile"] += 1
+            scope = "/".join(parts[:5]) + "/providers/Microsoft.Network/virtualNetworks"
+            items = [
+                {"id": f"{scope}/huge-{i}", "name": f"huge-{i}", "type": "Microsoft.Network/virtualNetworks",
+                 "location": "local", "properties": {"provisioningState": "Succeeded", "addressSpace":
+                 {"addressPrefixes": [f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32"]}}}
+                for i in range(options.huge_page)
+            ]  # fmt: skip
+            self._send(200, {"value": items})
+        else:
+            return False
+        return True
 
     def _page(self, items: list[dict[str, Any]], query: dict[str, list[str]]) -> None:
         size = max(1, self.server.options.page_size)
