@@ -176,7 +176,8 @@ class _SiteIndex:
 
     def lngs_overlapping(self, prefixes: Iterable[IPNetwork]) -> set[ArmId]:
         """Local network gateways whose static address space overlaps any of the prefixes."""
-        return {g for q in prefixes for g, _ in self.lng_space.overlapping(q)}
+        space = self.lng_space
+        return {g for q in prefixes if space.overlaps_any(q) for g, _ in space.overlapping(q)}
 
     def connections_to(self, lng_ids: Iterable[ArmId]) -> list[tuple[Connection, LocalNetworkGateway]]:
         """The connections to these local network gateways, in the snapshot's order."""
