@@ -9,7 +9,12 @@ circuits of its region and each circuit serves two hubs; each datacenter site si
 circuits with 1,500 prefixes; branch sites reach two hubs over BGP VPN with 100 prefixes each.
 At 10,000 spokes: 20 hubs, 40 circuits, 20 datacenters, 200 branches (scaled with the spokes).
 
-    python bench/realistic.py OUT --spokes 1000
+`Shape.site_heavy` is the same estate with sites that grow with the hubs (hubs = spokes / 50, so
+a datacenter and ten branches per 50 spokes) and are declared with their prefixes only: no
+`circuits` and no `localNetworkGateways` lists, so their links are found by ASN and by the local
+network gateways' address space overlapping the sites' prefixes.
+
+    python bench/realistic.py OUT --spokes 1000 [--site-heavy]
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import argparse
 import ipaddress
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +66,9 @@ class Shape:
     branches: int
     dc_prefixes: int = 1500
     branch_prefixes: int = 100
+    dc_prefix_length: int = 27
+    # sites name their circuits and local network gateways (False: found by ASN and address space)
+    site_links: bool = True
 
     @classmethod
     def scaled(cls, spokes: int, **overrides: int) -> Shape:
@@ -75,6 +83,13 @@ class Shape:
         extra = {k: v for k, v in overrides.items() if k in ("dc_prefixes", "branch_prefixes") and v}
         return cls(spokes=spokes, **shape, **extra)
 
+    @classmethod
+    def site_heavy(cls, spokes: int, **overrides: int) -> Shape:
+        """Sites grow with the hubs (hubs = spokes / 50) and are declared without link lists."""
+        shape = cls.scaled(spokes, **{**overrides, "hubs": overrides.get("hubs") or max(1, spokes // 50)})
+        # /29s: 1,500 prefixes for each of 50 datacenters at 2,500 spokes fit in 172.16.0.0/12
+        return replace(shape, dc_prefix_length=29, site_links=False)
+
 
 def _blocks(block: ipaddress.IPv4Network, new_prefix: int) -> Any:
     return block.subnets(new_prefix=new_prefix)
@@ -85,7 +100,7 @@ def generate(out: Path, shape: Shape) -> dict[str, int]:
     rg = "rg-net"
     estate = arm.Estate(out.name, f"realistic estate: {shape}")
     spokes = _blocks(SPOKE_BLOCK, 24)
-    dc_prefixes = _blocks(DC_BLOCK, 27)
+    dc_prefixes = _blocks(DC_BLOCK, shape.dc_prefix_length)
     branch_prefixes = _blocks(BRANCH_BLOCK, 26)
     hub_names = [f"hub-{h:02d}" for h in range(shape.hubs)]
     region_of = {h: REGIONS[(h // 4) % len(REGIONS)] for h in range(shape.hubs)}
@@ -105,16 +120,15 @@ def generate(out: Path, shape: Shape) -> dict[str, int]:
     for d in range(shape.datacenters):
         asn = 64600 + d
         mine = [c for c in (2 * d, 2 * d + 1) if c < shape.circuits] or [d % shape.circuits]
-        sites.append(
-            {
-                "name": f"dc-{d:02d}",
-                "asn": asn,
-                "prefixes": [str(next(dc_prefixes)) for _ in range(shape.dc_prefixes)],
-                "prefer": ["ExpressRoute", "Vpn"],
-                "circuits": [circuits[c] for c in mine],
-                "localNetworkGateways": [],
-            }
-        )
+        site: dict[str, Any] = {
+            "name": f"dc-{d:02d}",
+            "asn": asn,
+            "prefixes": [str(next(dc_prefixes)) for _ in range(shape.dc_prefixes)],
+            "prefer": ["ExpressRoute", "Vpn"],
+        }
+        if shape.site_links:
+            site.update(circuits=[circuits[c] for c in mine], localNetworkGateways=[])
+        sites.append(site)
     for c, name in enumerate(circuits):
         d = min(c // 2, shape.datacenters - 1)
         hub = min(c // 2, shape.hubs - 1)
@@ -274,14 +288,14 @@ def generate(out: Path, shape: Shape) -> dict[str, int]:
                     bgp=True,
                 ),
             )
-        sites.append(
-            {
-                "name": f"branch-{b:03d}",
-                "asn": 65100 + b,
-                "prefixes": [str(p) for p in prefixes],
-                "localNetworkGateways": [f"branch-{b:03d}-lng"],
-            }
-        )
+        branch: dict[str, Any] = {
+            "name": f"branch-{b:03d}",
+            "asn": 65100 + b,
+            "prefixes": [str(p) for p in prefixes],
+        }
+        if shape.site_links:
+            branch["localNetworkGateways"] = [f"branch-{b:03d}-lng"]
+        sites.append(branch)
     estate.sites = sites
     estate.write(out)
     return {
@@ -290,6 +304,7 @@ def generate(out: Path, shape: Shape) -> dict[str, int]:
         "circuits": shape.circuits,
         "datacenters": shape.datacenters,
         "branches": shape.branches,
+        "sites": len(sites),
         "onPremPrefixes": shape.datacenters * shape.dc_prefixes + shape.branches * shape.branch_prefixes,
         "vnets": len(estate.arm["virtualNetworks"]),
         "subnets": sum(len(v["properties"]["subnets"]) for v in estate.arm["virtualNetworks"]),
@@ -330,8 +345,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)
     parser.add_argument("--spokes", type=int, default=1000)
+    parser.add_argument("--site-heavy", action="store_true", help="Shape.site_heavy")
     args = parser.parse_args(argv)
-    print(json.dumps(generate(args.out, Shape.scaled(args.spokes))))
+    shape = Shape.site_heavy(args.spokes) if args.site_heavy else Shape.scaled(args.spokes)
+    print(json.dumps(generate(args.out, shape)))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 """Time and peak memory of each stage over growing estates, as ratios to loading the snapshot.
 
-    python bench/run.py [--profile realistic|synthetic] [--spokes 250,1000,2500,10000]
+    python bench/run.py [--profile realistic|site-heavy|synthetic] [--spokes 250,1000,2500,10000]
                         [--hubs N --circuits N --datacenters N --branches N --prefixes N] [--repeat 1]
 
 `realistic` (the default, `bench/realistic.py`): regions of four hubs with firewalls, hundreds
 of spokes per hub behind route tables, datacenters with 1,500 prefixes over two circuits, BGP
 branches. Stages: `load` (read and normalize), `routes` (`routes --from` one spoke: the control
 plane plus one table), `pair` (`paths --from` a spoke `--to` a datacenter), `paths` (the grouped
-matrix: every routing signature to every site), `audit` (every rule). `synthetic`
+matrix: every routing signature to every site), `audit` (every rule). `site-heavy`
+(`Shape.site_heavy`) is the realistic estate with sites that grow with the hubs (hubs = spokes /
+50: a datacenter and ten branches per hub), declared with prefixes and without circuit or local
+network gateway lists (links found by ASN and address-space overlap); same stages. `synthetic`
 (`bench/estate.py`) is the older shape: one hub per 50 VNets, no firewalls, VNet-site pairs.
 
 Each measurement runs in a fresh process (peak RSS is that process's), best of `--repeat`.
@@ -110,9 +113,10 @@ def realistic(args: argparse.Namespace) -> None:
 
     stages = ("load", "routes", "pair", "paths", "audit")
     rows = []
+    scaled = Shape.site_heavy if args.profile == "site-heavy" else Shape.scaled
     with tempfile.TemporaryDirectory() as tmp:
         for spokes in [int(s) for s in args.spokes.split(",")]:
-            shape = Shape.scaled(
+            shape = scaled(
                 spokes,
                 hubs=args.hubs,
                 circuits=args.circuits,
@@ -130,14 +134,15 @@ def realistic(args: argparse.Namespace) -> None:
                 )
             rows.append(row)
     print(
-        "| spokes | hubs | on-prem prefixes | signatures | load s | routes s (x load) | pair s (x load) | paths s (x load) | audit s (x load) | peak MB (load / audit) |"
+        "| spokes | hubs | sites | on-prem prefixes | signatures | load s | routes s (x load) | pair s (x load) | paths s (x load) | audit s (x load) | peak MB (load / audit) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         load = row["load"]["seconds"]
         cells = [
             str(row["spokes"]),
             str(row["hubs"]),
+            str(row["sites"]),
             str(row["onPremPrefixes"]),
             str(row["paths"]["signatures"]),
             f"{load:.2f}",
@@ -148,7 +153,7 @@ def realistic(args: argparse.Namespace) -> None:
         cells.append(f"{row['load']['maxrss_mb']:.0f} / {row['audit']['maxrss_mb']:.0f}")
         print("| " + " | ".join(cells) + " |")
     print()
-    print("Growth per doubling of the spokes:")
+    print(f"Growth per doubling of the spokes ({args.profile}):")
     for prev, cur in itertools.pairwise(rows):
         ratios = ", ".join(f"{s} {growth(prev, cur, s, 'spokes'):.2f}" for s in stages)
         print(f"  {prev['spokes']} -> {cur['spokes']} spokes: {ratios}")
@@ -163,7 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--profile", choices=("realistic", "synthetic"), default="realistic")
+    parser.add_argument("--profile", choices=("realistic", "site-heavy", "synthetic"), default="realistic")
     parser.add_argument("--spokes", default="250,1000,2500,10000", help="realistic: spokes per estate")
     parser.add_argument("--sizes", default="125,250,500,1000", help="synthetic: VNets per estate")
     parser.add_argument("--hubs", type=int, default=0)
@@ -173,7 +178,7 @@ def main() -> None:
     parser.add_argument("--prefixes", type=int, default=0, help="prefixes per datacenter (default 1,500)")
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    if args.profile == "realistic":
+    if args.profile in ("realistic", "site-heavy"):
         realistic(args)
         return
     from bench.estate import generate

@@ -6,6 +6,8 @@ import ipaddress
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from functools import cached_property
+from itertools import accumulate
 from typing import Generic, TypeVar
 
 from auditor.model import IPNetwork
@@ -84,3 +86,19 @@ class OverlapIndex(Generic[T]):
                 found.append(item)
         unique: dict[int, T] = {id(i): i for i in found}
         return list(unique.values())
+
+    @cached_property
+    def _reach(self) -> dict[int, list[int]]:
+        """Per version, the furthest last address of the items starting at or before each row."""
+        return {v: list(accumulate((r[1] for r in rows), max)) for v, rows in self._starts.items()}
+
+    def overlaps_any(self, net: IPNetwork) -> bool:
+        """Some item's prefix overlaps `net` (without building the list): an item overlaps it when
+        it starts at or before net's last address and ends at or after its first."""
+        keys = self._keys.get(net.version)
+        if not keys:
+            return False
+        lo = int(net.network_address)
+        hi = lo | ((1 << (net.max_prefixlen - net.prefixlen)) - 1)
+        before = bisect_right(keys, hi)
+        return before > 0 and self._reach[net.version][before - 1] >= lo

@@ -16,10 +16,24 @@ Inferred links are marked as such and listed by `azroute inventory`.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from auditor.ids import ArmId
-from auditor.model import IPNetwork, LinkKind, Operation, Site, Snapshot, snapshot_relative
+from auditor.model import (
+    CircuitTable,
+    Connection,
+    GatewayRouteTable,
+    IPNetwork,
+    LinkKind,
+    LocalNetworkGateway,
+    Operation,
+    Site,
+    Snapshot,
+    snapshot_relative,
+)
+from auditor.routing.prefixindex import OverlapIndex
 
 DEFAULT_LOCAL_PREFERENCE = 100
 
@@ -88,49 +102,112 @@ class SiteView:
         return (self.asn,) * (1 + self.prepend(target))
 
 
-def _resolve(refs: tuple[str, ...], candidates: list[ArmId]) -> frozenset[ArmId]:
-    """Names or ids of the snapshot's resources; an ARM id of a resource outside the snapshot is
-    kept (it is an external reference, and what depends on it is unknown)."""
-    wanted = {r.lower() for r in refs}
-    found = {c for c in candidates if c.key in wanted or c.name.lower() in wanted}
-    for ref in refs:
-        if ref.startswith("/") and not any(c.key == ref.lower() for c in found):
-            try:
-                found.add(ArmId(ref))
-            except ValueError:
-                continue
-    return frozenset(found)
+class _Resolver:
+    """Finds the snapshot's resources by name or id without scanning them per reference."""
+
+    def __init__(self, candidates: Iterable[ArmId]) -> None:
+        self._by_ref: dict[str, list[ArmId]] = defaultdict(list)
+        for c in candidates:
+            self._by_ref[c.key].append(c)
+            if c.name.lower() != c.key:
+                self._by_ref[c.name.lower()].append(c)
+
+    def resolve(self, refs: tuple[str, ...]) -> frozenset[ArmId]:
+        """Names or ids of the snapshot's resources; an ARM id of a resource outside the snapshot
+        is kept (it is an external reference, and what depends on it is unknown)."""
+        found = {c for r in refs for c in self._by_ref.get(r.lower(), ())}
+        for ref in refs:
+            if ref.startswith("/") and not any(c.key == ref.lower() for c in found):
+                try:
+                    found.add(ArmId(ref))
+                except ValueError:
+                    continue
+        return frozenset(found)
 
 
-def _overlaps(a: IPNetwork, b: IPNetwork) -> bool:
-    return a.version == b.version and a.overlaps(b)
+class _SiteIndex:
+    """Every lookup `site_views` makes between two collections that grow with the estate, built
+    once: resources by name or id, by ASN, local network gateways by address space, observations
+    by the peering, connection or gateway they belong to."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.circuits = _Resolver(c.id for c in snapshot.circuits)
+        self.lngs = _Resolver(g.id for g in snapshot.local_network_gateways)
+        self.connections = _Resolver(c.id for c in snapshot.connections)
+        self.circuit_asn: dict[ArmId, int] = {}
+        for circuit in snapshot.circuits:
+            peering = snapshot.private_peering(circuit.id)
+            if peering is not None and peering.peer_asn is not None:
+                self.circuit_asn[circuit.id] = peering.peer_asn
+        self.lng_asn = {g.id: g.asn for g in snapshot.local_network_gateways if g.asn is not None}
+        self.circuits_by_asn: dict[int, list[ArmId]] = defaultdict(list)
+        for c, asn in self.circuit_asn.items():
+            self.circuits_by_asn[asn].append(c)
+        self.lngs_by_asn: dict[int, list[ArmId]] = defaultdict(list)
+        for g, asn in self.lng_asn.items():
+            self.lngs_by_asn[asn].append(g)
+        self.lng_space = OverlapIndex(
+            [(g.id, p) for g in snapshot.local_network_gateways for p in g.address_prefixes or ()],
+            lambda row: row[1],
+        )
+        self.sites: dict[str, Site] = {}
+        for site in snapshot.sites:
+            self.sites.setdefault(site.name, site)
+        self.route_tables: dict[ArmId, list[CircuitTable]] = defaultdict(list)
+        for table in snapshot.circuit_tables:
+            if table.operation is Operation.ROUTE_TABLES:
+                self.route_tables[table.peering_id].append(table)
+        self.learned: dict[ArmId, list[GatewayRouteTable]] = defaultdict(list)
+        for gtable in snapshot.gateway_routes:
+            if gtable.operation is Operation.GET_LEARNED_ROUTES:
+                self.learned[gtable.gateway_id].append(gtable)
+        # connections by the local network gateway they reach, in the snapshot's order
+        self.connections_of_lng: dict[ArmId, list[tuple[int, Connection, LocalNetworkGateway]]] = defaultdict(
+            list
+        )
+        for i, conn in enumerate(snapshot.connections):
+            lng = (
+                snapshot.local_network_gateway(conn.local_network_gateway_id)
+                if conn.local_network_gateway_id
+                else None
+            )
+            if lng is not None:
+                self.connections_of_lng[lng.id].append((i, conn, lng))
+
+    def lngs_overlapping(self, prefixes: Iterable[IPNetwork]) -> set[ArmId]:
+        """Local network gateways whose static address space overlaps any of the prefixes."""
+        space = self.lng_space
+        return {g for q in prefixes if space.overlaps_any(q) for g, _ in space.overlapping(q)}
+
+    def connections_to(self, lng_ids: Iterable[ArmId]) -> list[tuple[Connection, LocalNetworkGateway]]:
+        """The connections to these local network gateways, in the snapshot's order."""
+        rows = sorted(
+            (row for g in lng_ids for row in self.connections_of_lng.get(g, ())), key=lambda r: r[0]
+        )
+        return [(conn, lng) for _, conn, lng in rows]
 
 
 def site_views(snapshot: Snapshot) -> list[SiteView]:
-    circuit_asn: dict[ArmId, int] = {}
-    for circuit in snapshot.circuits:
-        peering = snapshot.private_peering(circuit.id)
-        if peering is not None and peering.peer_asn is not None:
-            circuit_asn[circuit.id] = peering.peer_asn
-    lng_asn = {g.id: g.asn for g in snapshot.local_network_gateways if g.asn is not None}
-    circuits = [c.id for c in snapshot.circuits]
-    lngs = [g.id for g in snapshot.local_network_gateways]
+    """Each on-premises site with the prefixes and links it is known by: computed once per
+    snapshot (`Snapshot.derived`) and shared by the control plane, the rules and `inventory`."""
+    return list(snapshot.derived("site-views", _site_views))
+
+
+def _site_views(snapshot: Snapshot) -> tuple[SiteView, ...]:
+    index = _SiteIndex(snapshot)
+    circuit_asn, lng_asn = index.circuit_asn, index.lng_asn
 
     views: list[SiteView] = []
     for site in snapshot.sites:
         if site.circuits is not None:
-            circ = _resolve(site.circuits, circuits)
+            circ = index.circuits.resolve(site.circuits)
         else:
-            circ = frozenset(c for c, asn in circuit_asn.items() if site.asn is not None and asn == site.asn)
+            circ = frozenset(index.circuits_by_asn.get(site.asn, ()) if site.asn is not None else ())
         if site.local_network_gateways is not None:
-            lng = _resolve(site.local_network_gateways, lngs)
+            lng = index.lngs.resolve(site.local_network_gateways)
         else:
-            by_asn = {g for g, asn in lng_asn.items() if site.asn is not None and asn == site.asn}
-            by_space = {
-                g.id
-                for g in snapshot.local_network_gateways
-                if any(_overlaps(p, q) for p in g.address_prefixes or () for q in site.prefixes)
-            }
+            by_asn = set(index.lngs_by_asn.get(site.asn, ()) if site.asn is not None else ())
+            by_space = index.lngs_overlapping(site.prefixes)
             lng = frozenset(by_asn | by_space)
         views.append(
             SiteView(
@@ -141,7 +218,7 @@ def site_views(snapshot: Snapshot) -> list[SiteView]:
                 site.prefer,
                 circ,
                 lng,
-                _declared_links(snapshot, site) if site.links is not None else (),
+                _declared_links(index, site) if site.links is not None else (),
             )
         )
 
@@ -174,26 +251,20 @@ def site_views(snapshot: Snapshot) -> list[SiteView]:
                     frozenset({gateway.id}),
                 )
             )
-    return [
+    return tuple(
         v
-        if v.links or (v.declared and _site(snapshot, v.name).links is not None)
-        else _infer_links(snapshot, v)
+        if v.links or (v.declared and index.sites[v.name].links is not None)
+        else _infer_links(snapshot, index, v)
         for v in views
-    ]
+    )
 
 
-def _site(snapshot: Snapshot, name: str) -> Site:
-    return next(s for s in snapshot.sites if s.name == name)
-
-
-def _declared_links(snapshot: Snapshot, site: Site) -> tuple[LinkPolicy, ...]:
-    circuits = [c.id for c in snapshot.circuits]
-    connections = [c.id for c in snapshot.connections]
+def _declared_links(index: _SiteIndex, site: Site) -> tuple[LinkPolicy, ...]:
     out: list[LinkPolicy] = []
     for link in site.links or ():
         ref = link.circuit or link.connection or ""
         kind = LinkKind.EXPRESSROUTE if link.circuit else LinkKind.VPN
-        found = _resolve((ref,), circuits if link.circuit else connections)
+        found = (index.circuits if link.circuit else index.connections).resolve((ref,))
         targets = sorted(found, key=lambda i: i.key) if found else [ArmId(ref)] if ref.startswith("/") else []
         for target in targets:
             out.append(LinkPolicy(kind, target, link.as_path_prepend, link.prefixes, link.local_preference))
@@ -214,7 +285,7 @@ def _originated(path: tuple[int, ...], asn: int) -> int:
     return len(path) if path and all(hop == asn for hop in path) else 0
 
 
-def _infer_links(snapshot: Snapshot, view: SiteView) -> SiteView:
+def _infer_links(snapshot: Snapshot, index: _SiteIndex, view: SiteView) -> SiteView:
     """What observations show of a site's links (when the site declares none): the prepending on
     each link and, for a site that is itself inferred, the prefixes it advertises over each."""
     found: list[LinkPolicy] = []
@@ -225,9 +296,7 @@ def _infer_links(snapshot: Snapshot, view: SiteView) -> SiteView:
         if peering is None or asn is None:
             continue
         best, where, seen = 0, None, dict[IPNetwork, None]()
-        for table in snapshot.circuit_tables:
-            if table.peering_id != peering.id or table.operation is not Operation.ROUTE_TABLES:
-                continue
+        for table in index.route_tables.get(peering.id, ()):
             for route in table.routes:
                 count = _originated(route.path, asn)
                 if count and route.network is not None:
@@ -236,22 +305,15 @@ def _infer_links(snapshot: Snapshot, view: SiteView) -> SiteView:
                     best, where = count, table.file
         found.append(_inferred(view, LinkKind.EXPRESSROUTE, circuit_id, best, where, seen))
         learned.update(seen)
-    for conn in snapshot.connections:
-        lng = (
-            snapshot.local_network_gateway(conn.local_network_gateway_id)
-            if conn.local_network_gateway_id
-            else None
-        )
-        if lng is None or lng.id not in view.lng_ids or lng.bgp_settings is None:
+    for conn, lng in index.connections_to(view.lng_ids):
+        if lng.bgp_settings is None:
             continue
         asn = view.asn if view.asn is not None else lng.asn
         if asn is None:
             continue
         peers = set(lng.bgp_settings.addresses)
         best, where, seen = 0, None, dict[IPNetwork, None]()
-        for gtable in snapshot.gateway_routes:
-            if gtable.gateway_id != conn.gateway1_id or gtable.operation is not Operation.GET_LEARNED_ROUTES:
-                continue
+        for gtable in index.learned.get(conn.gateway1_id, ()):
             for groute in gtable.routes:
                 if (groute.source_peer or groute.next_hop) not in peers or groute.network is None:
                     continue
