@@ -339,6 +339,7 @@ def check_sites(snapshot: Snapshot, file: str) -> None:
     lngs = {g.id.key for g in snapshot.local_network_gateways} | {
         g.id.name.lower() for g in snapshot.local_network_gateways
     }
+    connections = {c.id.key for c in snapshot.connections} | {c.id.name.lower() for c in snapshot.connections}
     names: set[str] = set()
     for i, site in enumerate(snapshot.sites):
         if site.name.lower() in names:
@@ -348,13 +349,12 @@ def check_sites(snapshot: Snapshot, file: str) -> None:
         _check_refs(
             file, i, "localNetworkGateways", site.local_network_gateways, lngs, "local network gateway"
         )
-        _check_links(snapshot, file, i, site, circuits)
+        _check_links(file, i, site, circuits, connections)
 
 
-def _check_links(snapshot: Snapshot, file: str, i: int, site: Site, circuits: set[str]) -> None:
+def _check_links(file: str, i: int, site: Site, circuits: set[str], connections: set[str]) -> None:
     """`sites[].links`: one circuit or one connection each, known names, no `prefer` beside
     a local-preference (both say the same thing; two answers would disagree)."""
-    connections = {c.id.key for c in snapshot.connections} | {c.id.name.lower() for c in snapshot.connections}
     for j, link in enumerate(site.links or ()):
         where = f"$.sites[{i}].links[{j}]"
         if (link.circuit is None) == (link.connection is None):

@@ -267,7 +267,25 @@ class ControlPlane:
         return tuple(p for p in DEVICE_PATHS if session_up(self.snapshot, peering, p))
 
     def site_of_lng(self, lng_id: ArmId) -> SiteView | None:
-        return next((s for s in self.sites if lng_id in s.lng_ids), None)
+        """The site a local network gateway belongs to (the first that claims it)."""
+        return self._site_by_lng.get(lng_id)
+
+    @cached_property
+    def _site_by_lng(self) -> dict[ArmId, SiteView]:
+        found: dict[ArmId, SiteView] = {}
+        for site in self.sites:
+            for lng in site.lng_ids:
+                found.setdefault(lng, site)
+        return found
+
+    @cached_property
+    def _sites_by_circuit(self) -> dict[ArmId, list[SiteView]]:
+        """The sites behind each circuit, in the order of the sites."""
+        found: dict[ArmId, list[SiteView]] = {}
+        for site in self.sites:
+            for circuit_id in site.circuit_ids:
+                found.setdefault(circuit_id, []).append(site)
+        return found
 
     # -- propagation ----------------------------------------------------------------------------
     def _compute(self) -> None:
@@ -301,15 +319,14 @@ class ControlPlane:
             if not paths:
                 continue
             v6 = self._carries_ipv6(circuit.id)
-            for site in self.sites:
-                if circuit.id in site.circuit_ids:
-                    path = site.path(circuit.id)
-                    for prefix in site.advertised(circuit.id):
-                        if prefix.version == 6 and not v6:
-                            continue
-                        self.circuit_table[circuit.id].append(
-                            CircuitEntry(prefix, path, "site", site.name, paths)
-                        )
+            for site in self._sites_by_circuit.get(circuit.id, []):
+                path = site.path(circuit.id)
+                for prefix in site.advertised(circuit.id):
+                    if prefix.version == 6 and not v6:
+                        continue
+                    self.circuit_table[circuit.id].append(
+                        CircuitEntry(prefix, path, "site", site.name, paths)
+                    )
         # Global Reach: each circuit's private peering learns the other's on-premises routes.
         for gr in self.snapshot.circuit_connections:
             if same(gr.circuit_connection_status, "Disconnected") or gr.peer_peering_id is None:
@@ -319,18 +336,15 @@ class ControlPlane:
             if a is None or b is None or not self.circuit_usable(a) or not self.circuit_usable(b):
                 continue
             for src, dst in ((a, b), (b, a)):
+                known = {
+                    (e.prefix, e.target.lower()) for e in self.circuit_table[dst] if e.kind == "globalReach"
+                }
                 for entry in list(self.circuit_table[src]):
-                    if entry.kind == "site":
-                        known = any(
-                            e.kind == "globalReach" and e.prefix == entry.prefix and e.target == src
-                            for e in self.circuit_table[dst]
+                    if entry.kind == "site" and (entry.prefix, src.key) not in known:
+                        known.add((entry.prefix, src.key))
+                        self.circuit_table[dst].append(
+                            CircuitEntry(entry.prefix, entry.as_path, "globalReach", str(src), DEVICE_PATHS)
                         )
-                        if not known:
-                            self.circuit_table[dst].append(
-                                CircuitEntry(
-                                    entry.prefix, entry.as_path, "globalReach", str(src), DEVICE_PATHS
-                                )
-                            )
 
     def _circuit_domains(self, extra: dict[ArmId, list[Advert]]) -> None:
         for hub, domain in self.domains.items():
