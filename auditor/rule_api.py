@@ -24,7 +24,8 @@ from typing import Any, ClassVar, Literal
 from auditor.findings import CoverageGap, Severity, Violation
 from auditor.intents import Expect, Intent
 from auditor.model import Snapshot, snapshot_relative
-from auditor.routing.controlplane import AZURE_ASN, ControlPlane, covers, prefix_key
+from auditor.routing.controlplane import ControlPlane, covers, prefix_key
+from auditor.routing.domains import AZURE_ASN
 from auditor.routing.dualpath import DualPath, dual_path_sites
 from auditor.routing.locations import local_regions, locations_source, same_region
 from auditor.routing.onprem import OnPremRoute, onprem_routes, transit_spokes

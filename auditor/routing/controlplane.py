@@ -1,13 +1,9 @@
 """The control plane: what every gateway domain, circuit and on-premises site learns.
 
-Pure functions of a Snapshot. Azure's hybrid routing is not generic BGP; the propagation
-below follows the documented rules (see docs/routing.md for the choices made where the
-documentation is silent):
+Pure functions of a Snapshot, on top of its gateway domains (`domains.py`) and on-premises sites
+(`sites.py`). Azure's hybrid routing is not generic BGP; the propagation below follows the
+documented rules (see docs/routing.md for the choices made where the documentation is silent):
 
-* A *gateway domain* is a VNet with working VPN and/or ExpressRoute gateways plus the spokes
-  that use them (useRemoteGateways on the spoke, allowGatewayTransit on the hub, both peerings
-  Connected). It advertises the address spaces of all its VNets, or `summarizedGatewayPrefixes`.
-  Coexisting ExpressRoute and VPN gateways share one routing table.
 * A circuit's Microsoft edge (MSEE) learns the prefixes of the sites behind it (per device path
   whose customer BGP session is up) and of every domain linked to it (AS path 65515). It gives a
   domain the sites' routes and, when both gateways allow remote-VNet traffic, the other linked
@@ -33,19 +29,24 @@ from typing import TYPE_CHECKING, TypeVar
 from auditor.ids import ArmId
 from auditor.model import (
     Connection,
-    ExpressRouteCircuitPeering,
     IPNetwork,
     LinkKind,
-    LocalNetworkGateway,
-    Operation,
     Snapshot,
     Subnet,
     VirtualNetwork,
-    VirtualNetworkGateway,
     parse_prefix,
     same,
 )
 from auditor.routing.cache import LazyMap, PerKey
+from auditor.routing.domains import (
+    AZURE_ASN,
+    DEVICE_PATHS,
+    Domain,
+    carries_ipv6,
+    circuit_usable,
+    customer_paths,
+    gateway_domains,
+)
 from auditor.routing.prefixindex import Address, PrefixIndex
 from auditor.routing.sites import SiteView, site_views
 
@@ -56,9 +57,6 @@ if TYPE_CHECKING:
     from auditor.routing.tables import GatewayRows, SiteTable, SubnetTable
 
 MSEE_ASN = 12076
-T = TypeVar("T")
-AZURE_ASN = 65515
-DEVICE_PATHS = ("primary", "secondary")
 DEFAULT_ROUTE_V4 = parse_prefix("0.0.0.0/0")
 
 
@@ -104,61 +102,6 @@ class CircuitEntry:
     via: ArmId | None = None  # the ExpressRoute connection (kind domain)
 
 
-@dataclass
-class Domain:
-    hub: VirtualNetwork
-    vnets: list[ArmId]
-    er_gateway: VirtualNetworkGateway | None
-    vpn_gateway: VirtualNetworkGateway | None
-    prefixes: tuple[IPNetwork, ...]  # what it advertises
-    local_prefixes: tuple[IPNetwork, ...]  # address spaces of its VNets
-    er_links: list[tuple[Connection, ArmId]] = field(default_factory=list)  # (connection, circuit)
-    vpn_links: list[tuple[Connection, LocalNetworkGateway]] = field(default_factory=list)
-    v2v_links: list[tuple[Connection, ArmId]] = field(default_factory=list)  # (connection, other hub)
-    branch_to_branch: bool = False
-
-    @property
-    def name(self) -> str:
-        return self.hub.display_name
-
-    @property
-    def asn(self) -> int:
-        if self.vpn_gateway is not None and self.vpn_gateway.asn is not None:
-            return self.vpn_gateway.asn
-        return AZURE_ASN
-
-    @cached_property
-    def _local_index(self) -> PrefixIndex[IPNetwork]:
-        return PrefixIndex(self.local_prefixes, lambda p: p)
-
-    def is_local(self, prefix: IPNetwork) -> bool:
-        """The prefix equals or lies inside one of the domain's VNet address spaces."""
-        return any(
-            group[0].prefixlen <= prefix.prefixlen
-            for group in self._local_index.matches(prefix.network_address)
-        )
-
-
-def session_up(snapshot: Snapshot, peering: ExpressRouteCircuitPeering, path: str) -> bool:
-    """The customer-side BGP session of a device path: down when an observed summary says so,
-    absent when the secondary link is not configured, otherwise assumed up."""
-    if (
-        path == "secondary"
-        and peering.secondary_peer_address_prefix is None
-        and peering.primary_peer_address_prefix
-    ):
-        return False
-    for table in snapshot.circuit_tables:
-        if (
-            table.peering_id == peering.id
-            and table.operation is Operation.ROUTE_TABLES_SUMMARY
-            and table.device_path.lower() == path
-            and table.summary
-        ):
-            return any(row.established for row in table.summary)
-    return True
-
-
 class ControlPlane:
     """Computes, once, every perspective of a snapshot."""
 
@@ -166,105 +109,22 @@ class ControlPlane:
         self.snapshot = snapshot
         self.sites: list[SiteView] = site_views(snapshot)
         self.site_by_name = {s.name: s for s in self.sites}
-        self.domains: dict[ArmId, Domain] = self._domains()
+        self.domains: dict[ArmId, Domain] = gateway_domains(snapshot)
         self.domain_of_vnet: dict[ArmId, ArmId] = {
             v: d.hub.id for d in self.domains.values() for v in d.vnets
         }
         self._compute()
 
-    # -- structure ---------------------------------------------------------------------------
-    def _domains(self) -> dict[ArmId, Domain]:
-        snap = self.snapshot
-        domains: dict[ArmId, Domain] = {}
-        for vnet in snap.vnets:
-            gws = [g for g in snap.gateways_of(vnet.id) if g.working]
-            er = next((g for g in gws if g.is_expressroute), None)
-            vpn = next((g for g in gws if g.is_vpn), None)
-            if er is None and vpn is None:
-                continue
-            members = [vnet.id]
-            # "Gateway transit doesn't support the Basic SKU": a hub whose only gateway is a
-            # Basic VPN gateway offers its spokes nothing (TRN007 reports the configuration).
-            transit = er is not None or (vpn is not None and (vpn.sku_name or "").lower() != "basic")
-            for peering in snap.peerings if transit else ():
-                if (
-                    peering.remote_vnet_id != vnet.id
-                    or not peering.use_remote_gateways
-                    or not peering.connected
-                ):
-                    continue
-                back = snap.peering_between(vnet.id, peering.vnet_id)
-                spoke = snap.vnet(peering.vnet_id)
-                if (
-                    back is not None
-                    and back.allow_gateway_transit
-                    and back.connected
-                    and spoke is not None
-                    and not any(g.is_vpn or g.is_expressroute for g in snap.gateways_of(spoke.id))
-                ):
-                    members.append(spoke.id)
-            local = tuple(p for m in members for p in (snap.vnet(m) or vnet).address_prefixes)
-            advertised = vnet.summarized_gateway_prefixes or local
-            domain = Domain(vnet, members, er, vpn, tuple(advertised), local)
-            domains[vnet.id] = domain
-        for domain in domains.values():
-            self._links(domain, domains)
-        return domains
-
-    def _links(self, domain: Domain, domains: dict[ArmId, Domain]) -> None:
-        snap = self.snapshot
-        if domain.er_gateway is not None:
-            for conn in snap.connections_of(domain.er_gateway.id):
-                if (
-                    conn.up
-                    and conn.is_expressroute
-                    and conn.peer_id is not None
-                    and self.circuit_usable(conn.peer_id)
-                ):
-                    domain.er_links.append((conn, conn.peer_id))
-        if domain.vpn_gateway is not None:
-            for conn in snap.connections_of(domain.vpn_gateway.id):
-                if not conn.up:
-                    continue
-                if conn.is_ipsec and conn.local_network_gateway_id is not None:
-                    lng = snap.local_network_gateway(conn.local_network_gateway_id)
-                    if lng is not None:
-                        domain.vpn_links.append((conn, lng))
-                elif conn.is_vnet2vnet and conn.gateway2_id is not None:
-                    other = snap.gateway(conn.gateway2_id)
-                    if other is not None and other.working and other.vnet_id in domains:
-                        domain.v2v_links.append((conn, other.vnet_id))
-            # the tunnel is one: a Vnet2Vnet connection defined only on the far side counts too
-            for conn in snap.connections:
-                if conn.is_vnet2vnet and conn.up and conn.gateway2_id == domain.vpn_gateway.id:
-                    far = snap.gateway(conn.gateway1_id)
-                    known = far is not None and any(other == far.vnet_id for _, other in domain.v2v_links)
-                    if far is not None and far.working and far.vnet_id in domains and not known:
-                        domain.v2v_links.append((conn, far.vnet_id))
-        servers = snap.route_servers_of(domain.hub.id)
-        vpn = domain.vpn_gateway
-        domain.branch_to_branch = (
-            any(rs.allow_branch_to_branch_traffic for rs in servers)
-            and vpn is not None
-            and vpn.asn == AZURE_ASN
-            and bool(vpn.active_active)
-        )
-
-    def _carries_ipv6(self, circuit_id: ArmId) -> bool:
-        peering = self.snapshot.private_peering(circuit_id)
-        return peering is not None and peering.carries_ipv6
-
+    # -- structure (auditor/routing/domains.py) -------------------------------------------------
     def circuit_usable(self, circuit_id: ArmId) -> bool:
-        circuit = self.snapshot.circuit(circuit_id)
-        peering = self.snapshot.private_peering(circuit_id)
-        return circuit is not None and circuit.provisioned and peering is not None and peering.enabled
+        return circuit_usable(self.snapshot, circuit_id)
 
     def customer_paths(self, circuit_id: ArmId) -> tuple[str, ...]:
         """Device paths whose BGP session with the customer edge is up."""
-        peering = self.snapshot.private_peering(circuit_id)
-        if peering is None or not self.circuit_usable(circuit_id):
-            return ()
-        return tuple(p for p in DEVICE_PATHS if session_up(self.snapshot, peering, p))
+        return customer_paths(self.snapshot, circuit_id)
+
+    def _carries_ipv6(self, circuit_id: ArmId) -> bool:
+        return carries_ipv6(self.snapshot, circuit_id)
 
     def site_of_lng(self, lng_id: ArmId) -> SiteView | None:
         """The site a local network gateway belongs to (the first that claims it)."""
