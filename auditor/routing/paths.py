@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.ids import ArmId
-from auditor.model import Connection, IPNetwork, LinkKind, Snapshot, Subnet, VirtualNetwork
+from auditor.model import (
+    Connection,
+    IPNetwork,
+    LinkKind,
+    NetworkInterface,
+    Snapshot,
+    Subnet,
+    VirtualNetwork,
+)
 from auditor.routing.cache import PerKey
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
@@ -60,11 +68,26 @@ class Hop:
         return out
 
 
+@dataclass(frozen=True)
+class Tail:
+    """The end of a walk from a gateway-side state towards one destination, shared by walks."""
+
+    hops: tuple[Hop, ...]
+    delivered: bool
+    reason: str
+    cause: str | None
+    assumptions: tuple[tuple[int, ArmId, bool], ...]
+
+
 @dataclass
 class Walk:
     hops: list[Hop] = field(default_factory=list)
     delivered: bool = False
     reason: str = ""
+    cause: str | None = None  # the ARM id of the resource that drops the traffic, when one does
+    source: Address | None = field(default=None, compare=False, repr=False)  # the walk's source address
+    # what the walk assumed about its source: (hop index, VNet id, source inside the VNet's space)
+    assumptions: list[tuple[int, ArmId, bool]] = field(default_factory=list, compare=False, repr=False)
 
     def appliances(self) -> frozenset[str]:
         return frozenset(h.name for h in self.hops if h.kind == "appliance")
@@ -166,7 +189,14 @@ class Network:
                 raise KeyError(f"{name} has no IPv{family} address space")
             base = spaces[0]
             offset = 4 if base.num_addresses > 8 else min(1, base.num_addresses - 1)
+            # a workload's address, not an appliance's: traffic addressed to an appliance itself is
+            # delivered to it, while the subnet's workloads get what the appliance forwards
             self.address: Address = base.network_address + offset
+            while (
+                self.address in finder.appliance_addresses
+                and int(self.address) < int(base.broadcast_address) - 1
+            ):
+                self.address += 1
             return
         assert self.site is not None
         self.name = self.site.name + (IPV6 if family == 6 else "")
@@ -265,7 +295,7 @@ class PathFinder:
         self._advert_positions: dict[ArmId, dict[int, int]] = {}
         self._networks: dict[str, Network] = {}
         self._site_best: dict[tuple[str, int, int], list[Advert]] = {}
-        self._tails: dict[tuple[tuple[str, ...], str], tuple[tuple[Hop, ...], bool, str]] = {}
+        self._tails: dict[tuple[tuple[str, ...], str], Tail] = {}
 
     def network(self, name: str) -> Network:
         key = name.lower()
@@ -381,6 +411,18 @@ class PathFinder:
             if outside:
                 why = f"site {site.name} is reached through {', '.join(outside)}, outside the snapshot"
                 found.setdefault(f"external-link|site:{site.name.lower()}", why)
+        # a gateway whose provisioning Failed or is Updating may or may not carry traffic: the
+        # paths of its VNet and of the spokes that use it through gateway transit are unknown
+        # (one being created or deleted carries nothing: it is not part of any domain)
+        for gateway in self.snap.gateways:
+            state = (gateway.provisioning_state or "").lower()
+            if state not in ("failed", "updating") or gateway.vnet_id is None:
+                continue
+            why = f"gateway {gateway.id.name} is {gateway.provisioning_state}: whether it carries traffic is unknown"
+            found.setdefault(f"gateway-state|{gateway.vnet_id.key}", why)
+            for peering in self.snap.peerings:
+                if peering.remote_vnet_id == gateway.vnet_id and peering.use_remote_gateways:
+                    found.setdefault(f"gateway-state|{peering.vnet_id.key}", why)
         # a domain whose hub (or gateway) is uncertain is uncertain for every VNet using its gateways
         for hub, domain in self.plane.domains.items():
             own = {hub.key} | {g.id.key for g in (domain.er_gateway, domain.vpn_gateway) if g is not None}
@@ -406,7 +448,7 @@ class PathFinder:
             feature, _, rid = key.partition("|")
             if feature == "ipv6-over-vpn" and a.family != 6:
                 continue  # IPv6 on a VPN does not change IPv4 answers
-            if feature == "external-link" and not hybrid:
+            if feature in ("external-link", "gateway-state") and not hybrid:
                 continue  # VNet and peering routes win over anything a gateway learns
             if rid in touched:
                 reasons.add(why)
@@ -433,7 +475,7 @@ class PathFinder:
 
     # -- the walk --------------------------------------------------------------------------------------
     def walk(self, start: Network, dst: Address) -> Walk:
-        walk = Walk()
+        walk = Walk(source=start.address)
         state: tuple[str, ...]
         if start.vnet is not None:
             subnet = start.subnet
@@ -443,17 +485,19 @@ class PathFinder:
             state = ("site", start.site.name)
         seen: set[tuple[str, ...]] = set()
         # Walks from many VNets to one destination share their tail (leaving a hub's gateway
-        # onwards): the tail from a gateway-side state is remembered per destination.
+        # onwards): the tail from a gateway-side state is remembered per destination, with what it
+        # assumed about the source (forwarded traffic); it is reused only where that still holds.
         shared: list[tuple[tuple[str, ...], int]] = []
         for _ in range(MAX_STEPS):
             if state in seen:
                 walk.reason = "routing loop"
                 break
             known = self._tails.get((state, str(dst)))
-            if known is not None:
-                hops, delivered, reason = known
-                walk.hops.extend(hops)
-                walk.delivered, walk.reason = delivered, reason
+            if known is not None and self._holds(known.assumptions, walk.source):
+                offset = len(walk.hops)
+                walk.hops.extend(known.hops)
+                walk.assumptions += [(offset + i, vnet, inside) for i, vnet, inside in known.assumptions]
+                walk.delivered, walk.reason, walk.cause = known.delivered, known.reason, known.cause
                 break
             seen.add(state)
             if state[0] in ("egress", "ingress", "msee"):
@@ -465,13 +509,71 @@ class PathFinder:
         else:
             walk.reason = "too many hops"
         for tail_state, start_at in shared:
-            self._tails[(tail_state, str(dst))] = (tuple(walk.hops[start_at:]), walk.delivered, walk.reason)
+            self._tails[(tail_state, str(dst))] = Tail(
+                tuple(walk.hops[start_at:]),
+                walk.delivered,
+                walk.reason,
+                walk.cause,
+                tuple((i - start_at, vnet, inside) for i, vnet, inside in walk.assumptions if i >= start_at),
+            )
         return walk
+
+    def _holds(self, assumptions: tuple[tuple[int, ArmId, bool], ...], source: Address | None) -> bool:
+        return all(self._inside(vnet, source) == inside for _, vnet, inside in assumptions)
+
+    def _inside(self, vnet_id: ArmId, address: Address | None) -> bool:
+        vnet = self.snap.vnet(vnet_id)
+        return (
+            address is not None
+            and vnet is not None
+            and any(_contains(p, address) for p in vnet.address_prefixes)
+        )
+
+    def _forwarded_refused(self, leaving: VirtualNetwork, entering: ArmId, walk: Walk) -> bool:
+        """Traffic an appliance in `leaving` forwarded (its source outside `leaving`'s address
+        space) enters `entering` over their peering only when `entering`'s peering towards
+        `leaving` allows forwarded traffic; when it does not, the walk ends there (TRN010)."""
+        inside = self._inside(leaving.id, walk.source)
+        walk.assumptions.append((len(walk.hops), leaving.id, inside))
+        if inside:
+            return False
+        back = self.snap.peering_between(entering, leaving.id)
+        if back is None or back.allow_forwarded_traffic is True:
+            return False
+        walk.reason = (
+            f"peering {back.id.name} of {entering.name} does not allow forwarded traffic: it drops what "
+            f"the appliance in {leaving.display_name} forwards from {walk.source}"
+        )
+        walk.cause = str(back.id)
+        return True
+
+    @cached_property
+    def appliance_addresses(self) -> frozenset[Address]:
+        """Every address a user-defined route names as its next hop (an appliance's)."""
+        found: set[Address] = set()
+        for route in self.snap.routes:
+            if route.next_hop_ip_address:
+                try:
+                    found.add(ipaddress.ip_address(route.next_hop_ip_address))
+                except ValueError:
+                    continue
+        return frozenset(found)
+
+    @cached_property
+    def _nic_by_address(self) -> dict[str, NetworkInterface]:
+        """Every NIC by its private IP addresses (the first NIC holding an address)."""
+        found: dict[str, NetworkInterface] = {}
+        for nic in self.snap.network_interfaces:
+            for conf in nic.ip_configurations:
+                if conf.private_ip_address:
+                    found.setdefault(conf.private_ip_address, nic)
+        return found
 
     def _step(self, state: tuple[str, ...], dst: Address, walk: Walk) -> tuple[str, ...] | None:
         kind = state[0]
         if kind == "subnet":
-            return self._in_subnet(ArmId(state[1]), ArmId(state[2]) if state[2] else None, dst, walk)
+            subnet_id = ArmId(state[2]) if state[2] else None
+            return self._in_subnet(ArmId(state[1]), subnet_id, dst, walk, forwarded=len(state) > 3)
         if kind == "egress":
             return self._egress(ArmId(state[1]), int(state[2]), dst, walk)
         if kind == "msee":
@@ -487,8 +589,9 @@ class PathFinder:
         walk.delivered = True
 
     def _in_subnet(
-        self, vnet_id: ArmId, subnet_id: ArmId | None, dst: Address, walk: Walk
+        self, vnet_id: ArmId, subnet_id: ArmId | None, dst: Address, walk: Walk, forwarded: bool = False
     ) -> tuple[str, ...] | None:
+        """One step from a subnet; `forwarded`: an appliance in this subnet forwards the traffic."""
         vnet = self.snap.vnet(vnet_id)
         assert vnet is not None
         subnet = self.snap.by_id.get(subnet_id) if subnet_id else None
@@ -510,6 +613,8 @@ class PathFinder:
             target = self.snap.vnet(route.target)
             if target is None:
                 walk.reason = f"peered VNet {route.target.name} is outside the snapshot"
+                return None
+            if forwarded and self._forwarded_refused(vnet, target.id, walk):
                 return None
             self._deliver(walk, Hop("vnet", target.display_name, str(target.id)))
             return None
@@ -550,6 +655,8 @@ class PathFinder:
                         str(peering.id) if peering else None,
                     )
                 )
+                if forwarded and self._forwarded_refused(vnet, found[1].id, walk):
+                    return None
             walk.hops.append(
                 Hop(
                     "appliance",
@@ -561,7 +668,17 @@ class PathFinder:
             if found is None:
                 walk.reason = f"appliance {route.next_hop} is in no subnet of the snapshot"
                 return None
-            return ("subnet", str(found[1].id), str(found[0].id))
+            nic = self._nic_by_address.get(str(ip))
+            if nic is not None and nic.enable_ip_forwarding is not True and ip != dst:
+                # Azure drops a packet a NIC receives for an address not its own unless IP
+                # forwarding is on (TRN009); traffic addressed to the appliance itself is delivered
+                walk.reason = (
+                    f"appliance {route.next_hop} (NIC {nic.id.name}) has IP forwarding off: "
+                    f"it drops traffic it would forward"
+                )
+                walk.cause = str(nic.id)
+                return None
+            return ("subnet", str(found[1].id), str(found[0].id), "forwarded")
         walk.reason = f"{where}: next hop {route.next_hop_type} for {dst}"
         return None
 

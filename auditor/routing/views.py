@@ -301,6 +301,8 @@ def pair_json(pair: PathPair) -> dict[str, Any]:
         "returnDelivered": pair.back.delivered,
         "forwardReason": pair.forward.reason or None,
         "returnReason": pair.back.reason or None,
+        "forwardCause": pair.forward.cause,
+        "returnCause": pair.back.cause,
     }
 
 

@@ -1,0 +1,188 @@
+"""The walk is the data plane (issue 18, item 1): what a rule reports as dropping traffic also
+ends the walks that cross it, with Microsoft's semantics, and `paths` names it as the cause."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.engine import load_rules, run, select_rules
+from auditor.fixture import load_fixture
+from auditor.routing.controlplane import ControlPlane
+from auditor.routing.paths import PathFinder
+from tests.conftest import FIXTURES, fixture_names
+from tests.test_fidelity import overlay
+
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/Microsoft.Network"
+NVA_NIC = f"{SUB}/networkInterfaces/nva-nic"
+SPOKE_TO_HUB = f"{SUB}/virtualNetworks/spoke-vnet/virtualNetworkPeerings/spoke-to-hub"
+
+
+def _route(table: str, name: str, prefix: str, hop: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "id": f"{SUB}/routeTables/{table}/routes/{name}",
+        "properties": {"addressPrefix": prefix, "nextHopType": "VirtualAppliance", "nextHopIpAddress": hop},
+    }
+
+
+def _scenario(tmp_path: Path, name: str, patch: dict[str, dict[str, Any]]) -> Path:
+    """Scenario `name` (an overlay of the testbed) as a new overlay of the testbed, with the
+    properties in `patch` (ARM id -> properties) laid over its documents or added as documents."""
+    docs: list[dict[str, Any]] = []
+    for file in sorted((FIXTURES / name / "arm").glob("*.json")):
+        data = json.loads(file.read_text())
+        docs += data["value"] if isinstance(data, dict) and "value" in data else [data]
+    for rid, props in patch.items():
+        doc = next((d for d in docs if d["id"].lower() == rid.lower()), None)
+        if doc is None:
+            docs.append({"id": rid, "properties": props})
+        else:
+            doc.setdefault("properties", {}).update(props)
+    return overlay(tmp_path, "interop-testbed", {}, {"docs.json": {"value": docs}})
+
+
+def _finder(path: Path) -> PathFinder:
+    return PathFinder(ControlPlane(load_fixture(path)))
+
+
+def _spoke_to_location_through_the_nva(tmp_path: Path, forwarding: bool) -> Path:
+    """`nva-without-forwarding`, with the spoke sending location-1's prefix to the hub NVA."""
+    routes = [
+        _route("spoke-rt", "default-via-nva", "0.0.0.0/0", "10.10.30.68"),
+        _route("spoke-rt", "location-1-via-nva", "10.2.30.0/25", "10.10.30.68"),
+    ]
+    patch = {f"{SUB}/routeTables/spoke-rt": {"routes": routes}, NVA_NIC: {"enableIPForwarding": forwarding}}
+    return _scenario(tmp_path, "nva-without-forwarding", patch)
+
+
+def test_an_appliance_without_ip_forwarding_drops_what_it_would_forward(tmp_path: Path) -> None:
+    off = _finder(_spoke_to_location_through_the_nva(tmp_path / "off", forwarding=False))
+    pair = off.pair("spoke-vnet", "location-1")
+    assert not pair.forward.delivered and pair.forward.cause == NVA_NIC
+    assert "IP forwarding off" in pair.forward.reason
+    assert [h.kind for h in pair.forward.hops][-1] == "appliance"
+    assert pair.back.delivered  # the way back does not cross the appliance
+    on = _finder(_spoke_to_location_through_the_nva(tmp_path / "on", forwarding=True))
+    forward = on.pair("spoke-vnet", "location-1").forward
+    assert forward.delivered and forward.cause is None and "appliance" in [h.kind for h in forward.hops]
+
+
+def test_traffic_addressed_to_the_appliance_itself_is_delivered(tmp_path: Path) -> None:
+    finder = _finder(_spoke_to_location_through_the_nva(tmp_path, forwarding=False))
+    spoke = finder.network("spoke-vnet")
+    import ipaddress
+
+    walk = finder.walk(spoke, ipaddress.ip_address("10.10.30.68"))
+    assert walk.delivered, walk.reason
+
+
+def _location_to_spoke_through_the_nva(tmp_path: Path, allow: bool | None, nva_on_gateway: bool) -> Path:
+    """`nva-forwarding-refused` (spoke-to-hub refuses forwarded traffic), with the hub's
+    GatewaySubnet sending the spoke's prefix to the NVA (the firewall-on-GatewaySubnet design)."""
+    gateway_subnet = f"{SUB}/virtualNetworks/hub-vnet/subnets/GatewaySubnet"
+    patch: dict[str, dict[str, Any]] = {SPOKE_TO_HUB: {"allowForwardedTraffic": allow}}
+    if nva_on_gateway:
+        patch[f"{SUB}/routeTables/gw-rt"] = {
+            "disableBgpRoutePropagation": False,
+            "routes": [_route("gw-rt", "spoke-via-nva", "10.11.30.0/26", "10.10.30.68")],
+        }
+        patch[gateway_subnet] = {"routeTable": {"id": f"{SUB}/routeTables/gw-rt"}}
+    return _scenario(tmp_path, "nva-forwarding-refused", patch)
+
+
+def test_a_peering_that_refuses_forwarded_traffic_drops_what_an_appliance_forwards(tmp_path: Path) -> None:
+    refused = _finder(_location_to_spoke_through_the_nva(tmp_path / "refused", False, nva_on_gateway=True))
+    back = refused.pair("spoke-vnet", "location-1").back  # location-1 -> spoke, through the NVA
+    assert not back.delivered and back.cause == SPOKE_TO_HUB, back.reason
+    assert "does not allow forwarded traffic" in back.reason
+    allowed = _finder(_location_to_spoke_through_the_nva(tmp_path / "allowed", True, nva_on_gateway=True))
+    back = allowed.pair("spoke-vnet", "location-1").back
+    assert back.delivered and "appliance" in [h.kind for h in back.hops]
+
+
+def test_gateway_transit_is_not_forwarded_traffic(tmp_path: Path) -> None:
+    """Without an appliance on the way, on-premises traffic enters the spoke from the hub's gateway
+    (gateway transit): the spoke's refusal of forwarded traffic does not apply."""
+    finder = _finder(_location_to_spoke_through_the_nva(tmp_path, False, nva_on_gateway=False))
+    pair = finder.pair("spoke-vnet", "location-1")
+    assert pair.back.delivered and pair.back.cause is None
+    assert "appliance" not in [h.kind for h in pair.back.hops]
+
+
+def test_a_walk_records_what_it_assumed_about_its_source(tmp_path: Path) -> None:
+    """Walks from one gateway-side state towards one destination share their tail; a tail that
+    depended on the source being outside the forwarding VNet records it, and is reused only for
+    sources where that holds (`PathFinder._holds`)."""
+    finder = _finder(_location_to_spoke_through_the_nva(tmp_path, False, nva_on_gateway=True))
+    outside = finder.pair("spoke-vnet", "location-1").back
+    assert not outside.delivered and outside.assumptions
+    assert all(not inside for _, _, inside in outside.assumptions)
+
+
+# -- agreement: every pair the walk cuts is the resource a rule reports -----------------------------
+
+CAUSE_RULES = {"networkInterfaces": "TRN009", "virtualNetworkPeerings": "TRN010"}
+
+
+def _agreement(snapshot: Any) -> int:
+    """Every walk that ends at a NIC or a peering names a resource that TRN009 or TRN010 reports."""
+    finder = PathFinder(ControlPlane(snapshot))
+    reported: dict[str, set[str]] = {}
+    for finding in run(snapshot, select_rules(load_rules(), ["TRN009", "TRN010"])).findings:
+        for rid in finding.resources:
+            reported.setdefault(finding.rule, set()).add(str(rid).lower())
+    cut = 0
+    names = finder.networks()
+    for a in names:
+        for b in names:
+            if a == b or not finder.comparable(a, b):
+                continue
+            pair = finder.pair(a, b)
+            for walk in (pair.forward, pair.back):
+                if walk.cause is None:
+                    continue
+                kind = walk.cause.split("/")[-2]
+                rule = CAUSE_RULES.get(kind)
+                assert rule is not None, walk.cause
+                assert walk.cause.lower() in reported.get(rule, set()), (a, b, walk.cause, rule)
+                assert pair.status in ("none", "one-way", "unknown")
+                cut += 1
+    return cut
+
+
+@pytest.mark.parametrize("name", fixture_names())
+def test_every_walk_cut_by_a_resource_is_reported_by_its_rule(name: str) -> None:
+    _agreement(load_fixture(FIXTURES / name))
+
+
+def test_the_agreement_holds_where_walks_are_cut(tmp_path: Path) -> None:
+    assert _agreement(load_fixture(_spoke_to_location_through_the_nva(tmp_path / "a", False))) > 0
+    assert _agreement(load_fixture(_location_to_spoke_through_the_nva(tmp_path / "b", False, True))) > 0
+
+
+@pytest.mark.parametrize(
+    ("state", "status"), [("Failed", "unknown"), ("Updating", "unknown"), ("Deleting", "none")]
+)
+def test_a_gateway_in_transition_carries_nothing_or_makes_its_pairs_unknown(
+    tmp_path: Path, state: str, status: str
+) -> None:
+    """A gateway being created or deleted carries nothing; one whose provisioning Failed or is
+    Updating may or may not: its pairs (and its spokes') are unknown, naming the state."""
+    gateway = f"{SUB}/virtualNetworkGateways/hub-er-gw"
+    path = overlay(
+        tmp_path,
+        "interop-testbed",
+        {},
+        {"gw.json": {"id": gateway, "properties": {"provisioningState": state}}},
+    )
+    finder = _finder(path)
+    for source in ("hub-vnet", "spoke-vnet"):
+        pair = finder.pair(source, "location-2")  # location-2 is reached over ExpressRoute only
+        assert pair.status == status, (source, pair.status, pair.unknown)
+        if status == "unknown":
+            assert any(f"hub-er-gw is {state}" in why for why in pair.unknown)
+    assert finder.pair("hub-vnet", "spoke-vnet").status == "reachable"  # peering needs no gateway
