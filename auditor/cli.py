@@ -752,7 +752,8 @@ def routes(
         str,
         typer.Option(
             "--from",
-            help="Vantage point: a VNet (hub-vnet), a subnet (hub-vnet/GatewaySubnet), a gateway, a circuit "
+            help="Vantage point: a VNet (hub-vnet: its workload subnets' tables, one per group that routes "
+            "alike), a subnet (hub-vnet/GatewaySubnet), a gateway, a circuit "
             "(er-1, er-1:secondary) or a site (location-1).",
         ),
     ] = "",

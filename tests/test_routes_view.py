@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from auditor.cli import app
+from auditor.diff import evaluate
 from auditor.fixture import load_fixture
 from auditor.routing.controlplane import ControlPlane
 from auditor.routing.paths import IPV6
@@ -189,3 +190,13 @@ def test_every_route_a_vnet_shows_is_a_subnet_table(name: str) -> None:
             assert set(vantage.infrastructure).isdisjoint(shown)
         else:
             assert vantage.note and len(shown) == 1
+
+
+def test_diff_compares_a_vnets_routes_per_subnet_group() -> None:
+    side = evaluate(load_fixture(FIXTURES / "spoke-subnet-bypasses-firewall"), [])
+    assert {"vnet spoke-vnet/data", "vnet spoke-vnet/default"} <= set(side.routes)
+    assert "vnet spoke-vnet" not in side.routes
+    data = routes_json(FIXTURES / "spoke-subnet-bypasses-firewall", "spoke-vnet")
+    for group in data["groups"]:
+        chosen = {r["prefix"] for r in group["routes"] if r["selected"]}
+        assert set(side.routes[f"vnet {group['name']}"]) == chosen
