@@ -35,6 +35,7 @@ from auditor.routing.sites import site_views
 from auditor.routing.views import (
     PATHS_SCHEMA,
     UnknownVantage,
+    Vantage,
     pair_json,
     routes_dot,
     routes_json,
@@ -751,7 +752,8 @@ def routes(
         str,
         typer.Option(
             "--from",
-            help="Vantage point: a VNet (hub-vnet), a subnet (hub-vnet/GatewaySubnet), a gateway, a circuit "
+            help="Vantage point: a VNet (hub-vnet: its workload subnets' tables, one per group that routes "
+            "alike), a subnet (hub-vnet/GatewaySubnet), a gateway, a circuit "
             "(er-1, er-1:secondary) or a site (location-1).",
         ),
     ] = "",
@@ -775,25 +777,51 @@ def routes(
     elif output is RoutesFormat.MERMAID:
         echo(routes_mermaid(vantage, rows), nl=False)
     else:
-        table = [
-            [
-                r["prefix"],
-                r["nextHopType"],
-                r["nextHop"] or "",
-                r["via"] or "",
-                " ".join(map(str, r["asPath"])),
-                r["source"],
-                "*" if r["selected"] else "",
-                r["reason"],
-            ]
-            for r in rows
+        _routes_table(vantage, rows)
+
+
+def _routes_table(vantage: Vantage, rows: list[dict[str, Any]]) -> None:
+    """The table format: one table, or one section per subnet group of a VNet."""
+    name = escape(vantage.name)
+    if vantage.groups:
+        echo(
+            f"Routes of vnet {name}: {len(vantage.groups)} groups of subnets that route differently (* = selected)"
+        )
+        for group in vantage.groups:
+            echo(f"\n{escape(group.name)} (subnets: {', '.join(escape(s) for s in group.subnets)})")
+            echo(_route_rows_table(group.rows))
+    else:
+        echo(f"Routes of {vantage.kind} {name} (* = selected)")
+        if vantage.kind == "vnet" and vantage.subnets:
+            echo(f"Subnets: {', '.join(escape(s) for s in vantage.subnets)}")
+        echo(_route_rows_table(rows))
+    if vantage.note:
+        echo(f"\nNote: {escape(vantage.note)}")
+    if vantage.kind == "vnet" and vantage.infrastructure and (vantage.groups or vantage.note is None):
+        shown = ", ".join(escape(s) for s in vantage.infrastructure)
+        example = escape(f"{vantage.name}/{vantage.infrastructure[0]}")
+        echo(f"\nNot shown: infrastructure subnets {shown} (e.g. --from {example})")
+
+
+def _route_rows_table(rows: list[dict[str, Any]]) -> str:
+    table = [
+        [
+            r["prefix"],
+            r["nextHopType"],
+            r["nextHop"] or "",
+            r["via"] or "",
+            " ".join(map(str, r["asPath"])),
+            r["source"],
+            "*" if r["selected"] else "",
+            r["reason"],
         ]
-        headers = ["prefix", "next hop type", "next hop", "via", "AS path", "source", "sel", "reason"]
-        if any(r.get("instance") for r in rows):  # an active-active gateway: rows per instance
-            table = [[*line, r.get("instance") or ""] for line, r in zip(table, rows, strict=True)]
-            headers.append("instance")
-        echo(f"Routes of {vantage.kind} {escape(vantage.name)} (* = selected)")
-        echo(tabulate(escape_cells(table), headers=headers, tablefmt="simple"))
+        for r in rows
+    ]
+    headers = ["prefix", "next hop type", "next hop", "via", "AS path", "source", "sel", "reason"]
+    if any(r.get("instance") for r in rows):  # an active-active gateway: rows per instance
+        table = [[*line, r.get("instance") or ""] for line, r in zip(table, rows, strict=True)]
+        headers.append("instance")
+    return str(tabulate(escape_cells(table), headers=headers, tablefmt="simple"))
 
 
 @app.command()

@@ -64,14 +64,19 @@ def evaluate(
             vantage, rows = vantage_rows(plane, name)
         except UnknownVantage:
             continue
-        selected: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            if row.get("selected") and row.get("direction", "learned") == "learned":
-                selected.setdefault(row["prefix"], []).append({k: row.get(k) for k in ROUTE_FIELDS})
-        side.routes[f"{vantage.kind} {vantage.name}"] = {
-            p: sorted(v, key=lambda r: repr(sorted(r.items()))) for p, v in selected.items()
-        }
+        # a VNet whose subnets route differently: one vantage per subnet group, named as in `paths`
+        sections = [(g.name, g.rows) for g in vantage.groups] or [(vantage.name, rows)]
+        for section, section_rows in sections:
+            side.routes[f"{vantage.kind} {section}"] = _selected(section_rows)
     return side
+
+
+def _selected(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    selected: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.get("selected") and row.get("direction", "learned") == "learned":
+            selected.setdefault(row["prefix"], []).append({k: row.get(k) for k in ROUTE_FIELDS})
+    return {p: sorted(v, key=lambda r: repr(sorted(r.items()))) for p, v in selected.items()}
 
 
 def _path_keys(hops: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -8,8 +8,9 @@ from typing import Any
 from auditor.ids import ArmId
 from auditor.model import LinkKind, Subnet, VirtualNetwork, VirtualNetworkGateway, parse_prefix
 from auditor.routing.controlplane import ControlPlane, prefix_key
-from auditor.routing.paths import PathPair, Walk
-from auditor.routing.tables import select_bgp, site_select, vnet_table
+from auditor.routing.paths import PathFinder, PathPair, Walk, endpoint_name
+from auditor.routing.shared import path_finder
+from auditor.routing.tables import select_bgp, site_select, vnet_table, workload_subnet
 from auditor.textsafe import escape
 
 ROUTES_SCHEMA = "azroute.routes/1"
@@ -21,9 +22,31 @@ class UnknownVantage(KeyError):
 
 
 @dataclass(frozen=True)
+class RouteGroup:
+    """A VNet's workload subnets that route alike, as `paths` groups and names them
+    (`hub-vnet`, or `hub-vnet/app` when the VNet's subnets route differently), and their table:
+    the group's first subnet's (every subnet of a group has the same effective routes)."""
+
+    name: str
+    subnets: tuple[str, ...]
+    rows: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "subnets": list(self.subnets), "routes": self.rows}
+
+
+@dataclass(frozen=True)
 class Vantage:
     kind: str  # subnet | vnet | gateway | circuit | site
     name: str
+    # kind "vnet" only: the subnets the rows are the table of (the first group's when several),
+    # every group when the VNet's subnets route differently (more than one), the subnets in no
+    # group (GatewaySubnet, AzureFirewallSubnet, ...: `--from vnet/GatewaySubnet` shows them), and
+    # why the rows stand for something else than a group (a VNet without workload subnets)
+    subnets: tuple[str, ...] = ()
+    groups: tuple[RouteGroup, ...] = ()
+    infrastructure: tuple[str, ...] = ()
+    note: str | None = None
 
 
 def _as_path(path: tuple[int, ...]) -> list[int]:
@@ -45,7 +68,9 @@ def vantage_rows(plane: ControlPlane, name: str) -> tuple[Vantage, list[dict[str
             )
             if subnet is None:
                 raise UnknownVantage(f"{vnet.display_name} has no subnet {subnet_name!r}")
-        return Vantage("subnet" if subnet else "vnet", name), _vnet_rows(plane, vnet, subnet)
+        if subnet is not None:
+            return Vantage("subnet", name), _vnet_rows(plane, vnet, subnet)
+        return _vnet_vantage(plane, vnet, name)
     for gateway in snap.gateways:
         if gateway.id.name.lower() == lowered and gateway.vnet_id in plane.domains:
             return Vantage("gateway", name), _gateway_rows(plane, gateway.vnet_id, gateway.is_expressroute)
@@ -57,6 +82,54 @@ def vantage_rows(plane: ControlPlane, name: str) -> tuple[Vantage, list[dict[str
         if site.name.lower() == lowered:
             return Vantage("site", site.name), _site_rows(plane, site.name)
     raise UnknownVantage(f"no VNet, subnet, gateway, circuit or site named {name!r}")
+
+
+def finder_for(plane: ControlPlane) -> PathFinder:
+    """The snapshot's shared path finder (`shared.path_finder`, the one `paths`, intents and `diff`
+    use) over `plane`. A plane built directly from the snapshot (`ControlPlane(snapshot)`, as the
+    CLI does) becomes the snapshot's shared plane when it has none yet, so nothing is computed
+    twice; a snapshot that already shares another plane gets a finder over this one."""
+    snap = plane.snapshot
+    if snap.derived("control-plane", lambda _: plane) is plane:
+        return path_finder(snap)
+    return PathFinder(plane)
+
+
+def _vnet_vantage(
+    plane: ControlPlane, vnet: VirtualNetwork, name: str
+) -> tuple[Vantage, list[dict[str, Any]]]:
+    """What the VNet's subnets get: one table per group of workload subnets that route alike
+    (`PathFinder.subnet_groups`, named by `paths.endpoint_name`); never a table no subnet has."""
+    finder = finder_for(plane)
+    groups = finder.subnet_groups[vnet.id]
+    grouped = {s.id for g in groups for s in g}
+    subnets = sorted(plane.snapshot.subnets_of(vnet.id), key=lambda s: s.id.key)
+    infrastructure = tuple(s.id.name for s in subnets if s.id not in grouped)
+    if groups:
+        made = [
+            RouteGroup(
+                endpoint_name(finder, vnet, group[0], 4),
+                tuple(s.id.name for s in group),
+                _vnet_rows(plane, vnet, group[0]),
+            )
+            for group in groups
+        ]
+        first = made[0]
+        several = tuple(made) if len(made) > 1 else ()
+        return Vantage("vnet", name, first.subnets, several, infrastructure), first.rows
+    fallback = workload_subnet(plane, vnet)  # where `paths` starts a walk from this VNet
+    if fallback is not None:
+        note = (
+            f"{vnet.display_name} has no workload subnet: the routes of its subnet "
+            f"{fallback.id.name}, where paths from {vnet.display_name} start"
+        )
+        vantage = Vantage("vnet", name, (fallback.id.name,), (), infrastructure, note)
+        return vantage, _vnet_rows(plane, vnet, fallback)
+    note = (
+        f"{vnet.display_name} has no subnet in the snapshot: the VNet-wide table "
+        "(the routes a subnet without a route table would get)"
+    )
+    return Vantage("vnet", name, (), (), (), note), _vnet_rows(plane, vnet, None)
 
 
 def _vnet_rows(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None) -> list[dict[str, Any]]:
@@ -220,25 +293,58 @@ def _row_key(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def routes_json(vantage: Vantage, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"schema": ROUTES_SCHEMA, "from": vantage.name, "kind": vantage.kind, "routes": rows}
+    """`azroute.routes/1`. For a VNet, additively: `subnets` (the subnets `routes` is the table
+    of), `infrastructureSubnets` (in no group, not shown), `groups` when its subnets route
+    differently (`routes` is then the first group's table) and `note` when it has no workload
+    subnet."""
+    out: dict[str, Any] = {
+        "schema": ROUTES_SCHEMA,
+        "from": vantage.name,
+        "kind": vantage.kind,
+        "routes": rows,
+    }
+    if vantage.kind == "vnet":
+        out["subnets"] = list(vantage.subnets)
+        out["infrastructureSubnets"] = list(vantage.infrastructure)
+        if vantage.groups:
+            out["groups"] = [g.as_dict() for g in vantage.groups]
+        if vantage.note:
+            out["note"] = vantage.note
+    return out
+
+
+def _sections(vantage: Vantage, rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """One (name, rows) per source node: each subnet group, or the vantage point itself."""
+    if vantage.groups:
+        return [(g.name, g.rows) for g in vantage.groups]
+    return [(vantage.name, rows)]
 
 
 def routes_dot(vantage: Vantage, rows: list[dict[str, Any]]) -> str:
-    name = escape(vantage.name)  # names are data: one line each, control characters escaped
-    lines = ["digraph routes {", "  rankdir=LR;", f'  "{name}" [shape=box, style=bold];']
-    for target, prefixes in _edges(rows):
-        lines.append(f'  "{name}" -> "{escape(target)}" [label="{", ".join(prefixes)}"];')
-    lines.append("}")
+    lines = ["digraph routes {", "  rankdir=LR;"]
+    edges: list[str] = []
+    for source, section in _sections(vantage, rows):
+        name = escape(source)  # names are data: one line each, control characters escaped
+        lines.append(f'  "{name}" [shape=box, style=bold];')
+        for target, prefixes in _edges(section):
+            edges.append(f'  "{name}" -> "{escape(target)}" [label="{", ".join(prefixes)}"];')
+    lines += [*edges, "}"]
     return "\n".join(lines) + "\n"
 
 
 def routes_mermaid(vantage: Vantage, rows: list[dict[str, Any]]) -> str:
-    ids: dict[str, str] = {vantage.name: "n0"}
-    lines = ["flowchart LR", f'  n0["{escape(vantage.name)}"]']
-    for target, prefixes in _edges(rows):
-        node = ids.setdefault(target, f"n{len(ids)}")
-        lines.append(f'  {node}["{escape(target)}"]')
-        lines.append(f'  n0 -->|"{", ".join(prefixes)}"| {node}')
+    lines = ["flowchart LR"]
+    sections = _sections(vantage, rows)
+    sources = {name: f"n{i}" for i, (name, _) in enumerate(sections)}
+    targets: dict[str, str] = {}
+    for name, node in sources.items():
+        lines.append(f'  {node}["{escape(name)}"]')
+    for name, section in sections:
+        for target, prefixes in _edges(section):
+            if target not in targets:
+                targets[target] = f"n{len(sources) + len(targets)}"
+                lines.append(f'  {targets[target]}["{escape(target)}"]')
+            lines.append(f'  {sources[name]} -->|"{", ".join(prefixes)}"| {targets[target]}')
     return "\n".join(lines) + "\n"
 
 
