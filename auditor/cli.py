@@ -28,9 +28,10 @@ from auditor.fixture import default_fixture, load_fixture, read_json, snapshot_d
 from auditor.live import DEFAULT_MAX_RESPONSE_BYTES
 from auditor.model import Snapshot
 from auditor.report import render_json, render_table, report_dict
-from auditor.routing.controlplane import ControlPlane
+from auditor.routing.controlplane import ControlPlane, control_plane
 from auditor.routing.failures import UnknownResource, apply_down
 from auditor.routing.paths import PathFinder, PathPair, signature_groups
+from auditor.routing.shared import path_finder
 from auditor.routing.sites import site_views
 from auditor.routing.views import (
     PATHS_SCHEMA,
@@ -206,7 +207,7 @@ def _plane(path: Path | None, down: list[str] | None) -> ControlPlane:
             snapshot = apply_down(snapshot, down)
         except UnknownResource as exc:
             _fail(str(exc))
-    return ControlPlane(snapshot)
+    return control_plane(snapshot)  # the snapshot's one plane (rules, views and walks share it)
 
 
 def _rules() -> list[type[Rule]]:
@@ -846,7 +847,7 @@ def paths(
 ) -> None:
     """Reachability between every pair of networks, with the path each way; asymmetric pairs marked."""
     plane = _plane(path, down)
-    finder = PathFinder(plane)
+    finder = path_finder(plane.snapshot)
     names = finder.networks()
     if not names:
         echo("No networks to walk between: no VNet has a workload subnet and no site has prefixes.")

@@ -7,7 +7,7 @@ from typing import Any
 
 from auditor.ids import ArmId
 from auditor.model import LinkKind, Subnet, VirtualNetwork, VirtualNetworkGateway, parse_prefix
-from auditor.routing.controlplane import ControlPlane, prefix_key
+from auditor.routing.controlplane import ControlPlane, control_plane, prefix_key
 from auditor.routing.paths import PathFinder, PathPair, Walk, endpoint_name
 from auditor.routing.shared import path_finder
 from auditor.routing.tables import select_bgp, site_select, vnet_table, workload_subnet
@@ -86,13 +86,8 @@ def vantage_rows(plane: ControlPlane, name: str) -> tuple[Vantage, list[dict[str
 
 def finder_for(plane: ControlPlane) -> PathFinder:
     """The snapshot's shared path finder (`shared.path_finder`, the one `paths`, intents and `diff`
-    use) over `plane`. A plane built directly from the snapshot (`ControlPlane(snapshot)`, as the
-    CLI does) becomes the snapshot's shared plane when it has none yet, so nothing is computed
-    twice; a snapshot that already shares another plane gets a finder over this one."""
-    snap = plane.snapshot
-    if snap.derived("control-plane", lambda _: plane) is plane:
-        return path_finder(snap)
-    return PathFinder(plane)
+    use) when `plane` is the snapshot's shared plane; a finder over `plane` otherwise."""
+    return path_finder(plane.snapshot) if control_plane(plane.snapshot) is plane else PathFinder(plane)
 
 
 def _vnet_vantage(
