@@ -125,14 +125,14 @@ def test_a_walk_records_what_it_assumed_about_its_source(tmp_path: Path) -> None
 
 # -- agreement: every pair the walk cuts is the resource a rule reports -----------------------------
 
-CAUSE_RULES = {"networkInterfaces": "TRN009", "virtualNetworkPeerings": "TRN010"}
+CAUSE_RULES = {"networkInterfaces": "TRN009", "virtualNetworkPeerings": "TRN010", "virtualNetworks": "TRN008"}
 
 
 def _agreement(snapshot: Any) -> int:
     """Every walk that ends at a NIC or a peering names a resource that TRN009 or TRN010 reports."""
     finder = PathFinder(ControlPlane(snapshot))
     reported: dict[str, set[str]] = {}
-    for finding in run(snapshot, select_rules(load_rules(), ["TRN009", "TRN010"])).findings:
+    for finding in run(snapshot, select_rules(load_rules(), ["TRN008", "TRN009", "TRN010"])).findings:
         for rid in finding.resources:
             reported.setdefault(finding.rule, set()).add(str(rid).lower())
     cut = 0
@@ -186,3 +186,18 @@ def test_a_gateway_in_transition_carries_nothing_or_makes_its_pairs_unknown(
         if status == "unknown":
             assert any(f"hub-er-gw is {state}" in why for why in pair.unknown)
     assert finder.pair("hub-vnet", "spoke-vnet").status == "reachable"  # peering needs no gateway
+
+
+def test_an_address_inside_the_sources_own_space_stays_local(tmp_path: Path) -> None:
+    """A spoke grown over an on-premises range: traffic for that range is delivered inside the
+    spoke (its system route wins) and never reaches the site; the pair is not reachable and the
+    walk names the spoke, which TRN008 reports."""
+    spoke = f"{SUB}/virtualNetworks/spoke-vnet"
+    grown = {"addressSpace": {"addressPrefixes": ["10.11.30.0/26", "10.1.31.0/25"]}}
+    path = overlay(tmp_path, "interop-testbed", {}, {"vnet.json": {"id": spoke, "properties": grown}})
+    finder = _finder(path)
+    pair = finder.pair("spoke-vnet", "location-2")
+    assert not pair.forward.delivered and pair.forward.cause == spoke, pair.forward.reason
+    assert "own address space" in pair.forward.reason
+    assert pair.status in ("none", "one-way")
+    assert _agreement(load_fixture(path)) > 0

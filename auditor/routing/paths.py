@@ -313,8 +313,35 @@ class PathFinder:
 
     def pair(self, source: str, destination: str) -> PathPair:
         a, b = self.network(source), self.network(destination)
-        forward, back = self.walk(a, b.address), self.walk(b, a.address)
+        forward, back = self._arrival(self.walk(a, b.address), b), self._arrival(self.walk(b, a.address), a)
         return PathPair(a.name, b.name, forward, back, self._unknown(a, b, forward, back))
+
+    def _arrival(self, walk: Walk, target: Network) -> Walk:
+        """A walk reaches its destination only when it is delivered at the destination network: an
+        address inside another VNet's own space stays in that VNet (its system route wins), and a
+        prefix two sites announce goes to the one Azure's selection picks (the other is shadowed)."""
+        if not walk.delivered or not walk.hops:
+            return walk
+        last = walk.hops[-1]
+        if (
+            target.vnet is not None
+            and last.kind == "vnet"
+            and last.id is not None
+            and ArmId(last.id) == target.vnet.id
+        ):
+            return walk
+        if target.site is not None and last.kind == "site" and last.name == target.site.name:
+            return walk
+        walk.delivered = False
+        if last.kind == "site":
+            walk.reason = f"{target.address} goes to site {last.name}, which announces it too: {target.name} is shadowed"
+        else:
+            walk.reason = (
+                f"{target.address} lies inside {last.name}'s own address space: the traffic is delivered "
+                f"in {last.name} and never reaches {target.name}"
+            )
+            walk.cause = last.id
+        return walk
 
     def networks(self) -> list[str]:
         return self._network_names
