@@ -1,0 +1,89 @@
+"""Issue 18, item 6 (rule fixes) and the TRN008 part of item 3: each rule answers what the routing
+core answers, and a documented design raises no false error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import audit
+from tests.test_fidelity import overlay
+
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network"
+
+
+def findings(path: Path | str, rule: str) -> list[Any]:
+    return [f for f in audit(path).findings if f.rule == rule]
+
+
+# -- UDR001: a route leads to on-premises by the route tables, not by covering a prefix ----------------
+
+
+def test_udr001_fires_when_the_only_route_sends_the_default_route_to_the_internet() -> None:
+    [found] = findings("spoke-propagation-off-internet", "UDR001")
+    assert found.evidence["uncoveredCount"] == 4
+    assert set(found.evidence["selected"].values()) == {"0.0.0.0/0 -> Internet"}
+
+
+def test_udr001_an_appliance_that_routes_on_to_the_gateway_counts() -> None:
+    assert not findings("hub-firewall-mirrored", "UDR001")
+
+
+def _spoke_default_to(next_hop: str) -> dict[str, Any]:
+    return {
+        "routeTables.json": {
+            "id": f"{SUB}/routeTables/spoke-rt",
+            "properties": {
+                "routes": [
+                    {
+                        "name": "default-via-fw",
+                        "id": f"{SUB}/routeTables/spoke-rt/routes/default-via-fw",
+                        "properties": {
+                            "addressPrefix": "0.0.0.0/0",
+                            "nextHopType": "VirtualAppliance",
+                            "nextHopIpAddress": next_hop,
+                        },
+                    }
+                ]
+            },
+        }
+    }
+
+
+def test_udr001_an_appliance_in_no_subnet_leads_nowhere(tmp_path: Path) -> None:
+    root = overlay(tmp_path, "hub-firewall-mirrored", {}, _spoke_default_to("10.0.9.4"))
+    [found] = findings(root, "UDR001")
+    assert "appliance 10.0.9.4 is in no subnet" in found.message
+
+
+def test_udr001_an_appliance_without_a_route_onwards_leads_nowhere(tmp_path: Path) -> None:
+    # the appliance sits in the hub's default subnet, whose own table disables gateway routes
+    table = {
+        "name": "hub-default-rt",
+        "id": f"{SUB}/routeTables/hub-default-rt",
+        "type": "Microsoft.Network/routeTables",
+        "location": "eastus",
+        "properties": {"disableBgpRoutePropagation": True, "routes": []},
+    }
+    subnet = {
+        "id": f"{SUB}/virtualNetworks/hub-vnet/subnets/default",
+        "properties": {"routeTable": {"id": table["id"]}},
+    }
+    arm = {**_spoke_default_to("10.0.1.4"), "hubDefaultRt.json": table, "hubDefault.json": subnet}
+    root = overlay(tmp_path, "hub-firewall-mirrored", {}, arm)
+    spoke = [f for f in findings(root, "UDR001") if "spoke-vnet/default" in f.message]
+    assert spoke and "appliance 10.0.1.4 sends it to" in spoke[0].message
+
+
+# -- TRN010: the message names the direction that breaks ----------------------------------------------
+
+
+def test_trn010_names_the_vnet_whose_peering_refuses_and_the_direction() -> None:
+    [found] = findings("nva-forwarding-refused", "TRN010")
+    assert found.evidence["breaks"] == {
+        "from": "hub-vnet",
+        "into": "spoke-vnet",
+        "forwardedBy": "10.10.30.68",
+    }
+    assert "spoke-vnet's peering spoke-to-hub refuses forwarded traffic" in found.message
+    assert "from hub-vnet into spoke-vnet is dropped" in found.message
