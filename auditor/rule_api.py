@@ -34,7 +34,7 @@ from auditor.routing.prefixindex import OverlapIndex, PrefixIndex
 from auditor.routing.reconcile import Comparison, NotComparable, comparisons
 from auditor.routing.shared import control_plane, path_finder
 from auditor.routing.sites import SiteView
-from auditor.routing.tables import is_special, select_bgp
+from auditor.routing.tables import TableRoute, is_special, select_bgp
 from auditor.routing.views import walk_summary
 
 ENTRY_POINT_GROUP = "azure_route_auditor.rules"
@@ -144,6 +144,7 @@ __all__ = [
     "RuleFixtures",
     "Severity",
     "SiteView",
+    "TableRoute",
     "Violation",
     "Walk",
     "covers",

@@ -22,7 +22,7 @@ def findings(path: Path | str, rule: str) -> list[Any]:
 def test_udr001_fires_when_the_only_route_sends_the_default_route_to_the_internet() -> None:
     [found] = findings("spoke-propagation-off-internet", "UDR001")
     assert found.evidence["uncoveredCount"] == 4
-    assert set(found.evidence["selected"].values()) == {"0.0.0.0/0 -> Internet"}
+    assert set(found.evidence["selected"].values()) == {"Internet (user route default-to-internet)"}
 
 
 def test_udr001_an_appliance_that_routes_on_to_the_gateway_counts() -> None:
@@ -87,3 +87,42 @@ def test_trn010_names_the_vnet_whose_peering_refuses_and_the_direction() -> None
     }
     assert "spoke-vnet's peering spoke-to-hub refuses forwarded traffic" in found.message
     assert "from hub-vnet into spoke-vnet is dropped" in found.message
+
+
+# -- TRN008 and vpn-nat-rule: an overlap across a NAT'd connection is the gap's, not an error ----------
+
+
+def test_the_vpn_gateway_nat_walkthrough_raises_no_error_and_reports_its_gaps() -> None:
+    result = audit("designs/learn-vpn-gateway-nat")
+    assert not [f for f in result.findings if f.rule == "TRN008"]
+    gaps = {g.resource.rsplit("/", 1)[1]: g for g in result.gaps if g.feature == "vpn-nat-rule"}
+    assert set(gaps) == {"VNet1GW", "VNet-Branch1", "VNet-Branch2"}
+    assert all("TRN008" in g.rules for g in gaps.values())
+    for branch in ("Branch1", "Branch2"):
+        detail = gaps[f"VNet-{branch}"].detail
+        assert f"VNet1 (10.0.1.0/24) with local network gateway {branch} (10.0.1.0/24)" in detail
+        assert detail.count("not modelled") == 1  # one gap per connection, its detail naming the overlap
+
+
+HUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/Microsoft.Network"
+LNG_INSIDE_SPOKE = {  # the patch of scenario overlapping-onprem
+    "id": f"{HUB}/localNetworkGateways/location-1-lng",
+    "properties": {"localNetworkAddressSpace": {"addressPrefixes": ["10.11.30.0/26"]}},
+}
+
+
+def test_an_overlap_across_a_natted_connection_is_left_to_the_nat_gap(tmp_path: Path) -> None:
+    nat = {
+        "id": f"{HUB}/connections/hub-vpn-gw-to-location-1",
+        "properties": {"ingressNatRules": [{"id": f"{HUB}/virtualNetworkGateways/hub-vpn-gw/natRules/n1"}]},
+    }
+    plain = overlay(tmp_path / "plain", "interop-testbed", {}, {"lng.json": LNG_INSIDE_SPOKE})
+    assert [f.severity.value for f in findings(plain, "TRN008")] == ["error"]
+    root = overlay(tmp_path / "nat", "interop-testbed", {}, {"lng.json": LNG_INSIDE_SPOKE, "conn.json": nat})
+    result = audit(root)
+    assert not [f for f in result.findings if f.rule == "TRN008"]
+    [gap] = [g for g in result.gaps if g.feature == "vpn-nat-rule"]
+    assert gap.resource == nat["id"] and "TRN008" in gap.rules
+    assert (
+        "spoke-vnet (10.11.30.0/26) with local network gateway location-1-lng (10.11.30.0/26)" in gap.detail
+    )
