@@ -116,7 +116,7 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
                     rules=("UDR001",),
                 )
             if uncovered:
-                shown = "; ".join(f"{p}: {how}" for p, how in uncovered[:5])
+                shown = ", ".join(f"{p} ({how})" for p, how in uncovered[:5])
                 yield Violation(
                     message=f"subnet {subnet.vnet_id.name}/{subnet.id.name} disables gateway routes ({table.id.name}) and no "
                     f"route leads to on-premises for {shown}" + (" ..." if len(uncovered) > 5 else ""),
@@ -146,7 +146,7 @@ def _leads_onprem(
         if route is not None and route.next_hop_type == "VirtualNetworkGateway":
             return ""
         if route is None or route.next_hop_type != "VirtualAppliance" or not route.next_hop:
-            what = "no route" if route is None else f"{route.next_hop_type} ({_origin(route)})"
+            what = "no route" if route is None else f"{route.next_hop_type} by {_origin(route)}"
             return f"appliance {seen[-1]} sends it to {what}" if seen else what
         if route.next_hop in seen:
             return f"appliances loop at {route.next_hop}"
@@ -173,4 +173,4 @@ def _origin(route: TableRoute) -> str:
     """The route that decides, named without addresses (a system route's prefix is Azure's)."""
     if route.source == "User" and route.via is not None:
         return f"user route {route.via.name}"
-    return "system route" if route.source == "Default" else "gateway route"
+    return "a system route" if route.source == "Default" else "a gateway route"

@@ -22,7 +22,7 @@ def findings(path: Path | str, rule: str) -> list[Any]:
 def test_udr001_fires_when_the_only_route_sends_the_default_route_to_the_internet() -> None:
     [found] = findings("spoke-propagation-off-internet", "UDR001")
     assert found.evidence["uncoveredCount"] == 4
-    assert set(found.evidence["selected"].values()) == {"Internet (user route default-to-internet)"}
+    assert set(found.evidence["selected"].values()) == {"Internet by user route default-to-internet"}
 
 
 def test_udr001_an_appliance_that_routes_on_to_the_gateway_counts() -> None:
