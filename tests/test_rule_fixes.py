@@ -126,3 +126,52 @@ def test_an_overlap_across_a_natted_connection_is_left_to_the_nat_gap(tmp_path: 
     assert (
         "spoke-vnet (10.11.30.0/26) with local network gateway location-1-lng (10.11.30.0/26)" in gap.detail
     )
+
+
+# -- BGP001: a local network gateway that stands for an Azure gateway may use 65515 --------------------
+
+
+def _lng_65515(peer: str) -> dict[str, Any]:
+    return {
+        "id": f"{HUB}/localNetworkGateways/azure-side-lng",
+        "name": "azure-side-lng",
+        "type": "Microsoft.Network/localNetworkGateways",
+        "location": "eastus",
+        "properties": {
+            "gatewayIpAddress": "203.0.113.40",
+            "localNetworkAddressSpace": {"addressPrefixes": []},
+            "bgpSettings": {"asn": 65515, "bgpPeeringAddress": peer},
+        },
+    }
+
+
+def test_bgp001_accepts_65515_for_a_virtual_wan_hub_gateway() -> None:
+    result = audit("vwan-hub-lng-asn-65515")
+    assert not [f for f in result.findings if f.rule == "BGP001"]
+    assert not [g for g in result.gaps if "BGP001" in g.rules]
+    assert [g.feature for g in result.gaps] == ["virtual-wan"]
+
+
+def test_bgp001_accepts_65515_for_an_azure_vpn_gateway_in_the_snapshot(tmp_path: Path) -> None:
+    root = overlay(tmp_path, "interop-testbed", {}, {"lng.json": _lng_65515("10.10.30.254")})  # hub-vpn-gw's
+    assert not findings(root, "BGP001")
+
+
+def test_bgp001_65515_still_fires_for_an_on_premises_device(tmp_path: Path) -> None:
+    root = overlay(tmp_path, "interop-testbed", {}, {"lng.json": _lng_65515("172.16.0.1")})
+    assert [f.resources[0].name for f in findings(root, "BGP001")] == ["azure-side-lng"]
+
+
+def test_bgp001_65515_towards_a_hub_that_is_not_collected_is_a_gap(tmp_path: Path) -> None:
+    hub = {  # another hub of the Virtual WAN is collected, not the one the LNG stands for
+        "id": f"{HUB}/virtualHubs/other-hub",
+        "name": "other-hub",
+        "type": "Microsoft.Network/virtualHubs",
+        "location": "eastus",
+        "properties": {"addressPrefix": "192.168.9.0/24", "virtualWan": {"id": f"{HUB}/virtualWans/vwan"}},
+    }
+    root = overlay(tmp_path, "interop-testbed", {}, {"lng.json": _lng_65515("192.168.0.4"), "hub.json": hub})
+    result = audit(root)
+    assert not [f for f in result.findings if f.rule == "BGP001"]
+    [gap] = [g for g in result.gaps if "BGP001" in g.rules]
+    assert gap.resource.endswith("/azure-side-lng") and "Virtual WAN hub that is not collected" in gap.detail
