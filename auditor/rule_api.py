@@ -95,6 +95,9 @@ class Rule(ABC):
     # "observations": the rule reads only what the platform observed (drift, BGP peer status); a
     # pre-change diff, which compares configuration, reports it as not evaluated.
     reads: ClassVar[Literal["configuration", "observations"]] = "configuration"
+    # what a configuration-only evaluation (`azroute diff`) leaves out of a rule that reads
+    # configuration and, for part of its answer, observations; the diff says so
+    without_observations: ClassVar[str | None] = None
 
     @abstractmethod
     def check(self, ctx: RuleContext) -> Iterable[Violation | CoverageGap]:

@@ -3,10 +3,11 @@ core answers, and a documented design raises no false error."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import audit
+from tests.conftest import FIXTURES, audit
 from tests.test_fidelity import overlay
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network"
@@ -175,3 +176,26 @@ def test_bgp001_65515_towards_a_hub_that_is_not_collected_is_a_gap(tmp_path: Pat
     assert not [f for f in result.findings if f.rule == "BGP001"]
     [gap] = [g for g in result.gaps if "BGP001" in g.rules]
     assert gap.resource.endswith("/azure-side-lng") and "Virtual WAN hub that is not collected" in gap.detail
+
+
+# -- PRF003: a declared site without links gets its per-link prefixes from observations ---------------
+
+
+def test_prf003_a_declared_site_without_links_uses_the_observed_per_link_prefixes() -> None:
+    [found] = findings("vpn-backup-gap-observed", "PRF003")
+    assert found.evidence == {"site": "location-1", "missingOnVpn": ["10.2.31.0/25"]}
+
+
+def test_diff_says_prf003_is_evaluated_only_where_links_are_declared() -> None:
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    before, after = (str(FIXTURES / n) for n in ("interop-testbed", "vpn-backup-gap-observed"))
+    result = CliRunner().invoke(app, ["diff", before, after, "--format", "json"])
+    data = json.loads(result.stdout)
+    assert "PRF003" in data["summary"]["rulesPartlyEvaluated"]
+    assert "declare `links`" in data["summary"]["rulesPartlyEvaluated"]["PRF003"]
+    assert not [f for f in data["findings"]["new"] if f["rule"] == "PRF003"]  # configuration only
+    text = CliRunner().invoke(app, ["diff", before, after]).stdout
+    assert "PRF003 is evaluated only where sites declare `links`" in text
