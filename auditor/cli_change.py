@@ -22,7 +22,7 @@ from auditor.cli import (
     echo,
     info,
 )
-from auditor.diff import configuration_rules, diff, evaluate
+from auditor.diff import configuration_rules, diff, evaluate, partly_evaluated
 from auditor.diff_render import render_markdown, render_text
 from auditor.engine import select_rules
 from auditor.errors import InputError
@@ -160,6 +160,7 @@ def diff_command(
         fail_on_lost=fail_on_lost,
         fail_on_asymmetric=fail_on_asymmetric,
         not_evaluated=not_evaluated,
+        partly=partly_evaluated(rules),
         predicted_from=predicted_from,
     )
     if output is DiffFormat.JSON:

@@ -43,6 +43,11 @@ def configuration_rules(rules: Sequence[type[Rule]]) -> tuple[list[type[Rule]], 
     )
 
 
+def partly_evaluated(rules: Sequence[type[Rule]]) -> dict[str, str]:
+    """Rules a diff runs that leave part of their answer out without observations, and what."""
+    return {r.id: r.without_observations for r in rules if r.without_observations}
+
+
 def evaluate(
     snapshot: Snapshot,
     rules: Sequence[type[Rule]],
@@ -167,6 +172,7 @@ def diff(
     fail_on_lost: bool = True,
     fail_on_asymmetric: bool = True,
     not_evaluated: Sequence[str] = (),
+    partly: Mapping[str, str] | None = None,
     predicted_from: dict[str, Any] | None = None,
 ) -> DiffResult:
     old, new = _fingerprints(before.result.findings), _fingerprints(after.result.findings)
@@ -239,6 +245,7 @@ def diff(
             "intents": {k: len(v) for k, v in intents.items()},
             "newGaps": sum(1 for g in gaps if g["new"]),
             "rulesNotEvaluated": list(not_evaluated),
+            "rulesPartlyEvaluated": dict(sorted((partly or {}).items())),
             "regression": regression,
         },
     }

@@ -83,6 +83,8 @@ def render_text(data: dict[str, Any]) -> str:
             lines.append(f"  {mark} {g['kind']} {g['resource']}: {g['detail']}")
     if s["rulesNotEvaluated"]:
         lines += ["", f"Not evaluated (they read only observations): {', '.join(s['rulesNotEvaluated'])}"]
+    for rule, only in s.get("rulesPartlyEvaluated", {}).items():
+        lines += [f"{rule} is evaluated only {only}"]
     lines += ["", f"Result: {_verdict(data)}"]
     return "\n".join(lines) + "\n"
 
@@ -148,4 +150,6 @@ def render_markdown(data: dict[str, Any]) -> str:
         out.append("")
     if s["rulesNotEvaluated"]:
         out += [f"Observations ignored; not evaluated: {md(', '.join(s['rulesNotEvaluated']))}.", ""]
+    for rule, only in s.get("rulesPartlyEvaluated", {}).items():
+        out += [f"{md(rule)} is evaluated only {md(only)}.", ""]
     return "\n".join(out)

@@ -119,6 +119,32 @@ class AuditResult:
         return [f for f in self.findings if self.counts(f)]
 
 
+def _add_to_feature_gap(gaps: dict[tuple[str, str, str], CoverageGap], item: CoverageGap) -> None:
+    """A rule's `unmodelled` gap on a resource whose feature already has one (a conclusion the rule
+    leaves to that gap, such as TRN008's overlap across a NAT'd connection) adds its detail and its
+    rules to that gap: one gap per resource and feature."""
+    key = next(
+        (
+            k
+            for k, gap in gaps.items()
+            if (gap.kind, gap.feature, gap.resource.lower())
+            == (item.kind, item.feature, item.resource.lower())
+        ),
+        None,
+    )
+    if key is None:
+        gaps[item.sort_key] = item
+        return
+    gap = gaps.pop(key)
+    merged = gap.model_copy(
+        update={
+            "detail": gap.detail if item.detail in gap.detail else f"{gap.detail}; {item.detail}",
+            "rules": tuple(sorted({*gap.rules, *item.rules})),
+        }
+    )
+    gaps[merged.sort_key] = merged
+
+
 def run(
     snapshot: Snapshot,
     rules: Sequence[type[Rule]],
@@ -156,7 +182,9 @@ def run(
         for item in produced:
             if isinstance(item, CoverageGap):
                 key = item.sort_key
-                if key in gaps:
+                if item.kind == "unmodelled" and item.feature is not None:
+                    _add_to_feature_gap(gaps, item)
+                elif key in gaps:
                     merged = tuple(sorted(set(gaps[key].rules) | set(item.rules)))
                     gaps[key] = gaps[key].model_copy(update={"rules": merged})
                 else:

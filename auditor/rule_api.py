@@ -34,7 +34,7 @@ from auditor.routing.prefixindex import OverlapIndex, PrefixIndex
 from auditor.routing.reconcile import Comparison, NotComparable, comparisons
 from auditor.routing.shared import control_plane, path_finder
 from auditor.routing.sites import SiteView
-from auditor.routing.tables import is_special, select_bgp
+from auditor.routing.tables import TableRoute, is_special, select_bgp
 from auditor.routing.views import walk_summary
 
 ENTRY_POINT_GROUP = "azure_route_auditor.rules"
@@ -95,6 +95,9 @@ class Rule(ABC):
     # "observations": the rule reads only what the platform observed (drift, BGP peer status); a
     # pre-change diff, which compares configuration, reports it as not evaluated.
     reads: ClassVar[Literal["configuration", "observations"]] = "configuration"
+    # what a configuration-only evaluation (`azroute diff`) leaves out of a rule that reads
+    # configuration and, for part of its answer, observations; the diff says so
+    without_observations: ClassVar[str | None] = None
 
     @abstractmethod
     def check(self, ctx: RuleContext) -> Iterable[Violation | CoverageGap]:
@@ -144,6 +147,7 @@ __all__ = [
     "RuleFixtures",
     "Severity",
     "SiteView",
+    "TableRoute",
     "Violation",
     "Walk",
     "covers",

@@ -25,6 +25,14 @@ class Feature:
     what: str  # what it is, for `--accept-unmodelled` help and the docs
     changes: str  # the conclusions it can change
     affects_paths: bool = True
+    stops: tuple[
+        str, ...
+    ] = ()  # rules it stops besides ROUTE_RULES: they raise nothing on what its gap covers
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every rule whose conclusions the feature's gap stops."""
+        return tuple(sorted({*ROUTE_RULES, *self.stops}))
 
 
 FEATURES: dict[str, Feature] = {
@@ -44,7 +52,9 @@ FEATURES: dict[str, Feature] = {
         Feature(
             "vpn-nat-rule",
             "a NAT rule on a VPN gateway or connection",
-            "the prefixes the VPN gateway advertises and learns over the connection, and paths through it",
+            "the prefixes the VPN gateway advertises and learns over the connection, and paths through it; "
+            "whether address spaces that overlap across a NAT'd connection collide (TRN008)",
+            stops=("TRN008",),
         ),
         Feature(
             "gateway-default-site",
@@ -110,7 +120,7 @@ def _gap(feature: str, resource: str, detail: str) -> CoverageGap:
         kind="unmodelled",
         resource=resource,
         detail=f"{detail}: not modelled; it can change {spec.changes}",
-        rules=ROUTE_RULES,
+        rules=spec.rules,
         feature=feature,
     )
 

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.model import LocalNetworkGateway, Snapshot
+from auditor.rule_api import AZURE_ASN, CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 AZURE_RESERVED = {8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520}
 IANA_RESERVED = {0, 23456, *range(64496, 64512), *range(65535, 65552), 4294967295}
+# Resource types that show a Virtual WAN in the snapshot even when its hubs are not collected.
+VWAN_TYPES = ("microsoft.network/virtualwans", "microsoft.network/vpngateways")
 
 
 def reserved(asn: int) -> str | None:
@@ -24,6 +28,14 @@ class ReservedAsnOnCustomerSide(Rule):
     peering and the ASN of every declared site against Azure's reserved ASNs (8074, 8075, 12076,
     65515, 65517-65520) and IANA's (0, 23456, 64496-64511, 65535-65551, 4294967295).
 
+    A local network gateway with ASN 65515 that stands for an Azure gateway is not on-premises and
+    is accepted: its BGP peer address is the BGP address of an Azure VPN gateway in the snapshot
+    (whose ASN is 65515), or lies in the address space of a collected Virtual WAN hub (the
+    "Connect a virtual network gateway to Virtual WAN" design configures the LNG with the hub VPN
+    gateway's ASN 65515 and BGP addresses). When the snapshot shows a Virtual WAN but no collected
+    hub holds the peer address, the LNG may stand for that hub's gateway: a coverage gap, not a
+    finding.
+
     ## Why is this bad?
     Azure rejects or cannot peer with these ASNs: the BGP session does not come up, or routes
     are dropped by AS-path loop prevention because Azure's own ASN is in the path.
@@ -32,7 +44,9 @@ class ReservedAsnOnCustomerSide(Rule):
     Scenario `reserved-asn`: the branch office's local network gateway uses ASN 65515.
 
     ## Use instead
-    Scenario `interop-testbed`: on-premises uses 65021 and 65022.
+    Scenario `interop-testbed`: on-premises uses 65021 and 65022. Scenario `vwan-hub-lng-asn-65515`:
+    the LNG with ASN 65515 stands for a Virtual WAN hub's VPN gateway (peer address in the hub's
+    `addressPrefix`).
 
     ## Remediation
     Renumber the on-premises router, then update the LNG:
@@ -41,24 +55,38 @@ class ReservedAsnOnCustomerSide(Rule):
     ## References
     - https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq#bgp
     - https://learn.microsoft.com/azure/route-server/route-server-faq
+    - https://learn.microsoft.com/azure/virtual-wan/connect-virtual-network-gateway-vwan
     """
 
     id = "BGP001"
     name = "reserved-asn-on-customer-side"
     severity = Severity.ERROR
     summary = "On-premises BGP speakers use ASNs that neither Azure nor IANA reserves."
-    fixtures = RuleFixtures(triggers=("reserved-asn",), passes=("interop-testbed",))
+    fixtures = RuleFixtures(triggers=("reserved-asn",), passes=("interop-testbed", "vwan-hub-lng-asn-65515"))
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         for lng in snapshot.local_network_gateways:
             why = reserved(lng.asn) if lng.asn is not None else None
-            if why:
-                yield Violation(
-                    message=f"local network gateway {lng.id.name} uses ASN {lng.asn}, {why}",
-                    resources=(lng.id,),
-                    evidence={"asn": lng.asn, "reason": why},
+            if not why:
+                continue
+            stands_for = _azure_gateway(snapshot, lng) if lng.asn == AZURE_ASN else None
+            if stands_for == "":
+                continue
+            if stands_for is not None:
+                yield CoverageGap(
+                    kind="not-evaluated",
+                    resource=str(lng.id),
+                    detail=f"local network gateway {lng.id.name} uses ASN {lng.asn} with BGP peer {stands_for}: it may stand "
+                    "for the VPN gateway of a Virtual WAN hub that is not collected",
+                    rules=(self.id,),
                 )
+                continue
+            yield Violation(
+                message=f"local network gateway {lng.id.name} uses ASN {lng.asn}, {why}",
+                resources=(lng.id,),
+                evidence={"asn": lng.asn, "reason": why},
+            )
         for peering in snapshot.circuit_peerings:
             why = reserved(peering.peer_asn) if peering.peer_asn is not None else None
             if why:
@@ -67,3 +95,29 @@ class ReservedAsnOnCustomerSide(Rule):
                     resources=(peering.id,),
                     evidence={"asn": peering.peer_asn, "reason": why},
                 )
+
+
+def _azure_gateway(snapshot: Snapshot, lng: LocalNetworkGateway) -> str | None:
+    """ "" when the local network gateway stands for an Azure gateway (its BGP peer address is an
+    Azure VPN gateway's with ASN 65515, or lies in a collected Virtual WAN hub); the peer address
+    when it may stand for a hub that is not collected (the snapshot shows a Virtual WAN); None when
+    it stands for nothing in Azure."""
+    peers = lng.bgp_settings.addresses if lng.bgp_settings else ()
+    azure = {
+        a
+        for g in snapshot.gateways
+        if g.is_vpn and (g.asn or AZURE_ASN) == AZURE_ASN and g.bgp_settings
+        for a in g.bgp_settings.addresses
+    }
+    if any(p in azure for p in peers):
+        return ""
+    hubs = [h for h in snapshot.virtual_hubs if h.virtual_wan_id is not None]
+    for peer in peers:
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            continue
+        if any(h.address_prefix is not None and address in h.address_prefix for h in hubs):
+            return ""
+    vwan = bool(hubs) or any(t in snapshot.skipped_types for t in VWAN_TYPES)
+    return (peers[0] if peers else "?") if vwan else None

@@ -15,13 +15,19 @@ class VpnBackupMissingPrefixes(Rule):
     routes (what `azroute routes` shows). A VPN whose BGP routes the gateway rejects (the site uses
     the gateway's own ASN) carries nothing, and every ExpressRoute prefix is listed.
 
+    A site that declares no `links` gets them, with the prefixes it advertises over each, from
+    observations (circuit route tables, VPN gateways' learned routes): a declared prefix they show
+    over ExpressRoute but not from the VPN peer is missing on the VPN. `azroute diff`, which ignores
+    observations, evaluates this rule only where sites declare `links`, and says so.
+
     ## Why is this bad?
     When the circuit fails, those prefixes become unreachable instead of failing over: the
     backup only protects part of the site.
 
     ## Example
     Scenario `vpn-backup-gap`: the site has `10.2.0.0/16` and `10.3.0.0/16`; the VPN's static
-    address space lists only `10.2.0.0/16`.
+    address space lists only `10.2.0.0/16`. Scenario `vpn-backup-gap-observed`: location-1 declares
+    two prefixes and no links; the VPN gateway's learned routes show only one from its BGP peer.
 
     ## Use instead
     Scenario `er-vpn-equal-prefixes`: both paths carry the same prefix.
@@ -38,7 +44,13 @@ class VpnBackupMissingPrefixes(Rule):
     name = "vpn-backup-missing-prefixes"
     severity = Severity.WARNING
     summary = "A VPN backing up ExpressRoute carries every prefix the circuit carries."
-    fixtures = RuleFixtures(triggers=("vpn-backup-gap",), passes=("er-vpn-equal-prefixes", "interop-testbed"))
+    without_observations = (
+        "where sites declare `links` (a site without them gets its per-link prefixes from observations)"
+    )
+    fixtures = RuleFixtures(
+        triggers=("vpn-backup-gap", "vpn-backup-gap-observed"),
+        passes=("er-vpn-equal-prefixes", "interop-testbed"),
+    )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         for dual in ctx.dual_path_sites():

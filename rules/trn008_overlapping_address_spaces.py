@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from auditor.ids import ArmId
-from auditor.model import IPNetwork, VirtualNetwork
+from auditor.model import Connection, IPNetwork, VirtualNetwork
 from auditor.rule_api import CoverageGap, PrefixIndex, Rule, RuleContext, RuleFixtures, Severity, Violation
 from rules._helpers import overlaps
 
@@ -23,6 +24,9 @@ class OverlappingAddressSpaces(Rule):
     An on-premises prefix that *contains* a VNet range is a summary (`10.0.0.0/8`) or a default
     route (`0.0.0.0/0`, forced tunnelling): it is not an overlap. Azure's VNet and peering system
     routes win over BGP routes, so the VNets still reach each other and on-premises gets the rest.
+    An overlap that reaches the domain only over connections applying NAT rules (`ingressNatRules`,
+    `egressNatRules`) is not judged: NAT exists to connect overlapping networks, and azroute does not
+    model it. The connection's `vpn-nat-rule` coverage gap lists TRN008 and names the overlap instead.
 
     ## Why is this bad?
     Peered VNets must not overlap (the peering fails or stays out of sync). A VNet range that
@@ -38,17 +42,23 @@ class OverlappingAddressSpaces(Rule):
     Scenario `onprem-summary-route`: the site advertises the summary `10.0.0.0/8`, which contains
     every VNet; Azure keeps the VNet routes and sends the rest on-premises. Scenario
     `onprem-default-route`: the site advertises `0.0.0.0/0` (forced tunnelling). Scenario
-    `hub-spoke-transit-ok`: disjoint address plans.
+    `hub-spoke-transit-ok`: disjoint address plans. Design `designs/learn-vpn-gateway-nat`
+    (Microsoft's VPN Gateway NAT walkthrough): the VNet and both branches use `10.0.1.0/24`, with
+    static NAT rules on both connections; no finding, a `vpn-nat-rule` gap per connection.
 
     ## Remediation
     Renumber one side, or narrow what on-premises advertises:
-    `az network local-gateway update -g <rg> -n <lng> --local-address-prefixes <non-overlapping prefixes>`
+    `az network local-gateway update -g <rg> -n <lng> --local-address-prefixes <non-overlapping prefixes>`,
+    or translate one side with NAT rules on the VPN connection
+    (`az network vnet-gateway nat-rule add ...`, then the connection's `ingressNatRules`/`egressNatRules`).
 
     ## References
     - https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview
     - https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#how-azure-selects-a-route
     - https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq#bgp
     - https://learn.microsoft.com/azure/expressroute/expressroute-routing
+    - https://learn.microsoft.com/azure/vpn-gateway/nat-overview
+    - https://learn.microsoft.com/azure/vpn-gateway/nat-howto
     """
 
     id = "TRN008"
@@ -57,7 +67,13 @@ class OverlappingAddressSpaces(Rule):
     summary = "Peered VNets are disjoint and on-premises advertises no range of a VNet it reaches."
     fixtures = RuleFixtures(
         triggers=("overlapping-onprem",),
-        passes=("hub-spoke-transit-ok", "interop-testbed", "onprem-summary-route", "onprem-default-route"),
+        passes=(
+            "hub-spoke-transit-ok",
+            "interop-testbed",
+            "onprem-summary-route",
+            "onprem-default-route",
+            "designs/learn-vpn-gateway-nat",
+        ),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
@@ -86,40 +102,73 @@ def _peered(ctx: RuleContext) -> Iterator[Violation]:
                         )
 
 
-def _sources(ctx: RuleContext) -> list[tuple[str, ArmId | None, IPNetwork, ArmId]]:
-    """(what, resource, on-premises prefix, the hub of a domain it reaches)."""
+@dataclass
+class _Source:
+    """An on-premises prefix that reaches a gateway domain, and how: over a link that translates
+    nothing (`plain`), or only over connections that apply NAT rules (`nat`)."""
+
+    what: str
+    rid: ArmId | None
+    prefix: IPNetwork
+    hub: ArmId
+    plain: bool = False
+    nat: dict[ArmId, None] = field(default_factory=dict)
+
+
+def _natted(conn: Connection) -> bool:
+    return bool(conn.ingress_nat_rules or conn.egress_nat_rules)
+
+
+def _sources(ctx: RuleContext) -> list[_Source]:
+    """Every on-premises prefix with the hub of a domain it reaches."""
     plane = ctx.control_plane
-    out: dict[tuple[str, str, str], tuple[str, ArmId | None, IPNetwork, ArmId]] = {}
+    out: dict[tuple[str, str, str], _Source] = {}
     from_lngs: set[tuple[IPNetwork, ArmId]] = set()
+
+    def add(what: str, rid: ArmId | None, prefix: IPNetwork, hub: ArmId, nat: ArmId | None) -> None:
+        source = out.setdefault((what, str(prefix), hub.key), _Source(what, rid, prefix, hub))
+        if nat is None:
+            source.plain = True
+        else:
+            source.nat[nat] = None
+
     for hub, domain in plane.domains.items():
         for conn, lng in domain.vpn_links:
             hosts = set(lng.bgp_settings.addresses) if conn.enable_bgp and lng.bgp_settings else set()
             for prefix in lng.address_prefixes or ():
                 if prefix.num_addresses == 1 and str(prefix.network_address) in hosts:
                     continue  # the BGP peer's host route (Microsoft's documented pattern)
-                what = f"local network gateway {lng.id.name}"
-                out.setdefault((what, str(prefix), hub.key), (what, lng.id, prefix, hub))
+                add(
+                    f"local network gateway {lng.id.name}",
+                    lng.id,
+                    prefix,
+                    hub,
+                    conn.id if _natted(conn) else None,
+                )
                 from_lngs.add((prefix, hub))
         for site in plane.sites:
-            reaches = any(c in site.circuit_ids for _, c in domain.er_links) or any(
-                lng.id in site.lng_ids for _, lng in domain.vpn_links
+            plain = any(c in site.circuit_ids for _, c in domain.er_links) or any(
+                lng.id in site.lng_ids and not _natted(conn) for conn, lng in domain.vpn_links
             )
-            if not reaches:
+            nat = [conn.id for conn, lng in domain.vpn_links if lng.id in site.lng_ids and _natted(conn)]
+            if not plain and not nat:
                 continue
             for prefix in dict.fromkeys(
                 [*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())]
             ):
                 if (prefix, hub) in from_lngs:
                     continue
-                what = f"site {site.name}"
-                out.setdefault((what, str(prefix), hub.key), (what, None, prefix, hub))
+                for via in [None] if plain else nat:
+                    add(f"site {site.name}", None, prefix, hub, via)
     return [out[k] for k in sorted(out)]
 
 
-def _onprem(ctx: RuleContext) -> Iterator[Violation]:
+def _onprem(ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
     snapshot, plane = ctx.snapshot, ctx.control_plane
     indexes: dict[ArmId, PrefixIndex[tuple[IPNetwork, VirtualNetwork, bool]]] = {}
-    for what, rid, other, hub in _sources(ctx):
+    across_nat: dict[ArmId, list[str]] = {}  # NAT'd connection -> the overlaps left to its gap
+    for source in _sources(ctx):
+        what, rid, other, hub = source.what, source.rid, source.prefix, source.hub
         domain = plane.domains[hub]
         if hub not in indexes:  # the domain's VNets and the VNets peered with them, by prefix
             members = set(domain.vnets)
@@ -139,6 +188,12 @@ def _onprem(ctx: RuleContext) -> Iterator[Violation]:
         # default route that contains a VNet is not an overlap
         for group in indexes[hub].covering(other):
             for prefix, vnet, in_domain in group:
+                if not source.plain:  # only over NAT'd connections: not judged until NAT is modelled
+                    for conn in source.nat:
+                        across_nat.setdefault(conn, []).append(
+                            f"{vnet.display_name} ({prefix}) with {what} ({other})"
+                        )
+                    continue
                 equal = other == prefix
                 severity = None if in_domain else Severity.INFO if equal else Severity.WARNING
                 how = "is the range of" if equal else "lies inside"
@@ -161,3 +216,12 @@ def _onprem(ctx: RuleContext) -> Iterator[Violation]:
                     key=f"{prefix}|{what}|{other}",
                     severity=severity,
                 )
+    for conn, overlaps_ in sorted(across_nat.items(), key=lambda kv: kv[0].key):
+        yield CoverageGap(
+            kind="unmodelled",
+            resource=str(conn),
+            detail=f"overlap of {', '.join(dict.fromkeys(overlaps_))} across this NAT'd connection not judged (TRN008) "
+            "until NAT is modelled",
+            rules=("TRN008",),
+            feature="vpn-nat-rule",
+        )

@@ -17,9 +17,11 @@ class ForwardedTrafficNotAllowed(Rule):
     `allowForwardedTraffic` is not `true`.
 
     ## Why is this bad?
-    Traffic the appliance forwards back into the VNet did not originate in the peered VNet: it
-    is dropped unless the peering allows forwarded traffic. Spoke-to-spoke and on-premises flows
-    through a hub NVA break in one direction.
+    `allowForwardedTraffic` is checked on the peering of the VNet the traffic enters. Traffic the
+    appliance forwards into the route's VNet (the way back of every flow the route sends to it) did
+    not originate in the appliance's VNet: the route's VNet drops it unless its peering allows
+    forwarded traffic. Spoke-to-spoke and on-premises flows through a hub NVA break in that
+    direction; the finding names it (`evidence.breaks`: from the appliance's VNet into the route's).
 
     ## Example
     Scenario `nva-forwarding-refused`: the spoke sends 0.0.0.0/0 to an NVA in the hub, and
@@ -56,14 +58,17 @@ class ForwardedTrafficNotAllowed(Rule):
             }
             for peering in sorted(holders.values(), key=lambda p: p.id.key):
                 if peering.allow_forwarded_traffic is not True:
+                    into, where = subnet.vnet_id.name, peering.remote_vnet_id.name
                     yield Violation(
-                        message=f"route {route.route_table_id.name}/{route.id.name} sends {route.address_prefix} to "
-                        f"{route.next_hop_ip_address} in {peering.remote_vnet_id.name}, but peering {peering.id.name} "
-                        "does not allow forwarded traffic",
+                        message=f"{into}'s peering {peering.id.name} refuses forwarded traffic: what the appliance "
+                        f"{route.next_hop_ip_address} in {where} forwards from {where} into {into} is dropped (the "
+                        f"way back to {subnet.vnet_id.name}/{subnet.id.name} from {route.address_prefix}, which route "
+                        f"{route.route_table_id.name}/{route.id.name} sends to the appliance)",
                         resources=(peering.id, route.id),
                         evidence={
                             "peering": str(peering.id),
                             "allowForwardedTraffic": peering.allow_forwarded_traffic,
+                            "breaks": {"from": where, "into": into, "forwardedBy": route.next_hop_ip_address},
                         },
                         key=str(subnet.id),
                     )

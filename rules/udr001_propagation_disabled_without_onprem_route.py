@@ -1,31 +1,43 @@
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 
 from auditor.ids import ArmId
-from auditor.model import IPNetwork
+from auditor.model import IPNetwork, Snapshot, Subnet, VirtualNetwork
 from auditor.rule_api import (
     EVIDENCE_CAP,
     CoverageGap,
-    PrefixIndex,
+    PathFinder,
     Rule,
     RuleContext,
     RuleFixtures,
     Severity,
+    TableRoute,
     Violation,
     is_special,
 )
-from rules._helpers import route_table_of
+from rules._helpers import peered_spaces, route_table_of
+
+# How many appliances a route may chain through before the rule stops following it.
+MAX_APPLIANCES = 8
 
 
 class PropagationDisabledWithoutOnpremRoute(Rule):
-    """A workload subnet disables gateway routes and has no route of its own towards on-premises.
+    """A workload subnet disables gateway routes and no route of its table leads to on-premises.
 
     ## What it does
     For workload subnets (not GatewaySubnet, AzureFirewallSubnet, RouteServerSubnet,
-    AzureBastionSubnet) of VNets that use a gateway, flags a route table with gateway route
-    propagation disabled and no user-defined route covering the on-premises prefixes the
-    gateway learns (a 0.0.0.0/0 route towards an appliance counts).
+    AzureBastionSubnet) of VNets that use a gateway, with a route table that disables gateway
+    route propagation: asks the subnet's route table (the one `azroute routes` shows and every
+    walk uses) for each on-premises prefix the gateway learns, and flags the prefixes whose
+    selected route does not lead to on-premises. A route leads there when its next hop is
+    `VirtualNetworkGateway`, or `VirtualAppliance` at an appliance whose own subnet routes the
+    prefix onwards (to a gateway, or to a further appliance that does). `Internet`, `None`, the
+    VNet's own or peered ranges, and an appliance with no route onwards do not. Every route more
+    specific than the prefix is asked too, so a UDR that covers only part of it does not hide the
+    rest. An appliance in a peered VNet outside the snapshot is a coverage gap; one in no subnet
+    is a dead end.
 
     ## Why is this bad?
     The subnet has no path to on-premises: traffic to those prefixes matches the default
@@ -33,16 +45,20 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
 
     ## Example
     Scenario `spoke-propagation-off`: `spoke-rt` disables propagation and has no routes.
+    Scenario `spoke-propagation-off-internet`: its only route sends `0.0.0.0/0` to `Internet`.
 
     ## Use instead
-    Scenario `hub-firewall-mirrored`: propagation off, but `0.0.0.0/0` goes to the firewall.
+    Scenario `hub-firewall-mirrored`: propagation off, but `0.0.0.0/0` goes to the firewall,
+    whose subnet learns the on-premises routes from the gateway.
 
     ## Remediation
     `az network route-table update -g <rg> -n <rt> --disable-bgp-route-propagation false`, or
-    add routes towards the appliance for the on-premises prefixes.
+    add routes towards an appliance that routes on to the gateway
+    (`az network route-table route create ... --next-hop-type VirtualAppliance --next-hop-ip-address <ip>`).
 
     ## References
     - https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+    - https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#border-gateway-protocol
     """
 
     id = "UDR001"
@@ -50,36 +66,111 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
     severity = Severity.INFO
     summary = "Subnets without gateway routes have their own routes towards on-premises."
     fixtures = RuleFixtures(
-        triggers=("spoke-propagation-off",), passes=("hub-firewall-mirrored", "interop-testbed")
+        triggers=("spoke-propagation-off", "spoke-propagation-off-internet"),
+        passes=("hub-firewall-mirrored", "interop-testbed"),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         plane = ctx.control_plane
         onprem: dict[ArmId, list[IPNetwork]] = {}
-        uncovered_by: dict[tuple[ArmId, tuple[str, ...]], list[IPNetwork]] = {}
         for subnet in snapshot.subnets:
             hub = plane.domain_of_vnet.get(subnet.vnet_id)
             table = route_table_of(snapshot, subnet)
-            if hub is None or table is None or not table.disable_bgp_route_propagation or is_special(subnet):
+            vnet = snapshot.vnet(subnet.vnet_id)
+            if (
+                hub is None
+                or vnet is None
+                or table is None
+                or not table.disable_bgp_route_propagation
+                or is_special(subnet)
+            ):
                 continue
             if hub not in onprem:
                 onprem[hub] = sorted(
                     {a.prefix for a in plane.domain_rib[hub] if not a.bgp_peer_host}, key=str
                 )
-            own = [r.prefix for r in snapshot.routes_of(table.id) if r.prefix is not None]
-            key = (hub, tuple(sorted(str(p) for p in own)))
-            if key not in uncovered_by:  # one computation per gateway domain and set of route prefixes
-                udrs = PrefixIndex(own, lambda p: p)
-                uncovered_by[key] = [p for p in onprem[hub] if not udrs.covers(p)]
-            uncovered = uncovered_by[key]
+            udrs = [r.prefix for r in snapshot.routes_of(table.id) if r.prefix is not None]
+            uncovered: list[tuple[IPNetwork, str]] = []
+            outside: dict[str, None] = {}
+            for prefix in onprem[hub]:
+                # the prefix's first address, and the first address of every UDR more specific than it
+                probes = [prefix.network_address] + [
+                    u.network_address
+                    for u in udrs
+                    if u.version == prefix.version and u != prefix and u.subnet_of(prefix)  # type: ignore[arg-type]
+                ]
+                for address in probes:
+                    how = _leads_onprem(snapshot, ctx.paths, vnet, subnet, address)
+                    if how.startswith("outside:"):
+                        outside[how.split(":", 1)[1]] = None
+                    elif how:
+                        uncovered.append((prefix, how))
+                        break
+            for appliance in outside:
+                yield CoverageGap(
+                    kind="not-evaluated",
+                    resource=str(subnet.id),
+                    detail=f"{table.id.name} sends on-premises traffic to appliance {appliance}, in a peered VNet "
+                    "outside the snapshot: whether it routes on to on-premises is unknown",
+                    rules=("UDR001",),
+                )
             if uncovered:
+                shown = ", ".join(f"{p} ({how})" for p, how in uncovered[:5])
                 yield Violation(
-                    message=f"subnet {subnet.vnet_id.name}/{subnet.id.name} disables gateway routes ({table.id.name}) and no route "
-                    f"covers {', '.join(map(str, uncovered[:5]))}" + (" ..." if len(uncovered) > 5 else ""),
+                    message=f"subnet {subnet.vnet_id.name}/{subnet.id.name} disables gateway routes ({table.id.name}) and no "
+                    f"route leads to on-premises for {shown}" + (" ..." if len(uncovered) > 5 else ""),
                     resources=(subnet.id, table.id),
                     evidence={
-                        "uncovered": [str(p) for p in uncovered[:EVIDENCE_CAP]],
+                        "uncovered": [str(p) for p, _ in uncovered[:EVIDENCE_CAP]],
                         "uncoveredCount": len(uncovered),
+                        "selected": {str(p): how for p, how in uncovered[:EVIDENCE_CAP]},
                     },
                 )
+
+
+def _leads_onprem(
+    snapshot: Snapshot,
+    finder: PathFinder,
+    vnet: VirtualNetwork,
+    subnet: Subnet,
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> str:
+    """ "" when the subnet's selected route towards the address leads to on-premises; otherwise
+    what it does instead ("outside:<ip>" for an appliance in a peered VNet outside the snapshot)."""
+    seen: list[str] = []
+    where: tuple[Subnet | None, VirtualNetwork] = (subnet, vnet)
+    for _ in range(MAX_APPLIANCES + 1):
+        routes = finder.table(where[1], where[0]).longest(address)
+        route = routes[0] if routes else None
+        if route is not None and route.next_hop_type == "VirtualNetworkGateway":
+            return ""
+        if route is None or route.next_hop_type != "VirtualAppliance" or not route.next_hop:
+            what = "no route" if route is None else f"{route.next_hop_type} by {_origin(route)}"
+            return f"appliance {seen[-1]} sends it to {what}" if seen else what
+        if route.next_hop in seen:
+            return f"appliances loop at {route.next_hop}"
+        seen.append(route.next_hop)
+        try:
+            found = finder.subnet_of(ipaddress.ip_address(route.next_hop))
+        except ValueError:
+            return f"invalid appliance address {route.next_hop}"
+        if found is None:
+            remote = [
+                peering
+                for group in peered_spaces(snapshot, where[1].id).covering(
+                    ipaddress.ip_network(route.next_hop)
+                )
+                for _, peering in group
+                if peering is not None and snapshot.vnet(peering.remote_vnet_id) is None
+            ]
+            return f"outside:{route.next_hop}" if remote else f"appliance {route.next_hop} is in no subnet"
+        where = found
+    return "too many appliances"
+
+
+def _origin(route: TableRoute) -> str:
+    """The route that decides, named without addresses (a system route's prefix is Azure's)."""
+    if route.source == "User" and route.via is not None:
+        return f"user route {route.via.name}"
+    return "a system route" if route.source == "Default" else "a gateway route"

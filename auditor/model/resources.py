@@ -450,6 +450,7 @@ class VirtualHub(Resource):
     RouteServerSubnet it is an Azure Route Server."""
 
     virtual_wan_id: ArmId | None = ref("virtualWan")
+    address_prefix: Prefix | None = prop("addressPrefix")  # a Virtual WAN hub's address space
     allow_branch_to_branch_traffic: StrictBool | None = prop("allowBranchToBranchTraffic")
     virtual_router_asn: Asn | None = prop("virtualRouterAsn")
     virtual_router_ips: tuple[str, ...] = prop("virtualRouterIps", default=())

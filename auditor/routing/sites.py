@@ -8,9 +8,10 @@ gateways it names; when it names none, those whose ASN equals the site's ASN, pl
 network gateways whose static address space overlaps the site's prefixes.
 
 Per-link policy (AS-path prepending, the prefixes advertised over the link, local-preference)
-comes from `sites[].links`. A site that declares no links gets them inferred from observations
-where they show a prepended AS path: a circuit's route table (`routeTables`) or a VPN gateway's
-learned routes from the site's BGP peer whose path starts with the site's ASN more than once.
+comes from `sites[].links`. A site that declares no links, declared or inferred, gets them
+inferred from observations where they show a prepended AS path or a link that carries only part
+of the site's prefixes: a circuit's route table (`routeTables`) or a VPN gateway's learned routes
+from the site's BGP peer whose path holds only the site's ASN.
 Inferred links are marked as such and listed by `azroute inventory`.
 """
 
@@ -287,7 +288,8 @@ def _originated(path: tuple[int, ...], asn: int) -> int:
 
 def _infer_links(snapshot: Snapshot, index: _SiteIndex, view: SiteView) -> SiteView:
     """What observations show of a site's links (when the site declares none): the prepending on
-    each link and, for a site that is itself inferred, the prefixes it advertises over each."""
+    each link and the prefixes it advertises over each (for a declared site, among its declared
+    prefixes: one observed on another of its links but not on this one is not advertised here)."""
     found: list[LinkPolicy] = []
     learned: dict[IPNetwork, None] = {}
     for circuit_id in sorted(view.circuit_ids, key=lambda i: i.key):
@@ -328,8 +330,19 @@ def _infer_links(snapshot: Snapshot, index: _SiteIndex, view: SiteView) -> SiteV
                     best, where = count, gtable.file
         found.append(_inferred(view, LinkKind.VPN, conn.id, best, where, seen))
         learned.update(seen)
-    links = tuple(lk for lk in found if lk.prepend or lk.prefixes is not None)
     prefixes = view.prefixes
+    if view.declared:
+        # a declared prefix that observations show on some link of the site but not on this one
+        # (which has observations) is not advertised over it; one they show nowhere is kept
+        found = [
+            LinkPolicy(lk.kind, lk.target, lk.prepend, carried, None, True, lk.evidence)
+            if lk.prefixes is not None
+            and set(carried := tuple(p for p in view.prefixes if p in lk.prefixes or p not in learned))
+            < set(view.prefixes)
+            else LinkPolicy(lk.kind, lk.target, lk.prepend, None, None, True, lk.evidence)
+            for lk in found
+        ]
+    links = tuple(lk for lk in found if lk.prepend or lk.prefixes is not None)
     if not view.declared:
         prefixes = tuple(dict.fromkeys([*view.prefixes, *learned]))
         # a link that carries every prefix the site is known by needs no prefix list
@@ -350,5 +363,5 @@ def _infer_links(snapshot: Snapshot, index: _SiteIndex, view: SiteView) -> SiteV
 def _inferred(
     view: SiteView, kind: LinkKind, target: ArmId, count: int, where: str | None, seen: dict[IPNetwork, None]
 ) -> LinkPolicy:
-    prefixes = tuple(seen) if not view.declared and seen else None
+    prefixes = tuple(seen) if seen else None
     return LinkPolicy(kind, target, max(count - 1, 0), prefixes, None, True, snapshot_relative(where))
