@@ -36,6 +36,7 @@ from auditor.routing.shared import control_plane, path_finder
 from auditor.routing.sites import SiteView
 from auditor.routing.tables import TableRoute, is_special, select_bgp
 from auditor.routing.views import walk_summary
+from auditor.unmodelled import FASTPATH_SKUS
 
 ENTRY_POINT_GROUP = "azure_route_auditor.rules"
 EVIDENCE_CAP = 100  # a finding lists at most this many prefixes in its evidence, plus their count
@@ -130,6 +131,7 @@ __all__ = [
     "AZURE_ASN",
     "ENTRY_POINT_GROUP",
     "EVIDENCE_CAP",
+    "FASTPATH_SKUS",
     "Comparison",
     "ControlPlane",
     "CoverageGap",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from auditor.findings import CoverageGap
 from auditor.ids import ArmId
-from auditor.model import Snapshot
+from auditor.model import Connection, Snapshot
 from auditor.routing.sites import site_views
 
 # Rules whose conclusions depend on the routes every network sees.
@@ -87,6 +87,13 @@ FEATURES: dict[str, Feature] = {
             "which address ranges the peering carries, and paths between the two VNets",
         ),
         Feature(
+            "expressroute-fastpath",
+            "ExpressRoute FastPath where Microsoft's article leaves the data path open: a provider "
+            "(not ExpressRoute Direct) circuit whose gateway's GatewaySubnet has user-defined routes",
+            "whether on-premises traffic to the hub VNet still passes the GatewaySubnet's routes (an "
+            "appliance or firewall there) once FastPath bypasses the gateway, and paths over the connection",
+        ),
+        Feature(
             "vpn-traffic-selector",
             "custom traffic selectors on a VPN connection (trafficSelectorPolicies)",
             "which traffic the tunnel accepts, and paths over it",
@@ -122,6 +129,40 @@ def _gap(feature: str, resource: str, detail: str) -> CoverageGap:
         detail=f"{detail}: not modelled; it can change {spec.changes}",
         rules=spec.rules,
         feature=feature,
+    )
+
+
+# Gateway SKUs that FastPath runs on ("Gateways", https://learn.microsoft.com/azure/expressroute/about-fastpath):
+# on any other SKU the connection's `expressRouteGatewayBypass` has no effect (ERC005 reports it).
+FASTPATH_SKUS = frozenset({"ultraperformance", "ergw3az", "ergwscale"})
+
+
+def _open_fastpath(snapshot: Snapshot, conn: Connection) -> str | None:
+    """Why FastPath on this connection leaves the data path open, or None. FastPath sends
+    on-premises traffic to the hub VNet past the gateway on every circuit; user-defined routes
+    over FastPath (and peered VNets) are documented for ExpressRoute Direct only. On a provider
+    circuit whose hub has routes on its GatewaySubnet, whether those routes still apply is not
+    documented: that is the gap. Elsewhere the walk is unchanged (traffic through the gateway,
+    or past it to the same subnets' routes)."""
+    if not conn.is_expressroute or not conn.express_route_gateway_bypass or conn.peer_id is None:
+        return None
+    gateway = snapshot.gateway(conn.gateway1_id)
+    circuit = snapshot.circuit(conn.peer_id)
+    if gateway is None or (gateway.sku_name or "").lower() not in FASTPATH_SKUS or gateway.vnet_id is None:
+        return None
+    if circuit is None or circuit.express_route_port_id is not None:
+        return None  # outside the snapshot (a coverage gap of its own), or ExpressRoute Direct
+    routes = [
+        route
+        for subnet in snapshot.subnets_of(gateway.vnet_id)
+        if subnet.is_gateway_subnet and subnet.route_table_id is not None
+        for route in snapshot.routes_of(subnet.route_table_id)
+    ]
+    if not routes:
+        return None
+    return (
+        f"connection {conn.id.name} runs FastPath over provider circuit {circuit.id.name}, and the "
+        f"GatewaySubnet of {gateway.vnet_id.name} has {len(routes)} user-defined route(s)"
     )
 
 
@@ -163,6 +204,9 @@ def unmodelled_gaps(snapshot: Snapshot) -> list[CoverageGap]:
         if gw.nat_rules:
             gaps.append(_gap("vpn-nat-rule", str(gw.id), f"{gw.id.name} has {gw.nat_rules} NAT rule(s)"))
     for link in snapshot.connections:
+        fastpath = _open_fastpath(snapshot, link)
+        if fastpath is not None:
+            gaps.append(_gap("expressroute-fastpath", str(link.id), fastpath))
         if link.ingress_nat_rules or link.egress_nat_rules:
             gaps.append(_gap("vpn-nat-rule", str(link.id), f"connection {link.id.name} applies NAT rules"))
         if link.traffic_selector_policies:

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
-
-FASTPATH_SKUS = {"ultraperformance", "ergw3az", "ergwscale"}
+from auditor.rule_api import FASTPATH_SKUS, CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
 
 
 class FastpathNotApplicable(Rule):

@@ -404,6 +404,31 @@ FEATURE_PATCHES: dict[str, dict[str, Any]] = {
             "vpnClientConfiguration": {"vpnClientAddressPool": {"addressPrefixes": ["172.31.0.0/24"]}}
         },
     },
+    "expressroute-fastpath": {
+        "value": [
+            {"id": f"{HUB}/connections/hub-er-gw-to-er-1", "properties": {"expressRouteGatewayBypass": True}},
+            {"id": f"{HUB}/virtualNetworkGateways/hub-er-gw", "properties": {"sku": {"name": "ErGw3AZ"}}},
+            {
+                "id": f"{HUB}/routeTables/gw-rt",
+                "properties": {
+                    "routes": [
+                        {
+                            "name": "spoke-via-nva",
+                            "properties": {
+                                "addressPrefix": "10.11.30.0/26",
+                                "nextHopType": "VirtualAppliance",
+                                "nextHopIpAddress": "10.10.30.4",
+                            },
+                        }
+                    ]
+                },
+            },
+            {
+                "id": f"{HUB}/virtualNetworks/hub-vnet/subnets/GatewaySubnet",
+                "properties": {"routeTable": {"id": f"{HUB}/routeTables/gw-rt"}},
+            },
+        ]
+    },
     "gateway-default-site": {
         "id": f"{HUB}/virtualNetworkGateways/hub-vpn-gw",
         "properties": {"gatewayDefaultSite": {"id": f"{HUB}/localNetworkGateways/location-1-lng"}},

@@ -201,3 +201,52 @@ def test_an_address_inside_the_sources_own_space_stays_local(tmp_path: Path) -> 
     assert "own address space" in pair.forward.reason
     assert pair.status in ("none", "one-way")
     assert _agreement(load_fixture(path)) > 0
+
+
+def _fastpath(tmp_path: Path, sku: str, udr: bool, direct: bool) -> Path:
+    """The testbed with FastPath on hub-er-gw's connection to er-1."""
+    er = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-expressroute/providers/Microsoft.Network"
+    docs: list[dict[str, Any]] = [
+        {"id": f"{SUB}/connections/hub-er-gw-to-er-1", "properties": {"expressRouteGatewayBypass": True}},
+        {"id": f"{SUB}/virtualNetworkGateways/hub-er-gw", "properties": {"sku": {"name": sku, "tier": sku}}},
+    ]
+    if udr:
+        docs.append(
+            {
+                "id": f"{SUB}/routeTables/gw-rt",
+                "properties": {"routes": [_route("gw-rt", "spoke-via-nva", "10.11.30.0/26", "10.10.30.68")]},
+            }
+        )
+        docs.append(
+            {
+                "id": f"{SUB}/virtualNetworks/hub-vnet/subnets/GatewaySubnet",
+                "properties": {"routeTable": {"id": f"{SUB}/routeTables/gw-rt"}},
+            }
+        )
+    if direct:
+        port = {"id": f"{er}/expressRoutePorts/port-1"}
+        docs.append({"id": f"{er}/expressRouteCircuits/er-1", "properties": {"expressRoutePort": port}})
+    return overlay(tmp_path, "interop-testbed", {}, {"docs.json": {"value": docs}})
+
+
+@pytest.mark.parametrize(
+    ("sku", "udr", "direct", "gap"),
+    [
+        ("ErGw3AZ", True, False, True),  # provider circuit, routes on the GatewaySubnet: left open
+        ("UltraPerformance", True, False, True),
+        ("ErGw3AZ", False, False, False),  # no routes to bypass: the walk is the same either way
+        ("ErGw3AZ", True, True, False),  # ExpressRoute Direct: routes over FastPath are honoured
+        ("Standard", True, False, False),  # FastPath does not run on this SKU (ERC005)
+    ],
+)
+def test_fastpath_where_the_article_leaves_the_path_open_is_unknown(
+    tmp_path: Path, sku: str, udr: bool, direct: bool, gap: bool
+) -> None:
+    snapshot = load_fixture(_fastpath(tmp_path, sku, udr, direct))
+    gaps = [g for g in run(snapshot, load_rules()).gaps if g.feature == "expressroute-fastpath"]
+    assert bool(gaps) is gap, gaps
+    pair = PathFinder(ControlPlane(snapshot)).pair("hub-vnet", "location-1")
+    if gap:
+        assert pair.status == "unknown" and any("expressroute-fastpath" in why for why in pair.unknown)
+    else:
+        assert pair.status != "unknown" or not any("fastpath" in why for why in pair.unknown)
