@@ -33,6 +33,7 @@ from auditor.routing.paths import PathFinder, PathPair, Walk
 from auditor.routing.prefixindex import OverlapIndex, PrefixIndex
 from auditor.routing.reconcile import Comparison, NotComparable, comparisons
 from auditor.routing.shared import control_plane, path_finder
+from auditor.routing.signature import RoutingSignature, routing_signature
 from auditor.routing.sites import SiteView
 from auditor.routing.tables import TableRoute, is_special, select_bgp
 from auditor.routing.views import walk_summary
@@ -144,6 +145,7 @@ __all__ = [
     "PathFinder",
     "PathPair",
     "PrefixIndex",
+    "RoutingSignature",
     "Rule",
     "RuleContext",
     "RuleFixtures",
@@ -157,6 +159,7 @@ __all__ = [
     "local_regions",
     "locations_source",
     "prefix_key",
+    "routing_signature",
     "same_region",
     "select_bgp",
     "snapshot_relative",

@@ -7,7 +7,9 @@
 of spokes per hub behind route tables, datacenters with 1,500 prefixes over two circuits, BGP
 branches. Stages: `load` (read and normalize), `routes` (`routes --from` one spoke: the control
 plane plus one table), `pair` (`paths --from` a spoke `--to` a datacenter), `paths` (the grouped
-matrix: every routing signature to every site), `audit` (every rule). `site-heavy`
+matrix: every routing signature to every site), `audit` (every rule), `diff` (`azroute diff
+ESTATE --overlay CHANGE` through the CLI, the change being one peering's `allowGatewayTransit`
+turned off; its time includes loading both snapshots). `site-heavy`
 (`Shape.site_heavy`) is the realistic estate with sites that grow with the hubs (hubs = spokes /
 50: a datacenter and ten branches per hub), declared with prefixes and without circuit or local
 network gateway lists (links found by ASN and address-space overlap); same stages. `synthetic`
@@ -39,7 +41,7 @@ sys.path.insert(0, {root!r})
 from auditor.fixture import load_fixture
 stage, path = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
-snapshot = load_fixture(path)
+snapshot = load_fixture(path) if stage != "diff" else None
 extra = {{}}
 realistic = len(sys.argv) > 3
 if stage == "routes" and realistic:
@@ -83,6 +85,12 @@ elif stage == "audit":
     from auditor.engine import load_rules, run
     result = run(snapshot, load_rules())
     extra["findings"] = len(result.findings)
+elif stage == "diff":
+    from typer.testing import CliRunner
+    from auditor.cli import app
+    out = CliRunner().invoke(app, ["diff", path, "--overlay", sys.argv[3], "--format", "json"])
+    extra["exit"] = out.exit_code
+    extra["pairsChanged"] = len(json.loads(out.stdout).get("pairs", {{}}).get("lost", [])) if out.stdout.startswith("{{") else -1
 elapsed = time.perf_counter() - t0
 print(json.dumps({{"seconds": elapsed, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}}))
 """
@@ -108,10 +116,27 @@ def growth(prev: dict[str, Any], cur: dict[str, Any], stage: str, size: str) -> 
     return float((cur[stage]["seconds"] / prev[stage]["seconds"]) ** (1 / doublings))
 
 
+def planned_change(estate: Path) -> Path:
+    """An overlay of the estate, as a pre-change review would hold it: the first hub stops
+    offering gateway transit to its first spoke (`allowGatewayTransit: false` on one peering)."""
+    from auditor.fixture import load_fixture
+    from auditor.writer import dump_json
+
+    snapshot = load_fixture(estate)
+    peering = next(p for p in snapshot.peerings if p.allow_gateway_transit)
+    root = estate.parent / f"{estate.name}-change"
+    dump_json(root / "fixture.json", {"format": "azroute-overlay/1", "base": f"../{estate.name}",
+                                      "name": "change", "observations": "drop"})  # fmt: skip
+    dump_json(
+        root / "arm" / "change.json", {"id": str(peering.id), "properties": {"allowGatewayTransit": False}}
+    )
+    return root
+
+
 def realistic(args: argparse.Namespace) -> None:
     from bench.realistic import Shape, generate
 
-    stages = ("load", "routes", "pair", "paths", "audit")
+    stages = ("load", "routes", "pair", "paths", "audit", "diff")
     rows = []
     scaled = Shape.site_heavy if args.profile == "site-heavy" else Shape.scaled
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,17 +151,22 @@ def realistic(args: argparse.Namespace) -> None:
             )
             path = Path(tmp) / f"estate-{spokes}"
             row: dict[str, Any] = {"spokes": spokes, **generate(path, shape)}
+            change = planned_change(path)
             for stage in stages:
                 extra = ("spoke-00-001", "dc-00") if stage in ("routes", "pair", "paths") else ()
-                row[stage] = measure(stage, path, args.repeat, *extra[: 1 if stage == "routes" else 2])
+                if stage == "diff":
+                    extra = (str(change),)
+                row[stage] = measure(
+                    stage, path, args.repeat, *extra[: 1 if stage in ("routes", "diff") else 2]
+                )
                 print(
                     f"  {spokes} spokes, {stage}: {row[stage]['seconds']:.2f} s", file=sys.stderr, flush=True
                 )
             rows.append(row)
     print(
-        "| spokes | hubs | sites | on-prem prefixes | signatures | load s | routes s (x load) | pair s (x load) | paths s (x load) | audit s (x load) | peak MB (load / audit) |"
+        "| spokes | hubs | sites | on-prem prefixes | signatures | load s | routes s (x load) | pair s (x load) | paths s (x load) | audit s (x load) | diff s (x load, x audit) | peak MB (load / audit) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         load = row["load"]["seconds"]
         cells = [
@@ -147,9 +177,11 @@ def realistic(args: argparse.Namespace) -> None:
             str(row["paths"]["signatures"]),
             f"{load:.2f}",
         ]
-        for stage in stages[1:]:
+        for stage in stages[1:-1]:
             sec = row[stage]["seconds"]
             cells.append(f"{sec:.2f} ({sec / load:.1f}x)")
+        diff = row["diff"]["seconds"]
+        cells.append(f"{diff:.2f} ({diff / load:.1f}x, {diff / row['audit']['seconds']:.1f}x)")
         cells.append(f"{row['load']['maxrss_mb']:.0f} / {row['audit']['maxrss_mb']:.0f}")
         print("| " + " | ".join(cells) + " |")
     print()

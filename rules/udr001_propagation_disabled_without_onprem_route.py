@@ -8,7 +8,9 @@ from auditor.model import IPNetwork, Snapshot, Subnet, VirtualNetwork
 from auditor.rule_api import (
     EVIDENCE_CAP,
     CoverageGap,
+    OverlapIndex,
     PathFinder,
+    RoutingSignature,
     Rule,
     RuleContext,
     RuleFixtures,
@@ -16,6 +18,7 @@ from auditor.rule_api import (
     TableRoute,
     Violation,
     is_special,
+    routing_signature,
 )
 from rules._helpers import peered_spaces, route_table_of
 
@@ -74,6 +77,13 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
         snapshot = ctx.snapshot
         plane = ctx.control_plane
         onprem: dict[ArmId, list[IPNetwork]] = {}
+        overlaps: dict[ArmId, OverlapIndex[IPNetwork]] = {}
+        # Subnets with one routing signature select the same routes for every address outside their
+        # own VNet's space: the verdict is computed once per signature (and per subnet only where an
+        # on-premises prefix overlaps the subnet's own VNet).
+        verdicts: dict[
+            tuple[RoutingSignature, ArmId], tuple[list[tuple[IPNetwork, str]], dict[str, None]]
+        ] = {}
         for subnet in snapshot.subnets:
             hub = plane.domain_of_vnet.get(subnet.vnet_id)
             table = route_table_of(snapshot, subnet)
@@ -90,23 +100,17 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
                 onprem[hub] = sorted(
                     {a.prefix for a in plane.domain_rib[hub] if not a.bgp_peer_host}, key=str
                 )
-            udrs = [r.prefix for r in snapshot.routes_of(table.id) if r.prefix is not None]
-            uncovered: list[tuple[IPNetwork, str]] = []
-            outside: dict[str, None] = {}
-            for prefix in onprem[hub]:
-                # the prefix's first address, and the first address of every UDR more specific than it
-                probes = [prefix.network_address] + [
-                    u.network_address
-                    for u in udrs
-                    if u.version == prefix.version and u != prefix and u.subnet_of(prefix)  # type: ignore[arg-type]
-                ]
-                for address in probes:
-                    how = _leads_onprem(snapshot, ctx.paths, vnet, subnet, address)
-                    if how.startswith("outside:"):
-                        outside[how.split(":", 1)[1]] = None
-                    elif how:
-                        uncovered.append((prefix, how))
-                        break
+                overlaps[hub] = OverlapIndex(onprem[hub], lambda p: p)
+            own = any(overlaps[hub].overlapping(p) for p in vnet.address_prefixes)
+            key = (routing_signature(plane, subnet), hub)
+            if own or key not in verdicts:
+                verdict = _verdict(snapshot, ctx.paths, vnet, subnet, table.id, onprem[hub])
+                if own:
+                    uncovered, outside = verdict
+                else:
+                    uncovered, outside = verdicts.setdefault(key, verdict)
+            else:
+                uncovered, outside = verdicts[key]
             for appliance in outside:
                 yield CoverageGap(
                     kind="not-evaluated",
@@ -127,6 +131,36 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
                         "selected": {str(p): how for p, how in uncovered[:EVIDENCE_CAP]},
                     },
                 )
+
+
+def _verdict(
+    snapshot: Snapshot,
+    finder: PathFinder,
+    vnet: VirtualNetwork,
+    subnet: Subnet,
+    table: ArmId,
+    prefixes: list[IPNetwork],
+) -> tuple[list[tuple[IPNetwork, str]], dict[str, None]]:
+    """The on-premises prefixes no route of the subnet leads to (with what happens instead), and
+    the appliances outside the snapshot it sends on-premises traffic to."""
+    udrs = [r.prefix for r in snapshot.routes_of(table) if r.prefix is not None]
+    uncovered: list[tuple[IPNetwork, str]] = []
+    outside: dict[str, None] = {}
+    for prefix in prefixes:
+        # the prefix's first address, and the first address of every UDR more specific than it
+        probes = [prefix.network_address] + [
+            u.network_address
+            for u in udrs
+            if u.version == prefix.version and u != prefix and u.subnet_of(prefix)  # type: ignore[arg-type]
+        ]
+        for address in probes:
+            how = _leads_onprem(snapshot, finder, vnet, subnet, address)
+            if how.startswith("outside:"):
+                outside[how.split(":", 1)[1]] = None
+            elif how:
+                uncovered.append((prefix, how))
+                break
+    return uncovered, outside
 
 
 def _leads_onprem(

@@ -96,3 +96,20 @@ def test_site_views_are_computed_once_per_snapshot(tmp_path: Path, monkeypatch: 
     assert cli.site_views(snapshot) == first  # what `azroute inventory` lists
     assert len(calls) == 1
     assert site_views(snapshot.replace()) == first and len(calls) == 2  # a copy computes its own
+
+
+def test_the_bench_diff_stage_reviews_a_planned_change(tmp_path: Path) -> None:
+    """bench/run.py's diff stage: the planned change (one peering stops offering gateway transit)
+    is an overlay `azroute diff` reads, and it loses the spoke's on-premises pairs."""
+    from typer.testing import CliRunner
+
+    from bench.run import planned_change
+
+    generate(tmp_path / "estate", Shape.scaled(30, dc_prefixes=5, branch_prefixes=2))
+    change = planned_change(tmp_path / "estate")
+    result = CliRunner().invoke(
+        cli.app, ["diff", str(tmp_path / "estate"), "--overlay", str(change), "--format", "json"]
+    )
+    assert result.exit_code == 1, result.stdout + result.stderr  # a regression
+    report = json.loads(result.stdout)
+    assert report["pairs"]["lost"] or report["pairs"]["changed"]
