@@ -137,6 +137,7 @@ def realistic(args: argparse.Namespace) -> None:
     from bench.realistic import Shape, generate
 
     stages = ("load", "routes", "pair", "paths", "audit", "diff")
+    skipped = {x.strip() for x in args.skip.split(",") if x.strip()}
     rows = []
     scaled = Shape.site_heavy if args.profile == "site-heavy" else Shape.scaled
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,6 +154,9 @@ def realistic(args: argparse.Namespace) -> None:
             row: dict[str, Any] = {"spokes": spokes, **generate(path, shape)}
             change = planned_change(path)
             for stage in stages:
+                if stage in skipped:
+                    row[stage] = {"seconds": float("nan"), "maxrss_mb": float("nan")}
+                    continue
                 extra = ("spoke-00-001", "dc-00") if stage in ("routes", "pair", "paths") else ()
                 if stage == "diff":
                     extra = (str(change),)
@@ -187,7 +191,7 @@ def realistic(args: argparse.Namespace) -> None:
     print()
     print(f"Growth per doubling of the spokes ({args.profile}):")
     for prev, cur in itertools.pairwise(rows):
-        ratios = ", ".join(f"{s} {growth(prev, cur, s, 'spokes'):.2f}" for s in stages)
+        ratios = ", ".join(f"{s} {growth(prev, cur, s, 'spokes'):.2f}" for s in stages if s not in skipped)
         print(f"  {prev['spokes']} -> {cur['spokes']} spokes: {ratios}")
     last = rows[-1]
     print(
@@ -209,6 +213,7 @@ def main() -> None:
     parser.add_argument("--branches", type=int, default=0)
     parser.add_argument("--prefixes", type=int, default=0, help="prefixes per datacenter (default 1,500)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--skip", default="", help="stages not measured (comma list, e.g. diff)")
     args = parser.parse_args()
     if args.profile in ("realistic", "site-heavy"):
         realistic(args)

@@ -84,6 +84,7 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
         verdicts: dict[
             tuple[RoutingSignature, ArmId], tuple[list[tuple[IPNetwork, str]], dict[str, None]]
         ] = {}
+        onward: dict[tuple[str, str], str] = {}  # (first appliance, address) -> what follows it
         for subnet in snapshot.subnets:
             hub = plane.domain_of_vnet.get(subnet.vnet_id)
             table = route_table_of(snapshot, subnet)
@@ -104,7 +105,7 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
             own = any(overlaps[hub].overlapping(p) for p in vnet.address_prefixes)
             key = (routing_signature(plane, subnet), hub)
             if own or key not in verdicts:
-                verdict = _verdict(snapshot, ctx.paths, vnet, subnet, table.id, onprem[hub])
+                verdict = _verdict(snapshot, ctx.paths, vnet, subnet, table.id, onprem[hub], onward)
                 if own:
                     uncovered, outside = verdict
                 else:
@@ -140,6 +141,7 @@ def _verdict(
     subnet: Subnet,
     table: ArmId,
     prefixes: list[IPNetwork],
+    onward: dict[tuple[str, str], str],
 ) -> tuple[list[tuple[IPNetwork, str]], dict[str, None]]:
     """The on-premises prefixes no route of the subnet leads to (with what happens instead), and
     the appliances outside the snapshot it sends on-premises traffic to."""
@@ -154,7 +156,7 @@ def _verdict(
             if u.version == prefix.version and u != prefix and u.subnet_of(prefix)  # type: ignore[arg-type]
         ]
         for address in probes:
-            how = _leads_onprem(snapshot, finder, vnet, subnet, address)
+            how = _leads_onprem(snapshot, finder, vnet, subnet, address, onward)
             if how.startswith("outside:"):
                 outside[how.split(":", 1)[1]] = None
             elif how:
@@ -169,26 +171,39 @@ def _leads_onprem(
     vnet: VirtualNetwork,
     subnet: Subnet,
     address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+    onward: dict[tuple[str, str], str] | None = None,
 ) -> str:
     """ "" when the subnet's selected route towards the address leads to on-premises; otherwise
-    what it does instead ("outside:<ip>" for an appliance in a peered VNet outside the snapshot)."""
+    what it does instead ("outside:<ip>" for an appliance in a peered VNet outside the snapshot).
+    `onward` remembers, per (first appliance, address), what follows the first appliance: it
+    depends on nothing else, and many subnets send their traffic to the same appliance."""
     seen: list[str] = []
     where: tuple[Subnet | None, VirtualNetwork] = (subnet, vnet)
+    key: tuple[str, str] | None = None
+    result = "too many appliances"
     for _ in range(MAX_APPLIANCES + 1):
         routes = finder.table(where[1], where[0]).longest(address)
         route = routes[0] if routes else None
         if route is not None and route.next_hop_type == "VirtualNetworkGateway":
-            return ""
+            result = ""
+            break
         if route is None or route.next_hop_type != "VirtualAppliance" or not route.next_hop:
             what = "no route" if route is None else f"{route.next_hop_type} by {_origin(route)}"
-            return f"appliance {seen[-1]} sends it to {what}" if seen else what
+            result = f"appliance {seen[-1]} sends it to {what}" if seen else what
+            break
         if route.next_hop in seen:
-            return f"appliances loop at {route.next_hop}"
+            result = f"appliances loop at {route.next_hop}"
+            break
         seen.append(route.next_hop)
+        if len(seen) == 1 and onward is not None:
+            key = (route.next_hop, str(address))
+            if key in onward:
+                return onward[key]
         try:
             found = finder.subnet_of(ipaddress.ip_address(route.next_hop))
         except ValueError:
-            return f"invalid appliance address {route.next_hop}"
+            result = f"invalid appliance address {route.next_hop}"
+            break
         if found is None:
             remote = [
                 peering
@@ -198,9 +213,12 @@ def _leads_onprem(
                 for _, peering in group
                 if peering is not None and snapshot.vnet(peering.remote_vnet_id) is None
             ]
-            return f"outside:{route.next_hop}" if remote else f"appliance {route.next_hop} is in no subnet"
+            result = f"outside:{route.next_hop}" if remote else f"appliance {route.next_hop} is in no subnet"
+            break
         where = found
-    return "too many appliances"
+    if key is not None and onward is not None:
+        onward[key] = result
+    return result
 
 
 def _origin(route: TableRoute) -> str:

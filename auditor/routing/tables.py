@@ -225,7 +225,10 @@ class SubnetTable:
         """The selected routes of the longest prefix containing the address that has one (several:
         ECMP), deciding only the prefixes that contain the address."""
         own = iter(self._own.matches(address))
-        bgp = iter(self._shared.index.matches(address)) if self._shared is not None else iter(())
+        # with propagation off no BGP route is selected and none changes an own route's decision
+        # (`_bgp`, `_decide`): the domain's routes need not be looked at
+        shared = self._shared if self._propagate else None
+        bgp = iter(shared.index.matches(address)) if shared is not None else iter(())
         mine, theirs = next(own, None), next(bgp, None)
         while mine is not None or theirs is not None:
             lm = mine[0].prefix.prefixlen if mine else -1
