@@ -148,6 +148,12 @@ def _verdict(
     udrs = [r.prefix for r in snapshot.routes_of(table) if r.prefix is not None]
     uncovered: list[tuple[IPNetwork, str]] = []
     outside: dict[str, None] = {}
+    # A prefix that overlaps none of the subnet's own routes but its default routes meets the
+    # subnet's default-route decision first (propagation is off: no gateway route competes); it is
+    # asked once per address family, not once per prefix.
+    routes = finder.table(vnet, subnet)
+    specific = OverlapIndex([p for p in routes.own_prefixes() if p.prefixlen > 0], lambda p: p)
+    defaults: dict[int, list[TableRoute]] = {}
     for prefix in prefixes:
         # the prefix's first address, and the first address of every UDR more specific than it
         probes = [prefix.network_address] + [
@@ -155,8 +161,13 @@ def _verdict(
             for u in udrs
             if u.version == prefix.version and u != prefix and u.subnet_of(prefix)  # type: ignore[arg-type]
         ]
+        first: list[TableRoute] | None = None
+        if len(probes) == 1 and not specific.overlaps_any(prefix):
+            if prefix.version not in defaults:
+                defaults[prefix.version] = routes.longest(prefix.network_address)
+            first = defaults[prefix.version]
         for address in probes:
-            how = _leads_onprem(snapshot, finder, vnet, subnet, address, onward)
+            how = _leads_onprem(snapshot, finder, vnet, subnet, address, onward, first)
             if how.startswith("outside:"):
                 outside[how.split(":", 1)[1]] = None
             elif how:
@@ -172,17 +183,21 @@ def _leads_onprem(
     subnet: Subnet,
     address: ipaddress.IPv4Address | ipaddress.IPv6Address,
     onward: dict[tuple[str, str], str] | None = None,
+    first: list[TableRoute] | None = None,
 ) -> str:
     """ "" when the subnet's selected route towards the address leads to on-premises; otherwise
     what it does instead ("outside:<ip>" for an appliance in a peered VNet outside the snapshot).
     `onward` remembers, per (first appliance, address), what follows the first appliance: it
-    depends on nothing else, and many subnets send their traffic to the same appliance."""
+    depends on nothing else, and many subnets send their traffic to the same appliance. `first`:
+    the subnet's selected routes towards the address, when the caller knows them already."""
     seen: list[str] = []
     where: tuple[Subnet | None, VirtualNetwork] = (subnet, vnet)
     key: tuple[str, str] | None = None
     result = "too many appliances"
     for _ in range(MAX_APPLIANCES + 1):
-        routes = finder.table(where[1], where[0]).longest(address)
+        routes = (
+            first if first is not None and not seen else finder.table(where[1], where[0]).longest(address)
+        )
         route = routes[0] if routes else None
         if route is not None and route.next_hop_type == "VirtualNetworkGateway":
             result = ""

@@ -200,6 +200,10 @@ class SubnetTable:
                 out.append((route, chosen, why))
         return out
 
+    def own_prefixes(self) -> list[IPNetwork]:
+        """The prefixes of the subnet's own routes (system and user-defined, not the domain's)."""
+        return [route.prefix for route in self._own.items]
+
     # -- the two views ---------------------------------------------------------------------------
     def routes(self) -> list[TableRoute]:
         """The whole effective table: every candidate, selected or not, with the reason."""

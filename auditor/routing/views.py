@@ -7,7 +7,7 @@ from typing import Any
 
 from auditor.ids import ArmId
 from auditor.model import LinkKind, Subnet, VirtualNetwork, VirtualNetworkGateway, parse_prefix
-from auditor.routing.controlplane import ControlPlane, control_plane, prefix_key
+from auditor.routing.controlplane import ControlPlane, prefix_key
 from auditor.routing.paths import PathFinder, PathPair, Walk, endpoint_name
 from auditor.routing.shared import path_finder
 from auditor.routing.tables import select_bgp, site_select, vnet_table, workload_subnet
@@ -86,8 +86,11 @@ def vantage_rows(plane: ControlPlane, name: str) -> tuple[Vantage, list[dict[str
 
 def finder_for(plane: ControlPlane) -> PathFinder:
     """The snapshot's shared path finder (`shared.path_finder`, the one `paths`, intents and `diff`
-    use) when `plane` is the snapshot's shared plane; a finder over `plane` otherwise."""
-    return path_finder(plane.snapshot) if control_plane(plane.snapshot) is plane else PathFinder(plane)
+    use) when `plane` is (or becomes) the snapshot's shared plane; a finder over `plane` otherwise."""
+    # a plane built directly (`ControlPlane(snapshot)`) becomes the snapshot's shared one when it
+    # has none yet, so nothing is computed twice
+    shared = plane.snapshot.derived("control-plane", lambda _: plane)
+    return path_finder(plane.snapshot) if shared is plane else PathFinder(plane)
 
 
 def _vnet_vantage(
