@@ -201,8 +201,15 @@ class SubnetTable:
         return out
 
     def own_prefixes(self) -> list[IPNetwork]:
-        """The prefixes of the subnet's own routes (system and user-defined, not the domain's)."""
-        return [route.prefix for route in self._own.items]
+        """The prefixes of the subnet's own routes (system and user-defined, not the domain's) that
+        can be selected: the reserved-range None routes are left out once an overridden default
+        route invalidates them."""
+        overridden = self._overridden()
+        return [
+            route.prefix
+            for route in self._own.items
+            if not (overridden and route.source == "Default" and route.next_hop_type == "None")
+        ]
 
     # -- the two views ---------------------------------------------------------------------------
     def routes(self) -> list[TableRoute]:
