@@ -42,12 +42,7 @@ class ApplianceWithoutIpForwarding(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
-        by_ip = {
-            conf.private_ip_address: nic
-            for nic in snapshot.network_interfaces
-            for conf in nic.ip_configurations
-            if conf.private_ip_address
-        }
+        by_ip = ctx.paths.nic_by_address  # the NIC the walk lands on for the same address
         for route in snapshot.routes:
             if route.next_hop_type.lower() != "virtualappliance" or not route.next_hop_ip_address:
                 continue

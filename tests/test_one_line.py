@@ -20,15 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from auditor.cli import app
 from tests.conftest import FIXTURES, ROOT
 from tests.helpers import subnet, vnet, write_fixture
+from tests.test_properties import _cli
 
-runner = CliRunner()
-COMMAND = typer.main.get_command(app)  # built once: typer rebuilds it on every invoke otherwise
 TESTBED = FIXTURES / "interop-testbed"
 PRE_CHANGE = Path(__file__).parent / "data" / "pre-change"
 
@@ -150,17 +146,10 @@ TRIGGERS = [
 
 
 def _run(args: list[str]) -> tuple[int, str, str]:
-    """`azroute ARGS` in process (as tests/test_properties.py does): an exception escaping a command,
-    which `main()` would print as "internal error", fails the test."""
-    with runner.isolation() as (out, err, _):
-        try:
-            COMMAND.main(args=list(args), prog_name="azroute")
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        except Exception as exc:
-            raise AssertionError(f"internal error on {args}: {type(exc).__name__}: {exc}") from exc
-        return code, out.getvalue().decode(), err.getvalue().decode()
+    """`azroute ARGS` in process through the one CLI helper (`tests/test_properties._cli`): an
+    exception escaping a command, which `main()` would print as "internal error", fails the test."""
+    outcome = _cli(*args)
+    return outcome.code, outcome.stdout, outcome.stderr
 
 
 @pytest.mark.parametrize("trigger", TRIGGERS, ids=[t.name for t in TRIGGERS])

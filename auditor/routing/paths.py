@@ -587,8 +587,9 @@ class PathFinder:
         return frozenset(found)
 
     @cached_property
-    def _nic_by_address(self) -> dict[str, NetworkInterface]:
-        """Every NIC by its private IP addresses (the first NIC holding an address)."""
+    def nic_by_address(self) -> dict[str, NetworkInterface]:
+        """Every NIC by its private IP addresses (the first NIC holding an address): which NIC an
+        appliance next hop lands on, for the walk and for TRN009."""
         found: dict[str, NetworkInterface] = {}
         for nic in self.snap.network_interfaces:
             for conf in nic.ip_configurations:
@@ -695,7 +696,7 @@ class PathFinder:
             if found is None:
                 walk.reason = f"appliance {route.next_hop} is in no subnet of the snapshot"
                 return None
-            nic = self._nic_by_address.get(str(ip))
+            nic = self.nic_by_address.get(str(ip))
             if nic is not None and nic.enable_ip_forwarding is not True and ip != dst:
                 # Azure drops a packet a NIC receives for an address not its own unless IP
                 # forwarding is on (TRN009); traffic addressed to the appliance itself is delivered
