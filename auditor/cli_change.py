@@ -22,7 +22,8 @@ from auditor.cli import (
     echo,
     info,
 )
-from auditor.diff import configuration_rules, diff, evaluate, partly_evaluated
+from auditor.change import impact
+from auditor.diff import NOTHING, Scope, configuration_rules, diff, evaluate, partly_evaluated
 from auditor.diff_render import render_markdown, render_text
 from auditor.engine import select_rules
 from auditor.errors import InputError
@@ -30,6 +31,7 @@ from auditor.findings import Severity
 from auditor.fixture import build_snapshot, read_source
 from auditor.model import Snapshot
 from auditor.predict import InputKind, Prediction
+from auditor.terminal import Stages
 from auditor.textsafe import escape
 from auditor.writer import MANIFEST, UnsafePath
 
@@ -153,9 +155,24 @@ def diff_command(
     else:
         assert after is not None
         new = _configuration_only(after)
+    change_impact = impact(old, new)
+    scope = NOTHING if change_impact.nothing else Scope.of(change_impact)
+    stages = Stages()
+    try:
+        before_side = evaluate(
+            old, rules, intents, accepted, scope=scope, progress=stages.stage, label="BEFORE"
+        )
+        # nothing differs: the rules answer AFTER as they answered BEFORE
+        same = before_side.result if change_impact.nothing else None
+        after_side = evaluate(
+            new, rules, intents, accepted, scope=scope, result=same, progress=stages.stage, label="AFTER"
+        )
+    finally:
+        stages.close()
     result = diff(
-        evaluate(old, rules, intents, accepted),
-        evaluate(new, rules, intents, accepted),
+        before_side,
+        after_side,
+        impact=change_impact,
         fail_on=None if fail_on is FailOn.NEVER else Severity(fail_on.value),
         fail_on_lost=fail_on_lost,
         fail_on_asymmetric=fail_on_asymmetric,

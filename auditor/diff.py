@@ -8,14 +8,18 @@ read only observations are listed as not evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.change import Impact
 from auditor.engine import AuditResult, Rule, run
 from auditor.findings import CoverageGap, Finding, Severity
-from auditor.model import Snapshot
+from auditor.ids import ArmId
+from auditor.model import IPNetwork, Snapshot, parse_prefix
 from auditor.report import finding_dict
+from auditor.routing.controlplane import prefix_key
+from auditor.routing.prefixindex import OverlapIndex
 from auditor.routing.shared import path_finder
 from auditor.routing.views import UnknownVantage, pair_json, vantage_rows
 
@@ -48,25 +52,77 @@ def partly_evaluated(rules: Sequence[type[Rule]]) -> dict[str, str]:
     return {r.id: r.without_observations for r in rules if r.without_observations}
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What one side of a diff walks and compares (`auditor/change.py` decides it): pairs with an
+    endpoint among `networks` (None: every pair), the whole tables of the VNets in `vnets` (None:
+    every vantage point's whole table) and, at every other vantage point, the routes of prefixes
+    overlapping `prefixes`."""
+
+    networks: frozenset[str] | None = None
+    vnets: frozenset[ArmId] | None = None
+    prefixes: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def of(cls, impact: Impact) -> Scope:
+        if impact.everything:
+            return EVERYTHING
+        return cls(impact.networks, impact.vnets, impact.prefixes)
+
+
+EVERYTHING = Scope()
+NOTHING = Scope(frozenset(), frozenset(), ())
+Progress = Callable[[str, int], Callable[[], None]]  # (stage, total) -> advance
+
+
+def _no_progress(_stage: str, _total: int) -> Callable[[], None]:
+    return lambda: None
+
+
 def evaluate(
     snapshot: Snapshot,
     rules: Sequence[type[Rule]],
     intents: Sequence[Any] = (),
     accept_unmodelled: Mapping[str, str] | None = None,
+    *,
+    scope: Scope = EVERYTHING,
+    result: AuditResult | None = None,
+    progress: Progress = _no_progress,
+    label: str = "",
 ) -> Evaluation:
-    result = run(snapshot, rules, intents=intents, accept_unmodelled=accept_unmodelled)
+    """One side: the rules' result (`result` when it is known already), and the pairs and selected
+    routes `scope` asks for (every pair and every vantage point's whole table by default: the
+    complete evaluation, which the incremental one is tested against)."""
+    if result is None:
+        tick = progress(f"rules {label}".strip(), 1)
+        result = run(snapshot, rules, intents=intents, accept_unmodelled=accept_unmodelled)
+        tick()
     side = Evaluation(snapshot, result)
     finder = path_finder(snapshot)
     names = finder.networks()
-    for a in names:
-        for b in names:
-            if a != b and finder.comparable(a, b):
-                side.pairs[(a, b)] = pair_json(finder.pair(a, b))
+    if scope.networks is None:
+        walk = [(a, b) for a in names for b in names if a != b]
+    else:
+        moved = [n for n in names if n.lower() in scope.networks]
+        walk = sorted({(a, b) for a in moved for b in names if a != b} | {(b, a) for a in moved for b in names if a != b})
+    tick = progress(f"pairs {label}".strip(), len(walk))
+    for a, b in walk:
+        if finder.comparable(a, b):
+            side.pairs[(a, b)] = pair_json(finder.pair(a, b))
+        tick()
     plane = finder.plane
-    vantages = [v.display_name for v in snapshot.vnets] + [s.name for s in plane.sites]
-    for name in sorted(set(vantages), key=str.lower):
+    within = OverlapIndex(scope.prefixes, lambda p: p) if scope.prefixes else None
+    vnet_names = {v.display_name.lower(): v for v in reversed(snapshot.vnets)}  # the first of a name
+    vantages = sorted({*(v.display_name for v in snapshot.vnets), *(s.name for s in plane.sites)}, key=str.lower)
+    tick = progress(f"routes {label}".strip(), len(vantages))
+    for name in vantages:
+        tick()
+        vnet = vnet_names.get(name.lower())
+        whole = scope.vnets is None or (vnet is not None and vnet.id in scope.vnets)
+        if not whole and within is None:
+            continue
         try:
-            vantage, rows = vantage_rows(plane, name)
+            vantage, rows = vantage_rows(plane, name, None if whole else within)
         except UnknownVantage:
             continue
         # a VNet whose subnets route differently: one vantage per subnet group, named as in `paths`
@@ -149,6 +205,57 @@ def compare_routes(
     return out
 
 
+def group_routes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The changed routes grouped: one row per change (the routes before and after) with every
+    vantage point and prefix it happened at (`vantages`, `prefixes`; the first of each also as
+    `vantage` and `prefix`), so a change that many subnet groups or prefixes share reads once (a
+    spoke losing its domain's 2,500 BGP routes is a row per link and AS path, not 2,500 rows)."""
+    by_prefix: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = repr((row["prefix"], row["before"], row["after"]))
+        found = by_prefix.get(key)
+        if found is None:
+            by_prefix[key] = {**row, "vantages": [row["vantage"]]}
+        else:
+            found["vantages"].append(row["vantage"])
+    grouped: dict[str, dict[str, Any]] = {}
+    for row in by_prefix.values():
+        vantages = sorted(row["vantages"], key=str.lower)
+        key = repr((vantages, row["before"], row["after"]))
+        found = grouped.get(key)
+        if found is None:
+            grouped[key] = {**row, "vantages": vantages, "prefixes": [row["prefix"]]}
+        else:
+            found["prefixes"].append(row["prefix"])
+    out = list(grouped.values())
+    for row in out:
+        row["prefixes"] = sorted(row["prefixes"], key=_prefix_order)
+        row["vantage"], row["prefix"] = row["vantages"][0], row["prefixes"][0]
+    return sorted(out, key=lambda r: (r["vantage"].lower(), _prefix_order(r["prefix"]), repr(r["before"])))
+
+
+def _prefix_order(text: str) -> tuple[int, int, int]:
+    return prefix_key(parse_prefix(text))
+
+
+def _recomputed(impact: Impact | None) -> dict[str, Any]:
+    """What the incremental evaluation recomputed, and why (`auditor/change.py`)."""
+    if impact is None:
+        return {"scope": "everything", "why": "complete evaluation"}
+    if impact.nothing:
+        return {"scope": "nothing", "why": "no resource differs"}
+    if impact.everything:
+        return {"scope": "everything", "why": impact.why, "changedResources": len(impact.changed.ids)}
+    return {
+        "scope": "local",
+        "why": "only leaf VNets are touched",
+        "changedResources": len(impact.changed.ids),
+        "vnets": sorted((v.name for v in impact.vnets), key=str.lower),
+        "networks": len(impact.networks),
+        "prefixes": [str(p) for p in impact.prefixes],
+    }
+
+
 def _fingerprints(findings: Iterable[Finding]) -> dict[str, Finding]:
     return {f.fingerprint: f for f in findings}
 
@@ -174,6 +281,7 @@ def diff(
     not_evaluated: Sequence[str] = (),
     partly: Mapping[str, str] | None = None,
     predicted_from: dict[str, Any] | None = None,
+    impact: Impact | None = None,
 ) -> DiffResult:
     old, new = _fingerprints(before.result.findings), _fingerprints(after.result.findings)
     findings = {
@@ -186,7 +294,7 @@ def diff(
         ],
     }
     pairs = compare_pairs(before.pairs, after.pairs)
-    routes = compare_routes(before.routes, after.routes)
+    routes = group_routes(compare_routes(before.routes, after.routes))
     intents = {
         "broken": sorted(
             f["evidence"].get("intent", f["message"]) for f in findings["new"] if f["rule"] == "INT001"
@@ -241,7 +349,9 @@ def diff(
             "findings": {k: len(v) for k, v in findings.items()},
             "pairs": {k: len(v) for k, v in pairs.items()},
             "becameAsymmetric": len(asymmetric),
-            "routesChanged": len(routes),
+            "routesChanged": len(routes),  # grouped rows
+            "routeChanges": sum(len(r["vantages"]) * len(r["prefixes"]) for r in routes),  # vantage x prefix
+            "recomputed": _recomputed(impact),
             "intents": {k: len(v) for k, v in intents.items()},
             "newGaps": sum(1 for g in gaps if g["new"]),
             "rulesNotEvaluated": list(not_evaluated),

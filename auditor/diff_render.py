@@ -69,7 +69,7 @@ def render_text(data: dict[str, Any]) -> str:
     if data["routes"]:
         lines += ["", f"Selected routes that changed ({len(data['routes'])}):"]
         for r in data["routes"][:SHOWN]:
-            lines.append(f"  {r['vantage']} {r['prefix']}: {_route(r['before'])} -> {_route(r['after'])}")
+            lines.append(f"  {_where(r)} {_prefixes(r)}: {_route(r['before'])} -> {_route(r['after'])}")
         if len(data["routes"]) > SHOWN:
             lines.append(f"  ... and {len(data['routes']) - SHOWN} more")
     for title, key in (("Intents broken", "broken"), ("Intents fixed", "fixed")):
@@ -131,7 +131,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             "| --- | --- | --- | --- |",
         ]
         out += [
-            f"| {md(r['vantage'])} | {md(r['prefix'])} | {md(_route(r['before']))} | {md(_route(r['after']))} |"
+            f"| {md(_where(r))} | {md(_prefixes(r))} | {md(_route(r['before']))} | {md(_route(r['after']))} |"
             for r in data["routes"][:SHOWN]
         ]
         out.append("")
@@ -153,3 +153,14 @@ def render_markdown(data: dict[str, Any]) -> str:
     for rule, only in s.get("rulesPartlyEvaluated", {}).items():
         out += [f"{md(rule)} is evaluated only {md(only)}.", ""]
     return "\n".join(out)
+
+
+def _where(row: dict[str, Any]) -> str:
+    """A grouped route change's vantage points: the first, and how many more."""
+    more = len(row.get("vantages", [row["vantage"]])) - 1
+    return row["vantage"] + (f" (+{more} more)" if more else "")
+
+
+def _prefixes(row: dict[str, Any]) -> str:
+    more = len(row.get("prefixes", [row["prefix"]])) - 1
+    return row["prefix"] + (f" (+{more} prefixes)" if more else "")

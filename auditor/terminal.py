@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from rich.console import Console
@@ -74,3 +75,33 @@ class _Stderr(logging.Handler):
 
 def log() -> logging.Logger:
     return logging.getLogger(LOGGER)
+
+
+class Stages:
+    """Progress of a long command's stages on stderr (rich), only when stderr is a terminal and
+    not quiet: `stage(name, total)` starts a bar and returns the function that advances it."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        console = Console(stderr=True)
+        self.enabled = enabled and console.is_terminal and not Mode.quiet
+        self._bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=True,
+        )  # fmt: skip
+        self._started = False
+
+    def stage(self, name: str, total: int) -> Callable[[], None]:
+        if not self.enabled:
+            return lambda: None
+        if not self._started:
+            self._bar.start()
+            self._started = True
+        task = self._bar.add_task(name, total=max(total, 1))
+        return lambda: self._bar.advance(task)
+
+    def close(self) -> None:
+        if self._started:
+            self._bar.stop()
+            self._started = False

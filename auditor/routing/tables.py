@@ -28,7 +28,7 @@ from auditor.model import (
     same,
 )
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, prefix_key
-from auditor.routing.prefixindex import PrefixIndex
+from auditor.routing.prefixindex import OverlapIndex, PrefixIndex
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 SPECIAL_SUBNETS = (
@@ -212,12 +212,16 @@ class SubnetTable:
         ]
 
     # -- the two views ---------------------------------------------------------------------------
-    def routes(self) -> list[TableRoute]:
-        """The whole effective table: every candidate, selected or not, with the reason."""
+    def routes(self, within: OverlapIndex[IPNetwork] | None = None) -> list[TableRoute]:
+        """The whole effective table: every candidate, selected or not, with the reason; with
+        `within`, only the prefixes overlapping one of those (what an incremental diff compares)."""
         own: dict[tuple[int, int, int], list[TableRoute]] = {}
         for route in self._own.items:
-            own.setdefault(prefix_key(route.prefix), []).append(route)
+            if within is None or within.overlaps_any(route.prefix):
+                own.setdefault(prefix_key(route.prefix), []).append(route)
         shared = self._shared.groups if self._shared is not None else {}
+        if within is not None and self._shared is not None:
+            shared = self._shared.overlapping(within)
         out: list[TableRoute] = []
         for key in sorted(own.keys() | shared.keys()):
             decided = self._decide(own.get(key, []), shared.get(key, []))
@@ -265,6 +269,18 @@ class GatewayRows:
     index: PrefixIndex[TableRoute]
     groups: dict[tuple[int, int, int], list[TableRoute]]
     _decided: dict[tuple[int, bool, str], TableRoute] = field(default_factory=dict, repr=False)
+
+    _within: dict[int, tuple[object, dict[tuple[int, int, int], list[TableRoute]]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def overlapping(self, within: OverlapIndex[IPNetwork]) -> dict[tuple[int, int, int], list[TableRoute]]:
+        """The groups whose prefix overlaps one of `within` (once per index, for every subnet)."""
+        found = self._within.get(id(within))
+        if found is None or found[0] is not within:
+            groups = {k: g for k, g in self.groups.items() if within.overlaps_any(g[0].prefix)}
+            found = self._within[id(within)] = (within, groups)
+        return found[1]
 
     def decided(self, route: TableRoute, selected: bool, reason: str) -> TableRoute:
         """One of these routes as a subnet's table shows it once decided (one copy per decision,

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.ids import ArmId
-from auditor.model import LinkKind, Subnet, VirtualNetwork, VirtualNetworkGateway, parse_prefix
+from auditor.model import IPNetwork, LinkKind, Subnet, VirtualNetwork, VirtualNetworkGateway, parse_prefix
 from auditor.routing.controlplane import ControlPlane, prefix_key
 from auditor.routing.paths import PathFinder, PathPair, Walk, endpoint_name
 from auditor.routing.shared import path_finder
-from auditor.routing.tables import select_bgp, site_select, vnet_table, workload_subnet
+from auditor.routing.prefixindex import OverlapIndex
+from auditor.routing.tables import select_bgp, site_select, subnet_table, workload_subnet
 from auditor.textsafe import escape
 
 ROUTES_SCHEMA = "azroute.routes/1"
@@ -53,14 +54,25 @@ def _as_path(path: tuple[int, ...]) -> list[int]:
     return list(path)
 
 
-def vantage_rows(plane: ControlPlane, name: str) -> tuple[Vantage, list[dict[str, Any]]]:
-    """`hub-vnet`, `hub-vnet/GatewaySubnet`, `hub-vpn-gw`, `er-1` or `er-1:secondary`, `location-1`."""
+def vantage_rows(
+    plane: ControlPlane, name: str, within: OverlapIndex[IPNetwork] | None = None
+) -> tuple[Vantage, list[dict[str, Any]]]:
+    """`hub-vnet`, `hub-vnet/GatewaySubnet`, `hub-vpn-gw`, `er-1` or `er-1:secondary`, `location-1`;
+    with `within`, only the rows of prefixes overlapping those."""
+    vantage, rows = _vantage_rows(plane, name, within)
+    if within is not None and vantage.kind in ("gateway", "circuit"):
+        rows = [r for r in rows if within.overlaps_any(parse_prefix(r["prefix"]))]
+    return vantage, rows
+
+
+def _vantage_rows(
+    plane: ControlPlane, name: str, within: OverlapIndex[IPNetwork] | None
+) -> tuple[Vantage, list[dict[str, Any]]]:
     snap = plane.snapshot
     lowered = name.lower()
     vnet_name, _, subnet_name = name.partition("/")
-    for vnet in snap.vnets:
-        if vnet.display_name.lower() != vnet_name.lower():
-            continue
+    vnet = plane.vnet_by_name.get(vnet_name.lower())  # the first VNet of that name
+    if vnet is not None:
         subnet: Subnet | None = None
         if subnet_name:
             subnet = next(
@@ -69,8 +81,8 @@ def vantage_rows(plane: ControlPlane, name: str) -> tuple[Vantage, list[dict[str
             if subnet is None:
                 raise UnknownVantage(f"{vnet.display_name} has no subnet {subnet_name!r}")
         if subnet is not None:
-            return Vantage("subnet", name), _vnet_rows(plane, vnet, subnet)
-        return _vnet_vantage(plane, vnet, name)
+            return Vantage("subnet", name), _vnet_rows(plane, vnet, subnet, within)
+        return _vnet_vantage(plane, vnet, name, within)
     for gateway in snap.gateways:
         if gateway.id.name.lower() == lowered and gateway.vnet_id in plane.domains:
             return Vantage("gateway", name), _gateway_rows(plane, gateway.vnet_id, gateway.is_expressroute)
@@ -80,7 +92,7 @@ def vantage_rows(plane: ControlPlane, name: str) -> tuple[Vantage, list[dict[str
             return Vantage("circuit", name), _circuit_rows(plane, circuit.id, path or None)
     for site in plane.sites:
         if site.name.lower() == lowered:
-            return Vantage("site", site.name), _site_rows(plane, site.name)
+            return Vantage("site", site.name), _site_rows(plane, site.name, within)
     raise UnknownVantage(f"no VNet, subnet, gateway, circuit or site named {name!r}")
 
 
@@ -94,10 +106,11 @@ def finder_for(plane: ControlPlane) -> PathFinder:
 
 
 def _vnet_vantage(
-    plane: ControlPlane, vnet: VirtualNetwork, name: str
+    plane: ControlPlane, vnet: VirtualNetwork, name: str, within: OverlapIndex[IPNetwork] | None = None
 ) -> tuple[Vantage, list[dict[str, Any]]]:
     """What the VNet's subnets get: one table per group of workload subnets that route alike
-    (`PathFinder.subnet_groups`, named by `paths.endpoint_name`); never a table no subnet has."""
+    (`PathFinder.subnet_groups`, named by `paths.endpoint_name`); never a table no subnet has.
+    With `within`, the tables hold only the prefixes overlapping those."""
     finder = finder_for(plane)
     groups = finder.subnet_groups[vnet.id]
     grouped = {s.id for g in groups for s in g}
@@ -108,7 +121,7 @@ def _vnet_vantage(
             RouteGroup(
                 endpoint_name(finder, vnet, group[0], 4),
                 tuple(s.id.name for s in group),
-                _vnet_rows(plane, vnet, group[0]),
+                _vnet_rows(plane, vnet, group[0], within),
             )
             for group in groups
         ]
@@ -122,17 +135,22 @@ def _vnet_vantage(
             f"{fallback.id.name}, where paths from {vnet.display_name} start"
         )
         vantage = Vantage("vnet", name, (fallback.id.name,), (), infrastructure, note)
-        return vantage, _vnet_rows(plane, vnet, fallback)
+        return vantage, _vnet_rows(plane, vnet, fallback, within)
     note = (
         f"{vnet.display_name} has no subnet in the snapshot: the VNet-wide table "
         "(the routes a subnet without a route table would get)"
     )
-    return Vantage("vnet", name, (), (), (), note), _vnet_rows(plane, vnet, None)
+    return Vantage("vnet", name, (), (), (), note), _vnet_rows(plane, vnet, None, within)
 
 
-def _vnet_rows(plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None) -> list[dict[str, Any]]:
+def _vnet_rows(
+    plane: ControlPlane,
+    vnet: VirtualNetwork,
+    subnet: Subnet | None,
+    within: OverlapIndex[IPNetwork] | None = None,
+) -> list[dict[str, Any]]:
     rows = []
-    for r in vnet_table(plane, vnet, subnet):
+    for r in subnet_table(plane, vnet, subnet).routes(within):
         rows.append(
             {
                 "prefix": str(r.prefix),
@@ -266,9 +284,13 @@ def _circuit_rows(plane: ControlPlane, circuit_id: ArmId, path: str | None) -> l
     return sorted(rows, key=_row_key)
 
 
-def _site_rows(plane: ControlPlane, site: str) -> list[dict[str, Any]]:
+def _site_rows(
+    plane: ControlPlane, site: str, within: OverlapIndex[IPNetwork] | None = None
+) -> list[dict[str, Any]]:
     rows = []
     for advert, best, reason in site_select(plane, site):
+        if within is not None and not within.overlaps_any(advert.prefix):
+            continue
         rows.append(
             {
                 "prefix": str(advert.prefix),
