@@ -71,7 +71,9 @@ def changed(before: Snapshot, after: Snapshot) -> Changed:
         ids.update(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
     old_sites = {s.name.lower(): s for s in before.sites}
     new_sites = {s.name.lower(): s for s in after.sites}
-    ids.update(f"site:{k}" for k in old_sites.keys() | new_sites.keys() if old_sites.get(k) != new_sites.get(k))
+    ids.update(
+        f"site:{k}" for k in old_sites.keys() | new_sites.keys() if old_sites.get(k) != new_sites.get(k)
+    )
     other = tuple(name for name in OTHER_FIELDS if getattr(before, name) != getattr(after, name))
     return Changed(frozenset(ids), other)
 
@@ -189,9 +191,7 @@ def _prefixes(snapshot: Snapshot, vnets: set[ArmId]) -> Iterable[IPNetwork]:
             yield from peering.remote_address_prefixes or ()
 
 
-def _networks(
-    before: Snapshot, after: Snapshot, vnets: set[ArmId], prefixes: list[IPNetwork]
-) -> set[str]:
+def _networks(before: Snapshot, after: Snapshot, vnets: set[ArmId], prefixes: list[IPNetwork]) -> set[str]:
     """Endpoints whose pairs may move: those of touched VNets, those whose address lies inside a
     touched prefix, and those that exist on one side only or moved their address."""
     addresses: list[dict[str, object]] = []

@@ -22,8 +22,7 @@ from auditor.cli import (
     echo,
     info,
 )
-from auditor.change import impact
-from auditor.diff import NOTHING, Scope, configuration_rules, diff, evaluate, partly_evaluated
+from auditor.diff import configuration_rules, diff, evaluate_change, partly_evaluated
 from auditor.diff_render import render_markdown, render_text
 from auditor.engine import select_rules
 from auditor.errors import InputError
@@ -155,24 +154,17 @@ def diff_command(
     else:
         assert after is not None
         new = _configuration_only(after)
-    change_impact = impact(old, new)
-    scope = NOTHING if change_impact.nothing else Scope.of(change_impact)
     stages = Stages()
     try:
-        before_side = evaluate(
-            old, rules, intents, accepted, scope=scope, progress=stages.stage, label="BEFORE"
-        )
-        # nothing differs: the rules answer AFTER as they answered BEFORE
-        same = before_side.result if change_impact.nothing else None
-        after_side = evaluate(
-            new, rules, intents, accepted, scope=scope, result=same, progress=stages.stage, label="AFTER"
+        before_side, after_side, change_impact = evaluate_change(
+            old, new, rules, intents, accepted, progress=stages.stage
         )
     finally:
         stages.close()
     result = diff(
         before_side,
         after_side,
-        impact=change_impact,
+        moved=change_impact,
         fail_on=None if fail_on is FailOn.NEVER else Severity(fail_on.value),
         fail_on_lost=fail_on_lost,
         fail_on_asymmetric=fail_on_asymmetric,

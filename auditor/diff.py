@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.change import Impact
+from auditor.change import Impact, impact
 from auditor.engine import AuditResult, Rule, run
 from auditor.findings import CoverageGap, Finding, Severity
 from auditor.ids import ArmId
@@ -103,8 +103,10 @@ def evaluate(
     if scope.networks is None:
         walk = [(a, b) for a in names for b in names if a != b]
     else:
-        moved = [n for n in names if n.lower() in scope.networks]
-        walk = sorted({(a, b) for a in moved for b in names if a != b} | {(b, a) for a in moved for b in names if a != b})
+        ends = [n for n in names if n.lower() in scope.networks]
+        walk = sorted(
+            {(a, b) for a in ends for b in names if a != b} | {(b, a) for a in ends for b in names if a != b}
+        )
     tick = progress(f"pairs {label}".strip(), len(walk))
     for a, b in walk:
         if finder.comparable(a, b):
@@ -113,7 +115,9 @@ def evaluate(
     plane = finder.plane
     within = OverlapIndex(scope.prefixes, lambda p: p) if scope.prefixes else None
     vnet_names = {v.display_name.lower(): v for v in reversed(snapshot.vnets)}  # the first of a name
-    vantages = sorted({*(v.display_name for v in snapshot.vnets), *(s.name for s in plane.sites)}, key=str.lower)
+    vantages = sorted(
+        {*(v.display_name for v in snapshot.vnets), *(s.name for s in plane.sites)}, key=str.lower
+    )
     tick = progress(f"routes {label}".strip(), len(vantages))
     for name in vantages:
         tick()
@@ -130,6 +134,33 @@ def evaluate(
         for section, section_rows in sections:
             side.routes[f"{vantage.kind} {section}"] = _selected(section_rows)
     return side
+
+
+def evaluate_change(
+    before: Snapshot,
+    after: Snapshot,
+    rules: Sequence[type[Rule]],
+    intents: Sequence[Any] = (),
+    accept_unmodelled: Mapping[str, str] | None = None,
+    *,
+    progress: Progress = _no_progress,
+    results: tuple[AuditResult | None, AuditResult | None] = (None, None),
+) -> tuple[Evaluation, Evaluation, Impact]:
+    """Both sides of a diff, recomputing only what the change can move (`auditor/change.py`):
+    nothing when no resource differs (AFTER's rules answer as BEFORE's), the pairs and routes of
+    the touched leaf VNets' networks and prefixes, or everything. `results`: the rules' results
+    when they are known already."""
+    moved = impact(before, after)
+    scope = NOTHING if moved.nothing else Scope.of(moved)
+    old = evaluate(
+        before, rules, intents, accept_unmodelled, scope=scope, result=results[0], progress=progress,
+        label="BEFORE",
+    )  # fmt: skip
+    same = old.result if moved.nothing else results[1]
+    new = evaluate(
+        after, rules, intents, accept_unmodelled, scope=scope, result=same, progress=progress, label="AFTER"
+    )
+    return old, new, moved
 
 
 def _selected(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -281,7 +312,7 @@ def diff(
     not_evaluated: Sequence[str] = (),
     partly: Mapping[str, str] | None = None,
     predicted_from: dict[str, Any] | None = None,
-    impact: Impact | None = None,
+    moved: Impact | None = None,
 ) -> DiffResult:
     old, new = _fingerprints(before.result.findings), _fingerprints(after.result.findings)
     findings = {
@@ -351,7 +382,7 @@ def diff(
             "becameAsymmetric": len(asymmetric),
             "routesChanged": len(routes),  # grouped rows
             "routeChanges": sum(len(r["vantages"]) * len(r["prefixes"]) for r in routes),  # vantage x prefix
-            "recomputed": _recomputed(impact),
+            "recomputed": _recomputed(moved),
             "intents": {k: len(v) for k, v in intents.items()},
             "newGaps": sum(1 for g in gaps if g["new"]),
             "rulesNotEvaluated": list(not_evaluated),

@@ -158,9 +158,9 @@ def render_markdown(data: dict[str, Any]) -> str:
 def _where(row: dict[str, Any]) -> str:
     """A grouped route change's vantage points: the first, and how many more."""
     more = len(row.get("vantages", [row["vantage"]])) - 1
-    return row["vantage"] + (f" (+{more} more)" if more else "")
+    return str(row["vantage"]) + (f" (+{more} more)" if more else "")
 
 
 def _prefixes(row: dict[str, Any]) -> str:
     more = len(row.get("prefixes", [row["prefix"]])) - 1
-    return row["prefix"] + (f" (+{more} prefixes)" if more else "")
+    return str(row["prefix"]) + (f" (+{more} prefixes)" if more else "")

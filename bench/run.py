@@ -7,9 +7,11 @@
 of spokes per hub behind route tables, datacenters with 1,500 prefixes over two circuits, BGP
 branches. Stages: `load` (read and normalize), `routes` (`routes --from` one spoke: the control
 plane plus one table), `pair` (`paths --from` a spoke `--to` a datacenter), `paths` (the grouped
-matrix: every routing signature to every site), `audit` (every rule), `diff` (`azroute diff
-ESTATE --overlay CHANGE` through the CLI, the change being one peering's `allowGatewayTransit`
-turned off; its time includes loading both snapshots). `site-heavy`
+matrix: every routing signature to every site), `audit` (every rule), and three `diff`
+stages through the CLI, their time including loading both sides (`planned_changes`):
+`diff-noop` (`azroute diff ESTATE --overlay NOOP`, an overlay changing nothing), `diff-flag`
+(`--overlay FLAG`: the first spoke's `useRemoteGateways` turned off) and `diff-full` (`azroute
+diff ESTATE AFTER`, the same change as a whole snapshot written by `azroute plan`). `site-heavy`
 (`Shape.site_heavy`) is the realistic estate with sites that grow with the hubs (hubs = spokes /
 50: a datacenter and ten branches per hub), declared with prefixes and without circuit or local
 network gateway lists (links found by ASN and address-space overlap); same stages. `synthetic`
@@ -41,7 +43,7 @@ sys.path.insert(0, {root!r})
 from auditor.fixture import load_fixture
 stage, path = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
-snapshot = load_fixture(path) if stage != "diff" else None
+snapshot = load_fixture(path) if not stage.startswith("diff") else None
 extra = {{}}
 realistic = len(sys.argv) > 3
 if stage == "routes" and realistic:
@@ -85,15 +87,19 @@ elif stage == "audit":
     from auditor.engine import load_rules, run
     result = run(snapshot, load_rules())
     extra["findings"] = len(result.findings)
-elif stage == "diff":
+elif stage.startswith("diff"):
     from typer.testing import CliRunner
     from auditor.cli import app
-    out = CliRunner().invoke(app, ["diff", path, "--overlay", sys.argv[3], "--format", "json"])
+    change = ["--overlay", sys.argv[3]] if stage != "diff-full" else [sys.argv[3]]
+    out = CliRunner().invoke(app, ["diff", path, *change, "--format", "json"])
     extra["exit"] = out.exit_code
-    extra["pairsChanged"] = len(json.loads(out.stdout).get("pairs", {{}}).get("lost", [])) if out.stdout.startswith("{{") else -1
+    extra["lost"] = len(json.loads(out.stdout).get("pairs", {{}}).get("lost", [])) if out.stdout.startswith("{{") else -1
 elapsed = time.perf_counter() - t0
 print(json.dumps({{"seconds": elapsed, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}}))
 """
+
+
+DIFFS = {"diff-noop": "noop", "diff-flag": "flag", "diff-full": "full"}  # stage -> change
 
 
 def measure(stage: str, path: Path, repeat: int, *args: str) -> dict[str, float]:
@@ -116,28 +122,43 @@ def growth(prev: dict[str, Any], cur: dict[str, Any], stage: str, size: str) -> 
     return float((cur[stage]["seconds"] / prev[stage]["seconds"]) ** (1 / doublings))
 
 
-def planned_change(estate: Path) -> Path:
-    """An overlay of the estate, as a pre-change review would hold it: the first hub stops
-    offering gateway transit to its first spoke (`allowGatewayTransit: false` on one peering)."""
-    from auditor.fixture import load_fixture
+def _overlay(estate: Path, name: str, documents: list[dict[str, Any]]) -> Path:
     from auditor.writer import dump_json
 
-    snapshot = load_fixture(estate)
-    peering = next(p for p in snapshot.peerings if p.allow_gateway_transit)
-    root = estate.parent / f"{estate.name}-change"
+    root = estate.parent / f"{estate.name}-{name}"
     dump_json(root / "fixture.json", {"format": "azroute-overlay/1", "base": f"../{estate.name}",
-                                      "name": "change", "observations": "drop"})  # fmt: skip
-    dump_json(
-        root / "arm" / "change.json", {"id": str(peering.id), "properties": {"allowGatewayTransit": False}}
-    )
+                                      "name": name, "observations": "drop"})  # fmt: skip
+    (root / "arm").mkdir(parents=True, exist_ok=True)
+    for i, doc in enumerate(documents):
+        dump_json(root / "arm" / f"change-{i}.json", doc)
     return root
+
+
+def planned_changes(estate: Path) -> dict[str, Path]:
+    """The changes the `diff` stages review: `noop`, an overlay that changes nothing; `flag`, the
+    first spoke stops using its hub's gateways (`useRemoteGateways: false` on its spoke-to-hub
+    peering); `full`, the same change written as a whole snapshot (`azroute plan`), so the diff
+    reads two complete snapshots."""
+    from auditor.fixture import load_fixture
+
+    snapshot = load_fixture(estate)
+    peering = next(p for p in snapshot.peerings if p.use_remote_gateways)
+    flag = _overlay(estate, "flag", [{"id": str(peering.id), "properties": {"useRemoteGateways": False}}])
+    full = estate.parent / f"{estate.name}-full"
+    subprocess.run(
+        [sys.executable, "-m", "auditor", "plan", str(estate), "--overlay", str(flag), "--out", str(full)],
+        check=True, capture_output=True, cwd=HERE.parent,
+    )  # fmt: skip
+    return {"noop": _overlay(estate, "noop", []), "flag": flag, "full": full}
 
 
 def realistic(args: argparse.Namespace) -> None:
     from bench.realistic import Shape, generate
 
-    stages = ("load", "routes", "pair", "paths", "audit", "diff")
+    stages = ("load", "routes", "pair", "paths", "audit", *DIFFS)
     skipped = {x.strip() for x in args.skip.split(",") if x.strip()}
+    if "diff" in skipped:
+        skipped |= set(DIFFS)
     rows = []
     scaled = Shape.site_heavy if args.profile == "site-heavy" else Shape.scaled
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,25 +173,27 @@ def realistic(args: argparse.Namespace) -> None:
             )
             path = Path(tmp) / f"estate-{spokes}"
             row: dict[str, Any] = {"spokes": spokes, **generate(path, shape)}
-            change = planned_change(path)
+            changes = planned_changes(path) if not set(DIFFS) <= skipped else {}
             for stage in stages:
                 if stage in skipped:
                     row[stage] = {"seconds": float("nan"), "maxrss_mb": float("nan")}
                     continue
-                extra = ("spoke-00-001", "dc-00") if stage in ("routes", "pair", "paths") else ()
-                if stage == "diff":
-                    extra = (str(change),)
-                row[stage] = measure(
-                    stage, path, args.repeat, *extra[: 1 if stage in ("routes", "diff") else 2]
-                )
+                extra: tuple[str, ...] = ("spoke-00-001", "dc-00")
+                if stage == "routes":
+                    extra = extra[:1]
+                elif stage == "audit" or stage == "load":
+                    extra = ()
+                elif stage in DIFFS:
+                    extra = (str(changes[DIFFS[stage]]),)
+                row[stage] = measure(stage, path, args.repeat, *extra)
                 print(
                     f"  {spokes} spokes, {stage}: {row[stage]['seconds']:.2f} s", file=sys.stderr, flush=True
                 )
             rows.append(row)
     print(
-        "| spokes | hubs | sites | on-prem prefixes | signatures | load s | routes s (x load) | pair s (x load) | paths s (x load) | audit s (x load) | diff s (x load, x audit) | peak MB (load / audit) |"
+        "| spokes | hubs | sites | on-prem prefixes | signatures | load s | routes s (x load) | pair s (x load) | paths s (x load) | audit s (x load) | peak MB (load / audit) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         load = row["load"]["seconds"]
         cells = [
@@ -178,16 +201,32 @@ def realistic(args: argparse.Namespace) -> None:
             str(row["hubs"]),
             str(row["sites"]),
             str(row["onPremPrefixes"]),
-            str(row["paths"]["signatures"]),
+            str(row["paths"].get("signatures", "-")),
             f"{load:.2f}",
         ]
-        for stage in stages[1:-1]:
+        for stage in ("routes", "pair", "paths", "audit"):
             sec = row[stage]["seconds"]
             cells.append(f"{sec:.2f} ({sec / load:.1f}x)")
-        diff = row["diff"]["seconds"]
-        cells.append(f"{diff:.2f} ({diff / load:.1f}x, {diff / row['audit']['seconds']:.1f}x)")
         cells.append(f"{row['load']['maxrss_mb']:.0f} / {row['audit']['maxrss_mb']:.0f}")
         print("| " + " | ".join(cells) + " |")
+    if not set(DIFFS) <= skipped:
+        print()
+        print(
+            "| spokes | audit s / peak MB | diff no-op s, MB (x audit) | diff one flag s, MB (x audit) "
+            "| diff two snapshots s, MB (x audit) | flag: exit, lost pairs |"
+        )
+        print("|---|---|---|---|---|---|")
+        for row in rows:
+            audit = row["audit"]
+            cells = [str(row["spokes"]), f"{audit['seconds']:.2f} / {audit['maxrss_mb']:.0f}"]
+            for stage in DIFFS:
+                sec, mb = row[stage]["seconds"], row[stage]["maxrss_mb"]
+                cells.append(
+                    f"{sec:.2f}, {mb:.0f} ({sec / audit['seconds']:.2f}x, {mb / audit['maxrss_mb']:.2f}x)"
+                )
+            flag = row["diff-flag"]
+            cells.append(f"{flag.get('exit', '-')}, {flag.get('lost', '-')}")
+            print("| " + " | ".join(cells) + " |")
     print()
     print(f"Growth per doubling of the spokes ({args.profile}):")
     for prev, cur in itertools.pairwise(rows):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,18 +99,30 @@ def test_site_views_are_computed_once_per_snapshot(tmp_path: Path, monkeypatch: 
     assert site_views(snapshot.replace()) == first and len(calls) == 2  # a copy computes its own
 
 
-def test_the_bench_diff_stage_reviews_a_planned_change(tmp_path: Path) -> None:
-    """bench/run.py's diff stage: the planned change (one peering stops offering gateway transit)
-    is an overlay `azroute diff` reads, and it loses the spoke's on-premises pairs."""
+def test_the_bench_diff_stages_review_their_planned_changes(tmp_path: Path) -> None:
+    """bench/run.py's diff stages: the no-op overlay reports nothing and exits 0; the flag (the
+    first spoke stops using its hub's gateways) loses exactly that spoke's on-premises pairs, as an
+    overlay and as a whole snapshot written by `azroute plan`."""
     from typer.testing import CliRunner
 
-    from bench.run import planned_change
+    from bench.run import planned_changes
 
     generate(tmp_path / "estate", Shape.scaled(30, dc_prefixes=5, branch_prefixes=2))
-    change = planned_change(tmp_path / "estate")
-    result = CliRunner().invoke(
-        cli.app, ["diff", str(tmp_path / "estate"), "--overlay", str(change), "--format", "json"]
-    )
-    assert result.exit_code == 1, result.stdout + result.stderr  # a regression
-    report = json.loads(result.stdout)
-    assert report["pairs"]["lost"] or report["pairs"]["changed"]
+    changes = planned_changes(tmp_path / "estate")
+    estate = str(tmp_path / "estate")
+
+    def run(*args: str) -> tuple[int, dict[str, Any]]:
+        result = CliRunner().invoke(cli.app, ["diff", estate, *args, "--format", "json"])
+        return result.exit_code, json.loads(result.stdout)
+
+    code, noop = run("--overlay", str(changes["noop"]))
+    assert code == 0 and noop["summary"]["recomputed"]["scope"] == "nothing"
+    assert not any(noop["pairs"].values()) and not noop["routes"] and not noop["findings"]["new"]
+    for args in (("--overlay", str(changes["flag"])), (str(changes["full"]),)):
+        code, report = run(*args)
+        assert code == 1  # a regression
+        assert report["summary"]["recomputed"]["scope"] == "local"
+        lost = report["pairs"]["lost"]
+        assert lost and all("spoke-00-000" in (p["from"], p["to"]) for p in lost)
+        sites = {s.name for s in load_fixture(tmp_path / "estate").sites}
+        assert {p["to"] if p["from"] == "spoke-00-000" else p["from"] for p in lost} == sites
