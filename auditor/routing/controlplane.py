@@ -47,7 +47,7 @@ from auditor.routing.domains import (
     customer_paths,
     gateway_domains,
 )
-from auditor.routing.prefixindex import Address, PrefixIndex
+from auditor.routing.prefixindex import Address, OverlapIndex, PrefixIndex
 from auditor.routing.sites import SiteView, site_views
 
 if TYPE_CHECKING:
@@ -347,20 +347,32 @@ class ControlPlane:
             lambda speaker: converged[speaker] if speaker in converged else self._leaf_rib(rib, speaker),
         )
 
-    def _leaf_rib(self, rib: Mapping[str, Rib], leaf: str, address: Address | None = None) -> Rib:
+    def _leaf_rib(
+        self,
+        rib: Mapping[str, Rib],
+        leaf: str,
+        address: Address | None = None,
+        within: OverlapIndex[IPNetwork] | None = None,
+    ) -> Rib:
         """A leaf site's table: what it originates, and the best of what its neighbours export to it;
-        with `address`, only the prefixes that contain it (each prefix is selected on its own)."""
+        with `address`, only the prefixes that contain it; with `within`, only those overlapping one
+        of its prefixes (each prefix is selected on its own)."""
         own = rib[leaf]
-        keys_here = (
-            list(own)
-            if address is None
-            else sorted(k for group in self._rib_index[("own", leaf)].matches(address) for k in group)
-        )
+        if address is not None:
+            keys_here = sorted(k for group in self._rib_index[("own", leaf)].matches(address) for k in group)
+        else:
+            keys_here = [k for k in own if within is None or within.overlaps_any(own[k][0].prefix)]
         table: Rib = {key: list(own[key]) for key in keys_here}
         neighbours = sorted(self._vpn_edges.get(leaf, []), key=lambda e: e[0])
         view = {**{sender: rib[sender] for sender, _ in neighbours}, leaf: table}
         for sender, conn in neighbours:
-            keys = None if address is None else self._rib_keys_covering(sender, address)
+            keys = (
+                self._rib_keys_covering(sender, address)
+                if address is not None
+                else _keys_within(rib[sender], within)
+                if within is not None
+                else None
+            )
             for received in self._exports(view, sender, leaf, conn, keys, prune=True):
                 _better(table, received)
         return table
@@ -393,6 +405,16 @@ class ControlPlane:
             return self._leaf_rib(self._vpn_raw, speaker, address)
         table = self.vpn_rib[speaker]
         return {key: table[key] for key in self._rib_keys_covering(speaker, address)}
+
+    def _vpn_within(self, speaker: str, within: OverlapIndex[IPNetwork]) -> Rib:
+        """A VPN speaker's table restricted to the prefixes overlapping `within`'s; a leaf site's is
+        computed for those prefixes alone unless its whole table is known already."""
+        if speaker not in self.vpn_rib:
+            return {}
+        if speaker in self._vpn_leaves and not self.vpn_rib.known(speaker):
+            return self._leaf_rib(self._vpn_raw, speaker, within=within)
+        table = self.vpn_rib[speaker]
+        return {key: table[key] for key in _keys_within(table, within)}
 
     def _exports(
         self,
@@ -569,15 +591,24 @@ class ControlPlane:
         them, without computing the rest of the site's table."""
         return self._site_routes(self.site_by_name[site_name], address)
 
-    def _site_routes(self, site: SiteView, address: Address | None = None) -> list[Advert]:
+    def site_routes_within(self, site_name: str, within: OverlapIndex[IPNetwork]) -> list[Advert]:
+        """The site's routes whose prefix overlaps one of `within`'s (what an incremental diff
+        compares), without computing the rest of the site's table."""
+        return self._site_routes(self.site_by_name[site_name], within=within)
+
+    def _site_routes(
+        self, site: SiteView, address: Address | None = None, within: OverlapIndex[IPNetwork] | None = None
+    ) -> list[Advert]:
         found: list[Advert] = []
         for circuit_id in sorted(site.circuit_ids, key=lambda i: i.key):
             if not self.customer_paths(circuit_id):
                 continue
             entries = (
-                self.circuit_table.get(circuit_id, [])
-                if address is None
-                else self.circuit_entries_covering(circuit_id, address)
+                self.circuit_entries_covering(circuit_id, address)
+                if address is not None
+                else [e for e in self.circuit_table.get(circuit_id, []) if within.overlaps_any(e.prefix)]
+                if within is not None
+                else self.circuit_table.get(circuit_id, [])
             )
             for entry in entries:
                 if entry.kind == "site":
@@ -596,10 +627,22 @@ class ControlPlane:
                     )
                 )
         name = f"s:{site.name}"
-        speaker = self.vpn_rib.get(name, {}) if address is None else self._vpn_covering(name, address)
+        speaker = (
+            self._vpn_covering(name, address)
+            if address is not None
+            else self._vpn_within(name, within)
+            if within is not None
+            else self.vpn_rib.get(name, {})
+        )
         found.extend(a for group in speaker.values() for a in group if a.source == "EBgp")
         for hub, domain, conn in self._static_links[site.name]:
-            prefixes = domain.prefixes if address is None else self.domain_prefixes_covering(hub, address)
+            prefixes = (
+                self.domain_prefixes_covering(hub, address)
+                if address is not None
+                else [p for p in domain.prefixes if within.overlaps_any(p)]
+                if within is not None
+                else domain.prefixes
+            )
             found.extend(_static_to_domain(prefix, conn, domain.name, hub) for prefix in prefixes)
         unique = {(a.via.key if a.via else "", prefix_key(a.prefix), a.as_path): a for a in found}
         return sorted(unique.values(), key=_advert_key)
@@ -673,6 +716,11 @@ class ControlPlane:
         names = [v.display_name for v in self.snapshot.vnets]
         names += [s.name for s in self.sites if s.prefixes]
         return names
+
+
+def _keys_within(table: Rib, within: OverlapIndex[IPNetwork]) -> list[tuple[int, int, int]]:
+    """The keys of a table whose prefix overlaps one of `within`'s (sorted)."""
+    return sorted(k for k, group in table.items() if within.overlaps_any(group[0].prefix))
 
 
 def _advert_key(a: Advert) -> tuple[object, ...]:

@@ -455,6 +455,14 @@ class SiteTable:
             by_prefix.setdefault(a.key, []).append(a)
         return [decision for group in by_prefix.values() for decision in self._decide(group)]
 
+    def decisions_within(self, within: OverlapIndex[IPNetwork]) -> list[tuple[Advert, bool, str]]:
+        """The routes of prefixes overlapping one of `within`'s, decided as in the whole table
+        (each prefix is decided on its own), without computing the rest of it."""
+        by_prefix: dict[tuple[int, int, int], list[Advert]] = {}
+        for a in self._plane.site_routes_within(self._name, within):
+            by_prefix.setdefault(a.key, []).append(a)
+        return [decision for group in by_prefix.values() for decision in self._decide(group)]
+
     def longest(self, address: Address) -> list[Advert]:
         """The selected routes of the longest prefix containing the address."""
         routes = self._plane.site_routes_covering(self._name, address)

@@ -288,9 +288,10 @@ def _site_rows(
     plane: ControlPlane, site: str, within: OverlapIndex[IPNetwork] | None = None
 ) -> list[dict[str, Any]]:
     rows = []
-    for advert, best, reason in site_select(plane, site):
-        if within is not None and not within.overlaps_any(advert.prefix):
-            continue
+    decisions = (
+        site_select(plane, site) if within is None else plane.site_tables[site].decisions_within(within)
+    )
+    for advert, best, reason in decisions:
         rows.append(
             {
                 "prefix": str(advert.prefix),
