@@ -156,6 +156,7 @@ def evaluate_change(
         before, rules, intents, accept_unmodelled, scope=scope, result=results[0], progress=progress,
         label="BEFORE",
     )  # fmt: skip
+    before.release()  # BEFORE's control plane and walks are not needed any more
     same = old.result if moved.nothing else results[1]
     new = evaluate(
         after, rules, intents, accept_unmodelled, scope=scope, result=same, progress=progress, label="AFTER"

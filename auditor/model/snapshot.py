@@ -224,6 +224,11 @@ class Snapshot(Frozen):
             self._derived[key] = factory(self)
         return cast(T, self._derived[key])
 
+    def release(self) -> None:
+        """Drop the values computed from this snapshot (the control plane, the path finder, rule
+        indexes): a diff does so once BEFORE is evaluated, so AFTER does not sit beside them."""
+        self._derived.clear()
+
     def replace(self, **changes: object) -> Snapshot:
         """A copy with some fields changed; caches and derived values are rebuilt, not copied."""
         copy = self.model_copy(update=changes)
