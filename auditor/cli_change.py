@@ -195,7 +195,8 @@ def plan_command(
 ) -> None:
     """Write the snapshot predicted after a planned change (format v1, source "predicted", no observations).
 
-    Exit 0: everything in the change was predicted; 3: some of it could not be (written as gaps); 2: bad input."""
+    Exit 0: everything in the change was predicted; 1: ARM would refuse part of it (the snapshot holds what the
+    failed apply leaves); 3: some of it could not be predicted (written as gaps); 2: bad input."""
     from auditor.predict.plan import predict, write_prediction
 
     change = _change(what_if, terraform_plan, overlay)
@@ -219,5 +220,9 @@ def plan_command(
     )
     for gap in sorted(prediction.gaps, key=lambda g: (g.resource.lower(), g.code)):
         echo(f"  not predicted: {escape(f'{gap.code}: {gap.resource}: {gap.message}')}", err=True)
+    for failure in sorted(prediction.failures, key=lambda f: f.resource.lower()):
+        echo(f"  would fail: {escape(f'{failure.error}: {failure.resource}: {failure.message}')}", err=True)
+    if prediction.failures:
+        raise typer.Exit(EXIT_FINDINGS)
     if prediction.gaps:
         raise typer.Exit(EXIT_INCOMPLETE)

@@ -352,8 +352,10 @@ def diff(
         f for f in findings["new"] if fail_on is not None and Severity(f["severity"]).rank <= fail_on.rank
     ]
     asymmetric = [p for p in pairs["changed"] if "became asymmetric" in p.get("why", [])]
+    failures = list((predicted_from or {}).get("failures", []))
     regression = (
-        bool(new_severe)
+        bool(failures)
+        or bool(new_severe)
         or (fail_on_lost and bool(pairs["lost"]))
         or (fail_on_asymmetric and bool(asymmetric))
     )
@@ -381,6 +383,7 @@ def diff(
             "findings": {k: len(v) for k, v in findings.items()},
             "pairs": {k: len(v) for k, v in pairs.items()},
             "becameAsymmetric": len(asymmetric),
+            "predictedFailures": len(failures),
             "routesChanged": len(routes),  # grouped rows
             "routeChanges": sum(len(r["vantages"]) * len(r["prefixes"]) for r in routes),  # vantage x prefix
             "recomputed": _recomputed(moved),

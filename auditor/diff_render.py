@@ -49,6 +49,13 @@ def render_text(data: dict[str, Any]) -> str:
         f"{s['findings']['unchanged']} unchanged. Pairs: {s['pairs']['lost']} lost, {s['pairs']['gained']} gained, "
         f"{s['pairs']['changed']} changed. Routes changed: {s['routesChanged']}."
     )
+    failures = (predicted or {}).get("failures", [])
+    if failures:
+        lines += [
+            "",
+            f"The change would fail to apply ({len(failures)}; AFTER holds what the failed apply leaves):",
+        ]
+        lines += [f"  {f['error']}: {f['resource']}: {f['message']}" for f in failures]
     for title, key in (("New findings", "new"), ("Resolved findings", "resolved")):
         if data["findings"][key]:
             lines += ["", f"{title}:"]
@@ -96,6 +103,16 @@ def render_markdown(data: dict[str, Any]) -> str:
     if predicted:
         out += [f"Predicted from {md(predicted['input'])} {md(predicted['file'])}.", ""]
     out += [f"**{md(_verdict(data))}**", ""]
+    failures = (predicted or {}).get("failures", [])
+    if failures:
+        out += [
+            "### The change would fail to apply",
+            "",
+            "| resource | ARM error | why |",
+            "| --- | --- | --- |",
+        ]
+        out += [f"| {md(f['resource'])} | {md(f['error'])} | {md(f['message'])} |" for f in failures]
+        out.append("")
     out += ["| | new / lost | resolved / gained | changed | unchanged |", "| --- | --- | --- | --- | --- |"]
     f, p = s["findings"], s["pairs"]
     out += [f"| findings | {f['new']} | {f['resolved']} | | {f['unchanged']} |"]

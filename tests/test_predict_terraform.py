@@ -311,12 +311,18 @@ def test_replacement_forget_delete_unmapped_type_and_unknown_subscription() -> N
         ("unmapped-resource", "azurerm_virtual_hub.lab"),
     ]
     assert "rg-lab" in next(g.message for g in prediction.gaps if g.code == "unknown-subscription")
-    # replaced in place (delete, create): recreated, Connected because spoke-to-hub exists
-    hub_to_spoke = get(after, HUB_TO_SPOKE, VirtualNetworkPeering)
-    assert (hub_to_spoke.peering_state, hub_to_spoke.allow_gateway_transit) == ("Connected", True)
-    assert prediction.predicted_state[HUB_TO_SPOKE]["peeringState"] == "Connected"
-    # forgotten: still there, as it was
-    assert get(after, SPOKE_TO_HUB, VirtualNetworkPeering) == get(base, SPOKE_TO_HUB, VirtualNetworkPeering)
+    # replaced in place (delete, create): deleting hub-to-spoke moves spoke-to-hub (which the plan
+    # forgets, so it stays) to Disconnected, and ARM refuses to create a peering against a
+    # Disconnected one: the apply leaves no hub-to-spoke at all
+    assert not held(after, HUB_TO_SPOKE)
+    assert [(f.resource, f.error) for f in prediction.failures] == [
+        (HUB_TO_SPOKE, "RemotePeeringIsDisconnected")
+    ]
+    spoke_to_hub = get(after, SPOKE_TO_HUB, VirtualNetworkPeering)
+    assert spoke_to_hub.peering_state == "Disconnected"
+    assert spoke_to_hub.model_copy(update={"peering_state": "Connected"}) == get(
+        base, SPOKE_TO_HUB, VirtualNetworkPeering
+    )
     # create_before_destroy with a new name: the old connection goes, the new one comes
     assert not held(after, f"{NET}/connections/hub-vpn-gw-to-branch")
     v2 = get(after, f"{NET}/connections/hub-vpn-gw-to-branch-v2", Connection)
@@ -329,6 +335,7 @@ def test_replacement_forget_delete_unmapped_type_and_unknown_subscription() -> N
         after,
         base,
         HUB_TO_SPOKE,
+        SPOKE_TO_HUB,
         f"{NET}/connections/hub-vpn-gw-to-branch",
         f"{SUB}/resourceGroups/rg-remote/providers/Microsoft.Network/connections/remote-er-gw-to-er-1",
     )
@@ -1008,13 +1015,27 @@ def test_azapi_1x_string_body_creates_a_peering_under_its_parent() -> None:
     )
     tree, prediction, after = predict(plan)
     pid = f"{HUB}/virtualNetworkPeerings/hub-to-spoke-b"
+    # hub-to-spoke already references spoke-vnet: ARM refuses a second peering between the two
+    assert not held(after, pid)
+    assert [(f.resource, f.error) for f in prediction.failures] == [
+        (pid, "AnotherPeeringAlreadyReferencesRemoteVnet")
+    ]
+    assert "nope-not-here" not in json.dumps([e for e in tree.documents if e is not None])
+    # towards a VNet the hub is not peered with, the same document is created under its parent
+    branch = f"{SUB}/resourceGroups/rg-branch/providers/Microsoft.Network/virtualNetworks/branch-vnet"
+    values["body"] = body.replace(SPOKE, branch)
+    plan = tfplan(
+        change("azapi_resource.p", ["create"], None, values, {"id": True, "output": True}, provider=AZAPI)
+    )
+    tree, prediction, after = predict(plan)
     peering = get(after, pid, VirtualNetworkPeering)
     assert (peering.remote_vnet_id, peering.allow_gateway_transit, peering.peering_state) == (
-        ArmId(SPOKE),
+        ArmId(branch),
         True,
-        "Connected",  # spoke-to-hub is its reverse
+        "Initiated",  # branch-vnet has no peering back
     )
     assert prediction.predicted_state[pid]["provisioningState"] == "Succeeded"
+    assert not prediction.failures
     assert "nope-not-here" not in json.dumps([e for e in tree.documents if e is not None])
 
 

@@ -127,6 +127,11 @@ class PredictedFrom(Strict):
         description="Per resource id, read-only properties that were predicted, not read (a created peering's "
         "peeringState, provisioningState).",
     )
+    failures: tuple[dict[str, str], ...] = Field(
+        (),
+        description="Changes ARM would refuse (resource, ARM error code, message): the predicted snapshot "
+        "holds what the failed apply leaves.",
+    )
 
 
 class FixtureManifest(Strict):

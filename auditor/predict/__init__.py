@@ -47,6 +47,19 @@ class PredictionGap:
         }
 
 
+@dataclass(frozen=True)
+class PredictedFailure:
+    """A change ARM would refuse: the resource stays as the failed apply leaves it (a peering that
+    cannot be created is absent) and `error` is ARM's error code."""
+
+    resource: str
+    error: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"resource": self.resource, "error": self.error, "message": self.message}
+
+
 @dataclass
 class Prediction:
     """The outcome of applying one change document to BEFORE's raw documents."""
@@ -59,6 +72,10 @@ class Prediction:
     changed: list[str] = field(
         default_factory=list
     )  # ARM ids created, modified or deleted (sorted on output)
+    failures: list[PredictedFailure] = field(default_factory=list)  # what ARM would refuse to apply
+
+    def fail(self, resource: str, error: str, message: str) -> None:
+        self.failures.append(PredictedFailure(resource, error, message))
 
     def gap(self, code: str, resource: str, message: str) -> None:
         assert code in GAP_KINDS, code
@@ -138,6 +155,7 @@ def create(tree: RawTree, item: dict[str, Any], origin: str) -> None:
 __all__ = [
     "GAP_KINDS",
     "InputKind",
+    "PredictedFailure",
     "Prediction",
     "PredictionGap",
     "RawTree",

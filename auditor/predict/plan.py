@@ -57,6 +57,9 @@ def predict(
             input=kind,
             file=str(change),
             predicted_state=dict(sorted(prediction.predicted_state.items())),
+            failures=tuple(
+                f.as_dict() for f in sorted(prediction.failures, key=lambda f: f.resource.lower())
+            ),
         ),
         sites=sites,
         gaps=tuple(sorted(gaps, key=lambda g: (g.scope.lower(), g.operation, g.code or ""))),

@@ -10,6 +10,13 @@ them in `Prediction.predicted_state`:
   hold, whether the reverse exists is unknown: an `unknown-resource` gap, no state predicted;
 - a `Connected` peering whose reverse the change removes becomes `Disconnected`; an `Initiated` one
   whose reverse the change creates becomes `Connected`;
+- Azure's peering lifecycle (docs/pre-change.md, "Peering lifecycle"): a peering created while its
+  remote peering is `Disconnected` (already, or because the change deletes the peering it replaces
+  and does not re-create the remote side too) fails with `RemotePeeringIsDisconnected`; one created
+  while another peering of its VNet references the same remote VNet (a rename applied before the
+  old one is deleted: Terraform's `create_before_destroy`, or a what-if that keeps the old one) fails
+  with `AnotherPeeringAlreadyReferencesRemoteVnet`. A failed peering is absent after the apply and
+  listed in `Prediction.failures`;
 - a route table's `subnets` follow the subnets that reference it (a reference to a subnet neither
   side holds is kept: it may lie outside the snapshot).
 """
@@ -17,11 +24,11 @@ them in `Prediction.predicted_state`:
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.ids import ArmId
-from auditor.overlay import RawTree, resource_key
+from auditor.overlay import RawTree, remove_resources, resource_key
 from auditor.predict import Prediction, dig
 
 PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
@@ -36,36 +43,100 @@ class Links:
 
     peerings: dict[tuple[str, str], str]  # (VNet key, remote VNet key) -> peering key
     subnet_tables: dict[str, tuple[str, str | None]]  # subnet key -> (subnet id, route table key)
+    states: dict[str, str] = field(default_factory=dict)  # peering key -> peeringState (lower case)
+    joins: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # every peering of a pair
 
 
 def links(tree: RawTree) -> Links:
     """The peerings (by the VNets they join) and the subnets' route tables of a tree."""
     peerings: dict[tuple[str, str], str] = {}
     subnet_tables: dict[str, tuple[str, str | None]] = {}
-    for key, slot in tree.index().items():
+    states: dict[str, str] = {}
+    joins: dict[tuple[str, str], list[str]] = {}
+    for key, slot in sorted(tree.index().items()):
         rid = ArmId(key)
         if rid.type_path == PEERING:
             remote = resource_key(dig(slot.resource, "properties", "remoteVirtualNetwork", "id"))
+            state = dig(slot.resource, "properties", "peeringState")
+            states[key] = state.lower() if isinstance(state, str) else ""
             if rid.parent is not None and remote is not None:
                 peerings[(rid.parent.key, remote)] = key
+                joins.setdefault((rid.parent.key, remote), []).append(key)
         elif rid.type_path == SUBNET:
             table = resource_key(dig(slot.resource, "properties", "routeTable", "id"))
             subnet_tables[key] = (str(slot.resource.get("id") or key), table)
-    return Links(peerings, subnet_tables)
+    return Links(peerings, subnet_tables, states, joins)
 
 
 def settle(
-    tree: RawTree, prediction: Prediction, before: Links, created: set[str], *, unknown_remote: str
+    tree: RawTree,
+    prediction: Prediction,
+    before: Links,
+    created: set[str],
+    *,
+    unknown_remote: str,
+    create_first: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Predict the read-only state of the changed tree (`created`: keys of the resources the change
-    creates, children included; `before`: the links of BEFORE). Returns the ids of the existing
-    resources whose state changed. `unknown_remote` says where a remote VNet was looked for, in the
-    gap of a created peering towards one the tree does not hold."""
+    creates, children included; `before`: the links of BEFORE; `create_first`: keys of resources the
+    change creates before it deletes what they replace). Returns the ids of the existing resources
+    whose state changed or whose change fails. `unknown_remote` says where a remote VNet was looked
+    for, in the gap of a created peering towards one the tree does not hold."""
+    failed = _refused_peerings(tree, prediction, before, created, create_first)
     after = links(tree)
     return [
+        *failed,
         *_settle_peerings(tree, prediction, before, after, created, unknown_remote),
         *_settle_route_tables(tree, prediction, before, after, created),
     ]
+
+
+def _refused_peerings(
+    tree: RawTree, prediction: Prediction, before: Links, created: set[str], create_first: frozenset[str]
+) -> list[str]:
+    """The created peerings ARM refuses (removed from the tree; their ids)."""
+    refused: list[str] = []
+    current = links(tree)
+    for key in sorted(k for k in created if ArmId(k).type_path == PEERING):
+        slot = tree.index().get(key)
+        vnet = ArmId(key).parent
+        remote = (
+            resource_key(dig(slot.resource, "properties", "remoteVirtualNetwork", "id")) if slot else None
+        )
+        if slot is None or vnet is None or remote is None:
+            continue
+        pid = str(slot.resource.get("id") or key)
+        old = before.peerings.get((vnet.key, remote))  # the peering this one replaces, if any
+        others = [k for k in current.joins.get((vnet.key, remote), []) if k != key and k not in refused]
+        reverse = current.peerings.get((remote, vnet.key))
+        why: tuple[str, str] | None = None
+        if others or (old is not None and key in create_first):
+            other = others[0] if others else old
+            why = (
+                "AnotherPeeringAlreadyReferencesRemoteVnet",
+                f"peering {ArmId(str(other)).name} of the same VNet already references the remote VNet when "
+                f"this one is created"
+                + ("" if others else " (created before the peering it replaces is deleted)"),
+            )
+        elif reverse is not None and reverse not in created:
+            if before.states.get(reverse) == "disconnected":
+                why = (
+                    "RemotePeeringIsDisconnected",
+                    f"its remote peering {ArmId(reverse).name} is Disconnected: delete and re-create it too",
+                )
+            elif old is not None:
+                why = (
+                    "RemotePeeringIsDisconnected",
+                    f"deleting {ArmId(old).name} moves its remote peering {ArmId(reverse).name} to Disconnected, "
+                    f"and a peering cannot be created against a Disconnected one: re-create "
+                    f"{ArmId(reverse).name} in the same change, after the delete",
+                )
+        if why is None:
+            continue
+        remove_resources(tree, [pid], "<prediction>")
+        prediction.fail(pid, *why)
+        refused.append(pid)
+    return refused
 
 
 def _settle_peerings(

@@ -760,7 +760,16 @@ def apply_terraform_plan(tree: RawTree, plan: Any, file: str, subscription: str 
         elif ch.creates or ch.actions == ("update",):
             _apply_azurerm(ctx, ch)
     unknown_remote = "not in BEFORE nor created by the plan"
-    for rid in settle(tree, prediction, before, ctx.created, unknown_remote=unknown_remote):
+    # create_before_destroy: the new object exists before the old one is deleted
+    create_first = frozenset(
+        key
+        for ch in work
+        if ch.actions == ("create", "delete")
+        and (key := resource_key(ctx.ids.get(ch.address) or "")) is not None
+    )
+    for rid in settle(
+        tree, prediction, before, ctx.created, unknown_remote=unknown_remote, create_first=create_first
+    ):
         ctx.mark(rid)
     prediction.changed = sorted(ctx.touched.values(), key=str.lower)
     return prediction

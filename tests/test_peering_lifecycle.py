@@ -1,0 +1,151 @@
+"""Azure's peering lifecycle in predictions (issue 20, item 1): deleting one side of a peering
+disconnects the other, ARM refuses a peering against a Disconnected remote peering
+(`RemotePeeringIsDisconnected`) and a second peering between the same two VNets
+(`AnotherPeeringAlreadyReferencesRemoteVnet`); a refused change is absent after apply, named with
+ARM's error, and a regression of `diff`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from auditor.cli import app
+from auditor.model import VirtualNetworkPeering
+from tests.predict_helpers import HUB, HUB_TO_SPOKE, SPOKE, SPOKE_TO_HUB, TESTBED, get, held
+from tests.test_predict_terraform import change, peering_values, predict, spoke_to_hub_state, tfplan
+
+SPOKE_TO_HUB_V2 = f"{SPOKE}/virtualNetworkPeerings/spoke-to-hub-v2"
+
+
+def hub_to_spoke_state(**changes: Any) -> dict[str, Any]:
+    return {
+        **peering_values("hub-to-spoke", "hub-vnet", SPOKE, allow_gateway_transit=True),
+        "id": HUB_TO_SPOKE,
+        **changes,
+    }
+
+
+def replace(state: dict[str, Any], actions: list[str], address: str, **after: Any) -> dict[str, Any]:
+    new = {**state, **after}
+    new.pop("id")
+    return change(address, actions, state, new, {"id": True})
+
+
+def refused(prediction: Any) -> list[tuple[str, str]]:
+    return [(f.resource, f.error) for f in prediction.failures]
+
+
+def test_replacing_one_side_fails_against_the_disconnected_remote() -> None:
+    """`["delete","create"]` on spoke-to-hub (a changed ForceNew attribute): the delete moves
+    hub-to-spoke to Disconnected, so the create fails and the spoke is left unpeered."""
+    plan = tfplan(replace(spoke_to_hub_state(), ["delete", "create"], "azurerm_virtual_network_peering.s2h"))
+    _tree, prediction, after = predict(plan)
+    assert refused(prediction) == [(SPOKE_TO_HUB, "RemotePeeringIsDisconnected")]
+    assert "hub-to-spoke" in prediction.failures[0].message
+    assert not held(after, SPOKE_TO_HUB)
+    assert get(after, HUB_TO_SPOKE, VirtualNetworkPeering).peering_state == "Disconnected"
+
+
+def test_a_rename_created_before_the_old_is_destroyed_is_a_second_peering() -> None:
+    """`["create","delete"]` (create_before_destroy) with a new name: while the old peering still
+    references the hub the new one is refused; then the old goes and hub-to-spoke disconnects."""
+    state = spoke_to_hub_state()
+    renamed = replace(
+        state, ["create", "delete"], "azurerm_virtual_network_peering.s2h", name="spoke-to-hub-v2"
+    )
+    _tree, prediction, after = predict(tfplan(renamed))
+    assert refused(prediction) == [(SPOKE_TO_HUB_V2, "AnotherPeeringAlreadyReferencesRemoteVnet")]
+    assert not held(after, SPOKE_TO_HUB_V2) and not held(after, SPOKE_TO_HUB)
+    assert get(after, HUB_TO_SPOKE, VirtualNetworkPeering).peering_state == "Disconnected"
+
+
+def test_a_new_peering_beside_the_old_one_is_refused() -> None:
+    """A plan that creates a second peering from the spoke to the hub and keeps the first."""
+    new = change(
+        "azurerm_virtual_network_peering.s2h_v2",
+        ["create"],
+        None,
+        peering_values("spoke-to-hub-v2", "spoke-vnet", HUB, use_remote_gateways=True),
+        {"id": True},
+    )
+    _tree, prediction, after = predict(tfplan(new))
+    assert refused(prediction) == [(SPOKE_TO_HUB_V2, "AnotherPeeringAlreadyReferencesRemoteVnet")]
+    assert get(after, SPOKE_TO_HUB, VirtualNetworkPeering).peering_state == "Connected"
+
+
+def test_replacing_both_sides_in_one_plan_reconnects() -> None:
+    plan = tfplan(
+        replace(spoke_to_hub_state(), ["delete", "create"], "azurerm_virtual_network_peering.s2h"),
+        replace(hub_to_spoke_state(), ["delete", "create"], "azurerm_virtual_network_peering.h2s"),
+    )
+    _tree, prediction, after = predict(plan)
+    assert refused(prediction) == []
+    assert get(after, SPOKE_TO_HUB, VirtualNetworkPeering).peering_state == "Connected"
+    assert get(after, HUB_TO_SPOKE, VirtualNetworkPeering).peering_state == "Connected"
+
+
+def test_creating_against_a_remote_already_disconnected_fails(tmp_path: Path) -> None:
+    """BEFORE holds hub-to-spoke Disconnected (spoke-to-hub was deleted earlier): re-creating
+    spoke-to-hub alone cannot reconnect; re-creating both sides can."""
+    base = _without_spoke_to_hub(tmp_path)
+    new = change(
+        "azurerm_virtual_network_peering.s2h",
+        ["create"],
+        None,
+        peering_values("spoke-to-hub", "spoke-vnet", HUB, use_remote_gateways=True),
+        {"id": True},
+    )
+    _tree, prediction, after = predict(tfplan(new), base=base)
+    assert refused(prediction) == [(SPOKE_TO_HUB, "RemotePeeringIsDisconnected")]
+    assert "Disconnected" in prediction.failures[0].message and not held(after, SPOKE_TO_HUB)
+    both = tfplan(
+        new, replace(hub_to_spoke_state(), ["delete", "create"], "azurerm_virtual_network_peering.h2s")
+    )
+    _tree, prediction, after = predict(both, base=base)
+    assert refused(prediction) == []
+    assert get(after, SPOKE_TO_HUB, VirtualNetworkPeering).peering_state == "Connected"
+
+
+def _without_spoke_to_hub(tmp_path: Path) -> Path:
+    """The testbed after spoke-to-hub was deleted: an overlay removing it, hub-to-spoke Disconnected."""
+    from auditor.writer import dump_json
+
+    root = tmp_path / "disconnected"
+    dump_json(
+        root / "fixture.json",
+        {
+            "format": "azroute-overlay/1",
+            "base": str(TESTBED),
+            "name": "disconnected",
+            "observations": "drop",
+            "removeResources": [SPOKE_TO_HUB],
+        },
+    )
+    dump_json(root / "arm" / "h2s.json", {"id": HUB_TO_SPOKE, "properties": {"peeringState": "Disconnected"}})
+    return root
+
+
+def test_diff_names_the_arm_error_and_fails(tmp_path: Path) -> None:
+    """Through `azroute diff --terraform-plan`: exit 1, the failure named first, the spoke's pairs
+    lost (it is left with no working peering)."""
+    plan = tfplan(replace(spoke_to_hub_state(), ["delete", "create"], "azurerm_virtual_network_peering.s2h"))
+    file = tmp_path / "plan.json"
+    file.write_text(json.dumps(plan))
+    result = CliRunner().invoke(
+        app, ["diff", str(TESTBED), "--terraform-plan", str(file), "--format", "json"]
+    )
+    assert result.exit_code == 1, result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    assert data["summary"]["predictedFailures"] == 1 and data["summary"]["regression"]
+    assert data["after"]["predictedFrom"]["failures"][0]["error"] == "RemotePeeringIsDisconnected"
+    lost = {(p["from"], p["to"]) for p in data["pairs"]["lost"]}
+    assert ("spoke-vnet", "location-1") in lost and ("hub-vnet", "spoke-vnet") in lost
+    text = CliRunner().invoke(app, ["diff", str(TESTBED), "--terraform-plan", str(file)])
+    assert "would fail to apply" in text.stdout and "RemotePeeringIsDisconnected" in text.stdout
+    planned = CliRunner().invoke(
+        app, ["plan", str(TESTBED), "--terraform-plan", str(file), "--out", str(tmp_path / "out")]
+    )
+    assert planned.exit_code == 1 and "RemotePeeringIsDisconnected" in planned.stderr
