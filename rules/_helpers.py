@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from auditor.ids import ArmId
 from auditor.model import (
@@ -15,7 +15,7 @@ from auditor.model import (
     VirtualNetworkPeering,
     parse_prefix,
 )
-from auditor.rule_api import PrefixIndex
+from auditor.rule_api import CoverageGap, Cut, PrefixIndex, RuleContext, Violation
 
 
 def transit_gateways(snapshot: Snapshot, vnet_id: ArmId) -> list[VirtualNetworkGateway]:
@@ -78,3 +78,31 @@ def peered_spaces(
             for p in (remote.address_prefixes if remote else peering.remote_address_prefixes or ())
         ]
     return PrefixIndex(rows, lambda r: r[0])
+
+
+def with_walked_pairs(
+    ctx: RuleContext,
+    constraint: str,
+    found: Iterable[Violation | CoverageGap],
+    match: Callable[[Violation, Cut], bool] = lambda _v, _c: True,
+) -> tuple[list[Violation | CoverageGap], dict[str, list[Cut]]]:
+    """The rule's findings with `evidence.pairs`: the walked pairs that `constraint` cuts at one of
+    the finding's resources (and that `match` keeps), `[]` when no walked pair crosses it; and the
+    cuts no finding claims, by resource, for which the rule reports what the walk found (the walk
+    is the data plane: where a rule and the walk disagree, the rule derives from the walk)."""
+    walked = ctx.cuts.with_constraint(constraint)
+    claimed: set[Cut] = set()
+    out: list[Violation | CoverageGap] = []
+    for item in found:
+        if isinstance(item, Violation):
+            mine = [
+                c
+                for rid in dict.fromkeys(str(r).lower() for r in item.resources)
+                for c in walked.get(rid, [])
+                if match(item, c)
+            ]
+            claimed.update(mine)
+            item = item.model_copy(update={"evidence": {**item.evidence, **ctx.cuts.evidence(mine)}})
+        out.append(item)
+    rest = {rid: [c for c in cuts if c not in claimed] for rid, cuts in walked.items()}
+    return out, {rid: cuts for rid, cuts in rest.items() if cuts}

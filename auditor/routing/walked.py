@@ -1,0 +1,117 @@
+"""The pairs an audit walks, once per snapshot, and the index of what cuts them.
+
+The walk is the data plane: a rule whose constraint ends walks (an appliance NIC without IP
+forwarding, a peering refusing forwarded traffic, ...) reads the walks it cuts here instead of
+deciding reachability a second time. The pairs walked are the ones `azroute paths` shows by
+default: every pair of networks while the matrix has at most `GROUPED_ABOVE` pairs; above that,
+each group of VNets that route alike (one routing signature, `paths.signature_groups`) to and
+from every site, the group's walk standing for each of its members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.model import Snapshot
+from auditor.routing.paths import Address, PathFinder, PathPair, signature_groups
+from auditor.routing.shared import path_finder
+
+GROUPED_ABOVE = 10_000  # pairs: above this, `paths` (and the audit) walk signature groups to sites
+PAIR_CAP = 20  # a finding lists at most this many cut pairs in `evidence.pairs`, plus their count
+EVERY_PAIR = "every pair of networks"
+GROUPS_TO_SITES = "each group of VNets that route alike, to and from every site"
+
+
+@dataclass(frozen=True)
+class Cut:
+    """One walked direction that a resource ends: the walk from `source` towards `destination`."""
+
+    source: str
+    destination: str
+    address: Address  # the destination address the walk was headed for
+    constraint: str
+    reason: str
+    appliance: str | None = None  # the appliance hop's id (its route) the walk last crossed
+
+    @property
+    def label(self) -> str:
+        return f"{self.source} -> {self.destination}"
+
+
+@dataclass
+class WalkCuts:
+    """Resource id (lower case) -> the walked directions it cuts, in walk order."""
+
+    scope: str
+    by_resource: dict[str, list[Cut]] = field(default_factory=dict)
+
+    def of(self, resource: object) -> list[Cut]:
+        return self.by_resource.get(str(resource).lower(), [])
+
+    def with_constraint(self, constraint: str) -> dict[str, list[Cut]]:
+        """Every resource whose cuts include this constraint, with those cuts."""
+        found: dict[str, list[Cut]] = {}
+        for rid in sorted(self.by_resource):
+            cuts = [c for c in self.by_resource[rid] if c.constraint == constraint]
+            if cuts:
+                found[rid] = cuts
+        return found
+
+    def evidence(self, cuts: Iterable[Cut]) -> dict[str, Any]:
+        """`evidence.pairs` (sorted walked directions, capped), `pairCount` and what was walked."""
+        labels = sorted({c.label for c in cuts})
+        return {"pairs": labels[:PAIR_CAP], "pairCount": len(labels), "pairsWalked": self.scope}
+
+
+def walked_pairs(finder: PathFinder) -> tuple[str, list[tuple[list[str], list[str], PathPair]]]:
+    """What the audit walks: (scope, [(sources, destinations, pair)]); a pair's forward walk stands
+    for each source towards each destination and its return walk for the way back."""
+    names = finder.networks()
+    if len(names) * len(names) <= GROUPED_ABOVE:
+        pairs = [
+            ([a], [b], finder.pair(a, b)) for a in names for b in names if a != b and finder.comparable(a, b)
+        ]
+        return EVERY_PAIR, pairs
+    groups = signature_groups(finder)
+    return GROUPS_TO_SITES, [(groups.members[r.group], [r.site], r.pair) for r in groups.rows]
+
+
+def walk_cuts(finder: PathFinder) -> WalkCuts:
+    """Index every walked direction that a resource cuts. A pair whose answer is `unknown` names
+    the gap it depends on instead: its walks judge nothing."""
+    scope, pairs = walked_pairs(finder)
+    cuts = WalkCuts(scope)
+    for sources, destinations, pair in pairs:
+        if pair.status == "unknown":
+            continue
+        for walk, froms, tos in ((pair.forward, sources, destinations), (pair.back, destinations, sources)):
+            if walk.delivered or walk.cause is None or walk.constraint is None:
+                continue
+            appliance = next((h.id for h in reversed(walk.hops) if h.kind == "appliance"), None)
+            bucket = cuts.by_resource.setdefault(walk.cause.lower(), [])
+            bucket += [
+                Cut(a, b, finder.network(b).address, walk.constraint, walk.reason, appliance)
+                for a in froms
+                for b in tos
+            ]
+    return cuts
+
+
+def shared_cuts(snapshot: Snapshot) -> WalkCuts:
+    """The snapshot's walked cuts, computed once and shared by every rule."""
+    return snapshot.derived("walk-cuts", lambda s: walk_cuts(path_finder(s)))
+
+
+__all__ = [
+    "EVERY_PAIR",
+    "GROUPED_ABOVE",
+    "GROUPS_TO_SITES",
+    "PAIR_CAP",
+    "Cut",
+    "WalkCuts",
+    "shared_cuts",
+    "walk_cuts",
+    "walked_pairs",
+]
