@@ -10,12 +10,15 @@ from every site, the group's walk standing for each of its members.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.ids import ArmId
 from auditor.model import Snapshot
 from auditor.routing.paths import Address, PathFinder, PathPair, signature_groups
+from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.shared import path_finder
 
 GROUPED_ABOVE = 10_000  # pairs: above this, `paths` (and the audit) walk signature groups to sites
@@ -65,11 +68,17 @@ class WalkCuts:
         return {"pairs": labels[:PAIR_CAP], "pairCount": len(labels), "pairsWalked": self.scope}
 
 
+def walk_scope(finder: PathFinder) -> str:
+    """Every pair while the matrix has at most `GROUPED_ABOVE` pairs, as `paths` shows them."""
+    count = len(finder.networks())
+    return EVERY_PAIR if count * count <= GROUPED_ABOVE else GROUPS_TO_SITES
+
+
 def walked_pairs(finder: PathFinder) -> tuple[str, list[tuple[list[str], list[str], PathPair]]]:
     """What the audit walks: (scope, [(sources, destinations, pair)]); a pair's forward walk stands
     for each source towards each destination and its return walk for the way back."""
     names = finder.networks()
-    if len(names) * len(names) <= GROUPED_ABOVE:
+    if walk_scope(finder) == EVERY_PAIR:
         pairs = [
             ([a], [b], finder.pair(a, b)) for a in names for b in names if a != b and finder.comparable(a, b)
         ]
@@ -80,9 +89,12 @@ def walked_pairs(finder: PathFinder) -> tuple[str, list[tuple[list[str], list[st
 
 def walk_cuts(finder: PathFinder) -> WalkCuts:
     """Index every walked direction that a resource cuts. A pair whose answer is `unknown` names
-    the gap it depends on instead: its walks judge nothing."""
-    scope, pairs = walked_pairs(finder)
-    cuts = WalkCuts(scope)
+    the gap it depends on instead: its walks judge nothing. Without a resource that can cut a
+    walk (`can_cut`) nothing is walked: no walk can end at a resource."""
+    cuts = WalkCuts(walk_scope(finder))
+    if not can_cut(finder):
+        return cuts
+    _, pairs = walked_pairs(finder)
     for sources, destinations, pair in pairs:
         if pair.status == "unknown":
             continue
@@ -99,6 +111,48 @@ def walk_cuts(finder: PathFinder) -> WalkCuts:
     return cuts
 
 
+def can_cut(finder: PathFinder) -> bool:
+    """Whether any walk can end at a resource (`paths.CONSTRAINTS`), read from the snapshot without
+    walking; a superset of what the walk does: an appliance next hop in no subnet, on a NIC
+    without IP forwarding, in a VNet that a VNet using the route is not peered with, or in a VNet
+    one of whose peers refuses forwarded traffic or is not Connected towards it; or an endpoint's
+    address inside the space of a VNet other than its own."""
+    snap = finder.snap
+    using: dict[str, set[str]] = {}  # route table id -> the VNets of the subnets using it
+    for subnet in snap.subnets:
+        if subnet.route_table_id is not None:
+            using.setdefault(subnet.route_table_id.key, set()).add(subnet.vnet_id.key)
+    refusing = {
+        p.remote_vnet_id.key
+        for p in snap.peerings
+        if p.allow_forwarded_traffic is not True or (p.peering_state is not None and not p.connected)
+    }
+    for route in snap.routes:
+        if route.next_hop_type.lower() != "virtualappliance" or not route.next_hop_ip_address:
+            continue
+        try:
+            address = ipaddress.ip_address(route.next_hop_ip_address)
+        except ValueError:
+            continue
+        nic = finder.nic_by_address.get(route.next_hop_ip_address)
+        if nic is not None and nic.enable_ip_forwarding is not True:
+            return True
+        found = finder.subnet_of(address)
+        if found is None or found[1].id.key in refusing:
+            return True
+        holder = found[1].id
+        for vnet in using.get(route.route_table_id.key, ()):
+            if vnet != holder.key and snap.peering_between(ArmId(vnet), holder) is None:
+                return True
+    spaces = PrefixIndex([(p, v.id) for v in snap.vnets for p in v.address_prefixes], lambda r: r[0])
+    for name in finder.networks():
+        net = finder.network(name)
+        own = net.vnet.id if net.vnet is not None else None
+        if any(vnet != own for group in spaces.matches(net.address) for _, vnet in group):
+            return True
+    return False
+
+
 def shared_cuts(snapshot: Snapshot) -> WalkCuts:
     """The snapshot's walked cuts, computed once and shared by every rule."""
     return snapshot.derived("walk-cuts", lambda s: walk_cuts(path_finder(s)))
@@ -111,7 +165,9 @@ __all__ = [
     "PAIR_CAP",
     "Cut",
     "WalkCuts",
+    "can_cut",
     "shared_cuts",
     "walk_cuts",
+    "walk_scope",
     "walked_pairs",
 ]
