@@ -47,7 +47,7 @@ from auditor.routing.sites import SiteView
 from auditor.routing.tables import TableRoute, is_special, select_bgp
 from auditor.routing.views import walk_summary
 from auditor.routing.walked import Cut, WalkCuts, shared_cuts
-from auditor.unmodelled import FASTPATH_SKUS
+from auditor.unmodelled import FASTPATH_SKUS, lng_stands_for
 
 ENTRY_POINT_GROUP = "azure_route_auditor.rules"
 EVIDENCE_CAP = 100  # a finding lists at most this many prefixes in its evidence, plus their count
@@ -179,6 +179,7 @@ __all__ = [
     "WalkCuts",
     "covers",
     "is_special",
+    "lng_stands_for",
     "local_regions",
     "locations_source",
     "prefix_key",

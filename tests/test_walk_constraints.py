@@ -343,3 +343,59 @@ def test_fastpath_where_the_article_leaves_the_path_open_is_unknown(
         assert pair.status == "unknown" and any("expressroute-fastpath" in why for why in pair.unknown)
     else:
         assert pair.status != "unknown" or not any("fastpath" in why for why in pair.unknown)
+
+
+def _virtual_wan_connection(tmp_path: Path, with_hub: bool) -> Path:
+    """ "Connect a virtual network gateway to Virtual WAN": hub-vpn-gw connects over BGP to a local
+    network gateway standing for a Virtual WAN hub's VPN gateway (ASN 65515, BGP peer in the hub's
+    address space), which carries the range of a VNet connected to the hub (10.50.0.0/16)."""
+    lng = f"{SUB}/localNetworkGateways/vwan-hub-lng"
+    docs: list[dict[str, Any]] = [
+        {
+            "id": lng,
+            "properties": {
+                "gatewayIpAddress": "203.0.113.30",
+                "localNetworkAddressSpace": {"addressPrefixes": ["10.50.0.0/16"]},
+                "bgpSettings": {"asn": 65515, "bgpPeeringAddress": "192.168.0.4", "peerWeight": 0},
+            },
+        },
+        {
+            "id": f"{SUB}/connections/hub-vpn-gw-to-vwan-hub",
+            "properties": {
+                "connectionType": "IPsec",
+                "virtualNetworkGateway1": {"id": f"{SUB}/virtualNetworkGateways/hub-vpn-gw"},
+                "localNetworkGateway2": {"id": lng},
+                "enableBgp": True,
+                "connectionStatus": "Connected",
+            },
+        },
+    ]
+    if with_hub:
+        docs.append(
+            {
+                "id": f"{SUB}/virtualHubs/vwan-hub",
+                "properties": {
+                    "addressPrefix": "192.168.0.0/24",
+                    "virtualWan": {"id": f"{SUB}/virtualWans/vwan"},
+                },
+            }
+        )
+    return overlay(tmp_path, "interop-testbed", {}, {"docs.json": {"value": docs}})
+
+
+def test_pairs_through_an_unmodelled_virtual_wan_hub_are_unknown(tmp_path: Path) -> None:
+    """The pairs whose walk crosses the connection to the hub name `virtual-wan` and are unknown;
+    BGP001 accepts ASN 65515 there; without a Virtual WAN in the snapshot the local network
+    gateway is an ordinary site (BGP001 fires, the pairs are answered)."""
+    snapshot = load_fixture(_virtual_wan_connection(tmp_path / "hub", with_hub=True))
+    finder = path_finder(snapshot)
+    site = next(v.name for v in finder.plane.sites if any(i.name == "vwan-hub-lng" for i in v.lng_ids))
+    pair = finder.pair("hub-vnet", site)
+    assert "hub-vpn-gw-to-vwan-hub" in [h.name for h in pair.forward.hops]
+    assert pair.status == "unknown" and any("virtual-wan" in why for why in pair.unknown), pair.unknown
+    assert finder.pair("hub-vnet", "location-1").status == "reachable"  # not through the hub
+    assert "BGP001" not in {f.rule for f in run(snapshot, load_rules()).findings}
+    plain = load_fixture(_virtual_wan_connection(tmp_path / "plain", with_hub=False))
+    plain_finder = path_finder(plain)
+    assert plain_finder.pair("hub-vnet", site).status != "unknown"
+    assert "BGP001" in {f.rule for f in run(plain, load_rules()).findings}
