@@ -85,22 +85,29 @@ def with_walked_pairs(
     constraint: str,
     found: Iterable[Violation | CoverageGap],
     match: Callable[[Violation, Cut], bool] = lambda _v, _c: True,
+    key: tuple[Callable[[Violation], str], Callable[[Cut], str]] | None = None,
 ) -> tuple[list[Violation | CoverageGap], dict[str, list[Cut]]]:
     """The rule's findings with `evidence.pairs`: the walked pairs that `constraint` cuts at one of
-    the finding's resources (and that `match` keeps), `[]` when no walked pair crosses it; and the
-    cuts no finding claims, by resource, for which the rule reports what the walk found (the walk
-    is the data plane: where a rule and the walk disagree, the rule derives from the walk)."""
+    the finding's resources (those whose `key` equals the finding's, then that `match` keeps), `[]`
+    when no walked pair crosses it; and the cuts no finding claims, by resource, for which the rule
+    reports what the walk found (the walk is the data plane: where a rule and the walk disagree,
+    the rule derives from the walk)."""
     walked = ctx.cuts.with_constraint(constraint)
+    keyed: dict[tuple[str, str], list[Cut]] = {}
+    if key is not None:
+        for rid, cuts in walked.items():
+            for cut in cuts:
+                keyed.setdefault((rid, key[1](cut)), []).append(cut)
     claimed: set[Cut] = set()
     out: list[Violation | CoverageGap] = []
     for item in found:
         if isinstance(item, Violation):
-            mine = [
-                c
-                for rid in dict.fromkeys(str(r).lower() for r in item.resources)
-                for c in walked.get(rid, [])
-                if match(item, c)
-            ]
+            rids = dict.fromkeys(str(r).lower() for r in item.resources)
+            want = key[0](item) if key is not None else ""
+            candidates = (
+                keyed.get((rid, want), []) if key is not None else walked.get(rid, []) for rid in rids
+            )
+            mine = [c for group in candidates for c in group if match(item, c)]
             claimed.update(mine)
             item = item.model_copy(update={"evidence": {**item.evidence, **ctx.cuts.evidence(mine)}})
         out.append(item)

@@ -77,7 +77,10 @@ class ApplianceWithoutIpForwarding(Rule):
                 )
         # the walked pairs each route's appliance drops (the walk crossed that route to the NIC)
         findings, rest = with_walked_pairs(
-            ctx, IP_FORWARDING, found, lambda v, c: (c.appliance or "").lower() == v.evidence["route"].lower()
+            ctx,
+            IP_FORWARDING,
+            found,
+            key=(lambda v: str(v.evidence["route"]).lower(), lambda c: (c.appliance or "").lower()),
         )
         yield from findings
         for rid, cuts in rest.items():  # the walk found the NIC dropping traffic no route above names
