@@ -44,6 +44,7 @@ from auditor.routing.views import (
     vantage_rows,
     walk_summary,
 )
+from auditor.routing.walked import GROUPED_ABOVE
 from auditor.textsafe import escape, escape_cells
 from auditor.triage import apply_baseline, read_baseline
 from auditor.unmodelled import FEATURES
@@ -915,9 +916,6 @@ def paths(
     asym = [p for p in computed if p.asymmetric]
     if asym:
         echo(f"\nAsymmetric pairs: {', '.join(escape(f'{p.source}->{p.destination}') for p in asym)}")
-
-
-GROUPED_ABOVE = 10_000
 
 
 class GroupBy(StrEnum):

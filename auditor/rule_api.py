@@ -29,7 +29,16 @@ from auditor.routing.domains import AZURE_ASN
 from auditor.routing.dualpath import DualPath, dual_path_sites
 from auditor.routing.locations import local_regions, locations_source, same_region
 from auditor.routing.onprem import OnPremRoute, onprem_routes, transit_spokes
-from auditor.routing.paths import PathFinder, PathPair, Walk
+from auditor.routing.paths import (
+    APPLIANCE_UNREACHABLE,
+    FORWARDED_TRAFFIC,
+    IP_FORWARDING,
+    OWN_ADDRESS_SPACE,
+    PEERING_NOT_CONNECTED,
+    PathFinder,
+    PathPair,
+    Walk,
+)
 from auditor.routing.prefixindex import OverlapIndex, PrefixIndex
 from auditor.routing.reconcile import Comparison, NotComparable, comparisons
 from auditor.routing.shared import control_plane, path_finder
@@ -37,7 +46,8 @@ from auditor.routing.signature import RoutingSignature, routing_signature
 from auditor.routing.sites import SiteView
 from auditor.routing.tables import TableRoute, is_special, select_bgp
 from auditor.routing.views import walk_summary
-from auditor.unmodelled import FASTPATH_SKUS
+from auditor.routing.walked import Cut, WalkCuts, shared_cuts
+from auditor.unmodelled import FASTPATH_SKUS, lng_stands_for
 
 ENTRY_POINT_GROUP = "azure_route_auditor.rules"
 EVIDENCE_CAP = 100  # a finding lists at most this many prefixes in its evidence, plus their count
@@ -68,6 +78,12 @@ class RuleContext:
     def paths(self) -> PathFinder:
         """Data-plane walks between VNets, subnets and sites (shared by all rules)."""
         return path_finder(self.snapshot)
+
+    @cached_property
+    def cuts(self) -> WalkCuts:
+        """The walks the audit makes (the pairs `paths` shows), once, indexed by the resource that
+        cuts them: a data-plane rule lists the walked pairs its resource breaks from here."""
+        return shared_cuts(self.snapshot)
 
     def dual_path_sites(self) -> list[DualPath]:
         """Sites reached from one gateway domain over both ExpressRoute and VPN."""
@@ -129,13 +145,19 @@ class Rule(ABC):
 
 
 __all__ = [
+    "APPLIANCE_UNREACHABLE",
     "AZURE_ASN",
     "ENTRY_POINT_GROUP",
     "EVIDENCE_CAP",
     "FASTPATH_SKUS",
+    "FORWARDED_TRAFFIC",
+    "IP_FORWARDING",
+    "OWN_ADDRESS_SPACE",
+    "PEERING_NOT_CONNECTED",
     "Comparison",
     "ControlPlane",
     "CoverageGap",
+    "Cut",
     "DualPath",
     "Expect",
     "Intent",
@@ -154,8 +176,10 @@ __all__ = [
     "TableRoute",
     "Violation",
     "Walk",
+    "WalkCuts",
     "covers",
     "is_special",
+    "lng_stands_for",
     "local_regions",
     "locations_source",
     "prefix_key",

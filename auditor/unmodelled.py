@@ -8,11 +8,13 @@ bill of health. `--accept-unmodelled FEATURE` moves the gaps of a known feature 
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from auditor.findings import CoverageGap
 from auditor.ids import ArmId
-from auditor.model import Connection, Snapshot
+from auditor.model import Connection, LocalNetworkGateway, Snapshot
+from auditor.routing.domains import AZURE_ASN
 from auditor.routing.sites import site_views
 
 # Rules whose conclusions depend on the routes every network sees.
@@ -247,6 +249,53 @@ def unmodelled_gaps(snapshot: Snapshot) -> list[CoverageGap]:
     return gaps
 
 
+# Resource types that show a Virtual WAN in the snapshot even when its hubs are not collected.
+VWAN_TYPES = ("microsoft.network/virtualwans", "microsoft.network/vpngateways")
+
+
+def lng_stands_for(snapshot: Snapshot, lng: LocalNetworkGateway) -> tuple[str, str] | None:
+    """What in Azure a local network gateway stands for, by its BGP peer address:
+    ("gateway", name): an Azure VPN gateway of the snapshot with ASN 65515;
+    ("virtual-hub", hub id): a collected Virtual WAN hub whose address space holds the address (the
+    "Connect a virtual network gateway to Virtual WAN" design);
+    ("virtual-wan", peer address): the LNG uses ASN 65515 and the snapshot shows a Virtual WAN whose
+    hub is not collected: it may stand for that hub's gateway; None: nothing in Azure."""
+    peers = lng.bgp_settings.addresses if lng.bgp_settings else ()
+    for g in snapshot.gateways:
+        azure = g.is_vpn and (g.asn or AZURE_ASN) == AZURE_ASN and g.bgp_settings
+        if azure and g.bgp_settings and any(p in g.bgp_settings.addresses for p in peers):
+            return ("gateway", g.id.name)
+    hubs = [h for h in snapshot.virtual_hubs if h.virtual_wan_id is not None]
+    for peer in peers:
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            continue
+        for hub in hubs:
+            if hub.address_prefix is not None and address in hub.address_prefix:
+                return ("virtual-hub", str(hub.id))
+    vwan = bool(hubs) or any(t in snapshot.skipped_types for t in VWAN_TYPES)
+    if vwan and lng.asn == AZURE_ASN:
+        return ("virtual-wan", peers[0] if peers else "?")
+    return None
+
+
+def _virtual_wan_links(snapshot: Snapshot, gap: CoverageGap) -> set[str]:
+    """The local network gateways that stand for the gap's Virtual WAN hub (or, for a gap on a
+    Virtual WAN type whose hubs are not collected, for a hub that may be one), and the connections
+    to them: paths through them end in Virtual WAN."""
+    found: set[str] = set()
+    for lng in snapshot.local_network_gateways:
+        stands = lng_stands_for(snapshot, lng)
+        if stands is None or stands[0] == "gateway":
+            continue
+        if stands[0] == "virtual-hub" and stands[1].lower() != gap.resource.lower():
+            continue
+        found.add(lng.id.key)
+        found |= {c.id.key for c in snapshot.connections if c.local_network_gateway_id == lng.id}
+    return found
+
+
 def uncertain_resources(snapshot: Snapshot, gaps: list[CoverageGap]) -> set[str]:
     """Resource ids (lower case) whose routing an unmodelled feature can change, for `paths`."""
     found: set[str] = set()
@@ -254,6 +303,8 @@ def uncertain_resources(snapshot: Snapshot, gaps: list[CoverageGap]) -> set[str]
         if gap.kind != "unmodelled" or gap.feature is None or not FEATURES[gap.feature].affects_paths:
             continue
         found.add(gap.resource.lower())
+        if gap.feature == "virtual-wan":
+            found |= _virtual_wan_links(snapshot, gap)
         if gap.feature == "route-server-peer":
             try:
                 hub = ArmId(gap.resource).parent
@@ -270,4 +321,12 @@ def uncertain_resources(snapshot: Snapshot, gaps: list[CoverageGap]) -> set[str]
     return found
 
 
-__all__ = ["FEATURES", "UNMODELLED_TYPES", "Feature", "uncertain_resources", "unmodelled_gaps"]
+__all__ = [
+    "FEATURES",
+    "UNMODELLED_TYPES",
+    "VWAN_TYPES",
+    "Feature",
+    "lng_stands_for",
+    "uncertain_resources",
+    "unmodelled_gaps",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from auditor.ids import ArmId
 from auditor.model import (
@@ -15,7 +15,7 @@ from auditor.model import (
     VirtualNetworkPeering,
     parse_prefix,
 )
-from auditor.rule_api import PrefixIndex
+from auditor.rule_api import CoverageGap, Cut, PrefixIndex, RuleContext, Violation
 
 
 def transit_gateways(snapshot: Snapshot, vnet_id: ArmId) -> list[VirtualNetworkGateway]:
@@ -78,3 +78,38 @@ def peered_spaces(
             for p in (remote.address_prefixes if remote else peering.remote_address_prefixes or ())
         ]
     return PrefixIndex(rows, lambda r: r[0])
+
+
+def with_walked_pairs(
+    ctx: RuleContext,
+    constraint: str,
+    found: Iterable[Violation | CoverageGap],
+    match: Callable[[Violation, Cut], bool] = lambda _v, _c: True,
+    key: tuple[Callable[[Violation], str], Callable[[Cut], str]] | None = None,
+) -> tuple[list[Violation | CoverageGap], dict[str, list[Cut]]]:
+    """The rule's findings with `evidence.pairs`: the walked pairs that `constraint` cuts at one of
+    the finding's resources (those whose `key` equals the finding's, then that `match` keeps), `[]`
+    when no walked pair crosses it; and the cuts no finding claims, by resource, for which the rule
+    reports what the walk found (the walk is the data plane: where a rule and the walk disagree,
+    the rule derives from the walk)."""
+    walked = ctx.cuts.with_constraint(constraint)
+    keyed: dict[tuple[str, str], list[Cut]] = {}
+    if key is not None:
+        for rid, cuts in walked.items():
+            for cut in cuts:
+                keyed.setdefault((rid, key[1](cut)), []).append(cut)
+    claimed: set[Cut] = set()
+    out: list[Violation | CoverageGap] = []
+    for item in found:
+        if isinstance(item, Violation):
+            rids = dict.fromkeys(str(r).lower() for r in item.resources)
+            want = key[0](item) if key is not None else ""
+            candidates = (
+                keyed.get((rid, want), []) if key is not None else walked.get(rid, []) for rid in rids
+            )
+            mine = [c for group in candidates for c in group if match(item, c)]
+            claimed.update(mine)
+            item = item.model_copy(update={"evidence": {**item.evidence, **ctx.cuts.evidence(mine)}})
+        out.append(item)
+    rest = {rid: [c for c in cuts if c not in claimed] for rid, cuts in walked.items()}
+    return out, {rid: cuts for rid, cuts in rest.items() if cuts}

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 
 from auditor.model import LocalNetworkGateway, Snapshot
-from auditor.rule_api import AZURE_ASN, CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.rule_api import (
+    AZURE_ASN,
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+    lng_stands_for,
+)
 
 AZURE_RESERVED = {8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520}
 IANA_RESERVED = {0, 23456, *range(64496, 64512), *range(65535, 65552), 4294967295}
-# Resource types that show a Virtual WAN in the snapshot even when its hubs are not collected.
-VWAN_TYPES = ("microsoft.network/virtualwans", "microsoft.network/vpngateways")
 
 
 def reserved(asn: int) -> str | None:
@@ -98,26 +104,11 @@ class ReservedAsnOnCustomerSide(Rule):
 
 
 def _azure_gateway(snapshot: Snapshot, lng: LocalNetworkGateway) -> str | None:
-    """ "" when the local network gateway stands for an Azure gateway (its BGP peer address is an
-    Azure VPN gateway's with ASN 65515, or lies in a collected Virtual WAN hub); the peer address
-    when it may stand for a hub that is not collected (the snapshot shows a Virtual WAN); None when
-    it stands for nothing in Azure."""
-    peers = lng.bgp_settings.addresses if lng.bgp_settings else ()
-    azure = {
-        a
-        for g in snapshot.gateways
-        if g.is_vpn and (g.asn or AZURE_ASN) == AZURE_ASN and g.bgp_settings
-        for a in g.bgp_settings.addresses
-    }
-    if any(p in azure for p in peers):
-        return ""
-    hubs = [h for h in snapshot.virtual_hubs if h.virtual_wan_id is not None]
-    for peer in peers:
-        try:
-            address = ipaddress.ip_address(peer)
-        except ValueError:
-            continue
-        if any(h.address_prefix is not None and address in h.address_prefix for h in hubs):
-            return ""
-    vwan = bool(hubs) or any(t in snapshot.skipped_types for t in VWAN_TYPES)
-    return (peers[0] if peers else "?") if vwan else None
+    """ "" when the local network gateway stands for an Azure gateway (an Azure VPN gateway of the
+    snapshot, or a collected Virtual WAN hub: `lng_stands_for`, which `paths` asks too); the peer
+    address when it may stand for a hub that is not collected; None when it stands for nothing in
+    Azure."""
+    stands = lng_stands_for(snapshot, lng)
+    if stands is None:
+        return None
+    return stands[1] if stands[0] == "virtual-wan" else ""

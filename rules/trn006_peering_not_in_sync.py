@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.ids import ArmId
+from auditor.rule_api import (
+    PEERING_NOT_CONNECTED,
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+)
+from rules._helpers import with_walked_pairs
 
 
 class PeeringNotInSync(Rule):
@@ -10,7 +20,10 @@ class PeeringNotInSync(Rule):
 
     ## What it does
     Flags a VNet peering whose `peeringState` is not `Connected` (Initiated, Disconnected),
-    or whose `peeringSyncLevel` is not `FullyInSync`.
+    or whose `peeringSyncLevel` is not `FullyInSync`. A peering that is not Connected installs
+    no routes (the walk finds none across it) and carries nothing towards an appliance a route
+    sends there (the walk ends at it): `evidence.pairs` lists the walked pairs (`azroute paths`)
+    that end at the peering (capped, with `pairCount`; `[]` when none does).
 
     ## Why is this bad?
     A peering that is not Connected carries no traffic, and the routes built on it (gateway
@@ -42,6 +55,7 @@ class PeeringNotInSync(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
+        found: list[Violation | CoverageGap] = []
         for peering in snapshot.peerings:
             problems = []
             if peering.peering_state is not None and not peering.connected:
@@ -49,12 +63,23 @@ class PeeringNotInSync(Rule):
             if peering.peering_sync_level is not None and peering.peering_sync_level.lower() != "fullyinsync":
                 problems.append(f"sync level {peering.peering_sync_level}")
             if problems:
-                yield Violation(
-                    message=f"peering {peering.vnet_id.name}/{peering.id.name} to {peering.remote_vnet_id.name}: "
-                    + " and ".join(problems),
-                    resources=(peering.id,),
-                    evidence={
-                        "peeringState": peering.peering_state,
-                        "peeringSyncLevel": peering.peering_sync_level,
-                    },
+                found.append(
+                    Violation(
+                        message=f"peering {peering.vnet_id.name}/{peering.id.name} to {peering.remote_vnet_id.name}: "
+                        + " and ".join(problems),
+                        resources=(peering.id,),
+                        evidence={
+                            "peeringState": peering.peering_state,
+                            "peeringSyncLevel": peering.peering_sync_level,
+                        },
+                    )
                 )
+        findings, rest = with_walked_pairs(ctx, PEERING_NOT_CONNECTED, found)
+        yield from findings
+        for rid, cuts in rest.items():  # a peering the walk finds carrying nothing
+            yield Violation(
+                message=f"{cuts[0].reason} ({cuts[0].label})",
+                resources=(ArmId(rid),),
+                evidence=ctx.cuts.evidence(cuts),
+                key="walk",
+            )

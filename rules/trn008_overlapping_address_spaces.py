@@ -4,9 +4,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from auditor.ids import ArmId
-from auditor.model import Connection, IPNetwork, VirtualNetwork
-from auditor.rule_api import CoverageGap, PrefixIndex, Rule, RuleContext, RuleFixtures, Severity, Violation
-from rules._helpers import overlaps
+from auditor.model import Connection, IPNetwork, VirtualNetwork, parse_prefix
+from auditor.rule_api import (
+    OWN_ADDRESS_SPACE,
+    CoverageGap,
+    Cut,
+    PrefixIndex,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+)
+from rules._helpers import overlaps, with_walked_pairs
 
 
 class OverlappingAddressSpaces(Rule):
@@ -27,6 +37,9 @@ class OverlappingAddressSpaces(Rule):
     An overlap that reaches the domain only over connections applying NAT rules (`ingressNatRules`,
     `egressNatRules`) is not judged: NAT exists to connect overlapping networks, and azroute does not
     model it. The connection's `vpn-nat-rule` coverage gap lists TRN008 and names the overlap instead.
+    `evidence.pairs` lists the walked pairs (`azroute paths`) that end inside the VNet for an address
+    of the overlap (capped, with `pairCount`; `[]` when no walked pair does); a walk that ends in a
+    VNet no overlap above names is reported as the walk found it.
 
     ## Why is this bad?
     Peered VNets must not overlap (the peering fails or stays out of sync). A VNet range that
@@ -77,8 +90,24 @@ class OverlappingAddressSpaces(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
-        yield from _peered(ctx)
-        yield from _onprem(ctx)
+        findings, rest = with_walked_pairs(
+            ctx, OWN_ADDRESS_SPACE, [*_peered(ctx), *_onprem(ctx)], _in_overlap
+        )
+        yield from findings
+        for rid, cuts in rest.items():  # the walk found an address held by a VNet no overlap above names
+            vnet = ArmId(rid)
+            yield Violation(
+                message=f"{cuts[0].reason} ({cuts[0].label})",
+                resources=(vnet,),
+                evidence={"vnet": str(vnet), **ctx.cuts.evidence(cuts)},
+                key="walk",
+            )
+
+
+def _in_overlap(finding: Violation, cut: Cut) -> bool:
+    """The walk ended inside the VNet for an address in the overlap the finding names."""
+    ends = [parse_prefix(finding.evidence[k]) for k in ("prefix", "otherPrefix")]
+    return all(p.version == cut.address.version and cut.address in p for p in ends)
 
 
 def _peered(ctx: RuleContext) -> Iterator[Violation]:

@@ -3,9 +3,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.ids import ArmId
-from auditor.model import IPNetwork, VirtualNetworkPeering
-from auditor.rule_api import CoverageGap, PrefixIndex, Rule, RuleContext, RuleFixtures, Severity, Violation
-from rules._helpers import appliance_routes, peered_spaces
+from auditor.model import IPNetwork, Route, VirtualNetworkPeering
+from auditor.rule_api import (
+    FORWARDED_TRAFFIC,
+    CoverageGap,
+    Cut,
+    PrefixIndex,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+)
+from rules._helpers import appliance_routes, peered_spaces, with_walked_pairs
 
 
 class ForwardedTrafficNotAllowed(Rule):
@@ -14,7 +24,11 @@ class ForwardedTrafficNotAllowed(Rule):
     ## What it does
     For every route with next hop `VirtualAppliance` whose address lies in a VNet peered with
     the route's VNet, flags the peering from the route's VNet to the appliance's VNet when
-    `allowForwardedTraffic` is not `true`.
+    `allowForwardedTraffic` is not `true`. It also reports every peering the walk (`azroute
+    paths`) finds dropping forwarded traffic, whatever steers the traffic to the appliance (a
+    route on the hub's GatewaySubnet, say). `evidence.pairs` lists the walked pairs the peering
+    breaks (capped, with `pairCount`; `[]` when no walked pair crosses it: the flows it breaks
+    are then ones azroute does not walk, such as Internet traffic returning through the appliance).
 
     ## Why is this bad?
     `allowForwardedTraffic` is checked on the peering of the VNet the traffic enters. Traffic the
@@ -47,6 +61,7 @@ class ForwardedTrafficNotAllowed(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         spaces: dict[ArmId, PrefixIndex[tuple[IPNetwork, VirtualNetworkPeering | None]]] = {}
+        found: list[Violation | CoverageGap] = []
         for subnet, route, hop in appliance_routes(snapshot):
             if subnet.vnet_id not in spaces:
                 spaces[subnet.vnet_id] = peered_spaces(snapshot, subnet.vnet_id)
@@ -59,16 +74,57 @@ class ForwardedTrafficNotAllowed(Rule):
             for peering in sorted(holders.values(), key=lambda p: p.id.key):
                 if peering.allow_forwarded_traffic is not True:
                     into, where = subnet.vnet_id.name, peering.remote_vnet_id.name
-                    yield Violation(
-                        message=f"{into}'s peering {peering.id.name} refuses forwarded traffic: what the appliance "
-                        f"{route.next_hop_ip_address} in {where} forwards from {where} into {into} is dropped (the "
-                        f"way back to {subnet.vnet_id.name}/{subnet.id.name} from {route.address_prefix}, which route "
-                        f"{route.route_table_id.name}/{route.id.name} sends to the appliance)",
-                        resources=(peering.id, route.id),
-                        evidence={
-                            "peering": str(peering.id),
-                            "allowForwardedTraffic": peering.allow_forwarded_traffic,
-                            "breaks": {"from": where, "into": into, "forwardedBy": route.next_hop_ip_address},
-                        },
-                        key=str(subnet.id),
+                    found.append(
+                        Violation(
+                            message=f"{into}'s peering {peering.id.name} refuses forwarded traffic: what the "
+                            f"appliance {route.next_hop_ip_address} in {where} forwards from {where} into {into} is "
+                            f"dropped (the way back to {subnet.vnet_id.name}/{subnet.id.name} from "
+                            f"{route.address_prefix}, which route {route.route_table_id.name}/{route.id.name} "
+                            "sends to the appliance)",
+                            resources=(peering.id, route.id),
+                            evidence={
+                                "peering": str(peering.id),
+                                "allowForwardedTraffic": peering.allow_forwarded_traffic,
+                                "breaks": {
+                                    "from": where,
+                                    "into": into,
+                                    "forwardedBy": route.next_hop_ip_address,
+                                },
+                            },
+                            key=str(subnet.id),
+                        )
                     )
+        findings, rest = with_walked_pairs(ctx, FORWARDED_TRAFFIC, found)
+        yield from findings
+        for rid, cuts in rest.items():  # peerings the walk finds dropping forwarded traffic
+            yield _walked(ctx, rid, cuts)
+
+
+def _walked(ctx: RuleContext, rid: str, cuts: list[Cut]) -> Violation:
+    """A peering the walk finds dropping what an appliance forwards, which no route of the
+    entering VNet sends to that appliance (an appliance reached by a GatewaySubnet route, say)."""
+    peering = ctx.snapshot.by_id.get(ArmId(rid))
+    assert isinstance(peering, VirtualNetworkPeering)
+    into, where = peering.vnet_id.name, peering.remote_vnet_id.name
+    route = ctx.snapshot.by_id.get(ArmId(cuts[0].appliance)) if cuts[0].appliance else None
+    hop = route.next_hop_ip_address if isinstance(route, Route) else None
+    by = f"the appliance {hop}" if hop else "an appliance"
+    via = (
+        f"; route {route.route_table_id.name}/{route.id.name} sends the traffic to the appliance"
+        if isinstance(route, Route)
+        else ""
+    )
+    count = len({c.label for c in cuts})
+    return Violation(
+        message=f"{into}'s peering {peering.id.name} refuses forwarded traffic: what {by} in {where} forwards "
+        f"from {where} into {into} is dropped ({count} walked pair{'s' if count != 1 else ''}, e.g. "
+        f"{cuts[0].label}{via})",
+        resources=(peering.id, *((route.id,) if isinstance(route, Route) else ())),
+        evidence={
+            "peering": str(peering.id),
+            "allowForwardedTraffic": peering.allow_forwarded_traffic,
+            "breaks": {"from": where, "into": into, "forwardedBy": hop},
+            **ctx.cuts.evidence(cuts),
+        },
+        key=f"walk|{peering.id.key}",
+    )

@@ -3,6 +3,7 @@ ends the walks that cross it, with Microsoft's semantics, and `paths` names it a
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,18 @@ import pytest
 from auditor.engine import load_rules, run, select_rules
 from auditor.fixture import load_fixture
 from auditor.routing.controlplane import ControlPlane
-from auditor.routing.paths import PathFinder
+from auditor.routing.paths import (
+    APPLIANCE_UNREACHABLE,
+    FORWARDED_TRAFFIC,
+    IP_FORWARDING,
+    OWN_ADDRESS_SPACE,
+    PEERING_NOT_CONNECTED,
+    PathFinder,
+    PathPair,
+    Walk,
+)
+from auditor.routing.shared import path_finder
+from auditor.routing.walked import EVERY_PAIR, PAIR_CAP
 from tests.conftest import FIXTURES, fixture_names
 from tests.test_fidelity import overlay
 
@@ -74,8 +86,6 @@ def test_an_appliance_without_ip_forwarding_drops_what_it_would_forward(tmp_path
 def test_traffic_addressed_to_the_appliance_itself_is_delivered(tmp_path: Path) -> None:
     finder = _finder(_spoke_to_location_through_the_nva(tmp_path, forwarding=False))
     spoke = finder.network("spoke-vnet")
-    import ipaddress
-
     walk = finder.walk(spoke, ipaddress.ip_address("10.10.30.68"))
     assert walk.delivered, walk.reason
 
@@ -123,45 +133,128 @@ def test_a_walk_records_what_it_assumed_about_its_source(tmp_path: Path) -> None
     assert all(not inside for _, _, inside in outside.assumptions)
 
 
-# -- agreement: every pair the walk cuts is the resource a rule reports -----------------------------
+# -- agreement: every pair the walk cuts is listed by the rule that reports its resource ------------
 
-CAUSE_RULES = {"networkInterfaces": "TRN009", "virtualNetworkPeerings": "TRN010", "virtualNetworks": "TRN008"}
+# each walk constraint and the rule whose findings list the walked pairs it cuts (docs/routing.md,
+# "Rules and the walk")
+CONSTRAINT_RULES = {
+    IP_FORWARDING: "TRN009",
+    FORWARDED_TRAFFIC: "TRN010",
+    OWN_ADDRESS_SPACE: "TRN008",
+    APPLIANCE_UNREACHABLE: "UDR003",
+    PEERING_NOT_CONNECTED: "TRN006",
+}
 
 
 def _agreement(snapshot: Any) -> int:
-    """Every walk that ends at a NIC or a peering names a resource that TRN009 or TRN010 reports."""
-    finder = PathFinder(ControlPlane(snapshot))
-    reported: dict[str, set[str]] = {}
-    for finding in run(snapshot, select_rules(load_rules(), ["TRN008", "TRN009", "TRN010"])).findings:
-        for rid in finding.resources:
-            reported.setdefault(finding.rule, set()).add(str(rid).lower())
+    """Both ways, on one walk of the snapshot's pairs (the audit's, shared through the snapshot):
+    every pair a data-plane rule lists in `evidence.pairs` is cut, in `paths`, at one of the
+    finding's resources by the rule's constraint; and every walk a constraint cuts is listed by a
+    finding of its rule naming the resource. Returns the number of cut walks."""
+    rules = select_rules(load_rules(), sorted(set(CONSTRAINT_RULES.values())))
+    findings = [f for f in run(snapshot, rules).findings if "pairs" in f.evidence]
+    finder = path_finder(snapshot)
+    pairs: dict[tuple[str, str], PathPair] = {}
+
+    def walk(source: str, destination: str) -> Walk:
+        if (source, destination) not in pairs:
+            pairs[(source, destination)] = finder.pair(source, destination)
+        return pairs[(source, destination)].forward
+
+    listed: dict[tuple[str, str, str], int] = {}  # (rule, resource, walk label) -> pairCount
+    for finding in findings:
+        assert finding.evidence["pairsWalked"] == EVERY_PAIR  # scenarios are small: every pair
+        assert len(finding.evidence["pairs"]) == min(finding.evidence["pairCount"], PAIR_CAP)
+        for label in finding.evidence["pairs"]:
+            source, _, destination = label.partition(" -> ")
+            cut = walk(source, destination)
+            assert not cut.delivered and cut.cause is not None, (finding.rule, label, cut.reason)
+            assert CONSTRAINT_RULES[cut.constraint or ""] == finding.rule, (label, cut.constraint)
+            assert cut.cause.lower() in {str(r).lower() for r in finding.resources}, (label, cut.cause)
+            assert pairs[(source, destination)].status in ("none", "one-way")
+            for rid in finding.resources:
+                listed[(finding.rule, str(rid).lower(), label)] = finding.evidence["pairCount"]
+    counts = {(f.rule, str(r).lower()): f.evidence["pairCount"] for f in findings for r in f.resources}
     cut = 0
     names = finder.networks()
     for a in names:
         for b in names:
             if a == b or not finder.comparable(a, b):
                 continue
-            pair = finder.pair(a, b)
-            for walk in (pair.forward, pair.back):
-                if walk.cause is None or pair.status == "unknown":
-                    continue  # an unknown pair names the gap it depends on instead (vpn-nat-rule, ...)
-                kind = walk.cause.split("/")[-2]
-                rule = CAUSE_RULES.get(kind)
-                assert rule is not None, walk.cause
-                assert walk.cause.lower() in reported.get(rule, set()), (a, b, walk.cause, rule)
-                assert pair.status in ("none", "one-way", "unknown")
-                cut += 1
+            forward = walk(a, b)
+            if forward.cause is None or pairs[(a, b)].status == "unknown":
+                continue  # an unknown pair names the gap it depends on instead (vpn-nat-rule, ...)
+            assert forward.constraint in CONSTRAINT_RULES, (a, b, forward.cause, forward.constraint)
+            rule, rid = CONSTRAINT_RULES[forward.constraint], forward.cause.lower()
+            label = f"{a} -> {b}"
+            assert (rule, rid, label) in listed or counts.get((rule, rid), 0) > PAIR_CAP, (label, rule, rid)
+            cut += 1
     return cut
 
 
 @pytest.mark.parametrize("name", fixture_names())
-def test_every_walk_cut_by_a_resource_is_reported_by_its_rule(name: str) -> None:
+def test_every_walk_cut_by_a_resource_is_listed_by_its_rule(name: str) -> None:
     _agreement(load_fixture(FIXTURES / name))
 
 
 def test_the_agreement_holds_where_walks_are_cut(tmp_path: Path) -> None:
     assert _agreement(load_fixture(_spoke_to_location_through_the_nva(tmp_path / "a", False))) > 0
     assert _agreement(load_fixture(_location_to_spoke_through_the_nva(tmp_path / "b", False, True))) > 0
+
+
+def test_a_finding_lists_the_pairs_its_resource_cuts(tmp_path: Path) -> None:
+    snapshot = load_fixture(_spoke_to_location_through_the_nva(tmp_path, False))
+    trn009 = [f for f in run(snapshot, select_rules(load_rules(), ["TRN009"])).findings]
+    by_route = {f.evidence["route"].rsplit("/", 1)[-1]: f.evidence for f in trn009}
+    assert by_route["location-1-via-nva"]["pairs"] == ["spoke-vnet -> location-1"]
+    assert by_route["location-1-via-nva"]["pairCount"] == 1
+    assert by_route["default-via-nva"]["pairs"] == []  # no walked pair takes the default route
+
+
+def _gateway_subnet_only(tmp_path: Path) -> Path:
+    """The hub's GatewaySubnet sends the spoke's prefix to the NVA and the spoke has no route to
+    it: on-premises traffic reaches the spoke only as traffic the NVA forwards."""
+    patch: dict[str, dict[str, Any]] = {
+        SPOKE_TO_HUB: {"allowForwardedTraffic": False},
+        f"{SUB}/routeTables/spoke-rt": {"routes": []},
+        f"{SUB}/routeTables/gw-rt": {
+            "disableBgpRoutePropagation": False,
+            "routes": [_route("gw-rt", "spoke-via-nva", "10.11.30.0/26", "10.10.30.68")],
+        },
+        f"{SUB}/virtualNetworks/hub-vnet/subnets/GatewaySubnet": {
+            "routeTable": {"id": f"{SUB}/routeTables/gw-rt"}
+        },
+    }
+    return _scenario(tmp_path, "nva-forwarding-refused", patch)
+
+
+def test_trn010_reports_the_peering_the_walk_finds_dropping_forwarded_traffic(tmp_path: Path) -> None:
+    """An appliance reached only through a GatewaySubnet route: no route of the spoke names it,
+    yet the walk finds the spoke's peering dropping what it forwards; TRN010 says so, with the
+    direction and the pairs."""
+    snapshot = load_fixture(_gateway_subnet_only(tmp_path))
+    findings = run(snapshot, select_rules(load_rules(), ["TRN010"])).findings
+    assert [str(f.resources[0]) for f in findings] == [SPOKE_TO_HUB]
+    evidence = findings[0].evidence
+    assert evidence["breaks"] == {"from": "hub-vnet", "into": "spoke-vnet", "forwardedBy": "10.10.30.68"}
+    assert "location-1 -> spoke-vnet" in evidence["pairs"] and evidence["pairCount"] >= 1
+    assert "from hub-vnet into spoke-vnet" in findings[0].message
+    assert _agreement(snapshot) > 0
+
+
+def test_an_appliance_in_a_vnet_that_is_not_peered_is_a_dead_end(tmp_path: Path) -> None:
+    """A next hop in a VNet of the snapshot that the route's VNet is not peered with: the walk
+    ends at the route (UDR003 lists the pair) instead of reaching the appliance."""
+    remote_nic_address = "10.17.30.4"  # remote-vnet, not peered with the spoke
+    routes = [_route("spoke-rt", "location-1-via-remote", "10.2.30.0/25", remote_nic_address)]
+    path = _scenario(tmp_path, "nva-without-forwarding", {f"{SUB}/routeTables/spoke-rt": {"routes": routes}})
+    snapshot = load_fixture(path)
+    finder = path_finder(snapshot)
+    assert finder.subnet_of(ipaddress.ip_address(remote_nic_address)) is not None
+    forward = finder.pair("spoke-vnet", "location-1").forward
+    assert not forward.delivered and forward.constraint == APPLIANCE_UNREACHABLE, forward.reason
+    assert forward.cause is not None and forward.cause.endswith("/location-1-via-remote")
+    assert _agreement(snapshot) > 0
 
 
 @pytest.mark.parametrize(
@@ -250,3 +343,59 @@ def test_fastpath_where_the_article_leaves_the_path_open_is_unknown(
         assert pair.status == "unknown" and any("expressroute-fastpath" in why for why in pair.unknown)
     else:
         assert pair.status != "unknown" or not any("fastpath" in why for why in pair.unknown)
+
+
+def _virtual_wan_connection(tmp_path: Path, with_hub: bool) -> Path:
+    """ "Connect a virtual network gateway to Virtual WAN": hub-vpn-gw connects over BGP to a local
+    network gateway standing for a Virtual WAN hub's VPN gateway (ASN 65515, BGP peer in the hub's
+    address space), which carries the range of a VNet connected to the hub (10.50.0.0/16)."""
+    lng = f"{SUB}/localNetworkGateways/vwan-hub-lng"
+    docs: list[dict[str, Any]] = [
+        {
+            "id": lng,
+            "properties": {
+                "gatewayIpAddress": "203.0.113.30",
+                "localNetworkAddressSpace": {"addressPrefixes": ["10.50.0.0/16"]},
+                "bgpSettings": {"asn": 65515, "bgpPeeringAddress": "192.168.0.4", "peerWeight": 0},
+            },
+        },
+        {
+            "id": f"{SUB}/connections/hub-vpn-gw-to-vwan-hub",
+            "properties": {
+                "connectionType": "IPsec",
+                "virtualNetworkGateway1": {"id": f"{SUB}/virtualNetworkGateways/hub-vpn-gw"},
+                "localNetworkGateway2": {"id": lng},
+                "enableBgp": True,
+                "connectionStatus": "Connected",
+            },
+        },
+    ]
+    if with_hub:
+        docs.append(
+            {
+                "id": f"{SUB}/virtualHubs/vwan-hub",
+                "properties": {
+                    "addressPrefix": "192.168.0.0/24",
+                    "virtualWan": {"id": f"{SUB}/virtualWans/vwan"},
+                },
+            }
+        )
+    return overlay(tmp_path, "interop-testbed", {}, {"docs.json": {"value": docs}})
+
+
+def test_pairs_through_an_unmodelled_virtual_wan_hub_are_unknown(tmp_path: Path) -> None:
+    """The pairs whose walk crosses the connection to the hub name `virtual-wan` and are unknown;
+    BGP001 accepts ASN 65515 there; without a Virtual WAN in the snapshot the local network
+    gateway is an ordinary site (BGP001 fires, the pairs are answered)."""
+    snapshot = load_fixture(_virtual_wan_connection(tmp_path / "hub", with_hub=True))
+    finder = path_finder(snapshot)
+    site = next(v.name for v in finder.plane.sites if any(i.name == "vwan-hub-lng" for i in v.lng_ids))
+    pair = finder.pair("hub-vnet", site)
+    assert "hub-vpn-gw-to-vwan-hub" in [h.name for h in pair.forward.hops]
+    assert pair.status == "unknown" and any("virtual-wan" in why for why in pair.unknown), pair.unknown
+    assert finder.pair("hub-vnet", "location-1").status == "reachable"  # not through the hub
+    assert "BGP001" not in {f.rule for f in run(snapshot, load_rules()).findings}
+    plain = load_fixture(_virtual_wan_connection(tmp_path / "plain", with_hub=False))
+    plain_finder = path_finder(plain)
+    assert plain_finder.pair("hub-vnet", site).status != "unknown"
+    assert "BGP001" in {f.rule for f in run(plain, load_rules()).findings}

@@ -50,6 +50,20 @@ from auditor.unmodelled import uncertain_resources, unmodelled_gaps
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_STEPS = 64
 
+# What ends a walk at a resource (`Walk.constraint`, with the resource as `Walk.cause`):
+IP_FORWARDING = "ip-forwarding-off"  # an appliance NIC without IP forwarding (cause: the NIC)
+FORWARDED_TRAFFIC = "forwarded-traffic-refused"  # the entering VNet's peering (cause: that peering)
+OWN_ADDRESS_SPACE = "own-address-space"  # the address lies in another VNet's space (cause: the VNet)
+APPLIANCE_UNREACHABLE = "appliance-unreachable"  # next hop in no reachable subnet (cause: the route)
+PEERING_NOT_CONNECTED = "peering-not-connected"  # a peering on the way is not Connected (cause: it)
+CONSTRAINTS = (
+    IP_FORWARDING,
+    FORWARDED_TRAFFIC,
+    OWN_ADDRESS_SPACE,
+    APPLIANCE_UNREACHABLE,
+    PEERING_NOT_CONNECTED,
+)
+
 
 @dataclass(frozen=True)
 class Hop:
@@ -76,6 +90,7 @@ class Tail:
     delivered: bool
     reason: str
     cause: str | None
+    constraint: str | None
     assumptions: tuple[tuple[int, ArmId, bool], ...]
 
 
@@ -85,6 +100,8 @@ class Walk:
     delivered: bool = False
     reason: str = ""
     cause: str | None = None  # the ARM id of the resource that drops the traffic, when one does
+    # which walk constraint drops it (CONSTRAINTS), with the cause
+    constraint: str | None = field(default=None, compare=False)
     source: Address | None = field(default=None, compare=False, repr=False)  # the walk's source address
     # what the walk assumed about its source: (hop index, VNet id, source inside the VNet's space)
     assumptions: list[tuple[int, ArmId, bool]] = field(default_factory=list, compare=False, repr=False)
@@ -340,7 +357,7 @@ class PathFinder:
                 f"{target.address} lies inside {last.name}'s own address space: the traffic is delivered "
                 f"in {last.name} and never reaches {target.name}"
             )
-            walk.cause = last.id
+            walk.cause, walk.constraint = last.id, OWN_ADDRESS_SPACE
         return walk
 
     def networks(self) -> list[str]:
@@ -524,7 +541,8 @@ class PathFinder:
                 offset = len(walk.hops)
                 walk.hops.extend(known.hops)
                 walk.assumptions += [(offset + i, vnet, inside) for i, vnet, inside in known.assumptions]
-                walk.delivered, walk.reason, walk.cause = known.delivered, known.reason, known.cause
+                walk.delivered, walk.reason = known.delivered, known.reason
+                walk.cause, walk.constraint = known.cause, known.constraint
                 break
             seen.add(state)
             if state[0] in ("egress", "ingress", "msee"):
@@ -541,6 +559,7 @@ class PathFinder:
                 walk.delivered,
                 walk.reason,
                 walk.cause,
+                walk.constraint,
                 tuple((i - start_at, vnet, inside) for i, vnet, inside in walk.assumptions if i >= start_at),
             )
         return walk
@@ -571,7 +590,7 @@ class PathFinder:
             f"peering {back.id.name} of {entering.name} does not allow forwarded traffic: it drops what "
             f"the appliance in {leaving.display_name} forwards from {walk.source}"
         )
-        walk.cause = str(back.id)
+        walk.cause, walk.constraint = str(back.id), FORWARDED_TRAFFIC
         return True
 
     @cached_property
@@ -674,17 +693,30 @@ class PathFinder:
                 walk.reason = f"user route {route.via.name if route.via else ''} has an invalid next hop"
                 return None
             found = self.subnet_of(ip)
-            if found is not None and found[1].id != vnet.id:
+            unreachable: str | None = None
+            if found is None:
+                unreachable = f"appliance {route.next_hop} is in no subnet of the snapshot"
+            elif found[1].id != vnet.id:
                 peering = self.snap.peering_between(vnet.id, found[1].id)
-                walk.hops.append(
-                    Hop(
-                        "peering",
-                        f"{vnet.display_name}->{found[1].display_name}",
-                        str(peering.id) if peering else None,
+                if peering is None:
+                    # the next hop must be in the VNet or a peered VNet (UDR003): no route reaches it
+                    unreachable = (
+                        f"appliance {route.next_hop} is in {found[1].display_name}, which "
+                        f"{vnet.display_name} is not peered with"
                     )
-                )
-                if forwarded and self._forwarded_refused(vnet, found[1].id, walk):
-                    return None
+                else:
+                    walk.hops.append(
+                        Hop("peering", f"{vnet.display_name}->{found[1].display_name}", str(peering.id))
+                    )
+                    if peering.peering_state is not None and not peering.connected:
+                        walk.reason = (
+                            f"peering {peering.id.name} of {vnet.display_name} is {peering.peering_state}: "
+                            f"it carries nothing to the appliance {route.next_hop}"
+                        )
+                        walk.cause, walk.constraint = str(peering.id), PEERING_NOT_CONNECTED
+                        return None
+                    if forwarded and self._forwarded_refused(vnet, found[1].id, walk):
+                        return None
             walk.hops.append(
                 Hop(
                     "appliance",
@@ -693,8 +725,10 @@ class PathFinder:
                     route.via.name if route.via else None,
                 )
             )
-            if found is None:
-                walk.reason = f"appliance {route.next_hop} is in no subnet of the snapshot"
+            if found is None or unreachable is not None:
+                walk.reason = unreachable or ""
+                if route.via is not None:
+                    walk.cause, walk.constraint = str(route.via), APPLIANCE_UNREACHABLE
                 return None
             nic = self.nic_by_address.get(str(ip))
             if nic is not None and nic.enable_ip_forwarding is not True and ip != dst:
@@ -704,7 +738,7 @@ class PathFinder:
                     f"appliance {route.next_hop} (NIC {nic.id.name}) has IP forwarding off: "
                     f"it drops traffic it would forward"
                 )
-                walk.cause = str(nic.id)
+                walk.cause, walk.constraint = str(nic.id), IP_FORWARDING
                 return None
             return ("subnet", str(found[1].id), str(found[0].id), "forwarded")
         walk.reason = f"{where}: next hop {route.next_hop_type} for {dst}"
