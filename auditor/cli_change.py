@@ -13,21 +13,25 @@ from auditor.cli import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
     AcceptOption,
+    ConfigOption,
     FailOn,
+    NoConfigOption,
     _accepted,
     _fail,
     _intents,
     _rules,
+    _settings,
     app,
     echo,
     info,
 )
+from auditor.config import discover, display
 from auditor.diff import configuration_rules, diff, evaluate_change, partly_evaluated
 from auditor.diff_render import render_markdown, render_text
 from auditor.engine import select_rules
 from auditor.errors import InputError
 from auditor.findings import Severity
-from auditor.fixture import build_snapshot, read_source
+from auditor.fixture import build_snapshot, read_source, snapshot_dirs
 from auditor.model import Snapshot
 from auditor.predict import InputKind, Prediction
 from auditor.terminal import Stages
@@ -112,8 +116,12 @@ def diff_command(
     subscription: PredictSubscription = None,
     output: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.TABLE,
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="A new finding at least this severe is a regression.")
-    ] = FailOn.ERROR,
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="A new finding at least this severe is a regression (default: the configuration's, else error).",
+        ),
+    ] = None,
     fail_on_lost: Annotated[
         bool,
         typer.Option(
@@ -134,19 +142,37 @@ def diff_command(
         typer.Option("--intent", help="Intents (YAML or JSON) checked on both sides (rule INT001)."),
     ] = None,
     accept_unmodelled: AcceptOption = None,
+    config: ConfigOption = None,
+    no_config: NoConfigOption = False,
 ) -> None:
     """What a change does to routing: findings, reachability, paths and selected routes, BEFORE vs AFTER.
 
     AFTER is a snapshot, or predicted from BEFORE and --what-if, --terraform-plan or --overlay (exactly one).
-    Both sides are evaluated from configuration only (observations are ignored).
+    Both sides are evaluated from configuration only (observations are ignored), with the same
+    configuration as `audit` (.azroute.toml or pyproject.toml, --config): rule options, severities,
+    suppressions, intents, accept-unmodelled, fail-on. A pull-request check passes its base branch's
+    file with --no-config --config BASE, so the change cannot relax its own check.
     Exit 1: a regression (a new finding at --fail-on or above, a lost pair, a pair that became asymmetric);
     3: no regression, but a gap is new in AFTER or touches what changed; 0: neither; 2: bad input."""
     change = _change(what_if, terraform_plan, overlay)
     if (after is None) == (change is None):
         _fail("give exactly one of AFTER, --what-if, --terraform-plan and --overlay")
-    rules, not_evaluated = configuration_rules(select_rules(_rules(), select or (), ignore or ()))
-    intents = _intents(intent)
-    accepted = _accepted(accept_unmodelled)
+    catalogue = _rules()
+    sides = [before, after, change[1] if change is not None and change[0] == "overlay" else None]
+    inputs = [d for side in sides if side is not None and side.is_dir() for d in snapshot_dirs(side)]
+    settings = _settings(
+        config, catalogue, select, ignore, intent, accept_unmodelled, None, inputs, not no_config
+    )
+    rules, not_evaluated = configuration_rules(select_rules(catalogue, settings.select, settings.ignore))
+    intents = _intents(settings.intent)
+    accepted = _accepted(settings.accept_unmodelled)
+    run_settings = {
+        "options": settings.options,
+        "severity": settings.severity,
+        "suppressions": settings.suppressions,
+    }
+    if settings.files:
+        info(f"configuration: {escape(', '.join(settings.files))}")
     old = _configuration_only(before)
     predicted_from = None
     if change is not None:
@@ -154,10 +180,11 @@ def diff_command(
     else:
         assert after is not None
         new = _configuration_only(after)
+    threshold = fail_on or FailOn(settings.fail_on or "error")
     stages = Stages()
     try:
         before_side, after_side, change_impact = evaluate_change(
-            old, new, rules, intents, accepted, progress=stages.stage
+            old, new, rules, intents, accepted, progress=stages.stage, settings=run_settings
         )
     finally:
         stages.close()
@@ -165,7 +192,9 @@ def diff_command(
         before_side,
         after_side,
         moved=change_impact,
-        fail_on=None if fail_on is FailOn.NEVER else Severity(fail_on.value),
+        configuration=settings.files,
+        configuration_changed=_configuration_changed(config, no_config, inputs),
+        fail_on=None if threshold is FailOn.NEVER else Severity(threshold.value),
         fail_on_lost=fail_on_lost,
         fail_on_asymmetric=fail_on_asymmetric,
         not_evaluated=not_evaluated,
@@ -182,6 +211,22 @@ def diff_command(
         raise typer.Exit(EXIT_FINDINGS)
     if result.relevant_gaps:
         raise typer.Exit(EXIT_INCOMPLETE)
+
+
+def _configuration_changed(config: Path | None, no_config: bool, snapshots: list[Path]) -> str | None:
+    """With `--no-config --config BASE` (a pull request checked against its base branch's
+    configuration), the project configuration the working tree holds when it differs from BASE:
+    the change edits azroute's own configuration, and the verdict says so."""
+    if config is None or not no_config:
+        return None
+    found = discover(Path.cwd().resolve(), snapshots)
+    if found is None or not config.is_file() or found.resolve() == config.resolve():
+        return None
+    try:
+        differs = found.read_bytes() != config.read_bytes()
+    except OSError:
+        return None
+    return display(found) if differs else None
 
 
 @app.command("plan")

@@ -89,13 +89,16 @@ def evaluate(
     result: AuditResult | None = None,
     progress: Progress = _no_progress,
     label: str = "",
+    settings: Mapping[str, Any] | None = None,
 ) -> Evaluation:
     """One side: the rules' result (`result` when it is known already), and the pairs and selected
     routes `scope` asks for (every pair and every vantage point's whole table by default: the
     complete evaluation, which the incremental one is tested against)."""
     if result is None:
         tick = progress(f"rules {label}".strip(), 1)
-        result = run(snapshot, rules, intents=intents, accept_unmodelled=accept_unmodelled)
+        result = run(
+            snapshot, rules, intents=intents, accept_unmodelled=accept_unmodelled, **(settings or {})
+        )
         tick()
     side = Evaluation(snapshot, result)
     finder = path_finder(snapshot)
@@ -145,22 +148,25 @@ def evaluate_change(
     *,
     progress: Progress = _no_progress,
     results: tuple[AuditResult | None, AuditResult | None] = (None, None),
+    settings: Mapping[str, Any] | None = None,
 ) -> tuple[Evaluation, Evaluation, Impact]:
     """Both sides of a diff, recomputing only what the change can move (`auditor/change.py`):
     nothing when no resource differs (AFTER's rules answer as BEFORE's), the pairs and routes of
     the touched leaf VNets' networks and prefixes, or everything. `results`: the rules' results
-    when they are known already."""
+    when they are known already; `settings`: the configuration's rule options, severity overrides and
+    suppressions (`engine.run`'s keywords)."""
     moved = impact(before, after)
     scope = NOTHING if moved.nothing else Scope.of(moved)
     old = evaluate(
         before, rules, intents, accept_unmodelled, scope=scope, result=results[0], progress=progress,
-        label="BEFORE",
+        label="BEFORE", settings=settings,
     )  # fmt: skip
     before.release()  # BEFORE's control plane and walks are not needed any more
     same = old.result if moved.nothing else results[1]
     new = evaluate(
-        after, rules, intents, accept_unmodelled, scope=scope, result=same, progress=progress, label="AFTER"
-    )
+        after, rules, intents, accept_unmodelled, scope=scope, result=same, progress=progress, label="AFTER",
+        settings=settings,
+    )  # fmt: skip
     return old, new, moved
 
 
@@ -314,15 +320,23 @@ def diff(
     partly: Mapping[str, str] | None = None,
     predicted_from: dict[str, Any] | None = None,
     moved: Impact | None = None,
+    configuration: Sequence[str] = (),
+    configuration_changed: str | None = None,
 ) -> DiffResult:
     old, new = _fingerprints(before.result.findings), _fingerprints(after.result.findings)
+    marks_new, marks_old = after.result.marks, before.result.marks
     findings = {
-        "new": [finding_dict(new[k]) for k in sorted(set(new) - set(old), key=lambda k: new[k].sort_key)],
+        "new": [
+            finding_dict(new[k], marks_new.get(k))
+            for k in sorted(set(new) - set(old), key=lambda k: new[k].sort_key)
+        ],
         "resolved": [
-            finding_dict(old[k]) for k in sorted(set(old) - set(new), key=lambda k: old[k].sort_key)
+            finding_dict(old[k], marks_old.get(k))
+            for k in sorted(set(old) - set(new), key=lambda k: old[k].sort_key)
         ],
         "unchanged": [
-            finding_dict(new[k]) for k in sorted(set(new) & set(old), key=lambda k: new[k].sort_key)
+            finding_dict(new[k], marks_new.get(k))
+            for k in sorted(set(new) & set(old), key=lambda k: new[k].sort_key)
         ],
     }
     pairs = compare_pairs(before.pairs, after.pairs)
@@ -349,7 +363,9 @@ def diff(
             {**gap.model_dump(mode="json", exclude_none=True), "new": is_new, "affectsChange": affects}
         )
     new_severe = [
-        f for f in findings["new"] if fail_on is not None and Severity(f["severity"]).rank <= fail_on.rank
+        f
+        for f in findings["new"]
+        if fail_on is not None and Severity(f["severity"]).rank <= fail_on.rank and "suppression" not in f
     ]
     asymmetric = [p for p in pairs["changed"] if "became asymmetric" in p.get("why", [])]
     failures = list((predicted_from or {}).get("failures", []))
@@ -387,6 +403,8 @@ def diff(
             "routesChanged": len(routes),  # grouped rows
             "routeChanges": sum(len(r["vantages"]) * len(r["prefixes"]) for r in routes),  # vantage x prefix
             "recomputed": _recomputed(moved),
+            "configuration": list(configuration),
+            **({"configurationChanged": configuration_changed} if configuration_changed else {}),
             "intents": {k: len(v) for k, v in intents.items()},
             "newGaps": sum(1 for g in gaps if g["new"]),
             "rulesNotEvaluated": list(not_evaluated),

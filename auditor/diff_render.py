@@ -43,7 +43,13 @@ def render_text(data: dict[str, Any]) -> str:
     head = f"azroute diff: {data['before']['name']} -> {data['after']['name']}"
     if predicted:
         head += f" (predicted from {predicted['input']} {predicted['file']})"
-    lines = [head, "Observations are ignored: both sides are evaluated from configuration only."]
+    lines = [head]
+    if s.get("configurationChanged"):
+        lines.append(
+            f"This change edits azroute's configuration ({s['configurationChanged']}): "
+            f"checked with {', '.join(s.get('configuration', [])) or 'no configuration'} instead."
+        )
+    lines.append("Observations are ignored: both sides are evaluated from configuration only.")
     lines.append(
         f"Findings: {s['findings']['new']} new, {s['findings']['resolved']} resolved, "
         f"{s['findings']['unchanged']} unchanged. Pairs: {s['pairs']['lost']} lost, {s['pairs']['gained']} gained, "
@@ -103,6 +109,13 @@ def render_markdown(data: dict[str, Any]) -> str:
     if predicted:
         out += [f"Predicted from {md(predicted['input'])} {md(predicted['file'])}.", ""]
     out += [f"**{md(_verdict(data))}**", ""]
+    if s.get("configurationChanged"):
+        used = ", ".join(s.get("configuration", [])) or "no configuration"
+        out += [
+            f"This change edits azroute's configuration ({md(s['configurationChanged'])}): "
+            f"checked with {md(used)} instead.",
+            "",
+        ]
     failures = (predicted or {}).get("failures", [])
     if failures:
         out += [
