@@ -45,8 +45,12 @@ RESOURCE_FIELDS = (
     "virtual_hubs", "virtual_hub_ip_configurations", "virtual_hub_bgp_connections",
     "express_route_ports",
 )  # fmt: skip
-# what else decides answers (coverage, unknown paths); a difference here recomputes everything
-OTHER_FIELDS = ("external_references", "collection_gaps", "skipped_types", "partial_lists")
+# what else decides answers (coverage, unknown paths, a circuit link `--down` marks Idle in its
+# route summary); a difference here recomputes everything
+OTHER_FIELDS = (
+    "external_references", "collection_gaps", "skipped_types", "partial_lists",
+    "effective_routes", "gateway_routes", "bgp_peer_status", "circuit_tables", "observation_gaps",
+)  # fmt: skip
 # kinds whose change stays inside the VNets it belongs to (when those are leaves)
 LOCAL_KINDS = (VirtualNetwork, Subnet, VirtualNetworkPeering, RouteTable, Route, NetworkInterface)
 

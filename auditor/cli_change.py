@@ -14,6 +14,7 @@ from auditor.cli import (
     EXIT_INCOMPLETE,
     AcceptOption,
     ConfigOption,
+    DownOption,
     FailOn,
     NoConfigOption,
     _accepted,
@@ -34,6 +35,7 @@ from auditor.findings import Severity
 from auditor.fixture import build_snapshot, read_source, snapshot_dirs
 from auditor.model import Snapshot
 from auditor.predict import InputKind, Prediction
+from auditor.routing.failures import UnknownResource, apply_down
 from auditor.terminal import Stages
 from auditor.textsafe import escape
 from auditor.writer import MANIFEST, UnsafePath
@@ -144,10 +146,13 @@ def diff_command(
     accept_unmodelled: AcceptOption = None,
     config: ConfigOption = None,
     no_config: NoConfigOption = False,
+    down: DownOption = None,
 ) -> None:
     """What a change does to routing: findings, reachability, paths and selected routes, BEFORE vs AFTER.
 
-    AFTER is a snapshot, or predicted from BEFORE and --what-if, --terraform-plan or --overlay (exactly one).
+    AFTER is a snapshot, or predicted from BEFORE and --what-if, --terraform-plan or --overlay (at most one of
+    them); --down RESOURCE (repeatable) fails a connection, gateway, circuit, local network gateway or circuit
+    link on the AFTER side, alone ("what does losing er-1 do?") or with a change ("does it survive losing er-1?").
     Both sides are evaluated from configuration only (observations are ignored), with the same
     configuration as `audit` (.azroute.toml or pyproject.toml, --config): rule options, severities,
     suppressions, intents, accept-unmodelled, fail-on. A pull-request check passes its base branch's
@@ -155,8 +160,10 @@ def diff_command(
     Exit 1: a regression (a new finding at --fail-on or above, a lost pair, a pair that became asymmetric);
     3: no regression, but a gap is new in AFTER or touches what changed; 0: neither; 2: bad input."""
     change = _change(what_if, terraform_plan, overlay)
-    if (after is None) == (change is None):
-        _fail("give exactly one of AFTER, --what-if, --terraform-plan and --overlay")
+    if after is not None and change is not None:
+        _fail("give at most one of AFTER, --what-if, --terraform-plan and --overlay (plus any --down)")
+    if after is None and change is None and not down:
+        _fail("give one of AFTER, --what-if, --terraform-plan and --overlay, or --down RESOURCE")
     catalogue = _rules()
     sides = [before, after, change[1] if change is not None and change[0] == "overlay" else None]
     inputs = [d for side in sides if side is not None and side.is_dir() for d in snapshot_dirs(side)]
@@ -177,9 +184,15 @@ def diff_command(
     predicted_from = None
     if change is not None:
         new, _prediction, predicted_from = _predicted(before, change[0], change[1], subscription)
-    else:
-        assert after is not None
+    elif after is not None:
         new = _configuration_only(after)
+    else:
+        new = _configuration_only(before)  # the change is only what --down fails
+    if down:
+        try:
+            new = apply_down(new, down)
+        except UnknownResource as exc:
+            _fail(str(exc))
     threshold = fail_on or FailOn(settings.fail_on or "error")
     stages = Stages()
     try:
@@ -193,6 +206,7 @@ def diff_command(
         after_side,
         moved=change_impact,
         configuration=settings.files,
+        down=sorted(down or [], key=str.lower),
         configuration_changed=_configuration_changed(config, no_config, inputs),
         fail_on=None if threshold is FailOn.NEVER else Severity(threshold.value),
         fail_on_lost=fail_on_lost,

@@ -322,6 +322,7 @@ def diff(
     moved: Impact | None = None,
     configuration: Sequence[str] = (),
     configuration_changed: str | None = None,
+    down: Sequence[str] = (),
 ) -> DiffResult:
     old, new = _fingerprints(before.result.findings), _fingerprints(after.result.findings)
     marks_new, marks_old = after.result.marks, before.result.marks
@@ -376,6 +377,8 @@ def diff(
         or (fail_on_asymmetric and bool(asymmetric))
     )
     after_info: dict[str, Any] = {"name": after.snapshot.name}
+    if down:
+        after_info["down"] = list(down)
     if predicted_from is not None:
         after_info["predictedFrom"] = predicted_from
     data = {

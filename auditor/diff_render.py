@@ -43,6 +43,8 @@ def render_text(data: dict[str, Any]) -> str:
     head = f"azroute diff: {data['before']['name']} -> {data['after']['name']}"
     if predicted:
         head += f" (predicted from {predicted['input']} {predicted['file']})"
+    if data["after"].get("down"):
+        head += f" with {', '.join(data['after']['down'])} down"
     lines = [head]
     if s.get("configurationChanged"):
         lines.append(
@@ -108,6 +110,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     predicted = data["after"].get("predictedFrom")
     if predicted:
         out += [f"Predicted from {md(predicted['input'])} {md(predicted['file'])}.", ""]
+    if data["after"].get("down"):
+        out += [f"With {md(', '.join(data['after']['down']))} down.", ""]
     out += [f"**{md(_verdict(data))}**", ""]
     if s.get("configurationChanged"):
         used = ", ".join(s.get("configuration", [])) or "no configuration"
