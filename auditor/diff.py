@@ -376,6 +376,30 @@ def diff(
         or (fail_on_lost and bool(pairs["lost"]))
         or (fail_on_asymmetric and bool(asymmetric))
     )
+    created = set(after.routes) - set(before.routes)  # vantage points the change creates
+    for row in routes:
+        if all(v in created for v in row["vantages"]):
+            row["vantageCreated"] = True
+    lost_pairs = pairs["lost"]
+    why = [
+        *(f"ARM would refuse {f['resource'].rsplit('/', 1)[-1]}: {f['error']}" for f in failures),
+        *(f"new {f['severity']} {f['rule']}: {f['message']}" for f in new_severe),
+        *(
+            [f"{len(lost_pairs)} pair(s) lose reachability: " + ", ".join(f"{x['from']} → {x['to']}" for x in lost_pairs[:3])
+             + (", ..." if len(lost_pairs) > 3 else "")]
+            if fail_on_lost and lost_pairs else []
+        ),
+        *(
+            [f"{len(asymmetric)} pair(s) become asymmetric: " + ", ".join(f"{x['from']} → {x['to']}" for x in asymmetric[:3])]
+            if fail_on_asymmetric and asymmetric else []
+        ),
+    ]  # fmt: skip
+    if not regression and relevant:
+        why = [
+            f"gap {g['kind']} on {g['resource'].rsplit('/', 1)[-1]}: {g.get('detail', '')}".rstrip(": ")
+            for g in gaps
+            if g["new"] or g["affectsChange"]
+        ]
     after_info: dict[str, Any] = {"name": after.snapshot.name}
     if down:
         after_info["down"] = list(down)
@@ -390,6 +414,10 @@ def diff(
         "pairs": pairs,
         "routes": routes,
         "intents": intents,
+        "verdict": {
+            "result": "regression" if regression else "incomplete" if relevant else "no regression",
+            "why": why,
+        },
         "coverage": {
             "complete": not after.result.gaps,
             "gaps": gaps,

@@ -42,7 +42,7 @@ def render_text(data: dict[str, Any]) -> str:
     predicted = data["after"].get("predictedFrom")
     head = f"azroute diff: {data['before']['name']} -> {data['after']['name']}"
     if predicted:
-        head += f" (predicted from {predicted['input']} {predicted['file']})"
+        head += f" (predicted from {predicted['input']} {shown_path(predicted['file'])})"
     if data["after"].get("down"):
         head += f" with {', '.join(data['after']['down'])} down"
     lines = [head]
@@ -101,6 +101,7 @@ def render_text(data: dict[str, Any]) -> str:
     for rule, only in s.get("rulesPartlyEvaluated", {}).items():
         lines += [f"{rule} is evaluated only {only}"]
     lines += ["", f"Result: {_verdict(data)}"]
+    lines += [f"  {w}" for w in data.get("verdict", {}).get("why", [])[:SHOWN]]
     return "\n".join(lines) + "\n"
 
 
@@ -108,11 +109,17 @@ def render_markdown(data: dict[str, Any]) -> str:
     s = data["summary"]
     out = [f"## azroute diff: {md(data['before']['name'])} → {md(data['after']['name'])}", ""]
     predicted = data["after"].get("predictedFrom")
+    out += [f"**{md(_verdict(data))}**", ""]
+    why = data.get("verdict", {}).get("why", [])
+    out += [f"- {md(w)}" for w in why[:SHOWN]]
+    if len(why) > SHOWN:
+        out.append(f"- … and {len(why) - SHOWN} more")
+    if why:
+        out.append("")
     if predicted:
-        out += [f"Predicted from {md(predicted['input'])} {md(predicted['file'])}.", ""]
+        out += [f"Predicted from {md(predicted['input'])} {md(shown_path(predicted['file']))}.", ""]
     if data["after"].get("down"):
         out += [f"With {md(', '.join(data['after']['down']))} down.", ""]
-    out += [f"**{md(_verdict(data))}**", ""]
     if s.get("configurationChanged"):
         used = ", ".join(s.get("configuration", [])) or "no configuration"
         out += [
@@ -130,6 +137,11 @@ def render_markdown(data: dict[str, Any]) -> str:
         ]
         out += [f"| {md(f['resource'])} | {md(f['error'])} | {md(f['message'])} |" for f in failures]
         out.append("")
+    changed = (predicted or {}).get("changed", [])
+    if changed:
+        out += [f"**Resources the change touches ({len(changed)}):** " + ", ".join(
+            md(_resource(r)) for r in changed[:SHOWN]
+        ) + (f", … and {len(changed) - SHOWN} more" if len(changed) > SHOWN else ""), ""]  # fmt: skip
     out += ["| | new / lost | resolved / gained | changed | unchanged |", "| --- | --- | --- | --- | --- |"]
     f, p = s["findings"], s["pairs"]
     out += [f"| findings | {f['new']} | {f['resolved']} | | {f['unchanged']} |"]
@@ -164,10 +176,19 @@ def render_markdown(data: dict[str, Any]) -> str:
             "| at | prefix | before | after |",
             "| --- | --- | --- | --- |",
         ]
+        existing = [r for r in data["routes"] if not r.get("vantageCreated")]
         out += [
             f"| {md(_where(r))} | {md(_prefixes(r))} | {md(_route(r['before']))} | {md(_route(r['after']))} |"
-            for r in data["routes"][:SHOWN]
+            for r in existing[:SHOWN]
         ]
+        if len(existing) > SHOWN:
+            out.append(f"\n… and {len(existing) - SHOWN} more (`--format json` lists every one).")
+        created = sorted(
+            {v for r in data["routes"] if r.get("vantageCreated") for v in r["vantages"]}, key=str.lower
+        )
+        if created:
+            count = sum(len(r["prefixes"]) for r in data["routes"] if r.get("vantageCreated"))
+            out.append(f"\nNew with the change: {md(', '.join(created))} ({count} selected routes).")
         out.append("")
     for title, key in (("Intents broken", "broken"), ("Intents fixed", "fixed")):
         if data["intents"][key]:
@@ -198,3 +219,24 @@ def _where(row: dict[str, Any]) -> str:
 def _prefixes(row: dict[str, Any]) -> str:
     more = len(row.get("prefixes", [row["prefix"]])) - 1
     return str(row["prefix"]) + (f" (+{more} prefixes)" if more else "")
+
+
+def shown_path(path: str) -> str:
+    """A path as a report shows it: relative to the working directory when inside it, else its
+    last component (a runner's absolute path does not belong in a pull-request comment)."""
+    import os
+
+    if not os.path.isabs(path):
+        return path
+    here = os.getcwd()
+    try:
+        inside = os.path.commonpath([here, path]) == here
+    except ValueError:
+        inside = False
+    return os.path.relpath(path, here) if inside else os.path.basename(path.rstrip("/")) or path
+
+
+def _resource(rid: str) -> str:
+    """An ARM id as `type/name` (`virtualNetworkPeerings/spoke-to-hub`)."""
+    parts = rid.strip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 else rid

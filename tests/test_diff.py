@@ -62,7 +62,13 @@ def test_turning_off_use_remote_gateways_loses_every_spoke_site_pair(tmp_path: P
     assert data["schema"] == "azroute.diff/1" and data["observations"] == "ignored"
     assert set(data) == {
         "schema", "before", "after", "observations", "findings", "pairs", "routes", "intents", "coverage", "summary",
+        "verdict",
     }  # fmt: skip
+    assert data["verdict"]["result"] == "regression"
+    assert any(
+        w.startswith(f"{len(data['pairs']['lost'])} pair(s) lose reachability")
+        for w in data["verdict"]["why"]
+    )
     new = [f for f in data["findings"]["new"] if f["rule"].startswith("TRN")]
     assert new and all(SPOKE_PEERING in f["resources"] or "spoke-vnet" in f["message"] for f in new)
     lost = {(p["from"], p["to"]) for p in data["pairs"]["lost"]}

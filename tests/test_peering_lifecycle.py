@@ -149,3 +149,21 @@ def test_diff_names_the_arm_error_and_fails(tmp_path: Path) -> None:
         app, ["plan", str(TESTBED), "--terraform-plan", str(file), "--out", str(tmp_path / "out")]
     )
     assert planned.exit_code == 1 and "RemotePeeringIsDisconnected" in planned.stderr
+
+
+def test_the_markdown_reads_in_ten_seconds(tmp_path: Path, monkeypatch: Any) -> None:
+    """The verdict and why first, then what ARM refuses and the resources the plan touches; the plan's
+    path relative to the working directory (or its name when outside it)."""
+    plan = tfplan(replace(spoke_to_hub_state(), ["delete", "create"], "azurerm_virtual_network_peering.s2h"))
+    (tmp_path / "plans").mkdir()
+    file = tmp_path / "plans" / "plan.json"
+    file.write_text(json.dumps(plan))
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(
+        app, ["diff", str(TESTBED), "--terraform-plan", str(file), "--format", "markdown"]
+    )
+    lines = [line for line in out.stdout.splitlines() if line]
+    assert lines[1] == "**REGRESSION**"
+    assert lines[2].startswith("- ARM would refuse spoke-to-hub: RemotePeeringIsDisconnected")
+    assert str(tmp_path) not in out.stdout and "plans/plan.json" in out.stdout
+    assert out.stdout.index("Resources the change touches") < out.stdout.index("### New findings")
