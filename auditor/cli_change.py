@@ -27,7 +27,7 @@ from auditor.cli import (
     info,
 )
 from auditor.config import discover, display
-from auditor.diff import configuration_rules, diff, evaluate_change, partly_evaluated
+from auditor.diff import NOTHING, configuration_rules, diff, evaluate, evaluate_change, partly_evaluated
 from auditor.diff_render import render_markdown, render_text
 from auditor.engine import select_rules
 from auditor.errors import InputError
@@ -87,18 +87,20 @@ def _change(
 
 def _predicted(
     before: Path, kind: InputKind, file: Path, subscription: str | None
-) -> tuple[Snapshot, Prediction, dict[str, Any]]:
-    from auditor.predict.plan import predict
+) -> tuple[Snapshot, Prediction, dict[str, Any], Snapshot | None]:
+    from auditor.predict.plan import favourable_source, predict
 
     try:
         source, prediction = predict(before, kind, file, subscription)
         snapshot = build_snapshot(source, observations=False)
+        resolved = favourable_source(source, prediction)
+        favourable = build_snapshot(resolved, observations=False) if resolved is not None else None
     except InputError as exc:
         _fail(str(exc))
     assert source.manifest.predicted_from is not None
     info = source.manifest.predicted_from.model_dump(mode="json", by_alias=True)
     info["changed"] = sorted(prediction.changed, key=str.lower)
-    return snapshot, prediction, info
+    return snapshot, prediction, info, favourable
 
 
 def _configuration_only(path: Path) -> Snapshot:
@@ -182,8 +184,11 @@ def diff_command(
         info(f"configuration: {escape(', '.join(settings.files))}")
     old = _configuration_only(before)
     predicted_from = None
+    favourable: Snapshot | None = None
+    resolved: tuple[str, ...] = ()
     if change is not None:
-        new, _prediction, predicted_from = _predicted(before, change[0], change[1], subscription)
+        new, prediction, predicted_from, favourable = _predicted(before, change[0], change[1], subscription)
+        resolved = prediction.favourable.resolved if prediction.favourable is not None else ()
     elif after is not None:
         new = _configuration_only(after)
     else:
@@ -191,6 +196,7 @@ def diff_command(
     if down:
         try:
             new = apply_down(new, down)
+            favourable = apply_down(favourable, down) if favourable is not None else None
         except UnknownResource as exc:
             _fail(str(exc))
     threshold = fail_on or FailOn(settings.fail_on or "error")
@@ -198,6 +204,12 @@ def diff_command(
     try:
         before_side, after_side, change_impact = evaluate_change(
             old, new, rules, intents, accepted, progress=stages.stage, settings=run_settings
+        )
+        # what the change does if the values known only after apply turn out as planned
+        resolved_side = (
+            evaluate(favourable, rules, intents, accepted, scope=NOTHING, settings=run_settings)
+            if favourable is not None
+            else None
         )
     finally:
         stages.close()
@@ -207,6 +219,7 @@ def diff_command(
         moved=change_impact,
         configuration=settings.files,
         down=sorted(down or [], key=str.lower),
+        favourable=(resolved_side, resolved) if resolved_side is not None else None,
         configuration_changed=_configuration_changed(config, no_config, inputs),
         fail_on=None if threshold is FailOn.NEVER else Severity(threshold.value),
         fail_on_lost=fail_on_lost,

@@ -8,6 +8,7 @@ read only observations are listed as not evaluated.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -323,7 +324,12 @@ def diff(
     configuration: Sequence[str] = (),
     configuration_changed: str | None = None,
     down: Sequence[str] = (),
+    favourable: tuple[Evaluation, Sequence[str]] | None = None,
 ) -> DiffResult:
+    """BEFORE against AFTER. `favourable`: AFTER with the prediction's gaps resolved the favourable
+    way and the ids of the resources that resolution includes (`predict.favourable`); a new finding
+    or a lost pair that is not in it depends on those resources' gaps (`dependsOnGap`: their ids)
+    and makes the result incomplete (exit 3), not a regression."""
     old, new = _fingerprints(before.result.findings), _fingerprints(after.result.findings)
     marks_new, marks_old = after.result.marks, before.result.marks
     findings = {
@@ -352,7 +358,7 @@ def diff(
     }
     old_gaps = {_gap_key(g) for g in before.result.gaps}
     touched = _touched(findings, pairs, routes)
-    gaps = []
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
     relevant = False
     for gap in after.result.gaps:
         is_new = _gap_key(gap) not in old_gaps
@@ -360,27 +366,42 @@ def diff(
             t.startswith(gap.resource.lower() + "/") for t in touched if gap.resource.startswith("/")
         )
         relevant |= is_new or affects
-        gaps.append(
-            {**gap.model_dump(mode="json", exclude_none=True), "new": is_new, "affectsChange": affects}
-        )
+        entry = {**gap.model_dump(mode="json", exclude_none=True), "new": is_new, "affectsChange": affects}
+        key = (gap.kind, gap.resource.lower())
+        if key in merged:  # one gap per kind and resource: the causes joined
+            found = merged[key]
+            found["detail"] = f"{found['detail']}; {entry['detail']}"
+            found["new"] |= is_new
+            found["affectsChange"] |= affects
+            found["rules"] = sorted({*found.get("rules", []), *entry.get("rules", [])})
+        else:
+            merged[key] = {"id": _gap_id(gap.kind, gap.resource), **entry}
+    gaps = list(merged.values())
+    if favourable is not None:
+        _mark_gap_dependence(findings["new"], pairs["lost"], gaps, *favourable)
     new_severe = [
         f
         for f in findings["new"]
-        if fail_on is not None and Severity(f["severity"]).rank <= fail_on.rank and "suppression" not in f
+        if fail_on is not None
+        and Severity(f["severity"]).rank <= fail_on.rank
+        and "suppression" not in f
+        and not f.get("dependsOnGap")
     ]
     asymmetric = [p for p in pairs["changed"] if "became asymmetric" in p.get("why", [])]
+    # a pair lost only because a value is known after apply is a gap's consequence, not a regression
+    lost_pairs = [p for p in pairs["lost"] if not p.get("dependsOnGap")]
+    relevant |= any(f.get("dependsOnGap") for f in findings["new"]) or len(lost_pairs) < len(pairs["lost"])
     failures = list((predicted_from or {}).get("failures", []))
     regression = (
         bool(failures)
         or bool(new_severe)
-        or (fail_on_lost and bool(pairs["lost"]))
+        or (fail_on_lost and bool(lost_pairs))
         or (fail_on_asymmetric and bool(asymmetric))
     )
     created = set(after.routes) - set(before.routes)  # vantage points the change creates
     for row in routes:
         if all(v in created for v in row["vantages"]):
             row["vantageCreated"] = True
-    lost_pairs = pairs["lost"]
     why = [
         *(f"ARM would refuse {f['resource'].rsplit('/', 1)[-1]}: {f['error']}" for f in failures),
         *(f"new {f['severity']} {f['rule']}: {f['message']}" for f in new_severe),
@@ -395,11 +416,15 @@ def diff(
         ),
     ]  # fmt: skip
     if not regression and relevant:
+        depending = [f"{f['rule']} ({f['severity']})" for f in findings["new"] if f.get("dependsOnGap")]
+        depending += [f"{p['from']} → {p['to']} lost" for p in pairs["lost"] if p.get("dependsOnGap")]
         why = [
             f"gap {g['kind']} on {g['resource'].rsplit('/', 1)[-1]}: {g.get('detail', '')}".rstrip(": ")
             for g in gaps
             if g["new"] or g["affectsChange"]
         ]
+        if depending:
+            why.append("only while those values are unknown: " + ", ".join(depending))
     after_info: dict[str, Any] = {"name": after.snapshot.name}
     if down:
         after_info["down"] = list(down)
@@ -444,6 +469,36 @@ def diff(
         },
     }
     return DiffResult(data, regression, relevant)
+
+
+def _gap_id(kind: str, resource: str) -> str:
+    """A gap's stable id: a hash of its kind and resource."""
+    return hashlib.sha256(f"{kind}\0{resource.lower()}".encode()).hexdigest()[:16]
+
+
+def _mark_gap_dependence(
+    new: list[dict[str, Any]],
+    lost: list[dict[str, Any]],
+    gaps: list[dict[str, Any]],
+    resolved: Evaluation,
+    resources: Sequence[str],
+) -> None:
+    """Mark the new findings and lost pairs that disappear once the gaps on `resources` are
+    resolved the favourable way (`resolved`): `dependsOnGap` lists those gaps' ids."""
+    wanted = {r.lower() for r in resources}
+    ids = sorted(g["id"] for g in gaps if g["resource"].lower() in wanted)
+    if not ids:
+        return
+    kept = {f.fingerprint for f in resolved.result.findings}
+    for finding in new:
+        if finding["fingerprint"] not in kept:
+            finding["dependsOnGap"] = ids
+    finder = path_finder(resolved.snapshot)
+    names = {n.lower() for n in finder.networks()}
+    for entry in lost:
+        known = entry["from"].lower() in names and entry["to"].lower() in names
+        if known and finder.pair(entry["from"], entry["to"]).status == "reachable":
+            entry["dependsOnGap"] = ids
 
 
 def _touched(

@@ -60,6 +60,16 @@ class PredictedFailure:
         return {"resource": self.resource, "error": self.error, "message": self.message}
 
 
+@dataclass(frozen=True)
+class Favourable:
+    """The tree after the change with what was left out for an unknown value included as planned,
+    the unknown value taken from the other side (a peering's remote VNet from the peering that
+    points back); `resolved`: the ids of the resources it includes."""
+
+    tree: RawTree
+    resolved: tuple[str, ...]
+
+
 @dataclass
 class Prediction:
     """The outcome of applying one change document to BEFORE's raw documents."""
@@ -73,6 +83,8 @@ class Prediction:
         default_factory=list
     )  # ARM ids created, modified or deleted (sorted on output)
     failures: list[PredictedFailure] = field(default_factory=list)  # what ARM would refuse to apply
+    # the change with the gaps resolved the favourable way (`predict.favourable`), when some can be
+    favourable: Favourable | None = None
 
     def fail(self, resource: str, error: str, message: str) -> None:
         self.failures.append(PredictedFailure(resource, error, message))
@@ -154,6 +166,7 @@ def create(tree: RawTree, item: dict[str, Any], origin: str) -> None:
 
 __all__ = [
     "GAP_KINDS",
+    "Favourable",
     "InputKind",
     "PredictedFailure",
     "Prediction",

@@ -67,6 +67,14 @@ def predict(
     return SnapshotSource(source.root, source.manifest_file, manifest, tree), prediction
 
 
+def favourable_source(source: SnapshotSource, prediction: Prediction) -> SnapshotSource | None:
+    """The predicted source with its gaps resolved the favourable way (`predict.favourable`), or
+    None when none can be."""
+    if prediction.favourable is None:
+        return None
+    return SnapshotSource(source.root, source.manifest_file, source.manifest, prediction.favourable.tree)
+
+
 def flatten(source: SnapshotSource) -> tuple[dict[str, Any], dict[str, Any]]:
     """The manifest and `arm/` files of a full snapshot holding the source's resources (one list
     page per subscription, resource group and type, as `azroute collect` writes them)."""

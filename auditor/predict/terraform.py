@@ -23,6 +23,7 @@ the read-only state that follows (peering state, a route table's subnets) is pre
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from auditor.ids import ArmId
 from auditor.normalize import KINDS
 from auditor.overlay import RawTree, child_arrays, resource_key
 from auditor.predict import Prediction, create, delete, find, patch
+from auditor.predict.favourable import favourable
 from auditor.predict.state import links, settle
 from auditor.predict.terraform_build import (
     BUILDERS,
@@ -79,6 +81,7 @@ class _Ctx:
     ids: dict[str, str] = field(default_factory=dict)  # Terraform address -> ARM id
     created: set[str] = field(default_factory=set)  # keys of resources the plan creates
     touched: dict[str, str] = field(default_factory=dict)  # key -> id of what the plan changes
+    left_out: list[dict[str, Any]] = field(default_factory=list)  # created documents a value is missing from
 
     def gap(self, code: str, resource: str, message: str) -> None:
         # the Terraform address leads the message, unless it is already the gap's resource
@@ -311,6 +314,7 @@ def _complete(ctx: _Ctx, ch: Change, doc: dict[str, Any], reader_unresolved: boo
                 str(doc["id"]),
                 f"{ch.address}: left out of the prediction: a value it needs is known only after apply",
             )
+            ctx.left_out.append(copy.deepcopy(doc))
             return False
         raise InputError.from_validation(ctx.file, [*ch.loc, "after"], exc) from None
     return True
@@ -772,6 +776,8 @@ def apply_terraform_plan(tree: RawTree, plan: Any, file: str, subscription: str 
     ):
         ctx.mark(rid)
     prediction.changed = sorted(ctx.touched.values(), key=str.lower)
+    if ctx.left_out:
+        prediction.favourable = favourable(tree, ctx.left_out, file)
     return prediction
 
 
