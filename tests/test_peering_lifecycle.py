@@ -167,3 +167,50 @@ def test_the_markdown_reads_in_ten_seconds(tmp_path: Path, monkeypatch: Any) -> 
     assert lines[2].startswith("- ARM would refuse spoke-to-hub: RemotePeeringIsDisconnected")
     assert str(tmp_path) not in out.stdout and "plans/plan.json" in out.stdout
     assert out.stdout.index("Resources the change touches") < out.stdout.index("### New findings")
+
+
+BRANCH = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-branch/providers/Microsoft.Network/virtualNetworks/branch-vnet"
+REMOTE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-remote/providers/Microsoft.Network/virtualNetworks/remote-vnet"
+
+
+def test_use_remote_gateways_towards_a_vnet_without_a_gateway_is_refused() -> None:
+    """hub-to-spoke turned to useRemoteGateways: spoke-vnet has no gateway (RemoteVnetHasNoGateways);
+    the update fails and the peering stays as it was."""
+    state = hub_to_spoke_state()
+    update = change(
+        "azurerm_virtual_network_peering.h2s", ["update"], state, {**state, "use_remote_gateways": True}, {}
+    )
+    _tree, prediction, after = predict(tfplan(update))
+    assert refused(prediction) == [(HUB_TO_SPOKE, "RemoteVnetHasNoGateways")]
+    assert get(after, HUB_TO_SPOKE, VirtualNetworkPeering).use_remote_gateways is not True
+
+
+def test_use_remote_gateways_from_a_vnet_with_its_own_gateway_or_twice_is_refused() -> None:
+    from_branch = change(
+        "azurerm_virtual_network_peering.b2h",
+        ["create"],
+        None,
+        {
+            **peering_values("branch-to-hub", "branch-vnet", HUB, use_remote_gateways=True),
+            "resource_group_name": "rg-branch",
+        },
+        {"id": True},
+    )
+    _tree, prediction, after = predict(tfplan(from_branch))
+    assert [(r.rsplit("/", 1)[-1], e) for r, e in refused(prediction)] == [
+        ("branch-to-hub", "UseRemoteGatewaysRefused")
+    ]
+    assert "gateway of its own" in prediction.failures[0].message
+    second = change(
+        "azurerm_virtual_network_peering.s2r",
+        ["create"],
+        None,
+        peering_values("spoke-to-remote", "spoke-vnet", REMOTE, use_remote_gateways=True),
+        {"id": True},
+    )
+    _tree, prediction, after = predict(tfplan(second))
+    assert [(r.rsplit("/", 1)[-1], e) for r, e in refused(prediction)] == [
+        ("spoke-to-remote", "UseRemoteGatewaysRefused")
+    ]
+    assert "already uses remote gateways" in prediction.failures[0].message
+    assert get(after, SPOKE_TO_HUB, VirtualNetworkPeering).use_remote_gateways is True

@@ -35,6 +35,8 @@ PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
 SUBNET = "microsoft.network/virtualnetworks/subnets"
 ROUTE_TABLE = "microsoft.network/routetables"
 VNET = "microsoft.network/virtualnetworks"
+GATEWAY = "microsoft.network/virtualnetworkgateways"
+HUB_IP_CONFIGURATION = "microsoft.network/virtualhubs/ipconfigurations"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class Links:
     subnet_tables: dict[str, tuple[str, str | None]]  # subnet key -> (subnet id, route table key)
     states: dict[str, str] = field(default_factory=dict)  # peering key -> peeringState (lower case)
     joins: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # every peering of a pair
+    remote_gateways: dict[str, bool] = field(default_factory=dict)  # peering key -> useRemoteGateways
+    peering_docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # peering key -> its document
+    gateway_vnets: frozenset[str] = frozenset()  # VNets holding a VPN/ExpressRoute gateway or a Route Server
 
 
 def links(tree: RawTree) -> Links:
@@ -53,19 +58,35 @@ def links(tree: RawTree) -> Links:
     subnet_tables: dict[str, tuple[str, str | None]] = {}
     states: dict[str, str] = {}
     joins: dict[tuple[str, str], list[str]] = {}
+    remote_gateways: dict[str, bool] = {}
+    docs: dict[str, dict[str, Any]] = {}
+    gateway_vnets: set[str] = set()
     for key, slot in sorted(tree.index().items()):
         rid = ArmId(key)
+        if rid.type_path in (GATEWAY, HUB_IP_CONFIGURATION):
+            configs = dig(slot.resource, "properties", "ipConfigurations")
+            subnets = (
+                [dig(c, "properties", "subnet", "id") for c in configs] if isinstance(configs, list) else []
+            )
+            if rid.type_path == HUB_IP_CONFIGURATION:
+                subnets = [dig(slot.resource, "properties", "subnet", "id")]
+            for subnet in subnets:
+                subnet_key = resource_key(subnet) if isinstance(subnet, str) else None
+                if subnet_key is not None and ArmId(subnet_key).parent is not None:
+                    gateway_vnets.add(ArmId(subnet_key).parent.key)  # type: ignore[union-attr]
         if rid.type_path == PEERING:
             remote = resource_key(dig(slot.resource, "properties", "remoteVirtualNetwork", "id"))
             state = dig(slot.resource, "properties", "peeringState")
             states[key] = state.lower() if isinstance(state, str) else ""
+            remote_gateways[key] = dig(slot.resource, "properties", "useRemoteGateways") is True
+            docs[key] = copy.deepcopy(slot.resource)
             if rid.parent is not None and remote is not None:
                 peerings[(rid.parent.key, remote)] = key
                 joins.setdefault((rid.parent.key, remote), []).append(key)
         elif rid.type_path == SUBNET:
             table = resource_key(dig(slot.resource, "properties", "routeTable", "id"))
             subnet_tables[key] = (str(slot.resource.get("id") or key), table)
-    return Links(peerings, subnet_tables, states, joins)
+    return Links(peerings, subnet_tables, states, joins, remote_gateways, docs, frozenset(gateway_vnets))
 
 
 def settle(
@@ -83,6 +104,7 @@ def settle(
     whose state changed or whose change fails. `unknown_remote` says where a remote VNet was looked
     for, in the gap of a created peering towards one the tree does not hold."""
     failed = _refused_peerings(tree, prediction, before, created, create_first)
+    failed += _refused_remote_gateways(tree, prediction, before, created)
     after = links(tree)
     return [
         *failed,
@@ -134,6 +156,52 @@ def _refused_peerings(
         if why is None:
             continue
         remove_resources(tree, [pid], "<prediction>")
+        prediction.fail(pid, *why)
+        refused.append(pid)
+    return refused
+
+
+def _refused_remote_gateways(
+    tree: RawTree, prediction: Prediction, before: Links, created: set[str]
+) -> list[str]:
+    """Peerings the change creates with, or turns to, `useRemoteGateways: true` that ARM refuses
+    (the REST API's description of the flag: the remote VNet must have a gateway, the local VNet
+    must not, and only one peering of a VNet may set it). A refused creation leaves the peering
+    absent; a refused update leaves it as it was."""
+    refused: list[str] = []
+    current = links(tree)
+    for key, uses in sorted(current.remote_gateways.items()):
+        if not uses or (key not in created and before.remote_gateways.get(key, False)):
+            continue  # only what the change sets is checked
+        rid = ArmId(key)
+        vnet = rid.parent.key if rid.parent is not None else None
+        remote = next((r for (v, r), keys in current.joins.items() if key in keys), None)
+        if vnet is None or remote is None:
+            continue
+        others = sorted(
+            k
+            for k, on in current.remote_gateways.items()
+            if on and k != key and ArmId(k).parent == rid.parent
+        )
+        why: tuple[str, str] | None = None
+        if remote in tree.index() and remote not in current.gateway_vnets:
+            why = ("RemoteVnetHasNoGateways", f"the remote VNet {ArmId(remote).name} has no VPN or ExpressRoute "
+                   "gateway and no Route Server, so the peering cannot use remote gateways")  # fmt: skip
+        elif vnet in current.gateway_vnets:
+            why = ("UseRemoteGatewaysRefused", f"{ArmId(vnet).name} has a gateway of its own: a VNet with a gateway "
+                   "cannot use a remote one (ARM's documented rule; its error code is not documented)")  # fmt: skip
+        elif others:
+            why = ("UseRemoteGatewaysRefused", f"{ArmId(others[0]).name} of the same VNet already uses remote gateways: "
+                   "only one peering of a VNet may (ARM's documented rule; its error code is not documented)")  # fmt: skip
+        if why is None:
+            continue
+        slot = tree.index()[key]
+        pid = str(slot.resource.get("id") or key)
+        if key in created or key not in before.peering_docs:
+            remove_resources(tree, [pid], "<prediction>")
+        else:  # the update fails: the peering stays as BEFORE held it
+            slot.resource.clear()
+            slot.resource.update(copy.deepcopy(before.peering_docs[key]))
         prediction.fail(pid, *why)
         refused.append(pid)
     return refused
