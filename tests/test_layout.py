@@ -11,13 +11,14 @@ from tests.conftest import FIXTURES, ROOT
 
 FIXTURE_BUDGET = 400_000  # bytes of fixtures/, goldens and published designs not counted
 EXPECTED_BUDGET = 250_000  # bytes of all fixtures/*/expected.json together
+CHANGES_BUDGET = 250_000  # bytes of fixtures/changes/ (planned changes and their expected diffs)
 ALLOWED = ("auditor.rule_api", "auditor.model", "auditor.ids")
 
 
 def _sizes() -> tuple[int, int]:
     scenarios = expected = 0
     for file in FIXTURES.rglob("*"):
-        if not file.is_file() or file.relative_to(FIXTURES).parts[0] == "designs":
+        if not file.is_file() or file.relative_to(FIXTURES).parts[0] in ("designs", "changes"):
             continue
         if file.name == "expected.json":
             expected += file.stat().st_size
@@ -27,6 +28,8 @@ def _sizes() -> tuple[int, int]:
 
 
 def test_fixture_size_budgets() -> None:
+    changes = sum(f.stat().st_size for f in (FIXTURES / "changes").rglob("*") if f.is_file())
+    assert changes < CHANGES_BUDGET, f"fixtures/changes/ holds {changes} bytes"
     scenarios, expected = _sizes()
     assert scenarios < FIXTURE_BUDGET, f"fixtures/ holds {scenarios} bytes; write overlays, not copies"
     assert expected < EXPECTED_BUDGET, f"expected.json files hold {expected} bytes"
