@@ -44,7 +44,7 @@ from auditor.routing.reconcile import Comparison, NotComparable, comparisons
 from auditor.routing.shared import control_plane, path_finder
 from auditor.routing.signature import RoutingSignature, routing_signature
 from auditor.routing.sites import SiteView
-from auditor.routing.tables import TableRoute, is_special, select_bgp
+from auditor.routing.tables import TableRoute, is_special, peered_space, select_bgp
 from auditor.routing.views import walk_summary
 from auditor.routing.walked import Cut, WalkCuts, shared_cuts
 from auditor.unmodelled import FASTPATH_SKUS, lng_stands_for
@@ -182,6 +182,7 @@ __all__ = [
     "lng_stands_for",
     "local_regions",
     "locations_source",
+    "peered_space",
     "prefix_key",
     "routing_signature",
     "same_region",

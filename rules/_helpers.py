@@ -15,7 +15,7 @@ from auditor.model import (
     VirtualNetworkPeering,
     parse_prefix,
 )
-from auditor.rule_api import CoverageGap, Cut, PrefixIndex, RuleContext, Violation
+from auditor.rule_api import CoverageGap, Cut, PrefixIndex, RuleContext, Violation, peered_space
 
 
 def transit_gateways(snapshot: Snapshot, vnet_id: ArmId) -> list[VirtualNetworkGateway]:
@@ -72,11 +72,7 @@ def peered_spaces(
         (p, None) for p in (vnet.address_prefixes if vnet else ())
     ]
     for peering in snapshot.peerings_of(vnet_id):
-        remote = snapshot.vnet(peering.remote_vnet_id)
-        rows += [
-            (p, peering)
-            for p in (remote.address_prefixes if remote else peering.remote_address_prefixes or ())
-        ]
+        rows += [(p, peering) for p in peered_space(snapshot, peering)]
     return PrefixIndex(rows, lambda r: r[0])
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from auditor.cli import app
+from auditor.ids import ArmId
 from auditor.model import VirtualNetworkPeering
 from tests.predict_helpers import HUB, HUB_TO_SPOKE, SPOKE, SPOKE_TO_HUB, TESTBED, get, held
 from tests.test_predict_terraform import change, peering_values, predict, spoke_to_hub_state, tfplan
@@ -214,3 +215,46 @@ def test_use_remote_gateways_from_a_vnet_with_its_own_gateway_or_twice_is_refuse
     ]
     assert "already uses remote gateways" in prediction.failures[0].message
     assert get(after, SPOKE_TO_HUB, VirtualNetworkPeering).use_remote_gateways is True
+
+
+def test_an_address_space_added_to_a_peered_vnet_is_not_routed_until_synced() -> None:
+    """spoke-vnet gains a range: hub-to-spoke keeps the space it was synced to
+    (LocalNotInSync) and routes nothing to the new range; spoke-to-hub says its remote is not in
+    sync. A prediction, not a failed apply."""
+    from auditor.routing.controlplane import ControlPlane
+    from auditor.routing.tables import vnet_table
+
+    base = read_vnet_values()
+    update = change(
+        "azurerm_virtual_network.spoke",
+        ["update"],
+        base,
+        {**base, "address_space": [*base["address_space"], "10.2.31.0/24"]},
+        {},
+    )
+    _tree, prediction, after = predict(tfplan(update))
+    assert not prediction.failures
+    hub_to_spoke = get(after, HUB_TO_SPOKE, VirtualNetworkPeering)
+    assert hub_to_spoke.peering_sync_level == "LocalNotInSync"
+    assert get(after, SPOKE_TO_HUB, VirtualNetworkPeering).peering_sync_level == "RemoteNotInSync"
+    hub = after.vnet(ArmId(HUB))
+    assert hub is not None
+    prefixes = {
+        str(r.prefix) for r in vnet_table(ControlPlane(after), hub) if r.next_hop_type == "VNetPeering"
+    }
+    assert "10.2.31.0/24" not in prefixes and set(base["address_space"]) <= prefixes
+
+
+def read_vnet_values() -> dict[str, Any]:
+    """spoke-vnet as azurerm_virtual_network's state holds it (the testbed's values)."""
+    from auditor.fixture import load_fixture
+
+    spoke = load_fixture(TESTBED).vnet(ArmId(SPOKE))
+    assert spoke is not None
+    return {
+        "id": SPOKE,
+        "name": "spoke-vnet",
+        "resource_group_name": "rg-hub",
+        "location": "westeurope",
+        "address_space": [str(p) for p in spoke.address_prefixes],
+    }

@@ -50,6 +50,7 @@ class Links:
     remote_gateways: dict[str, bool] = field(default_factory=dict)  # peering key -> useRemoteGateways
     peering_docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # peering key -> its document
     gateway_vnets: frozenset[str] = frozenset()  # VNets holding a VPN/ExpressRoute gateway or a Route Server
+    spaces: dict[str, list[Any]] = field(default_factory=dict)  # VNet key -> addressSpace.addressPrefixes
 
 
 def links(tree: RawTree) -> Links:
@@ -61,8 +62,12 @@ def links(tree: RawTree) -> Links:
     remote_gateways: dict[str, bool] = {}
     docs: dict[str, dict[str, Any]] = {}
     gateway_vnets: set[str] = set()
+    spaces: dict[str, list[Any]] = {}
     for key, slot in sorted(tree.index().items()):
         rid = ArmId(key)
+        if rid.type_path == VNET:
+            prefixes = dig(slot.resource, "properties", "addressSpace", "addressPrefixes")
+            spaces[key] = list(prefixes) if isinstance(prefixes, list) else []
         if rid.type_path in (GATEWAY, HUB_IP_CONFIGURATION):
             configs = dig(slot.resource, "properties", "ipConfigurations")
             subnets = (
@@ -86,7 +91,9 @@ def links(tree: RawTree) -> Links:
         elif rid.type_path == SUBNET:
             table = resource_key(dig(slot.resource, "properties", "routeTable", "id"))
             subnet_tables[key] = (str(slot.resource.get("id") or key), table)
-    return Links(peerings, subnet_tables, states, joins, remote_gateways, docs, frozenset(gateway_vnets))
+    return Links(
+        peerings, subnet_tables, states, joins, remote_gateways, docs, frozenset(gateway_vnets), spaces
+    )
 
 
 def settle(
@@ -109,6 +116,7 @@ def settle(
     return [
         *failed,
         *_settle_peerings(tree, prediction, before, after, created, unknown_remote),
+        *_settle_sync(tree, prediction, before, after, created),
         *_settle_route_tables(tree, prediction, before, after, created),
     ]
 
@@ -254,6 +262,45 @@ def _settle_peerings(
         else:
             continue
         props.update(update)
+        prediction.predict(pid, update)
+        changed.append(pid)
+    return changed
+
+
+def _settle_sync(
+    tree: RawTree, prediction: Prediction, before: Links, after: Links, created: set[str]
+) -> list[str]:
+    """A peered VNet whose address space the change edits: the peerings pointing at it keep the
+    space they hold until someone syncs them (`LocalNotInSync`: they do not route to the new range),
+    and its own peerings say their remote is not in sync (`RemoteNotInSync`)."""
+    moved = {v for v, space in after.spaces.items() if v in before.spaces and before.spaces[v] != space}
+    changed: list[str] = []
+    if not moved:
+        return changed
+    slots = tree.index()
+    levels: dict[str, set[str]] = {}
+    for (vnet, remote), key in after.peerings.items():
+        if key in created or key not in before.peerings.values():
+            continue
+        if remote in moved:
+            levels.setdefault(key, set()).add("Local")
+        if vnet in moved:
+            levels.setdefault(key, set()).add("Remote")
+    for key, sides in sorted(levels.items()):
+        level = "LocalAndRemoteNotInSync" if len(sides) == 2 else f"{sides.pop()}NotInSync"
+        slot = slots[key]
+        props = slot.resource.setdefault("properties", {})
+        update: dict[str, Any] = {"peeringSyncLevel": level}
+        if "Local" in level:
+            target = resource_key(dig(slot.resource, "properties", "remoteVirtualNetwork", "id"))
+            update["remoteVirtualNetworkAddressSpace"] = {
+                "addressPrefixes": list(after.spaces.get(target or "", []))
+            }
+            if not isinstance(dig(props, "remoteAddressSpace", "addressPrefixes"), list):
+                # the space the peering was synced to: the remote VNet's before the change
+                update["remoteAddressSpace"] = {"addressPrefixes": list(before.spaces.get(target or "", []))}
+        props.update(copy.deepcopy(update))
+        pid = str(slot.resource.get("id") or key)
         prediction.predict(pid, update)
         changed.append(pid)
     return changed

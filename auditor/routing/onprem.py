@@ -22,7 +22,7 @@ from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, LinkKind, Snapshot
 from auditor.routing.controlplane import ControlPlane, covers, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
-from auditor.routing.tables import select_bgp
+from auditor.routing.tables import peered_space, select_bgp
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,7 @@ def _local_spaces(snapshot: Snapshot, vnet_id: ArmId) -> list[IPNetwork]:
     vnet = snapshot.vnet(vnet_id)
     spaces = list(vnet.address_prefixes) if vnet else []
     for peering in snapshot.peerings_of(vnet_id):
-        remote = snapshot.vnet(peering.remote_vnet_id)
-        spaces += list(remote.address_prefixes if remote else peering.remote_address_prefixes or ())
+        spaces += list(peered_space(snapshot, peering))
     return spaces
 
 

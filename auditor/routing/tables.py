@@ -22,8 +22,10 @@ from auditor.model import (
     IPNetwork,
     LinkKind,
     RouteTable,
+    Snapshot,
     Subnet,
     VirtualNetwork,
+    VirtualNetworkPeering,
     parse_prefix,
     same,
 )
@@ -317,8 +319,7 @@ def _local_candidates(
     for peering in snap.peerings_of(vnet.id):
         if not peering.connected or peering.allow_virtual_network_access is False:
             continue
-        remote = snap.vnet(peering.remote_vnet_id)
-        space = remote.address_prefixes if remote is not None else (peering.remote_address_prefixes or ())
+        space = peered_space(snap, peering)
         for prefix in space:
             peered.append(prefix)
             candidates.append(
@@ -361,6 +362,21 @@ def _local_candidates(
                 )
             )
     return candidates, local_index, propagate, hub
+
+
+STALE_SYNC = ("localnotinsync", "localandremotenotinsync")
+
+
+def peered_space(snapshot: Snapshot, peering: VirtualNetworkPeering) -> tuple[IPNetwork, ...]:
+    """The address space a peering routes to: the remote VNet's, except when the peering's copy of
+    it is out of date (`peeringSyncLevel` LocalNotInSync: the remote VNet's space changed and the
+    peering was not synced; it still routes to the space it holds, `remoteAddressSpace`), or when
+    the remote VNet is outside the snapshot (the copy is all there is)."""
+    remote = snapshot.vnet(peering.remote_vnet_id)
+    stale = (peering.peering_sync_level or "").lower() in STALE_SYNC
+    if remote is None or (stale and peering.remote_address_prefixes is not None):
+        return peering.remote_address_prefixes or ()
+    return remote.address_prefixes
 
 
 def _bgp_rows(plane: ControlPlane, hub: ArmId) -> list[TableRoute]:
