@@ -429,7 +429,6 @@ def audit(
             "--sarif-root",
             help="The directory SARIF's file URIs are relative to (the repository root code scanning "
             "places them in). Default: the git top level holding the snapshot, else the current directory.",
-            file_okay=False,
         ),
     ] = None,
 ) -> None:
@@ -504,6 +503,8 @@ def audit(
         except OSError as exc:
             _fail(f"--write-baseline {write_baseline}: {exc.strerror or exc}")
     threshold = fail_on or FailOn(settings.fail_on or "error")
+    if sarif_root is not None and not sarif_root.is_dir():
+        _fail(f"--sarif-root {sarif_root}: not a directory")
     for target, name in targets.items():
         text = _render(name, report, snapshot, result, rules, threshold, sarif_root)
         if target == "-":

@@ -713,6 +713,20 @@ def test_cli_sarif_to_a_file_validates_and_points_at_existing_files(tmp_path: Pa
     assert all(rule["help"]["text"] for rule in log["runs"][0]["tool"]["driver"]["rules"])
 
 
+def test_cli_sarif_root(tmp_path: Path) -> None:
+    out = tmp_path / "out.sarif"
+    target = FIXTURES / "reserved-asn"
+    code, _stdout, err = _cli("audit", str(target), "--output", f"sarif={out}", "--sarif-root", str(FIXTURES))
+    assert code == 1, err
+    uris = _uris(json.loads(out.read_text()))
+    assert "reserved-asn/arm/localNetworkGateways.json" in uris  # the overlay's patch, relative to the root
+    assert all(not u.startswith(("fixtures/", "/", "..")) and (FIXTURES / u).is_file() for u in uris)
+    code, _stdout, err = _cli(
+        "audit", str(target), "--output", f"sarif={out}", "--sarif-root", str(tmp_path / "no")
+    )
+    assert code == 2 and "--sarif-root" in err and "not a directory" in err
+
+
 def test_cli_several_formats_in_one_run(tmp_path: Path) -> None:
     junit_file, csv_file = tmp_path / "a.xml", tmp_path / "a.csv"
     code, stdout, _err = _cli(
