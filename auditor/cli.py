@@ -23,7 +23,7 @@ from auditor.config import Config, check_rule_refs, split_list, with_cli
 from auditor.config import resolve as resolve_config
 from auditor.engine import AuditResult, Rule, RuleLoadError, load_rules, run, select_rules
 from auditor.errors import InputError
-from auditor.findings import Severity
+from auditor.findings import Severity, reaches
 from auditor.fixture import default_fixture, load_fixture, read_json, snapshot_dirs
 from auditor.live import DEFAULT_MAX_RESPONSE_BYTES
 from auditor.model import Snapshot
@@ -98,9 +98,7 @@ class FailOn(StrEnum):
     NEVER = "never"
 
     def reached_by(self, severity: Severity) -> bool:
-        if self is FailOn.NEVER:
-            return False
-        return severity.rank <= Severity(self.value).rank
+        return reaches(severity, self.value)
 
 
 PathArg = Annotated[
@@ -352,15 +350,16 @@ def _targets(
 
 
 def _render(
-    name: str, report: dict[str, Any], snapshot: Snapshot, result: AuditResult, rules: list[type[Rule]]
-) -> str:
+    name: str, report: dict[str, Any], snapshot: Snapshot, result: AuditResult, rules: list[type[Rule]],
+    fail_on: FailOn, sarif_root: Path | None,
+) -> str:  # fmt: skip
     if name == "json":
         return render_json(report)
     if name == "table":
         return render_table(snapshot, result)
     from auditor.formats import render
 
-    return render(name, report, snapshot, rules)
+    return render(name, report, snapshot, rules, root=sarif_root, fail_on=fail_on.value)
 
 
 @app.command()
@@ -423,6 +422,14 @@ def audit(
     ] = None,
     write_baseline: Annotated[
         Path | None, typer.Option("--write-baseline", help="Write this audit's JSON report as a baseline.")
+    ] = None,
+    sarif_root: Annotated[
+        Path | None,
+        typer.Option(
+            "--sarif-root",
+            help="The directory SARIF's file URIs are relative to (the repository root code scanning "
+            "places them in). Default: the git top level holding the snapshot, else the current directory.",
+        ),
     ] = None,
 ) -> None:
     """Audit a snapshot (or collect one live) and report findings and coverage gaps.
@@ -495,8 +502,11 @@ def audit(
             write_baseline.write_text(render_json(report), encoding="utf-8")
         except OSError as exc:
             _fail(f"--write-baseline {write_baseline}: {exc.strerror or exc}")
+    threshold = fail_on or FailOn(settings.fail_on or "error")
+    if sarif_root is not None and not sarif_root.is_dir():
+        _fail(f"--sarif-root {sarif_root}: not a directory")
     for target, name in targets.items():
-        text = _render(name, report, snapshot, result, rules)
+        text = _render(name, report, snapshot, result, rules, threshold, sarif_root)
         if target == "-":
             echo(text, nl=False)
         else:
@@ -504,7 +514,6 @@ def audit(
                 Path(target).write_text(text, encoding="utf-8")
             except OSError as exc:
                 _fail(f"--output {name}={target}: {exc.strerror}")
-    threshold = fail_on or FailOn(settings.fail_on or "error")
     if any(threshold.reached_by(f.severity) for f in result.counted()):
         raise typer.Exit(EXIT_FINDINGS)
     if result.gaps:

@@ -103,13 +103,19 @@ def check_rule_refs(
         raise InputError(file, path, f"no rule or rule prefix {ref!r}{hint}")
 
 
+def project_root(start: Path) -> Path | None:
+    """The project's root: the nearest of `start` and its parents holding `.git` (git's top level of
+    a checkout, a worktree or a submodule), or None outside any."""
+    return next((folder for folder in (start, *start.parents) if (folder / ROOT_MARKER).exists()), None)
+
+
 def search_path(start: Path, snapshots: Sequence[Path] = ()) -> list[Path]:
     """The directories discovery looks in, nearest first: `start` and its parents up to the nearest
     one holding `.git` (only `start` when none does), without any directory that is or is inside a
     snapshot (`snapshots`, or one holding `fixture.json`)."""
     chain = [start, *start.parents]
-    root = next((i for i, folder in enumerate(chain) if (folder / ROOT_MARKER).exists()), None)
-    chain = chain[: root + 1] if root is not None else chain[:1]
+    root = project_root(start)
+    chain = chain[: chain.index(root) + 1] if root is not None else chain[:1]
     inside = [s.resolve() for s in snapshots]
     outermost = max(
         (

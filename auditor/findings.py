@@ -23,6 +23,17 @@ class Severity(StrEnum):
         return {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}[self]
 
 
+FAIL_ON_NEVER = "never"
+
+
+def reaches(severity: Severity | str, fail_on: str) -> bool:
+    """Whether a finding of `severity` reaches the threshold `fail_on` (a severity, or "never"):
+    what makes `--fail-on` exit 1 and what a JUnit report counts as a failure."""
+    if fail_on == FAIL_ON_NEVER:
+        return False
+    return Severity(severity).rank <= Severity(fail_on).rank
+
+
 class Violation(Frozen):
     """What a rule yields: the engine turns it into a `Finding`."""
 

@@ -46,10 +46,14 @@ def render(
     snapshot: Snapshot,
     rules: Sequence[type[Rule]] = (),
     root: Path | None = None,
+    fail_on: str = "error",
 ) -> str:
     """The report in format `name` (a key of FORMATS; KeyError otherwise). `rules`: the rules that
-    ran; `root`: what SARIF's file URIs are relative to (default: the current directory)."""
-    return FORMATS[name](FormatInput(report=report, snapshot=snapshot, rules=rules, root=root))
+    ran; `root`: what SARIF's file URIs are relative to (default: `sarif.default_root`); `fail_on`:
+    the audit's threshold (JUnit's failures)."""
+    return FORMATS[name](
+        FormatInput(report=report, snapshot=snapshot, rules=rules, root=root, fail_on=fail_on)
+    )
 
 
 __all__ = ["FORMATS", "SUFFIXES", "FormatInput", "Renderer", "render"]

@@ -22,12 +22,14 @@ class FormatInput:
     may carry `suppression` ({reason, expires, source}) and `baseline` ("new" | "known").
     `rules`: the rules that ran (their documentation becomes SARIF's rule help; JUnit gives each one
     a test suite, passing when it found nothing). `root`: the directory SARIF's file URIs are
-    relative to (`%SRCROOT%`); the current directory when None."""
+    relative to (`%SRCROOT%`); the current directory when None. `fail_on`: the audit's `--fail-on`
+    ("error", "warning", "info" or "never"): JUnit fails exactly the findings that reach it."""
 
     report: Mapping[str, Any]
     snapshot: Snapshot
     rules: Sequence[type[Rule]] = ()
     root: Path | None = None
+    fail_on: str = "error"
 
     def findings(self) -> list[dict[str, Any]]:
         return [f for f in self.report.get("findings", []) if isinstance(f, dict)]
@@ -118,12 +120,23 @@ class RuleInfo:
     summary: str
     docs: str
     references: tuple[str, ...]
+    builtin: bool = False  # azroute's own (documented in the repository's docs/rules.md)
+
+
+def _builtin_rules() -> set[type[Rule]]:
+    from auditor.engine import RuleLoadError, builtin_pack
+
+    try:
+        return set(getattr(builtin_pack(), "RULES", ()))
+    except RuleLoadError:
+        return set()
 
 
 def rule_infos(rules: Sequence[type[Rule]], findings: Iterable[Mapping[str, Any]]) -> list[RuleInfo]:
     """The rules given, plus one entry for each rule id a finding names that they lack (engine
     findings such as ENG001, or a rule left out of `rules`), sorted by id."""
     out: dict[str, RuleInfo] = {}
+    builtin = _builtin_rules()
     for rule in rules:
         out[rule.id] = RuleInfo(
             rule.id,
@@ -132,6 +145,7 @@ def rule_infos(rules: Sequence[type[Rule]], findings: Iterable[Mapping[str, Any]
             rule.summary,
             rule.docs(),
             tuple(rule.references()),
+            builtin=rule in builtin,
         )
     for f in findings:
         rid = str(f.get("rule", ""))

@@ -31,8 +31,9 @@ class MultiformatMessageString(SarifModel):
 
 
 class ArtifactLocation(SarifModel):
-    uri: str
+    uri: str | None = None
     uri_base_id: str | None = None
+    description: Message | None = None
 
 
 class Region(SarifModel):
@@ -72,6 +73,10 @@ class ReportingDescriptor(SarifModel):
     properties: dict[str, Any] | None = None
 
 
+class ReportingDescriptorReference(SarifModel):
+    id: str
+
+
 class ToolComponent(SarifModel):
     name: str
     version: str | None = None
@@ -107,6 +112,7 @@ class Result(SarifModel):
 class Notification(SarifModel):
     message: Message
     level: Level | None = None
+    descriptor: ReportingDescriptorReference | None = None
     locations: list[Location] | None = None
     properties: dict[str, Any] | None = None
 
