@@ -7,7 +7,8 @@
 #   SUBSCRIPTIONS  audit: collect first: ids separated by spaces or commas, or `all`
 #   AFTER, TERRAFORM_PLAN, WHAT_IF, OVERLAY   diff: the change (exactly one)
 #   FORMAT, OUTPUT another format and its file
-#   FAIL_ON, CONFIG, BASELINE (ignored when the file is missing), WRITE_BASELINE, SARIF, SARIF_ROOT, JUNIT
+#   FAIL_ON, CONFIG (audit: laid over the discovered file; diff: the only one read, the base
+#   branch's), BASELINE (ignored when the file is missing), WRITE_BASELINE, SARIF, SARIF_ROOT, JUNIT
 #   ARGS           more arguments, split on spaces
 #   SUMMARY        where the Markdown summary is written
 # It exits with azroute's exit code (0 clean, 1 findings or a regression, 2 bad input, 3 coverage
@@ -61,6 +62,8 @@ case "$command" in
     ;;
   diff)
     args+=("$snapshot")
+    # diff: the given file only (the base branch's), so a change cannot relax its own check
+    [ -n "${AZROUTE_CI_CONFIG:-}" ] && args+=(--no-config --config "$AZROUTE_CI_CONFIG")
     [ -n "${AZROUTE_CI_AFTER:-}" ] && args+=("$AZROUTE_CI_AFTER")
     [ -n "${AZROUTE_CI_TERRAFORM_PLAN:-}" ] && args+=(--terraform-plan "$AZROUTE_CI_TERRAFORM_PLAN")
     [ -n "${AZROUTE_CI_WHAT_IF:-}" ] && args+=(--what-if "$AZROUTE_CI_WHAT_IF")
