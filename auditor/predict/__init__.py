@@ -26,6 +26,7 @@ GAP_KINDS = (
     "unsupported-change",  # what-if Deploy/Unsupported on a modelled type
     "unknown-subscription",  # a created resource whose subscription cannot be determined
     "unknown-resource",  # a change to a resource BEFORE does not hold and that is not created
+    "lifecycle-order-unknown",  # the outcome depends on an order of operations the input does not give
 )
 
 

@@ -155,6 +155,15 @@ def _refused_peerings(
                     f"its remote peering {ArmId(reverse).name} is Disconnected: delete and re-create it too",
                 )
             elif old is not None:
+                if old != key and prediction.input == "what-if":
+                    prediction.gap(
+                        "lifecycle-order-unknown",
+                        pid,
+                        f"what-if deletes {ArmId(old).name} and creates {ArmId(key).name} between the same VNets "
+                        "without saying in which order: created first, it fails with "
+                        "AnotherPeeringAlreadyReferencesRemoteVnet and the old peering may stay; deleted first "
+                        f"(predicted), {ArmId(reverse).name} disconnects and the new one fails",
+                    )
                 why = (
                     "RemotePeeringIsDisconnected",
                     f"deleting {ArmId(old).name} moves its remote peering {ArmId(reverse).name} to Disconnected, "
