@@ -349,9 +349,20 @@ def _targets(
     return targets
 
 
+MarkdownMaxChars = Annotated[
+    int,
+    typer.Option(
+        "--markdown-max-chars",
+        min=1000,
+        help="Markdown's character budget (a pull-request comment holds 65,536): the least severe rows are "
+        "cut first and the report says what it cut.",
+    ),
+]
+
+
 def _render(
     name: str, report: dict[str, Any], snapshot: Snapshot, result: AuditResult, rules: list[type[Rule]],
-    fail_on: FailOn, sarif_root: Path | None,
+    fail_on: FailOn, sarif_root: Path | None, max_chars: int = 60_000,
 ) -> str:  # fmt: skip
     if name == "json":
         return render_json(report)
@@ -359,7 +370,7 @@ def _render(
         return render_table(snapshot, result)
     from auditor.formats import render
 
-    return render(name, report, snapshot, rules, root=sarif_root, fail_on=fail_on.value)
+    return render(name, report, snapshot, rules, root=sarif_root, fail_on=fail_on.value, max_chars=max_chars)
 
 
 @app.command()
@@ -423,6 +434,7 @@ def audit(
     write_baseline: Annotated[
         Path | None, typer.Option("--write-baseline", help="Write this audit's JSON report as a baseline.")
     ] = None,
+    markdown_max_chars: MarkdownMaxChars = 60_000,
     sarif_root: Annotated[
         Path | None,
         typer.Option(
@@ -506,7 +518,7 @@ def audit(
     if sarif_root is not None and not sarif_root.is_dir():
         _fail(f"--sarif-root {sarif_root}: not a directory")
     for target, name in targets.items():
-        text = _render(name, report, snapshot, result, rules, threshold, sarif_root)
+        text = _render(name, report, snapshot, result, rules, threshold, sarif_root, markdown_max_chars)
         if target == "-":
             echo(text, nl=False)
         else:

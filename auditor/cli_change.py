@@ -16,6 +16,7 @@ from auditor.cli import (
     ConfigOption,
     DownOption,
     FailOn,
+    MarkdownMaxChars,
     NoConfigOption,
     _accepted,
     _fail,
@@ -149,6 +150,7 @@ def diff_command(
     config: ConfigOption = None,
     no_config: NoConfigOption = False,
     down: DownOption = None,
+    markdown_max_chars: MarkdownMaxChars = 60_000,
 ) -> None:
     """What a change does to routing: findings, reachability, paths and selected routes, BEFORE vs AFTER.
 
@@ -231,7 +233,7 @@ def diff_command(
     if output is DiffFormat.JSON:
         echo(json.dumps(result.data, indent=2, sort_keys=True))
     elif output is DiffFormat.MARKDOWN:
-        echo(render_markdown(result.data), nl=False)
+        echo(render_markdown(result.data, markdown_max_chars), nl=False)
     else:
         echo(render_text(result.data), nl=False)
     if result.regression:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.formats.markdown import md
+from auditor.formats.mdwriter import DEFAULT_MAX_CHARS, Section, render
 
 SHOWN = 50  # entries per section in the text renderings; JSON always holds every one
 
@@ -105,109 +106,157 @@ def render_text(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_markdown(data: dict[str, Any]) -> str:
+def render_markdown(data: dict[str, Any], max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """The diff for a pull-request comment, within `max_chars` characters (the shared Markdown
+    writer cuts the least important rows first and says what it cut): the verdict and why, what
+    ARM would refuse, the resources the change touches, the counts, new findings, lost pairs,
+    changed pairs and routes, then the rest."""
     s = data["summary"]
-    out = [f"## azroute diff: {md(data['before']['name'])} → {md(data['after']['name'])}", ""]
     predicted = data["after"].get("predictedFrom")
-    out += [f"**{md(_verdict(data))}**", ""]
-    why = data.get("verdict", {}).get("why", [])
-    out += [f"- {md(w)}" for w in why[:SHOWN]]
-    if len(why) > SHOWN:
-        out.append(f"- … and {len(why) - SHOWN} more")
-    if why:
-        out.append("")
+    head = [f"## azroute diff: {md(data['before']['name'])} → {md(data['after']['name'])}", ""]
+    head += [f"**{md(_verdict(data))}**", ""]
+    verdict = Section(head, [f"- {md(w)}" for w in data.get("verdict", {}).get("why", [])], [""], 0, "causes")
+    context: list[str] = []
     if predicted:
-        out += [f"Predicted from {md(predicted['input'])} {md(shown_path(predicted['file']))}.", ""]
+        context += [f"Predicted from {md(predicted['input'])} {md(shown_path(predicted['file']))}.", ""]
     if data["after"].get("down"):
-        out += [f"With {md(', '.join(data['after']['down']))} down.", ""]
+        context += [f"With {md(', '.join(data['after']['down']))} down.", ""]
     if s.get("configurationChanged"):
         used = ", ".join(s.get("configuration", [])) or "no configuration"
-        out += [
+        context += [
             f"This change edits azroute's configuration ({md(s['configurationChanged'])}): "
             f"checked with {md(used)} instead.",
             "",
         ]
+    sections = [verdict, Section(context)]
     failures = (predicted or {}).get("failures", [])
     if failures:
-        out += [
-            "### The change would fail to apply",
-            "",
-            "| resource | ARM error | why |",
-            "| --- | --- | --- |",
-        ]
-        out += [f"| {md(f['resource'])} | {md(f['error'])} | {md(f['message'])} |" for f in failures]
-        out.append("")
+        sections.append(
+            Section(
+                [
+                    "### The change would fail to apply",
+                    "",
+                    "| resource | ARM error | why |",
+                    "| --- | --- | --- |",
+                ],
+                [f"| {md(f['resource'])} | {md(f['error'])} | {md(f['message'])} |" for f in failures],
+                [""],
+                0,
+                "refused changes",
+            )
+        )
     changed = (predicted or {}).get("changed", [])
     if changed:
-        out += [f"**Resources the change touches ({len(changed)}):** " + ", ".join(
-            md(_resource(r)) for r in changed[:SHOWN]
-        ) + (f", … and {len(changed) - SHOWN} more" if len(changed) > SHOWN else ""), ""]  # fmt: skip
-    out += ["| | new / lost | resolved / gained | changed | unchanged |", "| --- | --- | --- | --- | --- |"]
+        sections.append(
+            Section(
+                [f"**Resources the change touches ({len(changed)}):**", ""],
+                [f"- {md(_resource(r))}" for r in changed],
+                [""],
+                4,
+                "resources",
+            )
+        )
+    counts = ["| | new / lost | resolved / gained | changed | unchanged |", "| --- | --- | --- | --- | --- |"]
     f, p = s["findings"], s["pairs"]
-    out += [f"| findings | {f['new']} | {f['resolved']} | | {f['unchanged']} |"]
-    out += [f"| network pairs | {p['lost']} | {p['gained']} | {p['changed']} | |"]
-    out += [f"| selected routes | | | {s['routesChanged']} | |", ""]
-    for title, key in (("New findings", "new"), ("Resolved findings", "resolved")):
+    counts += [f"| findings | {f['new']} | {f['resolved']} | | {f['unchanged']} |"]
+    counts += [f"| network pairs | {p['lost']} | {p['gained']} | {p['changed']} | |"]
+    counts += [f"| selected routes | | | {s['routesChanged']} | |", ""]
+    sections.append(Section(counts))
+    for title, key, priority in (("New findings", "new", 1), ("Resolved findings", "resolved", 4)):
         rows = data["findings"][key]
         if rows:
-            out += [f"### {title}", "", "| severity | rule | message |", "| --- | --- | --- |"]
-            out += [f"| {md(x['severity'])} | {md(x['rule'])} | {md(x['message'])} |" for x in rows[:SHOWN]]
-            out.append("")
-    for title, key in (("Lost pairs", "lost"), ("Gained pairs", "gained"), ("Changed pairs", "changed")):
+            sections.append(
+                Section(
+                    [
+                        f"### {title} ({len(rows)})",
+                        "",
+                        "| severity | rule | message |",
+                        "| --- | --- | --- |",
+                    ],
+                    [f"| {md(x['severity'])} | {md(x['rule'])} | {md(x['message'])} |" for x in rows],
+                    [""],
+                    priority,
+                    "findings",
+                )
+            )
+    for title, key, priority in (
+        ("Lost pairs", "lost", 1),
+        ("Gained pairs", "gained", 3),
+        ("Changed pairs", "changed", 2),
+    ):
         rows = data["pairs"][key]
         if rows:
-            out += [
-                f"### {title} ({len(rows)})",
-                "",
-                "| from | to | before | after |",
-                "| --- | --- | --- | --- |",
-            ]
-            out += [
-                f"| {md(x['from'])} | {md(x['to'])} | {md(_path(x['before']))} | {md(_path(x['after']))} |"
-                for x in rows[:SHOWN]
-            ]
-            if len(rows) > SHOWN:
-                out.append(f"\n… and {len(rows) - SHOWN} more.")
-            out.append("")
+            sections.append(
+                Section(
+                    [
+                        f"### {title} ({len(rows)})",
+                        "",
+                        "| from | to | before | after |",
+                        "| --- | --- | --- | --- |",
+                    ],
+                    [
+                        f"| {md(x['from'])} | {md(x['to'])} | {md(_path(x['before']))} | {md(_path(x['after']))} |"
+                        for x in rows
+                    ],
+                    [""],
+                    priority,
+                    "pairs",
+                )
+            )
     if data["routes"]:
-        out += [
-            "### Selected routes that changed",
-            "",
-            "| at | prefix | before | after |",
-            "| --- | --- | --- | --- |",
-        ]
         existing = [r for r in data["routes"] if not r.get("vantageCreated")]
-        out += [
-            f"| {md(_where(r))} | {md(_prefixes(r))} | {md(_route(r['before']))} | {md(_route(r['after']))} |"
-            for r in existing[:SHOWN]
-        ]
-        if len(existing) > SHOWN:
-            out.append(f"\n… and {len(existing) - SHOWN} more (`--format json` lists every one).")
         created = sorted(
             {v for r in data["routes"] if r.get("vantageCreated") for v in r["vantages"]}, key=str.lower
         )
+        tail = [""]
         if created:
             count = sum(len(r["prefixes"]) for r in data["routes"] if r.get("vantageCreated"))
-            out.append(f"\nNew with the change: {md(', '.join(created))} ({count} selected routes).")
-        out.append("")
+            tail = ["", f"New with the change: {md(', '.join(created))} ({count} selected routes).", ""]
+        sections.append(
+            Section(
+                [
+                    "### Selected routes that changed",
+                    "",
+                    "| at | prefix | before | after |",
+                    "| --- | --- | --- | --- |",
+                ],
+                [
+                    f"| {md(_where(r))} | {md(_prefixes(r))} | {md(_route(r['before']))} | {md(_route(r['after']))} |"
+                    for r in existing
+                ],
+                tail,
+                3,
+                "route changes",
+            )
+        )
+    rest: list[str] = []
     for title, key in (("Intents broken", "broken"), ("Intents fixed", "fixed")):
         if data["intents"][key]:
-            out += [f"**{title}:** " + ", ".join(md(n) for n in data["intents"][key]), ""]
+            rest += [f"**{title}:** " + ", ".join(md(n) for n in data["intents"][key]), ""]
+    sections.append(Section(rest))
     gaps = [g for g in data["coverage"]["gaps"] if g["new"] or g["affectsChange"]]
     if gaps:
-        out += [
-            "### Coverage gaps that matter to this change",
-            "",
-            "| kind | resource | detail |",
-            "| --- | --- | --- |",
-        ]
-        out += [f"| {md(g['kind'])} | {md(g['resource'])} | {md(g['detail'])} |" for g in gaps[:SHOWN]]
-        out.append("")
+        sections.append(
+            Section(
+                [
+                    "### Coverage gaps that matter to this change",
+                    "",
+                    "| kind | resource | detail |",
+                    "| --- | --- | --- |",
+                ],
+                [f"| {md(g['kind'])} | {md(g['resource'])} | {md(g['detail'])} |" for g in gaps],
+                [""],
+                2,
+                "gaps",
+            )
+        )
+    notes: list[str] = []
     if s["rulesNotEvaluated"]:
-        out += [f"Observations ignored; not evaluated: {md(', '.join(s['rulesNotEvaluated']))}.", ""]
+        notes += [f"Observations ignored; not evaluated: {md(', '.join(s['rulesNotEvaluated']))}.", ""]
     for rule, only in s.get("rulesPartlyEvaluated", {}).items():
-        out += [f"{md(rule)} is evaluated only {md(only)}.", ""]
-    return "\n".join(out)
+        notes += [f"{md(rule)} is evaluated only {md(only)}.", ""]
+    sections.append(Section(notes))
+    return render(sections, max_chars, full="`azroute diff ... --format json` lists every one")
 
 
 def _where(row: dict[str, Any]) -> str:

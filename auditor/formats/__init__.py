@@ -47,12 +47,15 @@ def render(
     rules: Sequence[type[Rule]] = (),
     root: Path | None = None,
     fail_on: str = "error",
+    max_chars: int = 60_000,
 ) -> str:
     """The report in format `name` (a key of FORMATS; KeyError otherwise). `rules`: the rules that
     ran; `root`: what SARIF's file URIs are relative to (default: `sarif.default_root`); `fail_on`:
-    the audit's threshold (JUnit's failures)."""
+    the audit's threshold (JUnit's failures); `max_chars`: Markdown's character budget."""
     return FORMATS[name](
-        FormatInput(report=report, snapshot=snapshot, rules=rules, root=root, fail_on=fail_on)
+        FormatInput(
+            report=report, snapshot=snapshot, rules=rules, root=root, fail_on=fail_on, max_chars=max_chars
+        )
     )
 
 

@@ -30,6 +30,7 @@ class FormatInput:
     rules: Sequence[type[Rule]] = ()
     root: Path | None = None
     fail_on: str = "error"
+    max_chars: int = 60_000  # Markdown: the character budget (`mdwriter.DEFAULT_MAX_CHARS`)
 
     def findings(self) -> list[dict[str, Any]]:
         return [f for f in self.report.get("findings", []) if isinstance(f, dict)]

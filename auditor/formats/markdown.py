@@ -7,7 +7,9 @@ notify: GitHub finds `@mentions`, e-mail addresses and `www.`/`https://` autolin
 text, after backslash escapes are gone, so a zero-width space (`&#8203;`, an entity: the document
 stays ASCII) is put after each `@`, after `www` and before `:` of `://` (`@&#8203;team`,
 `www&#8203;.example.com`, `https&#8203;://`): the text reads the same and is no mention or link.
-Long reports are capped (`MAX_ROWS` findings) with a line saying how many were left out.
+Long reports fit a character budget (`--markdown-max-chars`, default 60,000: a pull-request comment
+holds 65,536): the shared writer (`mdwriter`) keeps errors before warnings before infos and says
+what it left out.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from auditor.formats.common import (
     resources,
     status,
 )
+from auditor.formats.mdwriter import Section
+from auditor.formats.mdwriter import render as render_sections
 from auditor.textsafe import escape
 
-MAX_ROWS = 200  # findings listed; a PR comment holds at most 65,536 characters
 _SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
@@ -122,39 +125,43 @@ def render(data: FormatInput) -> str:
         ),
     )
 
-    listed = 0
+    sections = [Section(out)]
+    columns = ["rule", "name", "message", "resources", "fingerprint", *(["status"] if marked else [])]
     for severity, items in by_severity(findings).items():
         if not items:
             continue
-        out += ["", f"### {md(severity.capitalize() or 'Other')} ({len(items)})", ""]
-        rows = []
-        for f in items:
-            if listed >= MAX_ROWS:
-                break
-            rows.append(_row(f, marked))
-            listed += 1
-        out += _table(
-            ["rule", "name", "message", "resources", "fingerprint", *(["status"] if marked else [])], rows
+        sections.append(
+            Section(
+                ["", f"### {md(severity.capitalize() or 'Other')} ({len(items)})", "", *_table(columns, [])],
+                ["| " + " | ".join(_row(f, marked)) + " |" for f in items],
+                priority=SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES),
+                unit="findings",
+            )
         )
-    if listed < len(findings):
-        out += ["", f"_{len(findings) - listed} more findings not listed: see the full report._"]
-
-    out += ["", f"### Coverage gaps ({len(gaps)})", ""]
+    gap_head = ["", f"### Coverage gaps ({len(gaps)})", ""]
     if gaps:
-        out += _table(
-            ["kind", "resource", "detail", "rules"],
-            (
-                [
-                    md(g.get("kind", "")),
-                    md(g.get("resource", "")),
-                    md(g.get("detail", "")),
-                    md(", ".join(str(r) for r in g.get("rules", []) or []) or "-"),
-                ]
-                for g in gaps
-            ),
+        gap_rows = [
+            [
+                md(g.get("kind", "")),
+                md(g.get("resource", "")),
+                md(g.get("detail", "")),
+                md(", ".join(str(r) for r in g.get("rules", []) or []) or "-"),
+            ]
+            for g in gaps
+        ]
+        sections.append(
+            Section(
+                [*gap_head, *_table(["kind", "resource", "detail", "rules"], [])],
+                ["| " + " | ".join(row) + " |" for row in gap_rows],
+                priority=1,
+                unit="gaps",
+            )
         )
     else:
-        out.append("None: nothing referenced is missing and every observation succeeded.")
+        sections.append(
+            Section([*gap_head, "None: nothing referenced is missing and every observation succeeded."])
+        )
+    out = []
     if accepted:
         out += ["", f"Accepted as not modelled ({len(accepted)}):", ""]
         out += _table(
@@ -170,4 +177,5 @@ def render(data: FormatInput) -> str:
         )
     version = data.tool_version()
     out += ["", f"<sub>azroute {md(version)}</sub>" if version else ""]
-    return "\n".join(out).rstrip("\n") + "\n"
+    sections.append(Section(out))
+    return render_sections(sections, data.max_chars, full="`--format json` lists every one")
