@@ -27,7 +27,7 @@ from auditor.findings import Severity, reaches
 from auditor.fixture import default_fixture, load_fixture, read_json, snapshot_dirs
 from auditor.live import DEFAULT_MAX_RESPONSE_BYTES
 from auditor.model import Snapshot
-from auditor.report import render_json, render_table, report_dict
+from auditor.report import render_json, render_table, report_dict, summary_line
 from auditor.routing.controlplane import ControlPlane, control_plane
 from auditor.routing.failures import UnknownResource, apply_down
 from auditor.routing.paths import PathFinder, PathPair, signature_groups
@@ -514,6 +514,10 @@ def audit(
                 Path(target).write_text(text, encoding="utf-8")
             except OSError as exc:
                 _fail(f"--output {name}={target}: {exc.strerror}")
+    written = [(name, target) for target, name in targets.items() if target != "-"]
+    written += [("baseline", str(write_baseline))] if write_baseline is not None else []
+    if written:
+        info(summary_line(snapshot, result, written))
     if any(threshold.reached_by(f.severity) for f in result.counted()):
         raise typer.Exit(EXIT_FINDINGS)
     if result.gaps:

@@ -117,14 +117,29 @@ def render_table(snapshot: Snapshot, result: AuditResult) -> str:
             f"Accepted as not modelled ({len(result.accepted)} gap{'s' if len(result.accepted) != 1 else ''}): "
             + ", ".join(features)
         )
-    counts = Counter(f.severity for f in result.counted())
     lines.append("")
+    lines.append(f"Summary: {summary_counts(result)}")
+    return "\n".join(lines) + "\n"
+
+
+def summary_counts(result: AuditResult) -> str:
+    """`0 error, 1 warning, 2 info` (findings that count), with what does not count in parentheses:
+    the table's summary line and the line on stderr when reports go to files."""
+    counts = Counter(f.severity for f in result.counted())
     suppressed = sum(1 for m in result.marks.values() if "suppression" in m)
     known = sum(1 for m in result.marks.values() if m.get("baseline") == "known" and "suppression" not in m)
     not_counted = [f"{n} {what}" for n, what in ((suppressed, "suppressed"), (known, "in the baseline")) if n]
-    lines.append(
-        "Summary: "
-        + ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Severity)
-        + (f" (not counted: {', '.join(not_counted)})" if not_counted else "")
+    return ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Severity) + (
+        f" (not counted: {', '.join(not_counted)})" if not_counted else ""
     )
-    return "\n".join(lines) + "\n"
+
+
+def summary_line(snapshot: Snapshot, result: AuditResult, written: Sequence[tuple[str, str]]) -> str:
+    """One line for stderr when reports went to files (a CI log shows the outcome without them):
+    the counts, the coverage, and each file written as `FORMAT PATH`."""
+    gaps = len(result.gaps)
+    coverage = (
+        "coverage complete" if not gaps else f"coverage incomplete ({gaps} gap{'s' if gaps != 1 else ''})"
+    )
+    files = ", ".join(f"{name} {escape(path)}" for name, path in written)
+    return f"azroute audit {escape(snapshot.name)}: {summary_counts(result)}; {coverage}; wrote {files}"
