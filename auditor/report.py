@@ -12,6 +12,7 @@ from tabulate import tabulate
 from auditor import __version__
 from auditor.engine import AuditResult
 from auditor.findings import Finding, Severity
+from auditor.intents import intent_groups
 from auditor.model import Snapshot
 from auditor.textsafe import escape, escape_cells, escape_json
 
@@ -45,6 +46,7 @@ def report_dict(snapshot: Snapshot, result: AuditResult, configuration: Sequence
         "tool": {"name": "azroute", "version": __version__},
         "snapshot": {"name": snapshot.name, "source": snapshot.source},
         "findings": [finding_dict(f, result.marks.get(f.fingerprint)) for f in result.findings],
+        "intents": [{"name": name, "status": status.value} for name, status in result.intents],
         "coverage": {
             "complete": not result.gaps,
             "gaps": [g.model_dump(mode="json", exclude_none=True) for g in result.gaps],
@@ -117,6 +119,9 @@ def render_table(snapshot: Snapshot, result: AuditResult) -> str:
             f"Accepted as not modelled ({len(result.accepted)} gap{'s' if len(result.accepted) != 1 else ''}): "
             + ", ".join(features)
         )
+    if result.intents:
+        lines.append("")
+        lines.append(intents_line([(n, st.value) for n, st in result.intents]))
     lines.append("")
     lines.append(f"Summary: {summary_counts(result)}")
     return "\n".join(lines) + "\n"
@@ -143,3 +148,11 @@ def summary_line(snapshot: Snapshot, result: AuditResult, written: Sequence[tupl
     )
     files = ", ".join(f"{name} {escape(path)}" for name, path in written)
     return f"azroute audit {escape(snapshot.name)}: {summary_counts(result)}; {coverage}; wrote {files}"
+
+
+def intents_line(intents: Sequence[tuple[str, str]]) -> str:
+    """`Intents: 1 violated (c); 2 held (a, b)`: every intent of `--intent FILE` by outcome."""
+    return "Intents: " + "; ".join(
+        f"{len(names)} {status} ({', '.join(escape(n) for n in names)})"
+        for status, names in intent_groups(intents)
+    )

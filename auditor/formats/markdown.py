@@ -26,6 +26,7 @@ from auditor.formats.common import (
     resources,
     status,
 )
+from auditor.intents import intent_groups
 from auditor.textsafe import escape
 
 MAX_ROWS = 200  # findings listed; a PR comment holds at most 65,536 characters
@@ -96,6 +97,15 @@ def render(data: FormatInput) -> str:
     else:
         coverage = "coverage complete"
     out += ["", " · ".join(x for x in (scope, coverage) if x), ""]
+    intents = intent_groups(data.intents())
+    if intents:
+        out += [
+            "Intents: "
+            + "; ".join(
+                f"{len(names)} {status} ({', '.join(md(n) for n in names)})" for status, names in intents
+            ),
+            "",
+        ]
 
     out += _table(
         ["severity", "findings", *(["suppressed", "known"] if marked else [])],
