@@ -27,6 +27,7 @@ from auditor.findings import Severity, reaches
 from auditor.fixture import default_fixture, load_fixture, read_json, snapshot_dirs
 from auditor.live import DEFAULT_MAX_RESPONSE_BYTES
 from auditor.model import Snapshot
+from auditor.names import NETWORKS_SCHEMA, ROUTES, accepted_by, known_names
 from auditor.report import render_json, render_table, report_dict, summary_line
 from auditor.routing.controlplane import ControlPlane, control_plane
 from auditor.routing.failures import UnknownResource, apply_down
@@ -45,6 +46,7 @@ from auditor.routing.views import (
     walk_summary,
 )
 from auditor.routing.walked import GROUPED_ABOVE
+from auditor.suggest import did_you_mean
 from auditor.textsafe import escape, escape_cells
 from auditor.triage import apply_baseline, read_baseline
 from auditor.unmodelled import FEATURES
@@ -778,13 +780,16 @@ def routes(
     down: DownOption = None,
 ) -> None:
     """Show the routes one vantage point holds, which are selected, and why."""
-    if not source:
-        _fail("routes needs --from NETWORK")
     plane = _plane(path, down)
+    if not source:
+        _fail(f"routes needs --from NETWORK, e.g. {_examples(plane)}; `azroute networks` lists them all")
     try:
         vantage, rows = vantage_rows(plane, source)
     except UnknownVantage as exc:
-        _fail(str(exc.args[0]))
+        _fail(
+            f"--from: {exc.args[0]}{did_you_mean(source, accepted_by(plane, ROUTES))} "
+            "(`azroute networks` lists them)"
+        )
     if output is RoutesFormat.JSON:
         echo(json.dumps(routes_json(vantage, rows), indent=2, sort_keys=True))
     elif output is RoutesFormat.DOT:
@@ -816,6 +821,41 @@ def _routes_table(vantage: Vantage, rows: list[dict[str, Any]]) -> None:
         shown = ", ".join(escape(s) for s in vantage.infrastructure)
         example = escape(f"{vantage.name}/{vantage.infrastructure[0]}")
         echo(f"\nNot shown: infrastructure subnets {shown} (e.g. --from {example})")
+
+
+def _examples(plane: ControlPlane, per_kind: int = 1) -> str:
+    """A few names `routes --from` accepts: the first of each kind, up to `per_kind` of it."""
+    shown: dict[str, list[str]] = {}
+    for entry in known_names(plane):
+        if (
+            ROUTES in entry.options
+            and entry.kind != "subnet"
+            and len(shown.setdefault(entry.kind, [])) < per_kind
+        ):
+            shown[entry.kind].append(entry.name)
+    return ", ".join(f"{escape(n)} ({kind})" for kind, names in shown.items() for n in names) or "none"
+
+
+@app.command()
+def networks(
+    path: PathArg = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """List every name that routes --from, paths --from/--to and --down accept, with its kind."""
+    plane = _plane(path, None)
+    names = known_names(plane)
+    if output is OutputFormat.JSON:
+        data = {
+            "schema": NETWORKS_SCHEMA,
+            "snapshot": plane.snapshot.name,
+            "names": [n.as_dict() for n in names],
+        }
+        echo(render_json(data), nl=False)
+        return
+    rows = [[n.name, n.kind, ", ".join(n.options)] for n in names]
+    echo(tabulate(escape_cells(rows), headers=["name", "kind", "accepted by"], tablefmt="simple"))
 
 
 def _route_rows_table(rows: list[dict[str, Any]]) -> str:
@@ -867,10 +907,12 @@ def paths(
         echo("No networks to walk between: no VNet has a workload subnet and no site has prefixes.")
         return
     by_name = {n.lower(): n for n in names}
-    for given in (source, target):
+    for option, given in (("--from", source), ("--to", target)):
         if given is not None and given.lower() not in by_name:
-            close = difflib.get_close_matches(given, names, n=5)
-            _fail(f"no network named {given!r}" + (f"; did you mean {', '.join(close)}?" if close else ""))
+            _fail(
+                f"{option}: no network named {given!r}{did_you_mean(given, names)} "
+                "(`azroute networks` lists them)"
+            )
     sources = [by_name[source.lower()]] if source else names
     targets = [by_name[target.lower()]] if target else names
     total = len(sources) * len(targets)
@@ -1217,7 +1259,10 @@ def explain(
             echo(f"{r.id} {r.name} ({r.severity.value})\n")
             echo(r.docs())
             return
-    _fail(f"no rule {rule!r}; `azroute rules` lists them")
+    known = [name for r in _rules() for name in (r.id, r.name)]
+    _fail(
+        f"no rule {rule!r}{did_you_mean(rule.upper() if rule[:1].isupper() else rule, known)}; `azroute rules` lists them"
+    )
 
 
 @app.command()
