@@ -19,6 +19,7 @@ import typer
 from tabulate import tabulate
 
 from auditor import __version__, terminal
+from auditor.cli_docs import ReadableGroup
 from auditor.config import Config, check_rule_refs, split_list, with_cli
 from auditor.config import resolve as resolve_config
 from auditor.engine import AuditResult, Rule, RuleLoadError, load_rules, run, select_rules
@@ -62,6 +63,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=ReadableGroup,
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE, EXIT_SIGN_IN = 0, 1, 2, 3, 4
@@ -377,16 +379,24 @@ def audit(
         list[str] | None,
         typer.Option(
             "--output",
-            help="FORMAT=PATH: also write this format to PATH (repeatable: several formats in one run). "
-            f"Formats: {', '.join(f.value for f in AuditFormat)}.",
+            help="Also write FORMAT to PATH (repeatable: several formats in one run; one summary line on "
+            f"stderr). Formats: {', '.join(f.value for f in AuditFormat)}. Compare -o FILE and --out DIR.",
         ),
     ] = None,
     output_file: Annotated[
-        Path | None, typer.Option("-o", help="Write the one --format to this file instead of stdout.")
+        Path | None,
+        typer.Option(
+            "-o",
+            help="Write the one --format to FILE instead of stdout (several formats: --output FORMAT=PATH).",
+        ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="With --subscription: keep the collected snapshot in this directory."),
+        typer.Option(
+            "--out",
+            help="With --subscription: keep the collected snapshot in DIR (not a report: reports go to "
+            "-o FILE or --output FORMAT=PATH).",
+        ),
     ] = None,
     fail_on: Annotated[
         FailOn | None,
@@ -435,6 +445,13 @@ def audit(
     ] = None,
 ) -> None:
     """Audit a snapshot (or collect one live) and report findings and coverage gaps.
+
+    Default: the bundled testbed. --select/--ignore take rule ids or prefixes (TRN, PRF001), repeat
+    or take comma lists; --accept-unmodelled accepts a known unmodelled feature; --intent checks
+    intents (rule INT001); configuration, suppressions and baselines are in the README. Reports:
+    --format to stdout; -o FILE puts that one format in a file; --output FORMAT=PATH (repeatable)
+    writes more formats to files, with one summary line on stderr; --out DIR is not a report but
+    where --subscription keeps the collected snapshot.
 
     Exit 0: no finding reaches --fail-on and coverage is complete; 1: a finding reaches --fail-on;
     2: bad input or usage; 3: nothing failed the audit but something could not be seen; 4: could not
@@ -701,7 +718,10 @@ def inventory(
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.TABLE,
 ) -> None:
-    """Show what a snapshot holds, per kind."""
+    """Show what a snapshot holds, per kind.
+
+    Also resource types read but not modelled, external references, and sites, declared or
+    inferred, with their links (inferred ones marked)."""
     snapshot = _load(path)
     counts = snapshot.inventory()
     views = site_views(snapshot)
@@ -779,7 +799,13 @@ def routes(
     ] = RoutesFormat.TABLE,
     down: DownOption = None,
 ) -> None:
-    """Show the routes one vantage point holds, which are selected, and why."""
+    """Show the routes one vantage point holds, which are selected, and why.
+
+    Each route: prefix, next hop type and address, via, AS path, source, selected or not and why.
+    NETWORK is a VNet (hub-vnet: one table per group of subnets that route alike, as `paths` groups
+    them), a subnet (hub-vnet/GatewaySubnet), a gateway (hub-vpn-gw), a circuit (er-1,
+    er-1:secondary) or a site (location-1); `azroute networks` lists them. JSON schema
+    azroute.routes/1."""
     plane = _plane(path, down)
     if not source:
         _fail(f"routes needs --from NETWORK, e.g. {_examples(plane)}; `azroute networks` lists them all")
@@ -843,7 +869,12 @@ def networks(
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.TABLE,
 ) -> None:
-    """List every name that routes --from, paths --from/--to and --down accept, with its kind."""
+    """List every name that routes --from, paths --from/--to and --down accept, with its kind.
+
+    VNets, subnets and subnet groups as `paths` names them, gateways, circuits and
+    CIRCUIT:primary|secondary, connections, local network gateways, sites, each with the options
+    that accept it; JSON schema azroute.networks/1. An unknown name given to any of these options,
+    to `explain` or to --select/--ignore is an error naming the close ones."""
     plane = _plane(path, None)
     names = known_names(plane)
     if output is OutputFormat.JSON:
@@ -899,7 +930,14 @@ def paths(
     ] = None,
     down: DownOption = None,
 ) -> None:
-    """Reachability between every pair of networks, with the path each way; asymmetric pairs marked."""
+    """Reachability between every pair of networks, with the path each way; asymmetric pairs marked.
+
+    Each pair is reachable, one-way, none or unknown (the answer depends on something outside the
+    snapshot or not modelled, named). Networks are sites and VNets, one per group of subnets that
+    route alike (hub-vnet/app) and per address family (hub-vnet (IPv6)). --from and --to give one
+    pair with every hop. JSON schema azroute.paths/1, every pair, streamed; above 10,000 pairs the
+    table groups VNets that route alike and says so (--group-by signature asks for it, JSON schema
+    azroute.pathgroups/1)."""
     plane = _plane(path, down)
     finder = path_finder(plane.snapshot)
     names = finder.networks()
@@ -1071,6 +1109,11 @@ def collect(
 ) -> None:
     """Collect live subscriptions into a fixture (read-only; secrets are never written).
 
+    --cloud sets the ARM endpoint, the sign-in authority and the token scope; the collection is
+    bounded (--timeout, --max-retry-after, --lro-deadline, --max-pages, --retries,
+    --max-response-bytes), what a bound leaves unread being a gap. `audit --subscription ID`
+    collects and audits in one go. See docs/live.md (including the least-privilege role).
+
     Exit 0 when everything was read, 3 when some of it could not be (listed as gaps, a bound that
     was reached too), 130 when interrupted (nothing written)."""
     options = _collect_options(subscription, all_subscriptions, resource_group, arm_endpoint, ca, sites, out.name,
@@ -1181,7 +1224,9 @@ def serve(
         typer.Option("--value-not-list", help='The virtualNetworks lists answer 200 with {"value": 5}.'),
     ] = False,
 ) -> None:
-    """Serve a fixture over HTTPS on loopback, behaving like ARM. Prints {"url", "ca"} when ready."""
+    """Serve a fixture over HTTPS on loopback, behaving like ARM. Prints {"url", "ca"} when ready.
+
+    Pagination, long-running operations, throttling and injected faults, for testing collection."""
     from auditor.live.server import ServeOptions, start
 
     if not (fixture / "fixture.json").is_file():
@@ -1226,7 +1271,7 @@ def serve(
 def list_rules(
     output: Annotated[RulesFormat, typer.Option("--format", "-f", help="Output format.")] = RulesFormat.TABLE,
 ) -> None:
-    """List the rule catalogue."""
+    """List the rule catalogue (docs/rules.md is generated from it)."""
     rules = _rules()
     if output is RulesFormat.JSON:
         echo(json.dumps({"schema": "azroute.rules/1", "rules": [r.metadata() for r in rules]}, indent=2))
@@ -1253,7 +1298,7 @@ def rules_markdown(rules: list[type[Rule]]) -> str:
 def explain(
     rule: Annotated[str, typer.Argument(help="Rule id (TRN001) or name (remote-gateway-missing).")],
 ) -> None:
-    """Print a rule's documentation."""
+    """Print a rule's documentation: what it does, why it is bad, example, fix, references."""
     for r in _rules():
         if rule.upper() == r.id or rule.lower() == r.name:
             echo(f"{r.id} {r.name} ({r.severity.value})\n")
@@ -1267,7 +1312,7 @@ def explain(
 
 @app.command()
 def schema() -> None:
-    """Print the JSON schema of the shared model (Snapshot)."""
+    """Print the JSON schema of the shared model (Snapshot; docs/model.schema.json)."""
     echo(json.dumps(Snapshot.model_json_schema(), indent=2, sort_keys=True))
 
 
