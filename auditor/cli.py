@@ -19,6 +19,7 @@ import typer
 from tabulate import tabulate
 
 from auditor import __version__, terminal
+from auditor.cli_docs import ReadableGroup
 from auditor.config import Config, check_rule_refs, split_list, with_cli
 from auditor.config import resolve as resolve_config
 from auditor.engine import AuditResult, Rule, RuleLoadError, load_rules, run, select_rules
@@ -27,7 +28,8 @@ from auditor.findings import Severity, reaches
 from auditor.fixture import default_fixture, load_fixture, read_json, snapshot_dirs
 from auditor.live import DEFAULT_MAX_RESPONSE_BYTES
 from auditor.model import Snapshot
-from auditor.report import render_json, render_table, report_dict
+from auditor.names import NETWORKS_SCHEMA, ROUTES, accepted_by, known_names
+from auditor.report import render_json, render_table, report_dict, summary_line
 from auditor.routing.controlplane import ControlPlane, control_plane
 from auditor.routing.failures import UnknownResource, apply_down
 from auditor.routing.paths import PathFinder, PathPair, signature_groups
@@ -45,6 +47,7 @@ from auditor.routing.views import (
     walk_summary,
 )
 from auditor.routing.walked import GROUPED_ABOVE
+from auditor.suggest import did_you_mean
 from auditor.textsafe import escape, escape_cells
 from auditor.triage import apply_baseline, read_baseline
 from auditor.unmodelled import FEATURES
@@ -60,6 +63,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=ReadableGroup,
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE, EXIT_SIGN_IN = 0, 1, 2, 3, 4
@@ -386,16 +390,24 @@ def audit(
         list[str] | None,
         typer.Option(
             "--output",
-            help="FORMAT=PATH: also write this format to PATH (repeatable: several formats in one run). "
-            f"Formats: {', '.join(f.value for f in AuditFormat)}.",
+            help="Also write FORMAT to PATH (repeatable: several formats in one run; one summary line on "
+            f"stderr). Formats: {', '.join(f.value for f in AuditFormat)}. Compare -o FILE and --out DIR.",
         ),
     ] = None,
     output_file: Annotated[
-        Path | None, typer.Option("-o", help="Write the one --format to this file instead of stdout.")
+        Path | None,
+        typer.Option(
+            "-o",
+            help="Write the one --format to FILE instead of stdout (several formats: --output FORMAT=PATH).",
+        ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="With --subscription: keep the collected snapshot in this directory."),
+        typer.Option(
+            "--out",
+            help="With --subscription: keep the collected snapshot in DIR (not a report: reports go to "
+            "-o FILE or --output FORMAT=PATH).",
+        ),
     ] = None,
     fail_on: Annotated[
         FailOn | None,
@@ -445,6 +457,13 @@ def audit(
     ] = None,
 ) -> None:
     """Audit a snapshot (or collect one live) and report findings and coverage gaps.
+
+    Default: the bundled testbed. --select/--ignore take rule ids or prefixes (TRN, PRF001), repeat
+    or take comma lists; --accept-unmodelled accepts a known unmodelled feature; --intent checks
+    intents (rule INT001); configuration, suppressions and baselines are in the README. Reports:
+    --format to stdout; -o FILE puts that one format in a file; --output FORMAT=PATH (repeatable)
+    writes more formats to files, with one summary line on stderr; --out DIR is not a report but
+    where --subscription keeps the collected snapshot.
 
     Exit 0: no finding reaches --fail-on and coverage is complete; 1: a finding reaches --fail-on;
     2: bad input or usage; 3: nothing failed the audit but something could not be seen; 4: could not
@@ -526,6 +545,10 @@ def audit(
                 Path(target).write_text(text, encoding="utf-8")
             except OSError as exc:
                 _fail(f"--output {name}={target}: {exc.strerror}")
+    written = [(name, target) for target, name in targets.items() if target != "-"]
+    written += [("baseline", str(write_baseline))] if write_baseline is not None else []
+    if written:
+        info(summary_line(snapshot, result, written))
     if any(threshold.reached_by(f.severity) for f in result.counted()):
         raise typer.Exit(EXIT_FINDINGS)
     if result.gaps:
@@ -707,7 +730,10 @@ def inventory(
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.TABLE,
 ) -> None:
-    """Show what a snapshot holds, per kind."""
+    """Show what a snapshot holds, per kind.
+
+    Also resource types read but not modelled, external references, and sites, declared or
+    inferred, with their links (inferred ones marked)."""
     snapshot = _load(path)
     counts = snapshot.inventory()
     views = site_views(snapshot)
@@ -785,14 +811,23 @@ def routes(
     ] = RoutesFormat.TABLE,
     down: DownOption = None,
 ) -> None:
-    """Show the routes one vantage point holds, which are selected, and why."""
-    if not source:
-        _fail("routes needs --from NETWORK")
+    """Show the routes one vantage point holds, which are selected, and why.
+
+    Each route: prefix, next hop type and address, via, AS path, source, selected or not and why.
+    NETWORK is a VNet (hub-vnet: one table per group of subnets that route alike, as `paths` groups
+    them), a subnet (hub-vnet/GatewaySubnet), a gateway (hub-vpn-gw), a circuit (er-1,
+    er-1:secondary) or a site (location-1); `azroute networks` lists them. JSON schema
+    azroute.routes/1."""
     plane = _plane(path, down)
+    if not source:
+        _fail(f"routes needs --from NETWORK, e.g. {_examples(plane)}; `azroute networks` lists them all")
     try:
         vantage, rows = vantage_rows(plane, source)
     except UnknownVantage as exc:
-        _fail(str(exc.args[0]))
+        _fail(
+            f"--from: {exc.args[0]}{did_you_mean(source, accepted_by(plane, ROUTES))} "
+            "(`azroute networks` lists them)"
+        )
     if output is RoutesFormat.JSON:
         echo(json.dumps(routes_json(vantage, rows), indent=2, sort_keys=True))
     elif output is RoutesFormat.DOT:
@@ -824,6 +859,46 @@ def _routes_table(vantage: Vantage, rows: list[dict[str, Any]]) -> None:
         shown = ", ".join(escape(s) for s in vantage.infrastructure)
         example = escape(f"{vantage.name}/{vantage.infrastructure[0]}")
         echo(f"\nNot shown: infrastructure subnets {shown} (e.g. --from {example})")
+
+
+def _examples(plane: ControlPlane, per_kind: int = 1) -> str:
+    """A few names `routes --from` accepts: the first of each kind, up to `per_kind` of it."""
+    shown: dict[str, list[str]] = {}
+    for entry in known_names(plane):
+        if (
+            ROUTES in entry.options
+            and entry.kind != "subnet"
+            and len(shown.setdefault(entry.kind, [])) < per_kind
+        ):
+            shown[entry.kind].append(entry.name)
+    return ", ".join(f"{escape(n)} ({kind})" for kind, names in shown.items() for n in names) or "none"
+
+
+@app.command()
+def networks(
+    path: PathArg = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """List every name that routes --from, paths --from/--to and --down accept, with its kind.
+
+    VNets, subnets and subnet groups as `paths` names them, gateways, circuits and
+    CIRCUIT:primary|secondary, connections, local network gateways, sites, each with the options
+    that accept it; JSON schema azroute.networks/1. An unknown name given to any of these options,
+    to `explain` or to --select/--ignore is an error naming the close ones."""
+    plane = _plane(path, None)
+    names = known_names(plane)
+    if output is OutputFormat.JSON:
+        data = {
+            "schema": NETWORKS_SCHEMA,
+            "snapshot": plane.snapshot.name,
+            "names": [n.as_dict() for n in names],
+        }
+        echo(render_json(data), nl=False)
+        return
+    rows = [[n.name, n.kind, ", ".join(n.options)] for n in names]
+    echo(tabulate(escape_cells(rows), headers=["name", "kind", "accepted by"], tablefmt="simple"))
 
 
 def _route_rows_table(rows: list[dict[str, Any]]) -> str:
@@ -867,7 +942,14 @@ def paths(
     ] = None,
     down: DownOption = None,
 ) -> None:
-    """Reachability between every pair of networks, with the path each way; asymmetric pairs marked."""
+    """Reachability between every pair of networks, with the path each way; asymmetric pairs marked.
+
+    Each pair is reachable, one-way, none or unknown (the answer depends on something outside the
+    snapshot or not modelled, named). Networks are sites and VNets, one per group of subnets that
+    route alike (hub-vnet/app) and per address family (hub-vnet (IPv6)). --from and --to give one
+    pair with every hop. JSON schema azroute.paths/1, every pair, streamed; above 10,000 pairs the
+    table groups VNets that route alike and says so (--group-by signature asks for it, JSON schema
+    azroute.pathgroups/1)."""
     plane = _plane(path, down)
     finder = path_finder(plane.snapshot)
     names = finder.networks()
@@ -875,10 +957,12 @@ def paths(
         echo("No networks to walk between: no VNet has a workload subnet and no site has prefixes.")
         return
     by_name = {n.lower(): n for n in names}
-    for given in (source, target):
+    for option, given in (("--from", source), ("--to", target)):
         if given is not None and given.lower() not in by_name:
-            close = difflib.get_close_matches(given, names, n=5)
-            _fail(f"no network named {given!r}" + (f"; did you mean {', '.join(close)}?" if close else ""))
+            _fail(
+                f"{option}: no network named {given!r}{did_you_mean(given, names)} "
+                "(`azroute networks` lists them)"
+            )
     sources = [by_name[source.lower()]] if source else names
     targets = [by_name[target.lower()]] if target else names
     total = len(sources) * len(targets)
@@ -1037,6 +1121,11 @@ def collect(
 ) -> None:
     """Collect live subscriptions into a fixture (read-only; secrets are never written).
 
+    --cloud sets the ARM endpoint, the sign-in authority and the token scope; the collection is
+    bounded (--timeout, --max-retry-after, --lro-deadline, --max-pages, --retries,
+    --max-response-bytes), what a bound leaves unread being a gap. `audit --subscription ID`
+    collects and audits in one go. See docs/live.md (including the least-privilege role).
+
     Exit 0 when everything was read, 3 when some of it could not be (listed as gaps, a bound that
     was reached too), 130 when interrupted (nothing written)."""
     options = _collect_options(subscription, all_subscriptions, resource_group, arm_endpoint, ca, sites, out.name,
@@ -1147,7 +1236,9 @@ def serve(
         typer.Option("--value-not-list", help='The virtualNetworks lists answer 200 with {"value": 5}.'),
     ] = False,
 ) -> None:
-    """Serve a fixture over HTTPS on loopback, behaving like ARM. Prints {"url", "ca"} when ready."""
+    """Serve a fixture over HTTPS on loopback, behaving like ARM. Prints {"url", "ca"} when ready.
+
+    Pagination, long-running operations, throttling and injected faults, for testing collection."""
     from auditor.live.server import ServeOptions, start
 
     if not (fixture / "fixture.json").is_file():
@@ -1192,7 +1283,7 @@ def serve(
 def list_rules(
     output: Annotated[RulesFormat, typer.Option("--format", "-f", help="Output format.")] = RulesFormat.TABLE,
 ) -> None:
-    """List the rule catalogue."""
+    """List the rule catalogue (docs/rules.md is generated from it)."""
     rules = _rules()
     if output is RulesFormat.JSON:
         echo(json.dumps({"schema": "azroute.rules/1", "rules": [r.metadata() for r in rules]}, indent=2))
@@ -1219,18 +1310,21 @@ def rules_markdown(rules: list[type[Rule]]) -> str:
 def explain(
     rule: Annotated[str, typer.Argument(help="Rule id (TRN001) or name (remote-gateway-missing).")],
 ) -> None:
-    """Print a rule's documentation."""
+    """Print a rule's documentation: what it does, why it is bad, example, fix, references."""
     for r in _rules():
         if rule.upper() == r.id or rule.lower() == r.name:
             echo(f"{r.id} {r.name} ({r.severity.value})\n")
             echo(r.docs())
             return
-    _fail(f"no rule {rule!r}; `azroute rules` lists them")
+    known = [name for r in _rules() for name in (r.id, r.name)]
+    _fail(
+        f"no rule {rule!r}{did_you_mean(rule.upper() if rule[:1].isupper() else rule, known)}; `azroute rules` lists them"
+    )
 
 
 @app.command()
 def schema() -> None:
-    """Print the JSON schema of the shared model (Snapshot)."""
+    """Print the JSON schema of the shared model (Snapshot; docs/model.schema.json)."""
     echo(json.dumps(Snapshot.model_json_schema(), indent=2, sort_keys=True))
 
 

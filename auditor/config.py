@@ -26,6 +26,7 @@ from typing import Any
 
 from auditor.errors import InputError
 from auditor.findings import Severity
+from auditor.suggest import did_you_mean
 
 LOCAL = ".azroute.toml"
 PYPROJECT = "pyproject.toml"
@@ -95,8 +96,7 @@ def check_rule_refs(
         if any(rule_matches(k, ref) for k in ids):
             continue
         candidates = sorted({*ids, *(k[:3] for k in ids)})
-        close = difflib.get_close_matches(ref.upper(), candidates, n=3, cutoff=0.0)
-        hint = f"; did you mean {', '.join(close)}? (`azroute rules` lists them)"
+        hint = did_you_mean(ref.upper(), candidates, n=3) + " (`azroute rules` lists them)"
         if file.startswith("--"):  # a command-line option: the option names the place
             raise InputError(file, repr(ref), f"no rule or rule prefix{hint}")
         path = f"{where}[{i}]" if indexed else where

@@ -20,6 +20,7 @@ from typing import Any
 from auditor.config import Suppression, rule_matches
 from auditor.coverage import snapshot_gaps
 from auditor.findings import CoverageGap, Finding, Severity, Violation, make_finding
+from auditor.intents import IntentStatus, intent_statuses
 from auditor.model import Snapshot
 from auditor.rule_api import ENTRY_POINT_GROUP, Rule, RuleContext, RuleFixtures
 from auditor.triage import override_severity, suppress
@@ -109,6 +110,8 @@ class AuditResult:
     # "baseline" ("new" | "known"); such findings stay in the report and count for nothing
     marks: dict[str, dict[str, Any]] = field(default_factory=dict)
     baseline: dict[str, int] | None = None  # new / known / resolved, with --baseline
+    # each intent of --intent FILE and its outcome (auditor.intents.intent_statuses), in file order
+    intents: list[tuple[str, IntentStatus]] = field(default_factory=list)
 
     def counts(self, finding: Finding) -> bool:
         """Whether a finding counts for --fail-on and the summary's severity counts."""
@@ -198,10 +201,12 @@ def run(
     ]
     ordered = override_severity(findings.values(), severity or {})
     triage = suppress(ordered, suppressions, today or dt.date.today())
+    rules_run = [r.id for r in rules]
     return AuditResult(
+        intents=intent_statuses(intents, findings.values(), gaps.values(), rules_run),
         findings=sorted(override_severity(triage.findings, severity or {}), key=lambda f: f.sort_key),
         marks=triage.marks,
         gaps=[gaps[k] for k in sorted(gaps) if (gaps[k].feature or "") not in accept],
-        rules_run=[r.id for r in rules],
+        rules_run=rules_run,
         accepted=accepted,
     )

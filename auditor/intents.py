@@ -17,13 +17,17 @@ input is an `InputError` naming the file and the JSON path (`$.intents[2].expect
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import InputError
+
+if TYPE_CHECKING:
+    from auditor.findings import CoverageGap, Finding
 
 
 class Expect(StrEnum):
@@ -53,6 +57,58 @@ class Intent:
         if self.via:
             out["via"] = list(self.via)
         return out
+
+    @property
+    def resource(self) -> str:
+        """What INT001's coverage gaps about this intent name as their resource."""
+        return f"intent {self.name}"
+
+
+INTENT_RULE = "INT001"  # the rule that evaluates intents
+
+
+class IntentStatus(StrEnum):
+    HELD = "held"  # evaluated on every pair it expands to, and no pair violates it
+    VIOLATED = "violated"  # an INT001 finding (suppressed or baseline-known ones too)
+    NOT_EVALUATED = "not-evaluated"  # a coverage gap: it matches nothing, is too large, or depends on
+    #                                   what azroute cannot see (and nothing seen violates it)
+    NOT_CHECKED = "not-checked"  # INT001 did not run (--select, --ignore)
+
+
+def intent_groups(intents: Sequence[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """(status, intent names in file order) for each status that occurs, the ones to act on first:
+    violated, not evaluated, not checked, held."""
+    order = list(IntentStatus)
+    by_status: dict[str, list[str]] = {}
+    for name, status in intents:
+        by_status.setdefault(status, []).append(name)
+    rank = {s.value: i for i, s in enumerate((order[1], order[2], order[3], order[0]))}
+    return sorted(by_status.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+
+
+def intent_statuses(
+    intents: Sequence[Intent],
+    findings: Iterable[Finding],
+    gaps: Iterable[CoverageGap],
+    rules_run: Sequence[str],
+) -> list[tuple[str, IntentStatus]]:
+    """Each intent's outcome, in the order of the file, from what INT001 reported: a finding whose
+    evidence names the intent, or a gap on `intent NAME`; neither means it held."""
+    if INTENT_RULE not in rules_run:
+        return [(i.name, IntentStatus.NOT_CHECKED) for i in intents]
+    violated = {str(f.evidence.get("intent")) for f in findings if f.rule == INTENT_RULE}
+    unseen = {g.resource for g in gaps if INTENT_RULE in g.rules}
+    return [
+        (
+            i.name,
+            IntentStatus.VIOLATED
+            if i.name in violated
+            else IntentStatus.NOT_EVALUATED
+            if i.resource in unseen
+            else IntentStatus.HELD,
+        )
+        for i in intents
+    ]
 
 
 KEYS = ("name", "from", "to", "expect", "via")

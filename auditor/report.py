@@ -12,6 +12,7 @@ from tabulate import tabulate
 from auditor import __version__
 from auditor.engine import AuditResult
 from auditor.findings import Finding, Severity
+from auditor.intents import intent_groups
 from auditor.model import Snapshot
 from auditor.textsafe import escape, escape_cells, escape_json
 
@@ -45,6 +46,7 @@ def report_dict(snapshot: Snapshot, result: AuditResult, configuration: Sequence
         "tool": {"name": "azroute", "version": __version__},
         "snapshot": {"name": snapshot.name, "source": snapshot.source},
         "findings": [finding_dict(f, result.marks.get(f.fingerprint)) for f in result.findings],
+        "intents": [{"name": name, "status": status.value} for name, status in result.intents],
         "coverage": {
             "complete": not result.gaps,
             "gaps": [g.model_dump(mode="json", exclude_none=True) for g in result.gaps],
@@ -117,14 +119,40 @@ def render_table(snapshot: Snapshot, result: AuditResult) -> str:
             f"Accepted as not modelled ({len(result.accepted)} gap{'s' if len(result.accepted) != 1 else ''}): "
             + ", ".join(features)
         )
-    counts = Counter(f.severity for f in result.counted())
+    if result.intents:
+        lines.append("")
+        lines.append(intents_line([(n, st.value) for n, st in result.intents]))
     lines.append("")
+    lines.append(f"Summary: {summary_counts(result)}")
+    return "\n".join(lines) + "\n"
+
+
+def summary_counts(result: AuditResult) -> str:
+    """`0 error, 1 warning, 2 info` (findings that count), with what does not count in parentheses:
+    the table's summary line and the line on stderr when reports go to files."""
+    counts = Counter(f.severity for f in result.counted())
     suppressed = sum(1 for m in result.marks.values() if "suppression" in m)
     known = sum(1 for m in result.marks.values() if m.get("baseline") == "known" and "suppression" not in m)
     not_counted = [f"{n} {what}" for n, what in ((suppressed, "suppressed"), (known, "in the baseline")) if n]
-    lines.append(
-        "Summary: "
-        + ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Severity)
-        + (f" (not counted: {', '.join(not_counted)})" if not_counted else "")
+    return ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Severity) + (
+        f" (not counted: {', '.join(not_counted)})" if not_counted else ""
     )
-    return "\n".join(lines) + "\n"
+
+
+def summary_line(snapshot: Snapshot, result: AuditResult, written: Sequence[tuple[str, str]]) -> str:
+    """One line for stderr when reports went to files (a CI log shows the outcome without them):
+    the counts, the coverage, and each file written as `FORMAT PATH`."""
+    gaps = len(result.gaps)
+    coverage = (
+        "coverage complete" if not gaps else f"coverage incomplete ({gaps} gap{'s' if gaps != 1 else ''})"
+    )
+    files = ", ".join(f"{name} {escape(path)}" for name, path in written)
+    return f"azroute audit {escape(snapshot.name)}: {summary_counts(result)}; {coverage}; wrote {files}"
+
+
+def intents_line(intents: Sequence[tuple[str, str]]) -> str:
+    """`Intents: 1 violated (c); 2 held (a, b)`: every intent of `--intent FILE` by outcome."""
+    return "Intents: " + "; ".join(
+        f"{len(names)} {status} ({', '.join(escape(n) for n in names)})"
+        for status, names in intent_groups(intents)
+    )

@@ -104,7 +104,7 @@ class IntentViolated(Rule):
     def evaluate(
         self, finder: PathFinder, labels: dict[str, tuple[str, ...]], intent: Intent
     ) -> Iterator[Violation | CoverageGap]:
-        resource = f"intent {intent.name}"
+        resource = intent.resource
         sources = matching(labels, intent.sources)
         destinations = matching(labels, intent.destinations)
         if not sources or not destinations:

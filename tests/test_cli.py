@@ -35,7 +35,8 @@ def test_audit_json_report_shape() -> None:
     assert code == 0
     report = json.loads(out)
     assert report["schema"] == "azroute.report/1"
-    assert set(report) == {"schema", "tool", "snapshot", "findings", "coverage", "summary"}
+    assert set(report) == {"schema", "tool", "snapshot", "findings", "intents", "coverage", "summary"}
+    assert report["intents"] == []  # no --intent
     assert report["tool"]["name"] == "azroute"
     assert report["coverage"] == {"complete": True, "gaps": [], "accepted": []}
     finding = report["findings"][0]

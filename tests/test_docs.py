@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
+import typer
 from typer.testing import CliRunner
 
 from auditor.cli import app
@@ -51,3 +53,34 @@ def test_readme_lists_every_command() -> None:
         "schema",
     ):
         assert re.search(rf"azroute {command}\b", readme), command
+
+
+def test_readme_command_table_is_generated_from_the_cli() -> None:
+    from auditor.cli_docs import command_table, readme_with_table
+
+    readme = (ROOT / "README.md").read_text()
+    assert readme == readme_with_table(readme, command_table(app)), (
+        "the README's command table is stale: python -m auditor.cli_docs --write"
+    )
+    assert "| `azroute networks [PATH] [--format table\\|json]` |" in readme
+
+
+def test_help_has_readable_metavars_and_says_which_output_option_does_what() -> None:
+    from auditor.cli_docs import command_table
+
+    commands = [line.split("`")[1].split()[1] for line in command_table(app).splitlines()[2:]]
+    assert {"audit", "diff", "plan", "networks", "routes"} <= set(commands)
+    for command in commands:
+        text = runner.invoke(app, [command, "--help"]).stdout
+        assert text.startswith("Usage:"), command
+        internals = re.findall(r"<(?:list\[[^>]*\]|str|path|int|float|bool|text|\w+ range)>", text)
+        assert not internals, (command, internals)  # typer's own type names
+    audit = " ".join(runner.invoke(app, ["audit", "--help"]).stdout.split())
+    for option in ("-o FILE", "--out DIR", "--output FORMAT=PATH"):
+        assert option in audit
+    # each of the three names the others, so none is mistaken for another
+    group: Any = typer.main.get_command(app)
+    params = group.commands["audit"].params
+    helps = {opt: p.help for p in params for opt in p.opts if opt in ("-o", "--out", "--output")}
+    assert "--output FORMAT=PATH" in helps["-o"] and "-o FILE" in helps["--out"]
+    assert "--output FORMAT=PATH" in helps["--out"] and "-o FILE" in helps["--output"]

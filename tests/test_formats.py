@@ -859,3 +859,27 @@ def test_output_never_replaces_what_the_audit_reads(tmp_path: Path) -> None:
         "audit", str(snapshot), "--baseline", str(baseline), "--write-baseline", str(baseline)
     )
     assert code == 0, err
+
+
+def test_cli_reports_to_files_say_the_outcome_on_stderr(tmp_path: Path) -> None:
+    """With every report in a file, stdout is empty and one summary line on stderr says what the
+    table's summary says (a CI log shows the outcome); `-q` leaves it out."""
+    html_file, sarif_file = tmp_path / "a.html", tmp_path / "a.sarif"
+    args = ("audit", str(FIXTURES / "reserved-asn"), "--output", f"html={html_file}",
+            "--output", f"sarif={sarif_file}", "--fail-on", "never")  # fmt: skip
+    code, stdout, err = _cli(*args)
+    assert code == 0 and stdout == ""
+    _, table, _ = _cli("audit", str(FIXTURES / "reserved-asn"), "--fail-on", "never")
+    counts = next(line for line in table.splitlines() if line.startswith("Summary: ")).removeprefix(
+        "Summary: "
+    )
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert (
+        f": {counts};" in lines[0] and f"html {html_file}" in lines[0] and f"sarif {sarif_file}" in lines[0]
+    )
+    assert "coverage" in lines[0]
+    code, stdout, err = _cli("-q", *args)
+    assert code == 0 and stdout == "" and err == ""
+    _, stdout, err = _cli("audit", str(FIXTURES / "reserved-asn"), "--fail-on", "never")
+    assert "wrote" not in err  # nothing written to a file: the table on stdout says it all

@@ -404,3 +404,60 @@ def test_fingerprint_is_the_intent_name(tmp_path: Path) -> None:
 def test_no_intents_no_work() -> None:
     result = run(load_fixture(FIXTURES / "spoke-remote-gateways-off"), [IntentViolated])
     assert result.findings == [] and int_gaps(result) == []
+
+
+# -- intents that held -------------------------------------------------------------------------------
+
+
+def test_every_intent_has_its_outcome(tmp_path: Path) -> None:
+    """Held, violated and not evaluated (a glob that matches nothing; a pair that depends on what
+    azroute cannot see), in file order; a violated intent stays violated when also partly unknown."""
+    result = evaluate(
+        tmp_path,
+        "partial-snapshot",
+        {"name": "peered", "from": "spoke-vnet", "to": "hub-*", "expect": "unreachable"},
+        {"name": "reach", "from": "spoke-vnet", "to": "location-*", "expect": "reachable"},
+        {"name": "typo", "from": "spoke-vent", "to": "hub-vnet", "expect": "reachable"},
+        {"name": "peered-ok", "from": "spoke-vnet", "to": "hub-*", "expect": "reachable"},
+    )
+    assert [(n, s.value) for n, s in result.intents] == [
+        ("peered", "violated"),
+        ("reach", "not-evaluated"),
+        ("typo", "not-evaluated"),
+        ("peered-ok", "held"),
+    ]
+    assert run(load_fixture(FIXTURES / "interop-testbed"), [IntentViolated]).intents == []
+
+
+def test_intents_not_checked_when_int001_does_not_run(tmp_path: Path) -> None:
+    loaded = load_intents(write(tmp_path, {"intents": [SPOKE_TO_L1]}))
+    result = run(load_fixture(FIXTURES / "interop-testbed"), [], intents=loaded)
+    assert [(n, s.value) for n, s in result.intents] == [("spoke-l1", "not-checked")]
+
+
+def test_intents_in_every_report_format(tmp_path: Path) -> None:
+    """JSON lists `intents: [{name, status}]`; the table, Markdown and HTML say them in one line,
+    SARIF in the run's properties, JUnit as a passing case per held intent, CSV one row each."""
+    scenario = FIXTURES / "spoke-remote-gateways-off"
+    base = ["audit", str(scenario), "--intent", str(scenario / "intents.yaml"), "--fail-on", "never"]
+    expected = [
+        {"name": "spoke-reaches-location-1", "status": "violated"},
+        {"name": "spokes-reach-sites-symmetrically", "status": "violated"},
+        {"name": "branch-isolated-from-location-2", "status": "held"},
+    ]
+    line = (
+        "Intents: 2 violated (spoke-reaches-location-1, spokes-reach-sites-symmetrically); "
+        "1 held (branch-isolated-from-location-2)"
+    )
+    out = {
+        f: CliRunner().invoke(app, [*base, "--format", f]).stdout
+        for f in ("json", "table", "markdown", "html", "sarif", "junit", "csv")
+    }
+    assert json.loads(out["json"])["intents"] == expected
+    assert line in out["table"].splitlines() and line in out["markdown"].splitlines()
+    assert '<p id="intents">Intents: 2 <span class="intent-violated">violated</span>' in out["html"]
+    assert json.loads(out["sarif"])["runs"][0]["properties"]["intents"] == expected
+    assert 'name="intent branch-isolated-from-location-2: held"' in out["junit"]
+    rows = [r for r in out["csv"].splitlines() if '"intent-status"' in r]
+    assert [r.split('","')[6] for r in rows] == [f"intent {i['name']}: {i['status']}" for i in expected]
+    assert json.loads(CliRunner().invoke(app, ["audit", str(scenario), "-f", "json"]).stdout)["intents"] == []

@@ -41,6 +41,14 @@ class FormatInput:
     def accepted(self) -> list[dict[str, Any]]:
         return [g for g in self.report.get("coverage", {}).get("accepted", []) if isinstance(g, dict)]
 
+    def intents(self) -> list[tuple[str, str]]:
+        """(name, status) of each intent of `--intent FILE`, in file order (none without one)."""
+        return [
+            (str(i.get("name", "")), str(i.get("status", "")))
+            for i in self.report.get("intents", [])
+            if isinstance(i, dict)
+        ]
+
     def snapshot_name(self) -> str:
         return str(self.report.get("snapshot", {}).get("name", self.snapshot.name))
 

@@ -1,4 +1,6 @@
-"""CSV, one row per finding: `severity,rule,name,fingerprint,resource,resources,message,suppressed,baseline`.
+"""CSV, one row per finding: `severity,rule,name,fingerprint,resource,resources,message,suppressed,baseline`,
+then one row per intent of `--intent FILE` (rule `INT001`, name `intent-status`, no severity, message
+`intent NAME: STATUS`).
 
 `resource` is the first resource's ARM id, `resources` all of them joined by `;`; `suppressed` is
 `true`/`false`, `baseline` `new`/`known` (empty without a baseline); no column is numeric.
@@ -16,6 +18,7 @@ import csv
 import io
 
 from auditor.formats.common import FormatInput, baseline, resources, suppression
+from auditor.intents import INTENT_RULE
 from auditor.textsafe import escape
 
 COLUMNS = (
@@ -61,4 +64,7 @@ def render(data: FormatInput) -> str:
                 )
             ]
         )
+    for name, state in data.intents():  # every intent's outcome, held ones too
+        writer.writerow([cell(v) for v in ("", INTENT_RULE, "intent-status", "", f"intent {name}", "",
+                                           f"intent {name}: {state}", "false", "")])  # fmt: skip
     return out.getvalue()

@@ -23,6 +23,7 @@ from auditor.formats.common import (
     rule_infos,
     status,
 )
+from auditor.intents import intent_groups
 from auditor.routing.paths import PathPair
 from auditor.routing.shared import path_finder
 from auditor.routing.views import walk_summary
@@ -196,6 +197,18 @@ def _topology(data: FormatInput) -> str:
     )
 
 
+def _intents(data: FormatInput) -> str:
+    """One line with every intent of `--intent FILE` by outcome (nothing without intents)."""
+    groups = intent_groups(data.intents())
+    if not groups:
+        return ""
+    parts = "; ".join(
+        f'{len(names)} <span class="intent-{h(status)}">{h(status)}</span> ({h(", ".join(names))})'
+        for status, names in groups
+    )
+    return f'<p id="intents">Intents: {parts}</p>'
+
+
 def render(data: FormatInput) -> str:
     findings = data.findings()
     rules = {r.id: r for r in rule_infos(data.rules, findings)}
@@ -223,6 +236,7 @@ def render(data: FormatInput) -> str:
         + (f"<b>incomplete</b> ({len(gaps)} gaps)" if gaps else "complete")
         + ".</p>",
         _count_table(findings),
+        _intents(data),
         '<h2 id="findings">Findings</h2>',
     ]
     if not findings:

@@ -29,6 +29,7 @@ from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 from auditor.findings import reaches
 from auditor.formats.common import FormatInput, counts, resource_name, resources, rule_infos, status
 from auditor.ids import ArmId
+from auditor.intents import INTENT_RULE, IntentStatus
 from auditor.textsafe import escape
 
 COVERAGE_SUITE = "coverage"
@@ -158,13 +159,21 @@ def build(data: FormatInput) -> JUnitXml:
     listed = {rule.id for rule in infos}
     for rule_id in sorted(set(gaps_by_rule) - listed - {""}):  # a rule that did not run: said, not lost
         gaps_by_rule.setdefault("", []).extend(gaps_by_rule.pop(rule_id))
+    held = [n for n, status in data.intents() if status == IntentStatus.HELD]
     for rule in infos:
         suite = TestSuite(_text(f"{rule.id} {rule.name}"))
         for f, name in by_rule.get(rule.id, []):
             suite.add_testcase(_finding_case(f, name, data.fail_on))
+        if rule.id == INTENT_RULE:  # an intent that held passes (a violated one is its finding's case)
+            for intent in held:
+                suite.add_testcase(TestCase(_text(f"intent {intent}: held"), classname=classname(rule.id)))
         for case in gaps_by_rule.get(rule.id, []):
             suite.add_testcase(case)
-        if not by_rule.get(rule.id) and not gaps_by_rule.get(rule.id):
+        if (
+            not by_rule.get(rule.id)
+            and not gaps_by_rule.get(rule.id)
+            and not (rule.id == INTENT_RULE and held)
+        ):
             suite.add_testcase(
                 TestCase(_text(f"{rule.id} {rule.name}: no findings"), classname=classname(rule.id))
             )

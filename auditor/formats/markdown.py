@@ -30,6 +30,7 @@ from auditor.formats.common import (
 )
 from auditor.formats.mdwriter import Section
 from auditor.formats.mdwriter import render as render_sections
+from auditor.intents import intent_groups
 from auditor.textsafe import escape
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
@@ -99,6 +100,15 @@ def render(data: FormatInput) -> str:
     else:
         coverage = "coverage complete"
     out += ["", " · ".join(x for x in (scope, coverage) if x), ""]
+    intents = intent_groups(data.intents())
+    if intents:
+        out += [
+            "Intents: "
+            + "; ".join(
+                f"{len(names)} {status} ({', '.join(md(n) for n in names)})" for status, names in intents
+            ),
+            "",
+        ]
 
     out += _table(
         ["severity", "findings", *(["suppressed", "known"] if marked else [])],

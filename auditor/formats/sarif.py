@@ -359,6 +359,7 @@ class _Builder:
                 "snapshot": dict(data.report.get("snapshot", {})),
                 "coverageComplete": not data.gaps(),
                 "summary": dict(data.report.get("summary", {})),
+                "intents": [{"name": n, "status": st} for n, st in data.intents()],
             },
         )
         return m.SarifLog(runs=[run])

@@ -7,18 +7,41 @@ from collections.abc import Sequence
 from auditor.ids import ArmId
 from auditor.model import CircuitRouteSummary, CircuitTable, Operation, Snapshot
 from auditor.model.base import Resource
+from auditor.suggest import did_you_mean
 
 
 class UnknownResource(ValueError):
     pass
 
 
-def _find(snapshot: Snapshot, name: str, groups: Sequence[Sequence[Resource]]) -> Resource | None:
+def down_candidates(snapshot: Snapshot) -> list[tuple[str, Resource]]:
+    """What `--down` can fail, by kind, in the order a name is looked up (the first of a name wins):
+    connections, gateways, circuits, local network gateways."""
+    groups: list[tuple[str, Sequence[Resource]]] = [
+        ("connection", snapshot.connections),
+        ("gateway", snapshot.gateways),
+        ("circuit", snapshot.circuits),
+        ("local network gateway", snapshot.local_network_gateways),
+    ]
+    return [(kind, item) for kind, group in groups for item in group]
+
+
+def down_names(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """(name, kind) of every name `--down` accepts: each candidate, and `CIRCUIT:primary` /
+    `CIRCUIT:secondary` for a circuit with a private peering."""
+    out: list[tuple[str, str]] = []
+    for kind, item in down_candidates(snapshot):
+        out.append((item.id.name, kind))
+        if kind == "circuit" and snapshot.private_peering(item.id) is not None:
+            out += [(f"{item.id.name}:{path}", "circuit link") for path in ("primary", "secondary")]
+    return out
+
+
+def _find(snapshot: Snapshot, name: str) -> Resource | None:
     wanted = name.lower()
-    for group in groups:
-        for item in group:
-            if item.id.key == wanted or item.id.name.lower() == wanted:
-                return item
+    for _, item in down_candidates(snapshot):
+        if item.id.key == wanted or item.id.name.lower() == wanted:
+            return item
     return None
 
 
@@ -36,14 +59,12 @@ def apply_down(snapshot: Snapshot, names: Sequence[str]) -> Snapshot:
         if raw.startswith("/") and raw.rsplit("/", 1)[-1].count(":") == 1:
             name, _, path = raw.rpartition(":")
         path = path.lower()
-        target = _find(
-            snapshot,
-            name,
-            [snapshot.connections, snapshot.gateways, snapshot.circuits, snapshot.local_network_gateways],
-        )
+        target = _find(snapshot, name)
         if target is None:
             raise UnknownResource(
                 f"--down {raw}: no connection, gateway, circuit or local network gateway named {name!r}"
+                + did_you_mean(raw, [n for n, _ in down_names(snapshot)])
+                + " (`azroute networks` lists them)"
             )
         if path:
             peering = snapshot.private_peering(target.id) if target.id in circuits else None
@@ -88,4 +109,4 @@ def apply_down(snapshot: Snapshot, names: Sequence[str]) -> Snapshot:
     )
 
 
-__all__ = ["ArmId", "UnknownResource", "apply_down"]
+__all__ = ["ArmId", "UnknownResource", "apply_down", "down_candidates", "down_names"]
