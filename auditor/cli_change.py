@@ -161,8 +161,9 @@ def diff_command(
     configuration as `audit` (.azroute.toml or pyproject.toml, --config): rule options, severities,
     suppressions, intents, accept-unmodelled, fail-on. A pull-request check passes its base branch's
     file with --no-config --config BASE, so the change cannot relax its own check.
-    Exit 1: a regression (a new finding at --fail-on or above, a lost pair, a pair that became asymmetric);
-    3: no regression, but a gap is new in AFTER or touches what changed; 0: neither; 2: bad input."""
+    Exit 1: a regression (a change ARM would refuse, a new finding at --fail-on or above, a lost pair, a pair
+    that became asymmetric); 3: no regression, but a gap is new in AFTER or touches what changed, or a new
+    finding or lost pair exists only while a planned value is unknown; 0: neither; 2: bad input."""
     change = _change(what_if, terraform_plan, overlay)
     if after is not None and change is not None:
         _fail("give at most one of AFTER, --what-if, --terraform-plan and --overlay (plus any --down)")
