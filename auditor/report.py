@@ -12,6 +12,7 @@ from tabulate import tabulate
 from auditor import __version__
 from auditor.engine import AuditResult
 from auditor.findings import Finding, Severity
+from auditor.formats.common import GROUP_OVER, fired, grouped_by_rule
 from auditor.intents import intent_groups
 from auditor.model import Snapshot
 from auditor.textsafe import escape, escape_cells, escape_json
@@ -84,9 +85,22 @@ def _severity_cell(result: AuditResult, finding: Finding) -> str:
 
 
 def render_table(snapshot: Snapshot, result: AuditResult) -> str:
+    """The terminal table: a line naming every rule that fired with its count, the findings (a rule
+    with more than `GROUP_OVER` findings as one row), the coverage gaps, the summary line."""
     lines = [f"azroute audit: {escape(snapshot.name)} ({len(result.rules_run)} rules)"]
     if result.findings:
-        rows = escape_cells([_severity_cell(result, f), f.rule, f.name, f.message] for f in result.findings)
+        lines.append(escape(f"Rules that fired: {fired(result.findings, lambda f: f.rule)}"))
+        table: list[list[str]] = []
+        for group in grouped_by_rule(result.findings, lambda f: f.rule):
+            if len(group) <= GROUP_OVER:
+                table += [[_severity_cell(result, f), f.rule, f.name, f.message] for f in group]
+            else:  # one row: the count, and the first finding as an example
+                first = group[0]
+                table.append(
+                    [_severity_cell(result, first), first.rule, first.name,
+                     f"{len(group)} findings, e.g. {first.message} (--format json lists every one)"]
+                )  # fmt: skip
+        rows = escape_cells(table)
         lines.append(
             tabulate(
                 rows,

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from auditor.model import Snapshot
 from auditor.rule_api import Rule
 
 SEVERITIES = ("error", "warning", "info")
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -171,3 +174,21 @@ def rule_infos(rules: Sequence[type[Rule]], findings: Iterable[Mapping[str, Any]
         )
         out[rid] = RuleInfo(rid, name, str(f.get("severity", "warning")), summary, inspect.cleandoc(docs), ())
     return [out[k] for k in sorted(out)]
+
+
+GROUP_OVER = 5  # a rule with more findings than this is one row in the table and the Markdown
+
+
+def grouped_by_rule(findings: Iterable[T], rule_of: Callable[[T], str]) -> list[list[T]]:
+    """Findings grouped by rule, in the order each rule first appears (the list's order: severity
+    first), so that 300 near-identical findings of one rule read as one row and the findings of
+    other rules stay on the first screen."""
+    groups: dict[str, list[T]] = {}
+    for finding in findings:
+        groups.setdefault(rule_of(finding), []).append(finding)
+    return list(groups.values())
+
+
+def fired(findings: Iterable[T], rule_of: Callable[[T], str]) -> str:
+    """`ASY002 x300, TRN001 x1`: every rule that fired with its count, in the list's order."""
+    return ", ".join(f"{rule_of(g[0])} x{len(g)}" for g in grouped_by_rule(findings, rule_of))

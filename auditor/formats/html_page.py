@@ -19,6 +19,7 @@ from auditor.formats.common import (
     RuleInfo,
     by_severity,
     counts,
+    grouped_by_rule,
     resources,
     rule_infos,
     status,
@@ -52,6 +53,8 @@ svg.topology rect { fill: #f6f8fa; stroke: #57606a; } svg.topology .site rect { 
 svg.topology .circuit rect, svg.topology .local-network-gateway rect { fill: #fbefff; }
 svg.topology .external rect { stroke-dasharray: 4,3; fill: #ffffff; }
 svg.topology text { font: 12px system-ui, sans-serif; } svg.topology .col { font-weight: 600; }
+td, summary, code, li { overflow-wrap: anywhere; } .scroll { overflow-x: auto; max-width: 100%; }
+ul.fired { columns: 16em; } h4 { margin: 1em 0 .3em; }
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -59,6 +62,19 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 def h(value: object) -> str:
     """Untrusted text for HTML: control and bidi characters escaped, then HTML-escaped."""
     return html.escape(escape(str(value)), quote=True)
+
+
+def _fired(findings: list[dict[str, Any]]) -> str:
+    """Every rule that fired with its count, each a link to its findings (the first screen)."""
+    items = []
+    for severity, group_items in by_severity(findings).items():
+        for group in grouped_by_rule(group_items, lambda f: str(f.get("rule", ""))):
+            rule = h(group[0].get("rule", ""))
+            items.append(
+                f'<li class="{h(severity)}"><a href="#rule-{rule}-{h(severity)}">{rule}</a> '
+                f'{h(group[0].get("name", ""))} &times;{len(group)} <span class="muted">{h(severity)}</span></li>'
+            )
+    return f'<p>Rules that fired:</p><ul class="fired">{"".join(items)}</ul>' if items else ""
 
 
 def _count_table(findings: list[dict[str, Any]]) -> str:
@@ -77,7 +93,8 @@ def _finding(finding: Mapping[str, Any], rules: dict[str, RuleInfo], expand: boo
     rule = rules.get(str(finding.get("rule", "")))
     said = status(finding)
     parts = [
-        f'<details class="finding {h(severity)}{"" if counts(finding) else " not-counted"}"'
+        f'<details id="f-{h(finding.get("fingerprint", ""))}" '
+        f'class="finding {h(severity)}{"" if counts(finding) else " not-counted"}"'
         + (" open>" if expand else ">"),
         f'<summary><span class="sev">{h(severity)}</span> <b>{h(finding.get("rule", ""))}</b> '
         f"{h(finding.get('name', ''))}: {h(finding.get('message', ''))}"
@@ -236,6 +253,7 @@ def render(data: FormatInput) -> str:
         + (f"<b>incomplete</b> ({len(gaps)} gaps)" if gaps else "complete")
         + ".</p>",
         _count_table(findings),
+        _fired(findings),
         _intents(data),
         '<h2 id="findings">Findings</h2>',
     ]
@@ -244,12 +262,18 @@ def render(data: FormatInput) -> str:
     for severity, items in by_severity(findings).items():
         if items:
             sections.append(f"<h3>{h(severity)} ({len(items)})</h3>")
-            sections += [_finding(f, rules, expand=len(findings) <= EXPANDED_UP_TO) for f in items]
+            for group in grouped_by_rule(items, lambda f: str(f.get("rule", ""))):
+                first = group[0]
+                sections.append(
+                    f'<h4 id="rule-{h(first.get("rule", ""))}-{h(severity)}">{h(first.get("rule", ""))} '
+                    f"{h(first.get('name', ''))} ({len(group)})</h4>"
+                )
+                sections += [_finding(f, rules, expand=len(findings) <= EXPANDED_UP_TO) for f in group]
     sections += [
         '<h2 id="coverage">Coverage</h2>',
         _gaps(data),
         '<h2 id="paths">Path matrix</h2>',
-        _matrix(data),
+        f'<div class="scroll">{_matrix(data)}</div>',
         '<h2 id="topology">Topology</h2>',
         _topology(data),
         "</body>",

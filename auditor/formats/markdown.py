@@ -15,15 +15,18 @@ what it left out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from auditor.formats.common import (
+    GROUP_OVER,
     SEVERITIES,
     FormatInput,
     baseline,
     by_severity,
     counts,
+    fired,
+    grouped_by_rule,
     resource_name,
     resources,
     status,
@@ -75,6 +78,26 @@ def _row(finding: Mapping[str, Any], marked: bool) -> list[str]:
     return row
 
 
+def _line(group: Sequence[Mapping[str, Any]], marked: bool) -> str:
+    """A table row: the finding, or, for a rule with more than `GROUP_OVER` findings, one row with
+    the count, the first message and the first resources."""
+    if len(group) <= GROUP_OVER:
+        return "\n".join("| " + " | ".join(_row(f, marked)) + " |" for f in group)
+    first = group[0]
+    names = [resource_name(r) for f in group for r in resources(f)]
+    shown = "<br>".join(md(n) for n in names[:3]) + (f"<br>… {len(names) - 3} more" if len(names) > 3 else "")
+    row = [
+        md(first.get("rule", "")),
+        md(first.get("name", "")),
+        f"**{len(group)} findings**, e.g. {md(first.get('message', ''))}",
+        shown or "-",
+        "-",
+    ]
+    if marked:
+        row.append("-")
+    return "| " + " | ".join(row) + " |"
+
+
 def render(data: FormatInput) -> str:
     findings = data.findings()
     gaps, accepted = data.gaps(), data.accepted()
@@ -93,6 +116,8 @@ def render(data: FormatInput) -> str:
         left = [f"{n} {w}" for n, w in ((suppressed, "suppressed"), (known, "known from the baseline")) if n]
         headline += f" (not counted: {', '.join(left)})"
     out.append(headline)
+    if counted:
+        out += ["", f"Rules that fired: {md(fired(counted, lambda f: str(f.get('rule', ''))))}"]
     rules_run = summary.get("rulesRun")
     scope = f"{rules_run} rules run" if rules_run is not None else ""
     if gaps:
@@ -143,7 +168,7 @@ def render(data: FormatInput) -> str:
         sections.append(
             Section(
                 ["", f"### {md(severity.capitalize() or 'Other')} ({len(items)})", "", *_table(columns, [])],
-                ["| " + " | ".join(_row(f, marked)) + " |" for f in items],
+                [_line(group, marked) for group in grouped_by_rule(items, lambda f: str(f.get("rule", "")))],
                 priority=SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES),
                 unit="findings",
             )
