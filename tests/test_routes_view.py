@@ -200,3 +200,30 @@ def test_diff_compares_a_vnets_routes_per_subnet_group() -> None:
     for group in data["groups"]:
         chosen = {r["prefix"] for r in group["routes"] if r["selected"]}
         assert set(side.routes[f"vnet {group['name']}"]) == chosen
+
+
+def test_a_circuit_link_whose_bgp_session_is_down_says_so() -> None:
+    """er-1's secondary BGP session is Idle (ERC002): `routes --from er-1:secondary` says so, and its
+    rows say the VNets' routes are not advertised over it (issue 23, item 7)."""
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    result = CliRunner().invoke(
+        app, ["routes", str(FIXTURES / "interop-testbed"), "--from", "er-1:secondary", "--format", "json"]
+    )
+    data = json.loads(result.stdout)
+    assert "not Established" in data["note"] and "ERC002" in data["note"]
+    assert data["routes"] and all(
+        "not advertised to the customer over secondary" in r["reason"] for r in data["routes"]
+    )
+    primary = json.loads(
+        CliRunner()
+        .invoke(
+            app, ["routes", str(FIXTURES / "interop-testbed"), "--from", "er-1:primary", "--format", "json"]
+        )
+        .stdout
+    )
+    assert "note" not in primary and any(
+        r["nextHopType"] == "Customer" and r["selected"] for r in primary["routes"]
+    )

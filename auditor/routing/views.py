@@ -89,7 +89,14 @@ def _vantage_rows(
     circuit_name, _, path = lowered.partition(":")
     for circuit in snap.circuits:
         if circuit.id.name.lower() == circuit_name:
-            return Vantage("circuit", name), _circuit_rows(plane, circuit.id, path or None)
+            note = None
+            if path and path not in plane.customer_paths(circuit.id):
+                note = (
+                    f"the customer BGP session on {circuit.id.name}'s {path} link is not Established "
+                    "(ERC002): the routes learned over it are withdrawn and the VNets' routes are not advertised "
+                    "over it"
+                )
+            return Vantage("circuit", name, note=note), _circuit_rows(plane, circuit.id, path or None)
     for site in plane.sites:
         if site.name.lower() == lowered:
             return Vantage("site", site.name), _site_rows(plane, site.name, within)
@@ -262,11 +269,23 @@ def _advertised_rows(plane: ControlPlane, hub: ArmId, expressroute: bool) -> lis
 
 def _circuit_rows(plane: ControlPlane, circuit_id: ArmId, path: str | None) -> list[dict[str, Any]]:
     rows = []
+    up = plane.customer_paths(circuit_id)  # the links whose BGP session with the customer is up
     for e in plane.circuit_table.get(circuit_id, []):
         if path is not None and path not in e.device_paths:
             continue
         target = e.target if e.kind == "site" else ArmId(e.target).name
         hop = {"site": "Customer", "domain": "VirtualNetworkGateway", "globalReach": "GlobalReach"}[e.kind]
+        paths = [path] if path is not None else list(e.device_paths)
+        down = [p for p in paths if p not in up]
+        selected, reason = True, f"device paths: {', '.join(e.device_paths)}"
+        if down and e.kind == "site" and len(down) == len(paths):
+            selected = False
+            reason = (
+                f"the customer BGP session on the {' and '.join(down)} link is not Established: "
+                "the routes learned over it are withdrawn"
+            )
+        elif down:
+            reason += f"; not advertised to the customer over {' and '.join(down)} (its BGP session is down)"
         rows.append(
             {
                 "prefix": str(e.prefix),
@@ -276,8 +295,8 @@ def _circuit_rows(plane: ControlPlane, circuit_id: ArmId, path: str | None) -> l
                 "viaId": str(e.via) if e.via else None,
                 "asPath": _as_path(e.as_path),
                 "source": "EBgp",
-                "selected": True,
-                "reason": f"device paths: {', '.join(e.device_paths)}",
+                "selected": selected,
+                "reason": reason,
                 "link": "ExpressRoute",
             }
         )
@@ -329,8 +348,8 @@ def routes_json(vantage: Vantage, rows: list[dict[str, Any]]) -> dict[str, Any]:
         out["infrastructureSubnets"] = list(vantage.infrastructure)
         if vantage.groups:
             out["groups"] = [g.as_dict() for g in vantage.groups]
-        if vantage.note:
-            out["note"] = vantage.note
+    if vantage.note:
+        out["note"] = vantage.note
     return out
 
 
