@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from auditor.findings import CoverageGap
-from auditor.model import Snapshot
+from auditor.model import CollectionGap, Snapshot
 from auditor.routing.reconcile import HOP_CLASSES, ORIGINS
 from auditor.unmodelled import unmodelled_gaps
 
@@ -54,13 +56,24 @@ def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
                 )
             )
             continue
-        status = f"{cgap.status} " if cgap.status else ""
-        reason = " ".join(x for x in (cgap.code, cgap.message) if x)
+        if op is not None:  # an observation the collector could not take, with no record of its own
+            status = f"{cgap.status} " if cgap.status else ""
+            reason = " ".join(x for x in (cgap.code, cgap.message) if x)
+            gaps.append(
+                CoverageGap(
+                    kind="collection-failed",
+                    resource=cgap.scope,
+                    detail=f"{cgap.operation}: {status}{reason}".strip(),
+                )
+            )
+    for failed in failed_collections(snapshot):
+        status = f"{failed.status} " if failed.status else ""
+        reason = " ".join(x for x in (failed.code, failed.message) if x)
         gaps.append(
             CoverageGap(
                 kind="collection-failed",
-                resource=cgap.scope,
-                detail=f"{cgap.operation}: {status}{reason}".strip(),
+                resource=failed.scope,
+                detail=f"{failed.what}: {status}{reason}".strip(),
             )
         )
     gaps.extend(unmodelled_gaps(snapshot))
@@ -97,4 +110,47 @@ def unknown_values(snapshot: Snapshot) -> list[CoverageGap]:
             rules=("DRF001", "DRF002"),
         )
         for resource, what, value in found
+    ]
+
+
+@dataclass(frozen=True)
+class FailedCollection:
+    """Everything that failed the same way in one scope (a resource group answering 403 to every
+    list): one cause, one gap, one COV003 finding, naming the operations it hid."""
+
+    scope: str
+    operations: tuple[str, ...]
+    status: int | None
+    code: str | None
+    message: str | None
+
+    @property
+    def what(self) -> str:
+        if len(self.operations) == 1:
+            return self.operations[0]
+        verbs = {op.split(" ", 1)[0] for op in self.operations}
+        if len(verbs) == 1:
+            verb = verbs.pop()
+            names = ", ".join(op.split(" ", 1)[-1] for op in self.operations)
+            return f"{verb} {names} ({len(self.operations)} operations)"
+        return f"{', '.join(self.operations)} ({len(self.operations)} operations)"
+
+
+def failed_collections(snapshot: Snapshot) -> list[FailedCollection]:
+    """The snapshot's collection gaps (not its failed observations, not what a prediction left
+    unknown), one per scope and failure."""
+    grouped: dict[tuple[str, int | None, str | None], list[CollectionGap]] = {}
+    for cgap in snapshot.collection_gaps:
+        if cgap.operation.startswith(("predict ", "observation ")):
+            continue
+        grouped.setdefault((cgap.scope.lower(), cgap.status, cgap.code), []).append(cgap)
+    return [
+        FailedCollection(
+            group[0].scope,
+            tuple(sorted(dict.fromkeys(g.operation for g in group))),
+            group[0].status,
+            group[0].code,
+            group[0].message,
+        )
+        for _, group in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] or ""))
     ]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar, Literal
 
+from auditor.coverage import failed_collections
 from auditor.findings import CoverageGap, Severity, Violation
 from auditor.intents import Expect, Intent
 from auditor.model import Snapshot, snapshot_relative
@@ -178,6 +179,7 @@ __all__ = [
     "Walk",
     "WalkCuts",
     "covers",
+    "failed_collections",
     "is_special",
     "lng_stands_for",
     "local_regions",

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.rule_api import (
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+    failed_collections,
+)
 
 
 class CollectionFailed(Rule):
@@ -38,9 +46,26 @@ class CollectionFailed(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
+        for failed in failed_collections(snapshot):  # one per scope and failure, naming what it hid
+            yield Violation(
+                message=f"{failed.what} in {failed.scope.rsplit('/', 1)[-1]} failed "
+                f"({failed.status or ''} {failed.code or ''}): nothing there was checked",
+                resources=(),
+                evidence={
+                    "scope": failed.scope,
+                    "operation": failed.operations[0]
+                    if len(failed.operations) == 1
+                    else list(failed.operations),
+                    "status": failed.status,
+                    "code": failed.code,
+                },
+                key=f"{failed.scope.lower()}|{failed.operations[0]}"
+                if len(failed.operations) == 1
+                else f"{failed.scope.lower()}|{failed.status}|{failed.code}",
+            )
         for gap in snapshot.collection_gaps:
-            if gap.operation.startswith("predict "):
-                continue  # what a planned change leaves unknown is a coverage gap of its own kind
+            if not gap.operation.startswith("observation "):
+                continue  # above; what a planned change leaves unknown is a coverage gap of its own kind
             yield Violation(
                 message=f"{gap.operation} in {gap.scope.rsplit('/', 1)[-1]} failed ({gap.status or ''} {gap.code or ''}): "
                 "nothing there was checked",

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 from auditor.engine import CRASH_RULE, load_rules, run, select_rules
 from auditor.findings import fingerprint
@@ -94,3 +96,27 @@ def test_rules_get_their_options_and_share_the_routing_of_the_audit() -> None:
     from auditor.routing.shared import control_plane
 
     assert control_plane(snapshot) is RuleContext(snapshot).control_plane
+
+
+def test_a_forbidden_resource_group_is_one_cause(tmp_path: Path) -> None:
+    """A collector denied a resource group answers 403 to each list it tries: one gap and one COV003
+    finding naming the lists, not one per resource type (issue 23, item 4)."""
+
+    from auditor.engine import load_rules, run
+    from auditor.fixture import load_fixture
+
+    scope = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-other"
+    types = ["virtualNetworks", "routeTables", "connections", "localNetworkGateways", "networkInterfaces"]
+    root = tmp_path / "denied"
+    root.mkdir()
+    manifest = {
+        "format": "azroute-overlay/1", "base": str(FIXTURES / "interop-testbed"), "name": "denied", "observations": "drop",
+        "gaps": [{"scope": scope, "operation": f"list {t}", "status": 403, "code": "AuthorizationFailed",
+                  "message": "no authorization"} for t in types],
+    }  # fmt: skip
+    (root / "fixture.json").write_text(json.dumps(manifest))
+    result = run(load_fixture(root), load_rules())
+    gaps = [g for g in result.gaps if g.kind == "collection-failed"]
+    assert len(gaps) == 1 and all(t in gaps[0].detail for t in types) and "5 operations" in gaps[0].detail
+    cov003 = [f for f in result.findings if f.rule == "COV003"]
+    assert len(cov003) == 1 and "5 operations" in cov003[0].message
