@@ -73,8 +73,8 @@ class FirewallBypass(Rule):
             if group not in by_signature:  # every site once per signature (per endpoint without them)
                 by_signature[group] = []
                 for site in sites:
-                    pair = finder.pair(endpoint, site.name)
-                    if not pair.reachable:
+                    pair = finder.reachable_pair(endpoint, site.name)
+                    if pair is None:
                         continue
                     there, back = pair.forward.appliances(), pair.back.appliances()
                     if there != back:

@@ -363,16 +363,22 @@ class ControlPlane:
         else:
             keys_here = [k for k in own if within is None or within.overlaps_any(own[k][0].prefix)]
         table: Rib = {key: list(own[key]) for key in keys_here}
-        neighbours = sorted(self._vpn_edges.get(leaf, []), key=lambda e: e[0])
-        view = {**{sender: rib[sender] for sender, _ in neighbours}, leaf: table}
-        for sender, conn in neighbours:
-            keys = (
+        neighbours = [
+            (
+                sender,
+                conn,
                 self._rib_keys_covering(sender, address)
                 if address is not None
                 else _keys_within(rib[sender], within)
                 if within is not None
-                else None
+                else None,
             )
+            for sender, conn in sorted(self._vpn_edges.get(leaf, []), key=lambda e: e[0])
+        ]
+        if address is not None and not keys_here and not any(keys for _, _, keys in neighbours):
+            return table  # nothing of the leaf's or its neighbours' contains the address
+        view = {**{sender: rib[sender] for sender, _, _ in neighbours}, leaf: table}
+        for sender, conn, keys in neighbours:
             for received in self._exports(view, sender, leaf, conn, keys, prune=True):
                 _better(table, received)
         return table

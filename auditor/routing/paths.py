@@ -333,6 +333,18 @@ class PathFinder:
         forward, back = self._arrival(self.walk(a, b.address), b), self._arrival(self.walk(b, a.address), a)
         return PathPair(a.name, b.name, forward, back, self._unknown(a, b, forward, back))
 
+    def reachable_pair(self, source: str, destination: str) -> PathPair | None:
+        """`pair(source, destination)` when it is reachable, None when it is not. The way back is
+        walked first: when it is not delivered the pair is not reachable whatever the forward walk
+        does, and that walk is skipped (rules that look only at reachable pairs ask this)."""
+        a, b = self.network(source), self.network(destination)
+        back = self._arrival(self.walk(b, a.address), a)
+        if not back.delivered:
+            return None
+        forward = self._arrival(self.walk(a, b.address), b)
+        pair = PathPair(a.name, b.name, forward, back, self._unknown(a, b, forward, back))
+        return pair if pair.reachable else None
+
     def _arrival(self, walk: Walk, target: Network) -> Walk:
         """A walk reaches its destination only when it is delivered at the destination network: an
         address inside another VNet's own space stays in that VNet (its system route wins), and a
