@@ -602,6 +602,44 @@ class ControlPlane:
         compares), without computing the rest of the site's table."""
         return self._site_routes(self.site_by_name[site_name], within=within)
 
+    def sites_towards(self, address: Address) -> frozenset[str]:
+        """The sites that may hold a route containing the address: every site whose
+        `site_routes_covering` is not empty is among them (a site outside holds no route towards
+        it). An index over the three sources `_site_routes` reads, each asked once per address
+        instead of once per site: the circuits with a domain or Global Reach entry containing it
+        (their sites), the VPN speakers whose table holds a prefix containing it (themselves and
+        their site neighbours), the domains advertising a prefix containing it (their sites linked
+        without BGP)."""
+        found: set[str] = set()
+        for circuit_id, sites in self._sites_by_circuit.items():
+            if any(e.kind != "site" for e in self.circuit_entries_covering(circuit_id, address)):
+                found.update(site.name for site in sites)
+        for speaker in self._vpn_raw:
+            if speaker in self._vpn_leaves or not self._rib_keys_covering(speaker, address):
+                continue
+            if speaker.startswith("s:"):
+                found.add(speaker[2:])
+            found.update(n[2:] for n, _ in self._vpn_edges.get(speaker, []) if n.startswith("s:"))
+        for hub, names in self._static_sites.items():
+            if self.domain_prefixes_covering(hub, address):
+                found.update(names)
+        return frozenset(found)
+
+    @cached_property
+    def _static_sites(self) -> dict[ArmId, list[str]]:
+        """Per gateway domain: the sites it has a VPN connection without BGP to (`_static_links`
+        from the domain's side)."""
+        claimed: dict[ArmId, list[str]] = {}  # local network gateway -> the sites that claim it
+        for site in self.sites:
+            for lng_id in site.lng_ids:
+                claimed.setdefault(lng_id, []).append(site.name)
+        found: dict[ArmId, list[str]] = {}
+        for hub, domain in self.domains.items():
+            for conn, lng in domain.vpn_links:
+                if not (conn.enable_bgp and lng.bgp_settings is not None):
+                    found.setdefault(hub, []).extend(claimed.get(lng.id, []))
+        return found
+
     def _site_routes(
         self, site: SiteView, address: Address | None = None, within: OverlapIndex[IPNetwork] | None = None
     ) -> list[Advert]:
