@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
 from auditor.ids import ArmId
@@ -37,7 +37,7 @@ from auditor.model import (
     parse_prefix,
     same,
 )
-from auditor.routing.cache import LazyMap, PerKey
+from auditor.routing.cache import LazyMap, PerKey, building
 from auditor.routing.domains import (
     AZURE_ASN,
     DEVICE_PATHS,
@@ -60,9 +60,9 @@ MSEE_ASN = 12076
 DEFAULT_ROUTE_V4 = parse_prefix("0.0.0.0/0")
 
 
-@lru_cache(maxsize=1 << 16)
 def prefix_key(prefix: IPNetwork) -> tuple[int, int, int]:
-    """Sort key for prefixes: family, then address, then length (cached: sorting is hot)."""
+    """Sort key for prefixes: family, then address, then length (computed each time: cheaper than
+    a cache lookup, which hashes the prefix, and no cache to outgrow on large estates)."""
     return (prefix.version, int(prefix.network_address), prefix.prefixlen)
 
 
@@ -70,7 +70,7 @@ def covers(outer: IPNetwork, inner: IPNetwork) -> bool:
     return outer.version == inner.version and inner.subnet_of(outer)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Advert:
     """A route as one speaker holds it."""
 
@@ -90,7 +90,7 @@ class Advert:
         object.__setattr__(self, "key", prefix_key(self.prefix))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CircuitEntry:
     """A route in a circuit's Microsoft-edge table."""
 
@@ -100,6 +100,10 @@ class CircuitEntry:
     target: str  # site name, domain hub id, or the other circuit's id
     device_paths: tuple[str, ...]
     via: ArmId | None = None  # the ExpressRoute connection (kind domain)
+    key: tuple[int, int, int] = field(init=False, compare=False, repr=False)  # prefix_key(prefix)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", prefix_key(self.prefix))
 
 
 class ControlPlane:
@@ -107,13 +111,14 @@ class ControlPlane:
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        self.sites: list[SiteView] = site_views(snapshot)
-        self.site_by_name = {s.name: s for s in self.sites}
-        self.domains: dict[ArmId, Domain] = gateway_domains(snapshot)
-        self.domain_of_vnet: dict[ArmId, ArmId] = {
-            v: d.hub.id for d in self.domains.values() for v in d.vnets
-        }
-        self._compute()
+        with building():
+            self.sites: list[SiteView] = site_views(snapshot)
+            self.site_by_name = {s.name: s for s in self.sites}
+            self.domains: dict[ArmId, Domain] = gateway_domains(snapshot)
+            self.domain_of_vnet: dict[ArmId, ArmId] = {
+                v: d.hub.id for d in self.domains.values() for v in d.vnets
+            }
+            self._compute()
 
     # -- structure (auditor/routing/domains.py) -------------------------------------------------
     def circuit_usable(self, circuit_id: ArmId) -> bool:
@@ -228,9 +233,7 @@ class ControlPlane:
                         )
                     )
         for circuit_id in list(self.circuit_table):
-            self.circuit_table[circuit_id].sort(
-                key=lambda e: (prefix_key(e.prefix), e.kind, e.target.lower())
-            )
+            self.circuit_table[circuit_id].sort(key=lambda e: (e.key, e.kind, e.target.lower()))
 
     def _hairpin_allowed(self, a: Domain, b: Domain) -> bool:
         gws = (a.er_gateway, b.er_gateway)
@@ -243,8 +246,8 @@ class ControlPlane:
             for entry in self.circuit_table.get(circuit_id, []):
                 if entry.kind == "site":
                     origin = f"site:{entry.target}"
-                elif entry.kind == "domain" and ArmId(entry.target) != domain.hub.id:
-                    other = self.domains[ArmId(entry.target)]
+                elif entry.kind == "domain" and entry.target.lower() != domain.hub.id.key:
+                    other = self._domains_by_key[entry.target.lower()]
                     if not self._hairpin_allowed(domain, other):
                         continue
                     origin = f"vnet:{other.name}"
@@ -262,7 +265,7 @@ class ControlPlane:
                     origin,
                     weight=conn.routing_weight or 0,
                 )
-                found.setdefault((conn.id.key, prefix_key(entry.prefix), origin), advert)
+                found.setdefault((conn.id.key, entry.key, origin), advert)
         return list(found.values())
 
     # -- VPN BGP ------------------------------------------------------------------------------------
@@ -697,7 +700,11 @@ class ControlPlane:
         """Per gateway domain (hub id): its BGP routes as its subnets receive them, selected once."""
         from auditor.routing.tables import gateway_rows
 
-        return PerKey(lambda hub: gateway_rows(self, hub))
+        def build(hub: ArmId) -> GatewayRows:
+            with building():
+                return gateway_rows(self, hub)
+
+        return PerKey(build)
 
     @cached_property
     def subnet_tables(self) -> PerKey[tuple[ArmId, ArmId | None], SubnetTable]:
@@ -737,7 +744,8 @@ class ControlPlane:
         """Every on-premises route a domain's gateways hold, in a stable order."""
         from auditor.routing.onprem import compute_onprem_routes
 
-        return compute_onprem_routes(self)
+        with building():
+            return compute_onprem_routes(self)
 
     @cached_property
     def dual_path_sites(self) -> list[DualPath]:

@@ -25,7 +25,7 @@ from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.tables import select_bgp
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OnPremRoute:
     vnet_id: ArmId  # the VNet holding the gateways (spokes using them see the same routes)
     gateway_id: ArmId
