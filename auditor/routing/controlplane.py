@@ -126,7 +126,13 @@ class ControlPlane:
 
     def customer_paths(self, circuit_id: ArmId) -> tuple[str, ...]:
         """Device paths whose BGP session with the customer edge is up."""
-        return customer_paths(self.snapshot, circuit_id)
+        return self._customer_paths[circuit_id]
+
+    @cached_property
+    def _customer_paths(self) -> PerKey[ArmId, tuple[str, ...]]:
+        """Per circuit, its device paths with a customer session up (each lookup reads the
+        snapshot's observed route-table summaries: once per circuit, not once per site lookup)."""
+        return PerKey(lambda circuit_id: customer_paths(self.snapshot, circuit_id))
 
     def _carries_ipv6(self, circuit_id: ArmId) -> bool:
         return carries_ipv6(self.snapshot, circuit_id)

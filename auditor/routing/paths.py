@@ -32,7 +32,7 @@ from auditor.model import (
     Subnet,
     VirtualNetwork,
 )
-from auditor.routing.cache import PerKey
+from auditor.routing.cache import PerKey, building
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.signature import RoutingSignature, routing_signature
@@ -973,10 +973,11 @@ def signature_groups(finder: PathFinder) -> SignatureGroups:
             groups.setdefault(finder.site_signature(name), []).append(name)
     members = list(groups.values())
     sites = [n for n in names if finder.network(n).site is not None]
-    rows = [
-        GroupRow(i, site, finder.pair(group[0], site))
-        for i, group in enumerate(members)
-        for site in sites
-        if finder.comparable(group[0], site)
-    ]
+    with building():  # every row is kept: a long-lived result
+        rows = [
+            GroupRow(i, site, finder.pair(group[0], site))
+            for i, group in enumerate(members)
+            for site in sites
+            if finder.comparable(group[0], site)
+        ]
     return SignatureGroups(members, rows)
