@@ -614,25 +614,40 @@ class ControlPlane:
     def sites_towards(self, address: Address) -> frozenset[str]:
         """The sites that may hold a route containing the address: every site whose
         `site_routes_covering` is not empty is among them (a site outside holds no route towards
-        it). An index over the three sources `_site_routes` reads, each asked once per address
-        instead of once per site: the circuits with a domain or Global Reach entry containing it
-        (their sites), the VPN speakers whose table holds a prefix containing it (themselves and
-        their site neighbours), the domains advertising a prefix containing it (their sites linked
+        it). An index over the three sources `_site_routes` reads, asked once per address instead
+        of once per site: the circuits with a domain or Global Reach entry containing it (their
+        sites), the VPN speakers whose table holds a prefix containing it (themselves and their
+        site neighbours), the domains advertising a prefix containing it (their sites linked
         without BGP)."""
         found: set[str] = set()
-        for circuit_id, sites in self._sites_by_circuit.items():
-            if any(e.kind != "site" for e in self.circuit_entries_covering(circuit_id, address)):
-                found.update(site.name for site in sites)
-        for speaker in self._vpn_raw:
-            if speaker in self._vpn_leaves or not self._rib_keys_covering(speaker, address):
-                continue
-            if speaker.startswith("s:"):
-                found.add(speaker[2:])
-            found.update(n[2:] for n, _ in self._vpn_edges.get(speaker, []) if n.startswith("s:"))
-        for hub, names in self._static_sites.items():
-            if self.domain_prefixes_covering(hub, address):
-                found.update(names)
+        for group in self._towards_index.matches(address):
+            for _, source, kind in group:
+                if kind == "circuit":
+                    found.update(site.name for site in self._sites_by_circuit[ArmId(source)])
+                elif kind == "speaker":
+                    if source.startswith("s:"):
+                        found.add(source[2:])
+                    found.update(n[2:] for n, _ in self._vpn_edges.get(source, []) if n.startswith("s:"))
+                else:
+                    found.update(self._static_sites[ArmId(source)])
         return frozenset(found)
+
+    @cached_property
+    def _towards_index(self) -> PrefixIndex[tuple[IPNetwork, str, str]]:
+        """The prefixes a site's routes can come from, with their source: (prefix, circuit id,
+        "circuit") for a circuit's domain and Global Reach entries, (prefix, speaker, "speaker")
+        for a converged VPN speaker's table (a leaf site's is computed from its neighbours'), and
+        (prefix, hub id, "static") for a domain linked to sites without BGP."""
+        items: list[tuple[IPNetwork, str, str]] = []
+        for circuit_id in self._sites_by_circuit:
+            items += [(e.prefix, str(circuit_id), "circuit") for e in self.circuit_table.get(circuit_id, [])
+                      if e.kind != "site"]  # fmt: skip
+        for speaker, table in self._vpn_raw.items():
+            if speaker not in self._vpn_leaves:
+                items += [(adverts[0].prefix, speaker, "speaker") for adverts in table.values()]
+        for hub in self._static_sites:
+            items += [(prefix, str(hub), "static") for prefix in self.domains[hub].prefixes]
+        return PrefixIndex(items, lambda item: item[0])
 
     @cached_property
     def _static_sites(self) -> dict[ArmId, list[str]]:
