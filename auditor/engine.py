@@ -22,6 +22,7 @@ from auditor.coverage import snapshot_gaps
 from auditor.findings import CoverageGap, Finding, Severity, Violation, make_finding
 from auditor.intents import IntentStatus, intent_statuses
 from auditor.model import Snapshot
+from auditor.routing.cache import building
 from auditor.rule_api import ENTRY_POINT_GROUP, Rule, RuleContext, RuleFixtures
 from auditor.triage import override_severity, suppress
 
@@ -165,7 +166,8 @@ def run(
     for rule_cls in rules:
         try:
             ctx = RuleContext(snapshot, (options or {}).get(rule_cls.id, {}), tuple(intents))
-            produced = list(rule_cls().check(ctx))
+            with building():  # rules build the snapshot's shared tables and indexes, long-lived
+                produced = list(rule_cls().check(ctx))
         except Exception as exc:  # a broken rule must not take the audit down
             where = traceback.extract_tb(exc.__traceback__)[-1]
             violation = Violation(

@@ -42,7 +42,7 @@ import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from auditor.fixture import load_fixture
 stage, path = sys.argv[1], sys.argv[2]
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 snapshot = load_fixture(path) if not stage.startswith("diff") else None
 extra = {{}}
 realistic = len(sys.argv) > 3
@@ -94,15 +94,17 @@ elif stage.startswith("diff"):
     out = CliRunner().invoke(app, ["diff", path, *change, "--format", "json"])
     extra["exit"] = out.exit_code
     extra["lost"] = len(json.loads(out.stdout).get("pairs", {{}}).get("lost", [])) if out.stdout.startswith("{{") else -1
-elapsed = time.perf_counter() - t0
-print(json.dumps({{"seconds": elapsed, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}}))
+elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+print(json.dumps({{"seconds": elapsed, "cpu": cpu, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}}))
 """
 
 
 DIFFS = {"diff-noop": "noop", "diff-flag": "flag", "diff-full": "full"}  # stage -> change
 
 
-def measure(stage: str, path: Path, repeat: int, *args: str) -> dict[str, float]:
+def measure(stage: str, path: Path, repeat: int, *args: str, clock: str = "wall") -> dict[str, float]:
+    """A stage's time (`clock` wall: elapsed; cpu: the process's CPU time, steadier on a shared
+    machine) and peak memory, best of `repeat` fresh processes."""
     best: dict[str, float] | None = None
     code = STAGE.format(root=str(HERE.parent))
     for _ in range(repeat):
@@ -110,6 +112,8 @@ def measure(stage: str, path: Path, repeat: int, *args: str) -> dict[str, float]
             [sys.executable, "-c", code, stage, str(path), *args], capture_output=True, text=True, check=True
         )
         result = json.loads(out.stdout)
+        if clock == "cpu":
+            result["seconds"] = result["cpu"]
         if best is None or result["seconds"] < best["seconds"]:
             best = result
     assert best is not None
@@ -185,7 +189,7 @@ def realistic(args: argparse.Namespace) -> None:
                     extra = ()
                 elif stage in DIFFS:
                     extra = (str(changes[DIFFS[stage]]),)
-                row[stage] = measure(stage, path, args.repeat, *extra)
+                row[stage] = measure(stage, path, args.repeat, *extra, clock=args.clock)
                 print(
                     f"  {spokes} spokes, {stage}: {row[stage]['seconds']:.2f} s", file=sys.stderr, flush=True
                 )
@@ -232,6 +236,13 @@ def realistic(args: argparse.Namespace) -> None:
     for prev, cur in itertools.pairwise(rows):
         ratios = ", ".join(f"{s} {growth(prev, cur, s, 'spokes'):.2f}" for s in stages if s not in skipped)
         print(f"  {prev['spokes']} -> {cur['spokes']} spokes: {ratios}")
+    if "paths" not in skipped:
+        # the grouped matrix has a row per routing signature and site: its output grows with both
+        print("\nGrouped matrix (paths): rows, and its time beyond `routes` (the control plane) per row:")
+        for row in rows:
+            count = int(row["paths"]["pairs"])
+            beyond = row["paths"]["seconds"] - row["routes"]["seconds"]
+            print(f"  {row['spokes']} spokes: {count} rows, {beyond / max(count, 1) * 1e6:.0f} us per row")
     last = rows[-1]
     print(
         f"\n{last['spokes']} spokes: pair / routes = {last['pair']['seconds'] / last['routes']['seconds']:.2f}, "
@@ -252,6 +263,9 @@ def main() -> None:
     parser.add_argument("--branches", type=int, default=0)
     parser.add_argument("--prefixes", type=int, default=0, help="prefixes per datacenter (default 1,500)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--clock", choices=("wall", "cpu"), default="wall", help="elapsed time, or the stage's CPU time"
+    )
     parser.add_argument("--skip", default="", help="stages not measured (comma list, e.g. diff)")
     args = parser.parse_args()
     if args.profile in ("realistic", "site-heavy"):
@@ -266,7 +280,7 @@ def main() -> None:
             counts = generate(path, size)
             row = {"vnets": size, **counts}
             for stage in ("load", "routes", "paths", "audit"):
-                row[stage] = measure(stage, path, args.repeat)
+                row[stage] = measure(stage, path, args.repeat, clock=args.clock)
             rows.append(row)
     print(
         "| VNets | selected routes | VNet-site pairs | load s | routes s (x load) | paths s (x load) | audit s (x load) | peak MB (load / audit) |"

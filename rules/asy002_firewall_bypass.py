@@ -72,9 +72,13 @@ class FirewallBypass(Rule):
             group = finder.site_signature(endpoint) if signatures else endpoint
             if group not in by_signature:  # every site once per signature (per endpoint without them)
                 by_signature[group] = []
+                # a site without a route towards the endpoint cannot answer it: not reachable
+                towards = plane.sites_towards(finder.network(endpoint).address)
                 for site in sites:
-                    pair = finder.pair(endpoint, site.name)
-                    if not pair.reachable:
+                    if site.name not in towards:
+                        continue
+                    pair = finder.reachable_pair(endpoint, site.name)
+                    if pair is None:
                         continue
                     there, back = pair.forward.appliances(), pair.back.appliances()
                     if there != back:

@@ -45,12 +45,16 @@ class VnetToVnetHairpin(Rule):
         by_circuit: dict[ArmId, list[tuple[str, str]]] = defaultdict(list)
         members: dict[ArmId, set[ArmId]] = defaultdict(set)
         domains = sorted(plane.domains.values(), key=lambda d: d.hub.id.key)
+        # per domain, the VNets its VNets have a peering to (one pass over its VNets' peerings)
+        peered = {
+            d.hub.id: {p.remote_vnet_id for x in d.vnets for p in snapshot.peerings_of(x)} for d in domains
+        }
         for i, a in enumerate(domains):
             for b in domains[i + 1 :]:
                 shared = {c for _, c in a.er_links} & {c for _, c in b.er_links}
                 if not shared or not plane._hairpin_allowed(a, b):
                     continue
-                if any(snapshot.peering_between(x, y) for x in a.vnets for y in b.vnets):
+                if not peered[a.hub.id].isdisjoint(b.vnets):
                     continue
                 circuit = min(shared, key=lambda c: c.key)
                 by_circuit[circuit].append((a.name, b.name))

@@ -108,7 +108,7 @@ class VpnMoreSpecificThanExpressRoute(Rule):
                 if wider and key not in seen:
                     seen.add(key)
                     found[rv.connection_id].append((rv, wider))
-            spokes = transit_spokes(snapshot, vnet_id)
+            spokes = transit_spokes(snapshot, vnet_id) if found else []
             # one finding per VPN connection (the cause), listing its more specific prefixes
             for conn_id in sorted(found, key=lambda i: i.key):
                 items = sorted(found[conn_id], key=lambda it: prefix_key(it[0].prefix))

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from auditor.ids import ArmId
-from auditor.model import parse_prefix
+from auditor.model import IPNetwork
 from auditor.rule_api import (
     EVIDENCE_CAP,
     CoverageGap,
@@ -59,15 +59,15 @@ class EcmpAcrossPeeringLocations(Rule):
         snapshot = ctx.snapshot
         plane = ctx.control_plane
         for hub, rib in plane.domain_rib.items():
-            circuits: dict[str, set[ArmId]] = defaultdict(set)
+            circuits: dict[IPNetwork, set[ArmId]] = defaultdict(set)
             for advert, best, reason in select_bgp(rib):
                 if best and reason.startswith("ECMP") and advert.via is not None:
                     conn = snapshot.by_id.get(advert.via)
                     circuit_id = getattr(conn, "peer_id", None)
                     if circuit_id is not None:
-                        circuits[str(advert.prefix)].add(circuit_id)
+                        circuits[advert.prefix].add(circuit_id)
             # one finding per set of circuits the gateway load-balances across (the cause), with its prefixes
-            by_set: dict[tuple[ArmId, ...], list[str]] = defaultdict(list)
+            by_set: dict[tuple[ArmId, ...], list[IPNetwork]] = defaultdict(list)
             for prefix, members in circuits.items():
                 by_set[tuple(sorted(members, key=lambda i: i.key))].append(prefix)
             for ids, prefixes in sorted(by_set.items(), key=lambda kv: [i.key for i in kv[0]]):
@@ -78,7 +78,7 @@ class EcmpAcrossPeeringLocations(Rule):
                 }
                 if len(locations) < 2:
                     continue
-                ordered = sorted(prefixes, key=lambda p: prefix_key(parse_prefix(p)))
+                ordered = [str(p) for p in sorted(prefixes, key=prefix_key)]
                 names = ", ".join(sorted(f"{cid.name} ({loc})" for loc, cid in locations.items()))
                 shown = ", ".join(ordered[:3]) + (f" and {len(ordered) - 3} more" if len(ordered) > 3 else "")
                 yield Violation(

@@ -161,7 +161,18 @@ def _sources(ctx: RuleContext) -> list[_Source]:
         else:
             source.nat[nat] = None
 
+    # the sites behind each circuit and each local network gateway (by position): a domain is
+    # asked only about the sites it has a link to
+    by_circuit: dict[ArmId, list[int]] = {}
+    by_lng: dict[ArmId, list[int]] = {}
+    for i, site in enumerate(plane.sites):
+        for circuit_id in site.circuit_ids:
+            by_circuit.setdefault(circuit_id, []).append(i)
+        for lng_id in site.lng_ids:
+            by_lng.setdefault(lng_id, []).append(i)
     for hub, domain in plane.domains.items():
+        linked = {i for _, c in domain.er_links for i in by_circuit.get(c, ())}
+        linked |= {i for _, lng in domain.vpn_links for i in by_lng.get(lng.id, ())}
         for conn, lng in domain.vpn_links:
             hosts = set(lng.bgp_settings.addresses) if conn.enable_bgp and lng.bgp_settings else set()
             for prefix in lng.address_prefixes or ():
@@ -175,7 +186,7 @@ def _sources(ctx: RuleContext) -> list[_Source]:
                     conn.id if _natted(conn) else None,
                 )
                 from_lngs.add((prefix, hub))
-        for site in plane.sites:
+        for site in (plane.sites[i] for i in sorted(linked)):
             plain = any(c in site.circuit_ids for _, c in domain.er_links) or any(
                 lng.id in site.lng_ids and not _natted(conn) for conn, lng in domain.vpn_links
             )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from functools import lru_cache
 
 from auditor.ids import ArmId
 from auditor.model import IPNetwork, Snapshot, Subnet, VirtualNetwork
@@ -22,6 +23,7 @@ from auditor.rule_api import (
 )
 from rules._helpers import peered_spaces, route_table_of
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 # How many appliances a route may chain through before the rule stops following it.
 MAX_APPLIANCES = 8
 
@@ -84,7 +86,7 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
         verdicts: dict[
             tuple[RoutingSignature, ArmId], tuple[list[tuple[IPNetwork, str]], dict[str, None]]
         ] = {}
-        onward: dict[tuple[str, str], str] = {}  # (first appliance, address) -> what follows it
+        onward: dict[tuple[str, Address], str] = {}  # (first appliance, address) -> what follows it
         for subnet in snapshot.subnets:
             hub = plane.domain_of_vnet.get(subnet.vnet_id)
             table = route_table_of(snapshot, subnet)
@@ -141,7 +143,7 @@ def _verdict(
     subnet: Subnet,
     table: ArmId,
     prefixes: list[IPNetwork],
-    onward: dict[tuple[str, str], str],
+    onward: dict[tuple[str, Address], str],
 ) -> tuple[list[tuple[IPNetwork, str]], dict[str, None]]:
     """The on-premises prefixes no route of the subnet leads to (with what happens instead), and
     the appliances outside the snapshot it sends on-premises traffic to."""
@@ -181,8 +183,8 @@ def _leads_onprem(
     finder: PathFinder,
     vnet: VirtualNetwork,
     subnet: Subnet,
-    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
-    onward: dict[tuple[str, str], str] | None = None,
+    address: Address,
+    onward: dict[tuple[str, Address], str] | None = None,
     first: list[TableRoute] | None = None,
 ) -> str:
     """ "" when the subnet's selected route towards the address leads to on-premises; otherwise
@@ -192,7 +194,7 @@ def _leads_onprem(
     the subnet's selected routes towards the address, when the caller knows them already."""
     seen: list[str] = []
     where: tuple[Subnet | None, VirtualNetwork] = (subnet, vnet)
-    key: tuple[str, str] | None = None
+    key: tuple[str, Address] | None = None
     result = "too many appliances"
     for _ in range(MAX_APPLIANCES + 1):
         routes = (
@@ -211,11 +213,11 @@ def _leads_onprem(
             break
         seen.append(route.next_hop)
         if len(seen) == 1 and onward is not None:
-            key = (route.next_hop, str(address))
+            key = (route.next_hop, address)
             if key in onward:
                 return onward[key]
         try:
-            found = finder.subnet_of(ipaddress.ip_address(route.next_hop))
+            found = finder.subnet_of(_appliance_address(route.next_hop))
         except ValueError:
             result = f"invalid appliance address {route.next_hop}"
             break
@@ -234,6 +236,12 @@ def _leads_onprem(
     if key is not None and onward is not None:
         onward[key] = result
     return result
+
+
+@lru_cache(maxsize=4096)
+def _appliance_address(text: str) -> Address:
+    """An appliance's address, parsed once: route tables name few, the walks ask them often."""
+    return ipaddress.ip_address(text)
 
 
 def _origin(route: TableRoute) -> str:

@@ -242,7 +242,9 @@ def _longest_from_whole_table(plane: Any, site: str, address: Any) -> list[Any]:
 
 def _site_lookups_agree(snapshot: Any) -> int:
     """A site's route towards one address, computed from the routes towards it alone (leaf sites'
-    tables never built), equals the one chosen from its whole table; returns the lookups compared."""
+    tables never built), equals the one chosen from its whole table, and a site with a route
+    towards the address is among the sites the index names for it (`sites_towards`); returns the
+    lookups compared."""
     from auditor.routing.controlplane import ControlPlane
     from auditor.routing.paths import PathFinder
     from auditor.routing.tables import site_longest
@@ -254,14 +256,21 @@ def _site_lookups_agree(snapshot: Any) -> int:
     lazy = ControlPlane(snapshot)  # its leaf tables are never computed whole
     whole = ControlPlane(snapshot)
     compared = 0
+    towards = {address: lazy.sites_towards(address) for address in addresses}
     for site in sorted(s.name for s in whole.sites):
         for address in addresses:
             assert site_longest(lazy, site, address) == _longest_from_whole_table(whole, site, address), (
                 site,
                 address,
             )
+            if any(_contains(a.prefix, address) for a in whole.site_rib[site]):
+                assert site in towards[address], (site, address)
             compared += 1
     return compared
+
+
+def _contains(prefix: Any, address: Any) -> bool:
+    return bool(prefix.version == address.version and address in prefix)
 
 
 @pytest.mark.parametrize("name", fixture_names())

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
 from auditor.ids import ArmId
@@ -37,7 +37,7 @@ from auditor.model import (
     parse_prefix,
     same,
 )
-from auditor.routing.cache import LazyMap, PerKey
+from auditor.routing.cache import LazyMap, PerKey, building
 from auditor.routing.domains import (
     AZURE_ASN,
     DEVICE_PATHS,
@@ -60,9 +60,9 @@ MSEE_ASN = 12076
 DEFAULT_ROUTE_V4 = parse_prefix("0.0.0.0/0")
 
 
-@lru_cache(maxsize=1 << 16)
 def prefix_key(prefix: IPNetwork) -> tuple[int, int, int]:
-    """Sort key for prefixes: family, then address, then length (cached: sorting is hot)."""
+    """Sort key for prefixes: family, then address, then length (computed each time: cheaper than
+    a cache lookup, which hashes the prefix, and no cache to outgrow on large estates)."""
     return (prefix.version, int(prefix.network_address), prefix.prefixlen)
 
 
@@ -70,7 +70,7 @@ def covers(outer: IPNetwork, inner: IPNetwork) -> bool:
     return outer.version == inner.version and inner.subnet_of(outer)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Advert:
     """A route as one speaker holds it."""
 
@@ -90,7 +90,7 @@ class Advert:
         object.__setattr__(self, "key", prefix_key(self.prefix))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CircuitEntry:
     """A route in a circuit's Microsoft-edge table."""
 
@@ -100,6 +100,10 @@ class CircuitEntry:
     target: str  # site name, domain hub id, or the other circuit's id
     device_paths: tuple[str, ...]
     via: ArmId | None = None  # the ExpressRoute connection (kind domain)
+    key: tuple[int, int, int] = field(init=False, compare=False, repr=False)  # prefix_key(prefix)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", prefix_key(self.prefix))
 
 
 class ControlPlane:
@@ -107,13 +111,14 @@ class ControlPlane:
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        self.sites: list[SiteView] = site_views(snapshot)
-        self.site_by_name = {s.name: s for s in self.sites}
-        self.domains: dict[ArmId, Domain] = gateway_domains(snapshot)
-        self.domain_of_vnet: dict[ArmId, ArmId] = {
-            v: d.hub.id for d in self.domains.values() for v in d.vnets
-        }
-        self._compute()
+        with building():
+            self.sites: list[SiteView] = site_views(snapshot)
+            self.site_by_name = {s.name: s for s in self.sites}
+            self.domains: dict[ArmId, Domain] = gateway_domains(snapshot)
+            self.domain_of_vnet: dict[ArmId, ArmId] = {
+                v: d.hub.id for d in self.domains.values() for v in d.vnets
+            }
+            self._compute()
 
     # -- structure (auditor/routing/domains.py) -------------------------------------------------
     def circuit_usable(self, circuit_id: ArmId) -> bool:
@@ -121,7 +126,13 @@ class ControlPlane:
 
     def customer_paths(self, circuit_id: ArmId) -> tuple[str, ...]:
         """Device paths whose BGP session with the customer edge is up."""
-        return customer_paths(self.snapshot, circuit_id)
+        return self._customer_paths[circuit_id]
+
+    @cached_property
+    def _customer_paths(self) -> PerKey[ArmId, tuple[str, ...]]:
+        """Per circuit, its device paths with a customer session up (each lookup reads the
+        snapshot's observed route-table summaries: once per circuit, not once per site lookup)."""
+        return PerKey(lambda circuit_id: customer_paths(self.snapshot, circuit_id))
 
     def _carries_ipv6(self, circuit_id: ArmId) -> bool:
         return carries_ipv6(self.snapshot, circuit_id)
@@ -228,9 +239,7 @@ class ControlPlane:
                         )
                     )
         for circuit_id in list(self.circuit_table):
-            self.circuit_table[circuit_id].sort(
-                key=lambda e: (prefix_key(e.prefix), e.kind, e.target.lower())
-            )
+            self.circuit_table[circuit_id].sort(key=lambda e: (e.key, e.kind, e.target.lower()))
 
     def _hairpin_allowed(self, a: Domain, b: Domain) -> bool:
         gws = (a.er_gateway, b.er_gateway)
@@ -243,8 +252,8 @@ class ControlPlane:
             for entry in self.circuit_table.get(circuit_id, []):
                 if entry.kind == "site":
                     origin = f"site:{entry.target}"
-                elif entry.kind == "domain" and ArmId(entry.target) != domain.hub.id:
-                    other = self.domains[ArmId(entry.target)]
+                elif entry.kind == "domain" and entry.target.lower() != domain.hub.id.key:
+                    other = self._domains_by_key[entry.target.lower()]
                     if not self._hairpin_allowed(domain, other):
                         continue
                     origin = f"vnet:{other.name}"
@@ -262,7 +271,7 @@ class ControlPlane:
                     origin,
                     weight=conn.routing_weight or 0,
                 )
-                found.setdefault((conn.id.key, prefix_key(entry.prefix), origin), advert)
+                found.setdefault((conn.id.key, entry.key, origin), advert)
         return list(found.values())
 
     # -- VPN BGP ------------------------------------------------------------------------------------
@@ -363,16 +372,22 @@ class ControlPlane:
         else:
             keys_here = [k for k in own if within is None or within.overlaps_any(own[k][0].prefix)]
         table: Rib = {key: list(own[key]) for key in keys_here}
-        neighbours = sorted(self._vpn_edges.get(leaf, []), key=lambda e: e[0])
-        view = {**{sender: rib[sender] for sender, _ in neighbours}, leaf: table}
-        for sender, conn in neighbours:
-            keys = (
+        neighbours = [
+            (
+                sender,
+                conn,
                 self._rib_keys_covering(sender, address)
                 if address is not None
                 else _keys_within(rib[sender], within)
                 if within is not None
-                else None
+                else None,
             )
+            for sender, conn in sorted(self._vpn_edges.get(leaf, []), key=lambda e: e[0])
+        ]
+        if address is not None and not keys_here and not any(keys for _, _, keys in neighbours):
+            return table  # nothing of the leaf's or its neighbours' contains the address
+        view = {**{sender: rib[sender] for sender, _, _ in neighbours}, leaf: table}
+        for sender, conn, keys in neighbours:
             for received in self._exports(view, sender, leaf, conn, keys, prune=True):
                 _better(table, received)
         return table
@@ -596,6 +611,59 @@ class ControlPlane:
         compares), without computing the rest of the site's table."""
         return self._site_routes(self.site_by_name[site_name], within=within)
 
+    def sites_towards(self, address: Address) -> frozenset[str]:
+        """The sites that may hold a route containing the address: every site whose
+        `site_routes_covering` is not empty is among them (a site outside holds no route towards
+        it). An index over the three sources `_site_routes` reads, asked once per address instead
+        of once per site: the circuits with a domain or Global Reach entry containing it (their
+        sites), the VPN speakers whose table holds a prefix containing it (themselves and their
+        site neighbours), the domains advertising a prefix containing it (their sites linked
+        without BGP)."""
+        found: set[str] = set()
+        for group in self._towards_index.matches(address):
+            for _, source, kind in group:
+                if kind == "circuit":
+                    found.update(site.name for site in self._sites_by_circuit[ArmId(source)])
+                elif kind == "speaker":
+                    if source.startswith("s:"):
+                        found.add(source[2:])
+                    found.update(n[2:] for n, _ in self._vpn_edges.get(source, []) if n.startswith("s:"))
+                else:
+                    found.update(self._static_sites[ArmId(source)])
+        return frozenset(found)
+
+    @cached_property
+    def _towards_index(self) -> PrefixIndex[tuple[IPNetwork, str, str]]:
+        """The prefixes a site's routes can come from, with their source: (prefix, circuit id,
+        "circuit") for a circuit's domain and Global Reach entries, (prefix, speaker, "speaker")
+        for a converged VPN speaker's table (a leaf site's is computed from its neighbours'), and
+        (prefix, hub id, "static") for a domain linked to sites without BGP."""
+        items: list[tuple[IPNetwork, str, str]] = []
+        for circuit_id in self._sites_by_circuit:
+            items += [(e.prefix, str(circuit_id), "circuit") for e in self.circuit_table.get(circuit_id, [])
+                      if e.kind != "site"]  # fmt: skip
+        for speaker, table in self._vpn_raw.items():
+            if speaker not in self._vpn_leaves:
+                items += [(adverts[0].prefix, speaker, "speaker") for adverts in table.values()]
+        for hub in self._static_sites:
+            items += [(prefix, str(hub), "static") for prefix in self.domains[hub].prefixes]
+        return PrefixIndex(items, lambda item: item[0])
+
+    @cached_property
+    def _static_sites(self) -> dict[ArmId, list[str]]:
+        """Per gateway domain: the sites it has a VPN connection without BGP to (`_static_links`
+        from the domain's side)."""
+        claimed: dict[ArmId, list[str]] = {}  # local network gateway -> the sites that claim it
+        for site in self.sites:
+            for lng_id in site.lng_ids:
+                claimed.setdefault(lng_id, []).append(site.name)
+        found: dict[ArmId, list[str]] = {}
+        for hub, domain in self.domains.items():
+            for conn, lng in domain.vpn_links:
+                if not (conn.enable_bgp and lng.bgp_settings is not None):
+                    found.setdefault(hub, []).extend(claimed.get(lng.id, []))
+        return found
+
     def _site_routes(
         self, site: SiteView, address: Address | None = None, within: OverlapIndex[IPNetwork] | None = None
     ) -> list[Advert]:
@@ -653,7 +721,11 @@ class ControlPlane:
         """Per gateway domain (hub id): its BGP routes as its subnets receive them, selected once."""
         from auditor.routing.tables import gateway_rows
 
-        return PerKey(lambda hub: gateway_rows(self, hub))
+        def build(hub: ArmId) -> GatewayRows:
+            with building():
+                return gateway_rows(self, hub)
+
+        return PerKey(build)
 
     @cached_property
     def subnet_tables(self) -> PerKey[tuple[ArmId, ArmId | None], SubnetTable]:
@@ -693,7 +765,8 @@ class ControlPlane:
         """Every on-premises route a domain's gateways hold, in a stable order."""
         from auditor.routing.onprem import compute_onprem_routes
 
-        return compute_onprem_routes(self)
+        with building():
+            return compute_onprem_routes(self)
 
     @cached_property
     def dual_path_sites(self) -> list[DualPath]:

@@ -63,10 +63,7 @@ class Domain:
 
     def is_local(self, prefix: IPNetwork) -> bool:
         """The prefix equals or lies inside one of the domain's VNet address spaces."""
-        return any(
-            group[0].prefixlen <= prefix.prefixlen
-            for group in self._local_index.matches(prefix.network_address)
-        )
+        return self._local_index.covers(prefix)
 
 
 def gateway_domains(snapshot: Snapshot) -> dict[ArmId, Domain]:

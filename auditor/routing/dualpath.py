@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, LinkKind
+from auditor.routing.cache import PerKey
 from auditor.routing.controlplane import ControlPlane, prefix_key
 from auditor.routing.onprem import OnPremRoute, onprem_routes, selected_links
 from auditor.routing.prefixindex import PrefixIndex
@@ -54,15 +55,28 @@ def compute_dual_path_sites(plane: ControlPlane) -> list[DualPath]:
     by_hub: dict[ArmId, list[OnPremRoute]] = {}
     for route in onprem_routes(plane):
         by_hub.setdefault(route.vnet_id, []).append(route)
-    indexes = {hub: PrefixIndex(routes, lambda r: r.prefix) for hub, routes in by_hub.items()}
+    # each domain's routes indexed by prefix when a site it reaches both ways first asks
+    indexes: PerKey[ArmId, PrefixIndex[OnPremRoute]] = PerKey(
+        lambda hub: PrefixIndex(by_hub.get(hub, []), lambda r: r.prefix)
+    )
     by_conn: dict[ArmId, list[OnPremRoute]] = {}
     for routes in by_hub.values():
         for route in routes:
             by_conn.setdefault(route.connection_id, []).append(route)
-    empty: PrefixIndex[OnPremRoute] = PrefixIndex([], lambda r: r.prefix)
+    # the domains linked to each circuit over ExpressRoute and to each local network gateway over
+    # VPN: a site is asked only about the domains it has a link of each kind with
+    by_circuit: dict[ArmId, set[ArmId]] = {}
+    by_lng: dict[ArmId, set[ArmId]] = {}
+    for hub, domain in plane.domains.items():
+        for _, circuit in domain.er_links:
+            by_circuit.setdefault(circuit, set()).add(hub)
+        for _, lng in domain.vpn_links:
+            by_lng.setdefault(lng.id, set()).add(hub)
     found: list[DualPath] = []
     for site in plane.sites:
-        for hub in sorted(plane.domains, key=lambda i: i.key):
+        over_er = {hub for c in site.circuit_ids for hub in by_circuit.get(c, ())}
+        both = over_er & {hub for g in site.lng_ids for hub in by_lng.get(g, ())}
+        for hub in sorted(both, key=lambda i: i.key):
             domain = plane.domains[hub]
             links: list[tuple[LinkKind, Connection]] = [
                 (LinkKind.EXPRESSROUTE, conn)
@@ -83,7 +97,7 @@ def compute_dual_path_sites(plane: ControlPlane) -> list[DualPath]:
             destinations = sorted(set(site.prefixes) | {r.prefix for r in mine}, key=prefix_key)
             choice: list[tuple[IPNetwork, OnPremRoute]] = []
             for dest in destinations:
-                best = selected_links(indexes.get(hub, empty), dest)
+                best = selected_links(indexes[hub], dest)
                 if best:
                     choice.append((dest, best[0]))
             targets: dict[LinkKind, list[ArmId]] = {

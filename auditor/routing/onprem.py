@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, LinkKind, Snapshot
-from auditor.routing.controlplane import ControlPlane, covers, prefix_key
+from auditor.routing.controlplane import ControlPlane, covers
 from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.tables import peered_space, select_bgp
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OnPremRoute:
     vnet_id: ArmId  # the VNet holding the gateways (spokes using them see the same routes)
     gateway_id: ArmId
@@ -50,6 +50,7 @@ def compute_onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
     found: dict[tuple[object, ...], OnPremRoute] = {}
     for hub, domain in plane.domains.items():
         local = PrefixIndex(_local_spaces(snap, hub), lambda p: p)
+        inside: dict[tuple[int, int, int], bool] = {}  # per prefix (adverts repeat it per link)
         for advert in plane.domain_rib[hub]:
             conn = snap.by_id.get(advert.via) if advert.via else None
             if advert.link is None or not isinstance(conn, Connection):
@@ -62,7 +63,10 @@ def compute_onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
                 gateway, via = domain.vpn_gateway, conn.local_network_gateway_id
             if gateway is None or via is None:
                 continue
-            if local.covers(advert.prefix):
+            covered = inside.get(advert.key)
+            if covered is None:
+                covered = inside[advert.key] = local.covers(advert.prefix)
+            if covered:
                 continue
             route = OnPremRoute(
                 vnet_id=hub,
@@ -77,9 +81,12 @@ def compute_onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
                 bgp_peer_host=advert.bgp_peer_host,
                 weight=advert.weight,
             )
-            key = (hub.key, conn.id.key, prefix_key(advert.prefix), route.origin, advert.as_path)
+            key = (hub.key, conn.id.key, advert.key, route.origin, advert.as_path)
             found.setdefault(key, route)
-    return [found[k] for k in sorted(found, key=lambda k: (str(k[0]), str(k[1]), k[2], str(k[3]), str(k[4])))]
+    paths = {k[4]: str(k[4]) for k in found}  # an AS path's text, once per distinct path
+    return [
+        found[k] for k in sorted(found, key=lambda k: (str(k[0]), str(k[1]), k[2], str(k[3]), paths[k[4]]))
+    ]
 
 
 def _local_spaces(snapshot: Snapshot, vnet_id: ArmId) -> list[IPNetwork]:

@@ -32,7 +32,7 @@ from auditor.model import (
     Subnet,
     VirtualNetwork,
 )
-from auditor.routing.cache import PerKey
+from auditor.routing.cache import PerKey, building
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
 from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.signature import RoutingSignature, routing_signature
@@ -312,7 +312,8 @@ class PathFinder:
         self._advert_positions: dict[ArmId, dict[int, int]] = {}
         self._networks: dict[str, Network] = {}
         self._site_best: dict[tuple[str, int, int], list[Advert]] = {}
-        self._tails: dict[tuple[tuple[str, ...], str], Tail] = {}
+        self._tails: dict[tuple[tuple[str, ...], Address], Tail] = {}
+        self._ids: dict[str, ArmId] = {}  # the ids a walk's states name, parsed once
 
     def network(self, name: str) -> Network:
         key = name.lower()
@@ -332,6 +333,18 @@ class PathFinder:
         a, b = self.network(source), self.network(destination)
         forward, back = self._arrival(self.walk(a, b.address), b), self._arrival(self.walk(b, a.address), a)
         return PathPair(a.name, b.name, forward, back, self._unknown(a, b, forward, back))
+
+    def reachable_pair(self, source: str, destination: str) -> PathPair | None:
+        """`pair(source, destination)` when it is reachable, None when it is not. The way back is
+        walked first: when it is not delivered the pair is not reachable whatever the forward walk
+        does, and that walk is skipped (rules that look only at reachable pairs ask this)."""
+        a, b = self.network(source), self.network(destination)
+        back = self._arrival(self.walk(b, a.address), a)
+        if not back.delivered:
+            return None
+        forward = self._arrival(self.walk(a, b.address), b)
+        pair = PathPair(a.name, b.name, forward, back, self._unknown(a, b, forward, back))
+        return pair if pair.reachable else None
 
     def _arrival(self, walk: Walk, target: Network) -> Walk:
         """A walk reaches its destination only when it is delivered at the destination network: an
@@ -536,7 +549,7 @@ class PathFinder:
             if state in seen:
                 walk.reason = "routing loop"
                 break
-            known = self._tails.get((state, str(dst)))
+            known = self._tails.get((state, dst))
             if known is not None and self._holds(known.assumptions, walk.source):
                 offset = len(walk.hops)
                 walk.hops.extend(known.hops)
@@ -554,7 +567,7 @@ class PathFinder:
         else:
             walk.reason = "too many hops"
         for tail_state, start_at in shared:
-            self._tails[(tail_state, str(dst))] = Tail(
+            self._tails[(tail_state, dst)] = Tail(
                 tuple(walk.hops[start_at:]),
                 walk.delivered,
                 walk.reason,
@@ -619,17 +632,23 @@ class PathFinder:
     def _step(self, state: tuple[str, ...], dst: Address, walk: Walk) -> tuple[str, ...] | None:
         kind = state[0]
         if kind == "subnet":
-            subnet_id = ArmId(state[2]) if state[2] else None
-            return self._in_subnet(ArmId(state[1]), subnet_id, dst, walk, forwarded=len(state) > 3)
+            subnet_id = self._id(state[2]) if state[2] else None
+            return self._in_subnet(self._id(state[1]), subnet_id, dst, walk, forwarded=len(state) > 3)
         if kind == "egress":
-            return self._egress(ArmId(state[1]), int(state[2]), dst, walk)
+            return self._egress(self._id(state[1]), int(state[2]), dst, walk)
         if kind == "msee":
-            return self._at_msee(ArmId(state[1]), state[2], dst, walk)
+            return self._at_msee(self._id(state[1]), state[2], dst, walk)
         if kind == "ingress":
-            return self._ingress(ArmId(state[1]), LinkKind(state[2]), dst, walk)
+            return self._ingress(self._id(state[1]), LinkKind(state[2]), dst, walk)
         if kind == "site":
             return self._at_site(state[1], dst, walk)
         raise ValueError(kind)
+
+    def _id(self, text: str) -> ArmId:
+        found = self._ids.get(text)
+        if found is None:
+            found = self._ids[text] = ArmId(text)
+        return found
 
     def _deliver(self, walk: Walk, hop: Hop) -> None:
         walk.hops.append(hop)
@@ -872,9 +891,14 @@ class PathFinder:
 
     def _more_specific_route(self, name: str, dst: Address) -> bool:
         """The site's own routing has a longer match for the address than its own prefixes."""
-        own = [p for p in self.plane.site_by_name[name].prefixes if _contains(p, dst)]
+        own = self._site_prefixes[name].longest(dst)
         routes = self.site_longest(name, dst)
-        return bool(routes) and (not own or routes[0].prefix.prefixlen > max(p.prefixlen for p in own))
+        return bool(routes) and (not own or routes[0].prefix.prefixlen > own[0].prefixlen)
+
+    @cached_property
+    def _site_prefixes(self) -> PerKey[str, PrefixIndex[IPNetwork]]:
+        """Per site: its own prefixes, indexed (a datacenter has thousands)."""
+        return PerKey(lambda name: PrefixIndex(self.plane.site_by_name[name].prefixes, lambda p: p))
 
     def _at_site(self, name: str, dst: Address, walk: Walk) -> tuple[str, ...] | None:
         if self.site_owns(name, dst) and not self._more_specific_route(name, dst):
@@ -949,10 +973,11 @@ def signature_groups(finder: PathFinder) -> SignatureGroups:
             groups.setdefault(finder.site_signature(name), []).append(name)
     members = list(groups.values())
     sites = [n for n in names if finder.network(n).site is not None]
-    rows = [
-        GroupRow(i, site, finder.pair(group[0], site))
-        for i, group in enumerate(members)
-        for site in sites
-        if finder.comparable(group[0], site)
-    ]
+    with building():  # every row is kept: a long-lived result
+        rows = [
+            GroupRow(i, site, finder.pair(group[0], site))
+            for i, group in enumerate(members)
+            for site in sites
+            if finder.comparable(group[0], site)
+        ]
     return SignatureGroups(members, rows)

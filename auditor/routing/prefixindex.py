@@ -20,47 +20,67 @@ class PrefixIndex(Generic[T]):
     """Items keyed by prefix; `matches(address)` yields them longest prefix first."""
 
     def __init__(self, items: Iterable[T], prefix: Callable[[T], IPNetwork]) -> None:
-        self._buckets: dict[tuple[int, int], dict[int, list[T]]] = defaultdict(dict)
-        lengths: dict[int, set[int]] = defaultdict(set)
+        buckets: dict[tuple[int, int], dict[int, list[T]]] = {}
         self.items: list[T] = list(items)
         for item in self.items:
             net = prefix(item)
-            self._buckets[(net.version, net.prefixlen)].setdefault(int(net.network_address), []).append(item)
-            lengths[net.version].add(net.prefixlen)
-        self._lengths = {v: sorted(ls, reverse=True) for v, ls in lengths.items()}
+            key = (net.version, net.prefixlen)
+            bucket = buckets.get(key)
+            if bucket is None:
+                bucket = buckets[key] = {}
+            start = int(net.network_address)
+            hit = bucket.get(start)
+            if hit is None:
+                bucket[start] = [item]
+            else:
+                hit.append(item)
+        lengths: dict[int, list[int]] = {}
+        for version, length in buckets:
+            lengths.setdefault(version, []).append(length)
+        # per address family, longest prefix first: (length, bits to clear, the prefixes by start)
+        self._probes: dict[int, list[tuple[int, int, dict[int, list[T]]]]] = {
+            version: [
+                (length, (32 if version == 4 else 128) - length, buckets[(version, length)])
+                for length in sorted(ls, reverse=True)
+            ]
+            for version, ls in lengths.items()
+        }
 
     def matches(self, address: Address) -> Iterable[list[T]]:
         """Groups of items whose prefix contains the address, longest prefix first."""
-        width = address.max_prefixlen
         value = int(address)
-        for length in self._lengths.get(address.version, ()):
-            shift = width - length
-            hit = self._buckets[(address.version, length)].get(
-                (value >> shift) << shift if shift < width else 0
-            )
+        for _, shift, bucket in self._probes.get(address.version, ()):
+            hit = bucket.get((value >> shift) << shift)
             if hit:
                 yield hit
 
     def longest(self, address: Address) -> list[T]:
-        return next(iter(self.matches(address)), [])
+        value = int(address)
+        for _, shift, bucket in self._probes.get(address.version, ()):
+            hit = bucket.get((value >> shift) << shift)
+            if hit:
+                return hit
+        return []
 
     def covering(self, prefix: IPNetwork) -> Iterable[list[T]]:
         """Groups of items whose prefix equals or contains `prefix`, longest prefix first."""
-        width = prefix.max_prefixlen
         value = int(prefix.network_address)
-        for length in self._lengths.get(prefix.version, ()):
-            if length > prefix.prefixlen:
+        within = prefix.prefixlen
+        for length, shift, bucket in self._probes.get(prefix.version, ()):
+            if length > within:
                 continue
-            shift = width - length
-            hit = self._buckets[(prefix.version, length)].get(
-                (value >> shift) << shift if shift < width else 0
-            )
+            hit = bucket.get((value >> shift) << shift)
             if hit:
                 yield hit
 
     def covers(self, prefix: IPNetwork) -> bool:
         """Some indexed prefix equals or contains `prefix`."""
-        return next(iter(self.covering(prefix)), None) is not None
+        value = int(prefix.network_address)
+        within = prefix.prefixlen
+        for length, shift, bucket in self._probes.get(prefix.version, ()):
+            if length <= within and bucket.get((value >> shift) << shift):
+                return True
+        return False
 
 
 class OverlapIndex(Generic[T]):

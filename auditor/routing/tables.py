@@ -44,7 +44,7 @@ PROPAGATION_OFF = "gateway route propagation is disabled on the subnet's route t
 DEFAULT_NONE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TableRoute:
     prefix: IPNetwork
     next_hop_type: str  # VnetLocal | VNetPeering | VirtualNetworkGateway | VirtualAppliance | Internet | None
@@ -99,12 +99,12 @@ def select_bgp(adverts: Iterable[B]) -> list[tuple[B, bool, str]]:
         by_prefix.setdefault(prefix_key(a.prefix), []).append(a)
     out: list[tuple[B, bool, str]] = []
     for group in by_prefix.values():
-        best = max(_bgp_rank(a) for a in group)
-        winners = [a for a in group if _bgp_rank(a) == best]
-        for a in group:
-            rank = _bgp_rank(a)
+        ranks = [_bgp_rank(a) for a in group]
+        best = max(ranks)
+        tied = ranks.count(best) > 1
+        for a, rank in zip(group, ranks, strict=True):
             if rank == best:
-                out.append((a, True, "ECMP with an equal route" if len(winners) > 1 else "best route"))
+                out.append((a, True, "ECMP with an equal route" if tied else "best route"))
             elif rank[0] < best[0]:
                 out.append((a, False, "ExpressRoute is preferred over VPN for the same prefix"))
             elif rank[1] < best[1]:
