@@ -66,6 +66,7 @@ def test_every_model_class_has_a_complete_entry(model: type[Resource]) -> None:
         f"{kind.arm_type}: Snapshot has no field {kind.modelled.field}: tuple[{model.__name__}, ...]"
     )
     assert _collected(kind), f"{kind.arm_type}: collect neither lists it nor reads it nested in its parent"
+    assert kind.modelled.inventory in Snapshot(name="empty").inventory(), kind.arm_type
     prefix = KIND_PREFIX.get(kind.type_path) or CHILD_PREFIX.get(kind.type_path.rsplit("/", 1)[-1])
     assert prefix, f"{kind.arm_type}: no readable prefix for its anonymized names"
     for key, segment in kind.modelled.children:
@@ -80,6 +81,8 @@ def test_every_snapshot_resource_field_has_an_entry() -> None:
 
 def test_the_registry_is_consistent() -> None:
     assert len(kinds.BY_TYPE) == len(kinds.ALL), "a type is registered twice"
+    labels = [m.inventory for m in kinds.MODELLED.values()]
+    assert len(labels) == len(set(labels)) and all(labels), "inventory names must be distinct"
     prefixes = [k.prefix for k in kinds.ALL if k.prefix is not None]
     assert len(prefixes) == len(set(prefixes)), "two kinds share an anonymizer prefix"
     for kind in kinds.ALL:

@@ -51,6 +51,7 @@ class Modelled:
 
     field: str  # the Snapshot field holding this kind
     model: type[Resource]
+    inventory: str  # its count's name in `azroute inventory` (in the order of the Snapshot fields)
     children: tuple[tuple[str, str], ...] = ()  # (properties key, child type segment) ARM nests
 
 
@@ -118,6 +119,7 @@ VNET = ResourceKind(
     Modelled(
         "vnets",
         VirtualNetwork,
+        "virtualNetworks",
         (("subnets", "subnets"), ("virtualNetworkPeerings", "virtualNetworkPeerings")),
     ),
     Listing("virtual_networks"),
@@ -127,7 +129,7 @@ VNET = ResourceKind(
 )
 SUBNET = ResourceKind(
     _net("virtualNetworks/subnets"),
-    Modelled("subnets", Subnet),
+    Modelled("subnets", Subnet, "subnets"),
     prefix="snet",
     reserved_names=frozenset(
         {
@@ -150,7 +152,7 @@ SUBNET = ResourceKind(
 )
 PEERING = ResourceKind(
     _net("virtualNetworks/virtualNetworkPeerings"),
-    Modelled("peerings", VirtualNetworkPeering),
+    Modelled("peerings", VirtualNetworkPeering, "virtualNetworkPeerings"),
     prefix="peer",
     read_only=(
         "peeringState",
@@ -174,7 +176,7 @@ PEERING = ResourceKind(
 )
 GATEWAY = ResourceKind(
     _net("virtualNetworkGateways"),
-    Modelled("gateways", VirtualNetworkGateway),
+    Modelled("gateways", VirtualNetworkGateway, "virtualNetworkGateways"),
     Listing("virtual_network_gateways"),
     observations=(
         Operation.GET_LEARNED_ROUTES,
@@ -196,7 +198,7 @@ GATEWAY = ResourceKind(
 )
 CONNECTION = ResourceKind(
     _net("connections"),
-    Modelled("connections", Connection),
+    Modelled("connections", Connection, "connections"),
     Listing("virtual_network_gateway_connections"),
     prefix="con",
     read_only=(
@@ -217,14 +219,14 @@ CONNECTION = ResourceKind(
 )
 LOCAL_NETWORK_GATEWAY = ResourceKind(
     _net("localNetworkGateways"),
-    Modelled("local_network_gateways", LocalNetworkGateway),
+    Modelled("local_network_gateways", LocalNetworkGateway, "localNetworkGateways"),
     Listing("local_network_gateways"),
     prefix="lgw",
     terraform=("azurerm_local_network_gateway",),
 )
 CIRCUIT = ResourceKind(
     _net("expressRouteCircuits"),
-    Modelled("circuits", ExpressRouteCircuit, (("peerings", "peerings"),)),
+    Modelled("circuits", ExpressRouteCircuit, "expressRouteCircuits", (("peerings", "peerings"),)),
     Listing("express_route_circuits"),
     prefix="erc",
     read_only=("circuitProvisioningState", "serviceProviderProvisioningState", "stag"),
@@ -232,7 +234,12 @@ CIRCUIT = ResourceKind(
 )
 CIRCUIT_PEERING = ResourceKind(
     _net("expressRouteCircuits/peerings"),
-    Modelled("circuit_peerings", ExpressRouteCircuitPeering, (("connections", "connections"),)),
+    Modelled(
+        "circuit_peerings",
+        ExpressRouteCircuitPeering,
+        "expressRouteCircuitPeerings",
+        (("connections", "connections"),),
+    ),
     observations=(Operation.ROUTE_TABLES, Operation.ROUTE_TABLES_SUMMARY, Operation.ARP_TABLES),
     prefix="ercp",
     reserved_names=frozenset({"azureprivatepeering", "azurepublicpeering", "microsoftpeering"}),
@@ -241,21 +248,21 @@ CIRCUIT_PEERING = ResourceKind(
 )
 CIRCUIT_CONNECTION = ResourceKind(
     _net("expressRouteCircuits/peerings/connections"),
-    Modelled("circuit_connections", ExpressRouteCircuitConnection),
+    Modelled("circuit_connections", ExpressRouteCircuitConnection, "expressRouteCircuitConnections"),
     prefix="gr",
     read_only=("circuitConnectionStatus",),
 )
 CIRCUIT_AUTHORIZATION = ResourceKind(_net("expressRouteCircuits/authorizations"), prefix="auth")
 EXPRESS_ROUTE_PORT = ResourceKind(
     _net("expressRoutePorts"),
-    Modelled("express_route_ports", ExpressRoutePort),
+    Modelled("express_route_ports", ExpressRoutePort, "expressRoutePorts"),
     Listing("express_route_ports", "list_by_resource_group"),
     prefix="erport",
 )
 EXPRESS_ROUTE_PORT_LINK = ResourceKind(_net("expressRoutePorts/links"), prefix="link")
 ROUTE_TABLE = ResourceKind(
     _net("routeTables"),
-    Modelled("route_tables", RouteTable, (("routes", "routes"),)),
+    Modelled("route_tables", RouteTable, "routeTables", (("routes", "routes"),)),
     Listing("route_tables"),
     prefix="rt",
     read_only=("subnets",),
@@ -264,13 +271,13 @@ ROUTE_TABLE = ResourceKind(
 )
 ROUTE = ResourceKind(
     _net("routeTables/routes"),
-    Modelled("routes", Route),
+    Modelled("routes", Route, "routes"),
     prefix="udr",
     terraform=("azurerm_route",),
 )
 NETWORK_INTERFACE = ResourceKind(
     _net("networkInterfaces"),
-    Modelled("network_interfaces", NetworkInterface),
+    Modelled("network_interfaces", NetworkInterface, "networkInterfaces"),
     Listing("network_interfaces"),
     observations=(Operation.EFFECTIVE_ROUTE_TABLE,),
     prefix="nic",
@@ -281,7 +288,7 @@ NETWORK_SECURITY_GROUP = ResourceKind(_net("networkSecurityGroups"), prefix="nsg
 PUBLIC_IP_ADDRESS = ResourceKind(_net("publicIPAddresses"), prefix="pip")
 VIRTUAL_HUB = ResourceKind(
     _net("virtualHubs"),
-    Modelled("virtual_hubs", VirtualHub),
+    Modelled("virtual_hubs", VirtualHub, "virtualHubs"),
     Listing("virtual_hubs", "list_by_resource_group"),
     prefix="vhub",
     read_only=("virtualRouterIps", "routingState", "bgpConnections", "ipConfigurations"),
@@ -290,12 +297,12 @@ VIRTUAL_HUB = ResourceKind(
 )
 HUB_IP_CONFIGURATION = ResourceKind(
     _net("virtualHubs/ipConfigurations"),
-    Modelled("virtual_hub_ip_configurations", VirtualHubIpConfiguration),
+    Modelled("virtual_hub_ip_configurations", VirtualHubIpConfiguration, "virtualHubIpConfigurations"),
     Listing("virtual_hub_ip_configuration", per_parent=True),
 )
 HUB_BGP_CONNECTION = ResourceKind(
     _net("virtualHubs/bgpConnections"),
-    Modelled("virtual_hub_bgp_connections", VirtualHubBgpConnection),
+    Modelled("virtual_hub_bgp_connections", VirtualHubBgpConnection, "virtualHubBgpConnections"),
     Listing("virtual_hub_bgp_connections", per_parent=True),
     prefix="bgpc",
     read_only=("connectionState",),
