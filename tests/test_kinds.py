@@ -167,3 +167,18 @@ def test_no_module_outside_the_registry_spells_an_arm_type() -> None:
             continue
         found += [f"{rel}:{line}: {text!r}" for line, text in _spelled(path.read_text(encoding="utf-8"))]
     assert not found, "ARM types belong in auditor/model/kinds.py:\n" + "\n".join(found)
+
+
+def test_the_documented_role_grants_what_the_registry_collects() -> None:
+    """docs/live.md's least-privilege role: read on every modelled kind, the action of every
+    observation, nothing else of Microsoft.Network besides the long-running operations' status."""
+    text = (ROOT / "docs" / "live.md").read_text(encoding="utf-8")
+    section = text.split("### Least-privilege custom role", 1)[1].split("###", 1)[0]
+    role = set(re.findall(r'"(Microsoft\.Network/[^"]+)"', section))
+    wanted = {f"{kind.arm_type}/read" for kind in kinds.ALL if kind.modelled is not None}
+    wanted |= {f"{kind.arm_type}/{op.value}/action" for kind in kinds.ALL for op in kind.observations}
+    wanted |= {
+        f"{kinds.NAMESPACE}/locations/operations/read",
+        f"{kinds.NAMESPACE}/locations/operationResults/read",
+    }
+    assert role == wanted, f"missing: {sorted(wanted - role)}; not collected: {sorted(role - wanted)}"
