@@ -182,3 +182,17 @@ def test_the_documented_role_grants_what_the_registry_collects() -> None:
         f"{kinds.NAMESPACE}/locations/operationResults/read",
     }
     assert role == wanted, f"missing: {sorted(wanted - role)}; not collected: {sorted(role - wanted)}"
+
+
+def test_collect_lists_through_operations_the_sdk_has() -> None:
+    from azure.mgmt.network import NetworkManagementClient
+
+    from auditor.live.collector import LocalCredential
+
+    client = NetworkManagementClient(
+        LocalCredential(), "0" * 8 + "-0000-0000-0000-" + "0" * 12, base_url="https://127.0.0.1"
+    )
+    for kind in kinds.ALL:
+        if kind.listing is not None:
+            operations = getattr(client, kind.listing.attr, None)
+            assert callable(getattr(operations, kind.listing.method, None)), kind.arm_type

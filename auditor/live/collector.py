@@ -679,8 +679,8 @@ class Collector:
                 for kind in (k for k in CHILD_KINDS if k.parent_type == parent.type_path):
                     assert kind.listing is not None
                     operation = f"list {kind.arm_type.split('/', 1)[1]}"
-                    operations = getattr(network, kind.listing.attr)
-                    call = partial(self._children, operations, rg, name, doc["id"], operation)
+                    lister = getattr(getattr(network, kind.listing.attr), kind.listing.method)
+                    call = partial(self._children, lister, rg, name, doc["id"], operation)
                     children[pool.submit(call)] = (doc["id"], operation)
         handled = set()
         for future in self._finished(children):
@@ -747,9 +747,9 @@ class Collector:
         ]
 
     def _children(
-        self, operations: Any, rg: str, name: str, hub: str, operation: str
+        self, lister: Callable[[str, str], Any], rg: str, name: str, parent: str, operation: str
     ) -> list[dict[str, Any]]:
-        return [conf.as_dict() for conf in self._pages(operations.list(rg, name), hub, operation)]
+        return [conf.as_dict() for conf in self._pages(lister(rg, name), parent, operation)]
 
     # -- observations -------------------------------------------------------------------------------------
     def _observe(
