@@ -56,8 +56,9 @@ from auditor.model import (
     EffectiveRoute,
     FixtureManifest,
     GatewayRoute,
+    kinds,
 )
-from auditor.normalize import KINDS
+from auditor.model.kinds import MODELLED
 from auditor.writer import (
     UnsafePath,
     document_resources,
@@ -142,45 +143,13 @@ KIND_PREFIX: dict[str, str] = {  # resource type -> readable prefix of its anony
     "site": "site",
     "subscriptions": "sub",
     "resourcegroups": "rg",
-    "microsoft.network/virtualnetworks": "vnet",
-    "microsoft.network/virtualnetworks/subnets": "snet",
-    "microsoft.network/virtualnetworks/virtualnetworkpeerings": "peer",
-    "microsoft.network/virtualnetworkgateways": "vgw",
-    "microsoft.network/connections": "con",
-    "microsoft.network/localnetworkgateways": "lgw",
-    "microsoft.network/expressroutecircuits": "erc",
-    "microsoft.network/expressroutecircuits/peerings": "ercp",
-    "microsoft.network/expressroutecircuits/peerings/connections": "gr",
-    "microsoft.network/expressroutecircuits/authorizations": "auth",
-    "microsoft.network/expressrouteports": "erport",
-    "microsoft.network/expressrouteports/links": "link",
-    "microsoft.network/routetables": "rt",
-    "microsoft.network/routetables/routes": "udr",
-    "microsoft.network/networkinterfaces": "nic",
-    "microsoft.network/networksecuritygroups": "nsg",
-    "microsoft.network/publicipaddresses": "pip",
-    "microsoft.network/virtualhubs": "vhub",
-    "microsoft.network/virtualhubs/bgpconnections": "bgpc",
-    "microsoft.network/virtualwans": "vwan",
-    "microsoft.network/azurefirewalls": "afw",
-    "microsoft.compute/virtualmachines": "vm",
+    **{kind.type_path: kind.prefix for kind in kinds.ALL if kind.prefix is not None},
 }
 CHILD_PREFIX = {"ipconfigurations": "ipconf", "bgpconnections": "bgpc", "peerings": "peer", "links": "link"}
-ROUTE = "microsoft.network/routetables/routes"  # an effective route's `name` is its user route's
+ROUTE = kinds.ROUTE.type_path  # an effective route's `name` is its user route's
 # Names routing depends on: kept as they are.
 RESERVED: dict[str, frozenset[str]] = {
-    "microsoft.network/virtualnetworks/subnets": frozenset(
-        {
-            "gatewaysubnet",
-            "azurefirewallsubnet",
-            "azurefirewallmanagementsubnet",
-            "routeserversubnet",
-            "azurebastionsubnet",
-        }
-    ),
-    "microsoft.network/expressroutecircuits/peerings": frozenset(
-        {"azureprivatepeering", "azurepublicpeering", "microsoftpeering"}
-    ),
+    kind.type_path: kind.reserved_names for kind in kinds.ALL if kind.reserved_names
 }
 RESERVED_WORDS = sorted({n for names in RESERVED.values() for n in names})
 # ... and in free text, the resource types (`'virtualNetworks'` in an ARM message names nothing)
@@ -220,7 +189,7 @@ def _model_keys() -> frozenset[str]:
             for sub in models_in(field.annotation):
                 visit(sub)
 
-    for kind in KINDS.values():
+    for kind in MODELLED.values():
         visit(kind.model)
     for model in (EffectiveRoute, GatewayRoute, BgpPeerStatus, CircuitRoute, CircuitRouteSummary, ArpEntry):
         visit(model)
@@ -670,11 +639,11 @@ class Anonymizer:
     def site(self, site: Mapping[str, Any]) -> dict[str, Any]:
         """A site of fixture.json: its name renamed, references to the snapshot's circuits, local
         network gateways and connections renamed the same way, prefixes mapped, description dropped."""
-        kinds = {
-            "circuits": "microsoft.network/expressroutecircuits",
-            "circuit": "microsoft.network/expressroutecircuits",
-            "localNetworkGateways": "microsoft.network/localnetworkgateways",
-            "connection": "microsoft.network/connections",
+        refs = {
+            "circuits": kinds.CIRCUIT.type_path,
+            "circuit": kinds.CIRCUIT.type_path,
+            "localNetworkGateways": kinds.LOCAL_NETWORK_GATEWAY.type_path,
+            "connection": kinds.CONNECTION.type_path,
         }
         out: dict[str, Any] = {}
         for key, value in site.items():
@@ -682,10 +651,10 @@ class Anonymizer:
                 continue
             if key == "name" and isinstance(value, str):
                 out[key] = self.name("site", value)
-            elif key in kinds and isinstance(value, str):
-                out[key] = self.reference(value, kinds[key])
-            elif key in kinds and isinstance(value, list):
-                out[key] = [self.reference(v, kinds[key]) if isinstance(v, str) else v for v in value]
+            elif key in refs and isinstance(value, str):
+                out[key] = self.reference(value, refs[key])
+            elif key in refs and isinstance(value, list):
+                out[key] = [self.reference(v, refs[key]) if isinstance(v, str) else v for v in value]
             elif key == "links" and isinstance(value, list):
                 out[key] = [self.site(link) if isinstance(link, dict) else link for link in value]
             elif key == "prefer":

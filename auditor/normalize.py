@@ -26,80 +26,25 @@ from auditor.model import (
     CircuitRoute,
     CircuitRouteSummary,
     CircuitTable,
-    Connection,
     EffectiveRoute,
     EffectiveRouteTable,
     ExpressRouteCircuit,
-    ExpressRouteCircuitConnection,
-    ExpressRouteCircuitPeering,
-    ExpressRoutePort,
     ExternalReference,
     GatewayRoute,
     GatewayRouteTable,
-    LocalNetworkGateway,
-    NetworkInterface,
     ObservationGap,
     Operation,
     Origin,
-    Route,
-    RouteTable,
     Site,
     Snapshot,
     Subnet,
-    VirtualHub,
-    VirtualHubBgpConnection,
-    VirtualHubIpConfiguration,
     VirtualNetwork,
-    VirtualNetworkGateway,
-    VirtualNetworkPeering,
 )
 from auditor.model.base import Resource
+from auditor.model.kinds import MODELLED, Modelled
 
 Loc = list[str | int]
 M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class Kind:
-    """How one ARM resource type maps onto the model."""
-
-    field: str  # Snapshot field holding this kind
-    model: type[Resource]
-    children: tuple[tuple[str, str], ...] = ()  # (properties key, child type segment)
-
-
-KINDS: dict[str, Kind] = {
-    "microsoft.network/virtualnetworks": Kind(
-        "vnets",
-        VirtualNetwork,
-        (("subnets", "subnets"), ("virtualNetworkPeerings", "virtualNetworkPeerings")),
-    ),
-    "microsoft.network/virtualnetworks/subnets": Kind("subnets", Subnet),
-    "microsoft.network/virtualnetworks/virtualnetworkpeerings": Kind("peerings", VirtualNetworkPeering),
-    "microsoft.network/virtualnetworkgateways": Kind("gateways", VirtualNetworkGateway),
-    "microsoft.network/connections": Kind("connections", Connection),
-    "microsoft.network/localnetworkgateways": Kind("local_network_gateways", LocalNetworkGateway),
-    "microsoft.network/expressroutecircuits": Kind(
-        "circuits", ExpressRouteCircuit, (("peerings", "peerings"),)
-    ),
-    "microsoft.network/expressroutecircuits/peerings": Kind(
-        "circuit_peerings", ExpressRouteCircuitPeering, (("connections", "connections"),)
-    ),
-    "microsoft.network/expressroutecircuits/peerings/connections": Kind(
-        "circuit_connections", ExpressRouteCircuitConnection
-    ),
-    "microsoft.network/routetables": Kind("route_tables", RouteTable, (("routes", "routes"),)),
-    "microsoft.network/routetables/routes": Kind("routes", Route),
-    "microsoft.network/networkinterfaces": Kind("network_interfaces", NetworkInterface),
-    "microsoft.network/virtualhubs": Kind("virtual_hubs", VirtualHub),
-    "microsoft.network/virtualhubs/ipconfigurations": Kind(
-        "virtual_hub_ip_configurations", VirtualHubIpConfiguration
-    ),
-    "microsoft.network/virtualhubs/bgpconnections": Kind(
-        "virtual_hub_bgp_connections", VirtualHubBgpConnection
-    ),
-    "microsoft.network/expressrouteports": Kind("express_route_ports", ExpressRoutePort),
-}
 
 
 class OperationRecord(BaseModel):
@@ -128,7 +73,7 @@ class SnapshotBuilder:
     def __init__(self, origins: dict[str, tuple[str, Loc]] | None = None) -> None:
         # id key -> (file, JSON location) where the resource really came from (an overlay's patch)
         self._origins = origins or {}
-        self._items: dict[str, dict[ArmId, _Seen]] = {kind.field: {} for kind in KINDS.values()}
+        self._items: dict[str, dict[ArmId, _Seen]] = {kind.field: {} for kind in MODELLED.values()}
         self._skipped: Counter[str] = Counter()
         self._partial: list[str] = []
         self._effective: dict[ArmId, EffectiveRouteTable] = {}
@@ -175,7 +120,7 @@ class SnapshotBuilder:
             rid = ArmId(raw_id)
         except ValueError as exc:
             declared = doc.get("type")
-            if isinstance(declared, str) and declared.lower() not in KINDS:
+            if isinstance(declared, str) and declared.lower() not in MODELLED:
                 # A catalogue entry (service providers, BGP communities) with a scope-less id.
                 self._skipped[declared.lower()] += 1
                 return
@@ -184,7 +129,7 @@ class SnapshotBuilder:
         if origin is not None:
             file, loc = origin[0], list(origin[1])
         type_path = rid.type_path
-        kind = KINDS.get(type_path or "")
+        kind = MODELLED.get(type_path or "")
         if kind is None:
             self._skipped[type_path or "(no type)"] += 1
             return
@@ -211,7 +156,7 @@ class SnapshotBuilder:
             for i, child in enumerate(children):
                 self._add_resource(child, file, [*loc, "properties", key, i], parent=rid, child_type=segment)
 
-    def _store(self, kind: Kind, item: Resource, file: str, path: str) -> None:
+    def _store(self, kind: Modelled, item: Resource, file: str, path: str) -> None:
         bucket = self._items[kind.field]
         seen = bucket.get(item.id)
         if seen is None:
@@ -379,7 +324,7 @@ class SnapshotBuilder:
     ) -> Snapshot:
         self._check_subnet_prefixes()
         fields: dict[str, Any] = {}
-        for kind in KINDS.values():
+        for kind in MODELLED.values():
             bucket = self._items[kind.field]
             fields[kind.field] = tuple(bucket[k].item for k in sorted(bucket, key=lambda i: i.key))
         snapshot = Snapshot(

@@ -27,7 +27,8 @@ from pydantic import ValidationError
 
 from auditor.errors import InputError, json_path
 from auditor.ids import ArmId
-from auditor.normalize import KINDS, Loc
+from auditor.model.kinds import MODELLED
+from auditor.normalize import Loc
 
 Origin = tuple[str, Loc]  # (file, JSON location) of the document a resource came from
 
@@ -59,7 +60,7 @@ def resource_key(raw_id: Any) -> str | None:
 
 def child_arrays(resource_key_: str) -> tuple[tuple[str, str], ...]:
     """(properties key, child type segment) of the children nested in a resource of this type."""
-    kind = KINDS.get(ArmId(resource_key_).type_path or "")
+    kind = MODELLED.get(ArmId(resource_key_).type_path or "")
     return kind.children if kind else ()
 
 
@@ -228,7 +229,7 @@ def apply_patches(tree: RawTree, patches: list[tuple[str, Any]]) -> None:
 
 
 def _check_complete(item: dict[str, Any], file: str, loc: Loc, raw_id: str) -> None:
-    kind = KINDS.get(ArmId(raw_id).type_path or "")
+    kind = MODELLED.get(ArmId(raw_id).type_path or "")
     if kind is None:
         return  # a type azroute does not model: it is counted and skipped like any other
     try:

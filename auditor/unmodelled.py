@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from auditor.findings import CoverageGap
 from auditor.ids import ArmId
-from auditor.model import Connection, LocalNetworkGateway, Snapshot
+from auditor.model import Connection, LocalNetworkGateway, Snapshot, kinds
 from auditor.routing.domains import AZURE_ASN
 from auditor.routing.sites import site_views
 
@@ -103,24 +103,8 @@ FEATURES: dict[str, Feature] = {
     )
 }
 
-# Resource types azroute reads but does not model, and the feature each belongs to.
-UNMODELLED_TYPES = {
-    "microsoft.network/virtualwans": "virtual-wan",
-    "microsoft.network/vpngateways": "virtual-wan",
-    "microsoft.network/expressroutegateways": "virtual-wan",
-    "microsoft.network/p2svpngateways": "virtual-wan",
-    "microsoft.network/vpnsites": "virtual-wan",
-    "microsoft.network/virtualhubs/hubvirtualnetworkconnections": "virtual-wan",
-    "microsoft.network/virtualhubs/hubroutetables": "virtual-wan",
-    "microsoft.network/virtualhubs/routetables": "virtual-wan",
-    "microsoft.network/virtualhubs/routingintent": "virtual-wan",
-    "microsoft.network/virtualhubs/routemaps": "virtual-wan",
-    "microsoft.network/networkvirtualappliances": "virtual-wan",
-    "microsoft.network/virtualrouters": "route-server-peer",
-    "microsoft.network/virtualrouters/peerings": "route-server-peer",
-    "microsoft.network/virtualnetworkgateways/natrules": "vpn-nat-rule",
-    "microsoft.network/vpngateways/natrules": "virtual-wan",
-}
+# Resource types azroute reads but does not model, and the feature each belongs to (the registry's).
+UNMODELLED_TYPES = {kind.type_path: kind.unmodelled for kind in kinds.ALL if kind.unmodelled is not None}
 
 
 def _gap(feature: str, resource: str, detail: str) -> CoverageGap:
@@ -250,7 +234,7 @@ def unmodelled_gaps(snapshot: Snapshot) -> list[CoverageGap]:
 
 
 # Resource types that show a Virtual WAN in the snapshot even when its hubs are not collected.
-VWAN_TYPES = ("microsoft.network/virtualwans", "microsoft.network/vpngateways")
+VWAN_TYPES = tuple(kind.type_path for kind in kinds.ALL if kind.shows_virtual_wan)
 
 
 def lng_stands_for(snapshot: Snapshot, lng: LocalNetworkGateway) -> tuple[str, str] | None:

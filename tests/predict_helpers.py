@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 from auditor.fixture import load_fixture, read_json, read_source
 from auditor.ids import ArmId
 from auditor.model import Snapshot
-from auditor.normalize import KINDS, SnapshotBuilder
+from auditor.model.kinds import MODELLED
+from auditor.normalize import SnapshotBuilder
 from auditor.predict import RawTree
 from tests.conftest import FIXTURES, ROOT
 
@@ -54,7 +55,7 @@ def before(base: Path = TESTBED) -> Snapshot:
 
 
 def resources(snapshot: Snapshot) -> dict[str, tuple[Any, ...]]:
-    return {kind.field: getattr(snapshot, kind.field) for kind in KINDS.values()}
+    return {kind.field: getattr(snapshot, kind.field) for kind in MODELLED.values()}
 
 
 def get(snapshot: Snapshot, rid: str, cls: type[R]) -> R:

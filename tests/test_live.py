@@ -19,9 +19,10 @@ from azure.mgmt.network import NetworkManagementClient
 from auditor.cli import app
 from auditor.engine import load_rules, run
 from auditor.fixture import load_fixture
-from auditor.live.collector import RG_LISTS, CollectOptions, Collector, LocalCredential
+from auditor.live.collector import RG_KINDS, CollectOptions, Collector, LocalCredential
 from auditor.live.policies import READ_ONLY_ACTIONS, ReadOnlyPolicy, TokenBucket, WriteAttempted, allowed
 from auditor.model import Snapshot
+from auditor.model.kinds import VNET, ResourceKind
 from auditor.report import render_json, report_dict
 from tests.conftest import FIXTURES
 from tests.live_helpers import SUB, TESTBED, _collect_cli, _gaps_of, collect, runner
@@ -67,7 +68,7 @@ def test_collect_under_throttling_faults_and_a_forbidden_group(serve: Any, tmp_p
     assert server.stats["status 503"] + server.stats["reset"] > 0, dict(server.stats)
     assert not result.complete
     forbidden = [g for g in result.gaps if g.scope.endswith("/resourceGroups/rg-branch")]
-    assert len(forbidden) == len(RG_LISTS) and all(g.status == 403 for g in forbidden)
+    assert len(forbidden) == len(RG_KINDS) and all(g.status == 403 for g in forbidden)
     snapshot = load_fixture(tmp_path / "partial")
     audit = run(snapshot, load_rules())
     kinds = {g.kind for g in audit.gaps}
@@ -314,9 +315,9 @@ def test_a_malformed_list_item_is_a_gap_and_the_rest_goes_on(
     server = serve()
     real = Collector._list
 
-    def with_a_broken_item(self: Collector, network: Any, group: str, attr: str, method: str) -> list[Any]:
-        items = real(self, network, group, attr, method)
-        if attr == "virtual_networks" and group == "rg-hub":
+    def with_a_broken_item(self: Collector, network: Any, group: str, kind: ResourceKind) -> list[Any]:
+        items = real(self, network, group, kind)
+        if kind is VNET and group == "rg-hub":
             items = [{"name": "no-id", "properties": {}}, *items]  # ARM returned an item without an id
         return items
 

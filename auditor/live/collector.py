@@ -79,6 +79,7 @@ from auditor.live.policies import (
     same_origin,
 )
 from auditor.live.redact import redact
+from auditor.model import kinds
 from auditor.normalize import SnapshotBuilder
 from auditor.routing.controlplane import ControlPlane
 from auditor.routing.signature import RoutingSignature, routing_signature
@@ -92,18 +93,10 @@ from auditor.writer import (
 
 PUBLIC_ARM = "https://management.azure.com"
 
-# (fixture folder, list operation on NetworkManagementClient, arguments) per resource group
-RG_LISTS: tuple[tuple[str, str, str], ...] = (
-    ("virtualNetworks", "virtual_networks", "list"),
-    ("virtualNetworkGateways", "virtual_network_gateways", "list"),
-    ("connections", "virtual_network_gateway_connections", "list"),
-    ("localNetworkGateways", "local_network_gateways", "list"),
-    ("expressRouteCircuits", "express_route_circuits", "list"),
-    ("routeTables", "route_tables", "list"),
-    ("networkInterfaces", "network_interfaces", "list"),
-    ("virtualHubs", "virtual_hubs", "list_by_resource_group"),
-    ("expressRoutePorts", "express_route_ports", "list_by_resource_group"),
-)
+# The kinds listed per resource group and per parent (the registry's `listing`); a list's folder and
+# operation name are the type's last segment ("list virtualNetworks", "list virtualHubs/ipConfigurations").
+RG_KINDS = tuple(k for k in kinds.ALL if k.listing is not None and not k.listing.per_parent)
+CHILD_KINDS = tuple(k for k in kinds.ALL if k.listing is not None and k.listing.per_parent)
 READ_CHUNK = 64 * 1024  # bytes asked of the stream at a time (urllib3 inflates no more than that)
 
 
@@ -666,8 +659,8 @@ class Collector:
         # Lists: one task per (resource group, kind), run in the pool too (they are cheap but many).
         tasks = {}
         for group in groups:
-            for folder, attr, method in RG_LISTS:
-                tasks[pool.submit(self._list, network, group, attr, method)] = (group, folder)
+            for kind in RG_KINDS:
+                tasks[pool.submit(self._list, network, group, kind)] = (group, kind.segment)
         self.progress.add(len(tasks))
         handled: set[Future[Any]] = set()
         for future in self._finished(tasks):
@@ -677,17 +670,18 @@ class Collector:
                         for future, (group, folder) in tasks.items() if future not in handled]  # fmt: skip
         # Children that ARM does not nest in the parent: Route Server IP configurations and BGP peers.
         children: dict[Future[list[dict[str, Any]]], tuple[str, str]] = {}
-        for hub in _of_type(documents, "microsoft.network/virtualhubs"):
-            if self.stop.is_set() or not hub["id"].lower().startswith(f"{scope.lower()}/"):
-                continue
-            rg, name = _rg(hub["id"]), hub["id"].rsplit("/", 1)[1]
-            for child, operations in (
-                ("ipConfigurations", network.virtual_hub_ip_configuration),
-                ("bgpConnections", network.virtual_hub_bgp_connections),
-            ):
-                operation = f"list virtualHubs/{child}"
-                call = partial(self._children, operations, rg, name, hub["id"], operation)
-                children[pool.submit(call)] = (hub["id"], operation)
+        parents = {kind.parent_type for kind in CHILD_KINDS}
+        for parent in (p for p in kinds.ALL if p.type_path in parents):
+            for doc in _of_type(documents, parent.type_path):
+                if self.stop.is_set() or not doc["id"].lower().startswith(f"{scope.lower()}/"):
+                    continue
+                rg, name = _rg(doc["id"]), doc["id"].rsplit("/", 1)[1]
+                for kind in (k for k in CHILD_KINDS if k.parent_type == parent.type_path):
+                    assert kind.listing is not None
+                    operation = f"list {kind.arm_type.split('/', 1)[1]}"
+                    lister = getattr(getattr(network, kind.listing.attr), kind.listing.method)
+                    call = partial(self._children, lister, rg, name, doc["id"], operation)
+                    children[pool.submit(call)] = (doc["id"], operation)
         handled = set()
         for future in self._finished(children):
             handled.add(future)
@@ -740,20 +734,22 @@ class Collector:
             documents[item["id"].lower()] = item
 
     def _list(
-        self, network: NetworkManagementClient, group: str, attr: str, method: str
+        self, network: NetworkManagementClient, group: str, kind: kinds.ResourceKind
     ) -> list[dict[str, Any]]:
-        operations = getattr(network, attr)
-        folder = next(f for f, a, m in RG_LISTS if (a, m) == (attr, method))
+        assert kind.listing is not None
+        operations = getattr(network, kind.listing.attr)
         scope = f"/subscriptions/{network._config.subscription_id}/resourceGroups/{group}"
         return [
             item.as_dict()
-            for item in self._pages(getattr(operations, method)(group), scope, f"list {folder}")
+            for item in self._pages(
+                getattr(operations, kind.listing.method)(group), scope, f"list {kind.segment}"
+            )
         ]
 
     def _children(
-        self, operations: Any, rg: str, name: str, hub: str, operation: str
+        self, lister: Callable[[str, str], Any], rg: str, name: str, parent: str, operation: str
     ) -> list[dict[str, Any]]:
-        return [conf.as_dict() for conf in self._pages(operations.list(rg, name), hub, operation)]
+        return [conf.as_dict() for conf in self._pages(lister(rg, name), parent, operation)]
 
     # -- observations -------------------------------------------------------------------------------------
     def _observe(
@@ -770,7 +766,7 @@ class Collector:
             jobs.append(("effectiveRouteTable", nic_group[0], {}, self._nic_job(network, nic_group)))
         gateways = network.virtual_network_gateways
         circuits = network.express_route_circuits
-        for doc in _of_type(documents, "microsoft.network/virtualnetworkgateways"):
+        for doc in _of_type(documents, kinds.GATEWAY.type_path):
             rg, name, rid = _rg(doc["id"]), doc["name"], doc["id"]
             jobs.append(
                 ("getLearnedRoutes", rid, {}, partial(self._lro, gateways.begin_get_learned_routes, rg, name))
@@ -785,7 +781,7 @@ class Collector:
                         partial(self._lro, gateways.begin_get_bgp_peer_status, rg, name),
                     )
                 )
-        for doc in _of_type(documents, "microsoft.network/expressroutecircuits"):
+        for doc in _of_type(documents, kinds.CIRCUIT.type_path):
             rg, name = _rg(doc["id"]), doc["name"]
             for peering in (doc.get("properties") or {}).get("peerings") or []:
                 if (peering.get("properties") or {}).get("peeringType") != "AzurePrivatePeering":
@@ -843,7 +839,7 @@ class Collector:
         if mode == "none":
             return []
         by_subnet: dict[str, list[str]] = {}
-        for doc in _of_type(documents, "microsoft.network/networkinterfaces"):
+        for doc in _of_type(documents, kinds.NETWORK_INTERFACE.type_path):
             props = doc.get("properties") or {}
             if not props.get("virtualMachine"):
                 continue

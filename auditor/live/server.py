@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from auditor.fixture import read_source
+from auditor.model import kinds
 from auditor.textsafe import escape
 
 OPERATIONS = {
@@ -51,7 +52,7 @@ HANDSHAKE_TIMEOUT = 5.0  # seconds a client has to complete TLS, in its own thre
 IDLE_TIMEOUT = 120.0  # seconds a connection may sit between requests (or mid-request) before it is closed
 MAX_TARGET = 8192  # characters in a request target
 MAX_BODY = 1 << 20  # bytes in a request body
-FAULT_LIST = "virtualnetworks"  # the list that the hostile-answer options (ServeOptions) apply to
+FAULT_LIST = kinds.VNET.segment.lower()  # the list that the hostile-answer options (ServeOptions) apply to
 HTML_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>Proxy authentication required</title></head>\n"
     b"<body><h1>Sign in to continue</h1><p>Your request was intercepted by the proxy.</p></body></html>\n"
@@ -532,9 +533,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, raw=self.server.bomb, headers={"Content-Encoding": "gzip"})
         elif options.huge_page is not None:
             self.server.stats["hostile"] += 1
-            scope = "/".join(parts[:5]) + "/providers/Microsoft.Network/virtualNetworks"
+            scope = "/".join(parts[:5]) + f"/providers/{kinds.VNET.arm_type}"
             items = [
-                {"id": f"{scope}/huge-{i}", "name": f"huge-{i}", "type": "Microsoft.Network/virtualNetworks",
+                {"id": f"{scope}/huge-{i}", "name": f"huge-{i}", "type": kinds.VNET.arm_type,
                  "location": "local", "properties": {"provisioningState": "Succeeded", "addressSpace":
                  {"addressPrefixes": [f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32"]}}}
                 for i in range(options.huge_page)
@@ -610,7 +611,7 @@ class _Handler(BaseHTTPRequestHandler):
         token = uuid.uuid4().hex
         delay = self.server.options.latency.get(operation, self.server.options.latency.get("*", 0.0))
         self.server.lros[token] = (time.monotonic() + delay, record)
-        base = f"{self.server.link_base}/subscriptions/{parts[2]}/providers/Microsoft.Network/locations/local"
+        base = f"{self.server.link_base}/subscriptions/{parts[2]}/providers/{kinds.NAMESPACE}/locations/local"
         self._send(202, None, {
             "Location": f"{base}/operationResults/{token}",
             "Azure-AsyncOperation": f"{base}/operations/{token}",

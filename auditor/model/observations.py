@@ -29,19 +29,10 @@ class Operation(StrEnum):
 
     @property
     def target_type(self) -> str:
-        """The ARM type (lower-case) of the resource the operation is called on."""
-        return _TARGETS[self]
+        """The ARM type (lower-case) of the resource the operation is called on (the registry's)."""
+        from auditor.model.kinds import OPERATION_TARGETS  # the registry imports this module
 
-
-_TARGETS = {
-    Operation.EFFECTIVE_ROUTE_TABLE: "microsoft.network/networkinterfaces",
-    Operation.GET_LEARNED_ROUTES: "microsoft.network/virtualnetworkgateways",
-    Operation.GET_ADVERTISED_ROUTES: "microsoft.network/virtualnetworkgateways",
-    Operation.GET_BGP_PEER_STATUS: "microsoft.network/virtualnetworkgateways",
-    Operation.ROUTE_TABLES: "microsoft.network/expressroutecircuits/peerings",
-    Operation.ROUTE_TABLES_SUMMARY: "microsoft.network/expressroutecircuits/peerings",
-    Operation.ARP_TABLES: "microsoft.network/expressroutecircuits/peerings",
-}
+        return OPERATION_TARGETS[self].type_path
 
 
 class Camel(Frozen):

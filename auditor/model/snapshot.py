@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from auditor.ids import ArmId
 from auditor.model.base import Asn, Frozen, IPNetwork, Prefix
+from auditor.model.kinds import MODELLED
 from auditor.model.observations import (
     BgpPeerStatusTable,
     CircuitTable,
@@ -376,23 +377,12 @@ class Snapshot(Frozen):
 
     def inventory(self) -> dict[str, int]:
         """How many of each kind the snapshot holds (for `azroute inventory`)."""
+        labels = {kind.field: kind.inventory for kind in MODELLED.values()}
+        resources = {
+            labels[name]: len(getattr(self, name)) for name in type(self).model_fields if name in labels
+        }
         return {
-            "virtualNetworks": len(self.vnets),
-            "subnets": len(self.subnets),
-            "virtualNetworkPeerings": len(self.peerings),
-            "virtualNetworkGateways": len(self.gateways),
-            "connections": len(self.connections),
-            "localNetworkGateways": len(self.local_network_gateways),
-            "expressRouteCircuits": len(self.circuits),
-            "expressRouteCircuitPeerings": len(self.circuit_peerings),
-            "expressRouteCircuitConnections": len(self.circuit_connections),
-            "routeTables": len(self.route_tables),
-            "routes": len(self.routes),
-            "networkInterfaces": len(self.network_interfaces),
-            "virtualHubs": len(self.virtual_hubs),
-            "virtualHubIpConfigurations": len(self.virtual_hub_ip_configurations),
-            "virtualHubBgpConnections": len(self.virtual_hub_bgp_connections),
-            "expressRoutePorts": len(self.express_route_ports),
+            **resources,
             "sites": len(self.sites),
             "observations.effectiveRouteTable": len(self.effective_routes),
             "observations.getLearnedRoutes": sum(1 for t in self.gateway_routes if t.peer is None),

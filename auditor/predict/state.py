@@ -28,15 +28,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.ids import ArmId
+from auditor.model import kinds
 from auditor.overlay import RawTree, remove_resources, resource_key
 from auditor.predict import Prediction, dig
 
-PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
-SUBNET = "microsoft.network/virtualnetworks/subnets"
-ROUTE_TABLE = "microsoft.network/routetables"
-VNET = "microsoft.network/virtualnetworks"
-GATEWAY = "microsoft.network/virtualnetworkgateways"
-HUB_IP_CONFIGURATION = "microsoft.network/virtualhubs/ipconfigurations"
+PEERING = kinds.PEERING.type_path
+SUBNET = kinds.SUBNET.type_path
+ROUTE_TABLE = kinds.ROUTE_TABLE.type_path
+VNET = kinds.VNET.type_path
+GATEWAY = kinds.GATEWAY.type_path
+HUB_IP_CONFIGURATION = kinds.HUB_IP_CONFIGURATION.type_path
 
 
 @dataclass(frozen=True)

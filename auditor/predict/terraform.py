@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from auditor.errors import InputError, json_path
 from auditor.ids import ArmId
-from auditor.normalize import KINDS
+from auditor.model.kinds import MODELLED, in_namespace
 from auditor.overlay import RawTree, child_arrays, resource_key
 from auditor.predict import Prediction, create, delete, find, patch
 from auditor.predict.favourable import favourable
@@ -51,7 +51,6 @@ from auditor.predict.terraform_map import (
     ASSOCIATIONS,
     AZAPI_TYPES,
     IGNORED_TYPES,
-    NETWORK,
     SPECS,
     Spec,
 )
@@ -199,9 +198,10 @@ def _build_id(ctx: _Ctx, ch: Change, *, quiet: bool) -> str | None:
         return None
     checked_id(f"/subscriptions/{sub}", "--subscription", [])  # the others are ids of BEFORE or the plan
     # the id, segment by segment, each name checked as it is added (bad input names its attribute)
-    segments = [f"resourceGroups/{group}", f"providers/{NETWORK}/{spec.arm_type.split('/')[0]}/{parts[1][1]}"]
+    types = spec.kind.arm_type.split("/")  # namespace, type[, child type]
+    segments = [f"resourceGroups/{group}", f"providers/{types[0]}/{types[1]}/{parts[1][1]}"]
     if len(parts) > 2:
-        segments.append(f"{spec.arm_type.split('/')[1]}/{parts[2][1]}")
+        segments.append(f"{types[2]}/{parts[2][1]}")
     rid = f"/subscriptions/{sub}"
     for (attr, _value), segment in zip(parts, segments, strict=True):
         rid += f"/{segment}"
@@ -215,7 +215,7 @@ def _azapi_type(ch: Change) -> str | None:
     if not isinstance(raw, str):
         return None
     arm_type = raw.split("@")[0]
-    return arm_type if arm_type.lower().startswith(NETWORK.lower() + "/") else None
+    return arm_type if in_namespace(arm_type) else None
 
 
 def _azapi_id(ctx: _Ctx, ch: Change) -> str | None:
@@ -290,10 +290,6 @@ def _compute_ids(ctx: _Ctx, changes: list[Change], data_ids: dict[str, str]) -> 
 # -- applying -----------------------------------------------------------------------------------------------
 
 
-def _arm_type_of(spec: Spec) -> str:
-    return f"{NETWORK}/{spec.arm_type}"
-
-
 def _origin(ctx: _Ctx, ch: Change, item: dict[str, Any]) -> None:
     """Findings and errors on what the plan changed point at the plan's change."""
     ctx.tree.record_origins(item, ctx.file, [*ch.loc, "after"])
@@ -302,7 +298,7 @@ def _origin(ctx: _Ctx, ch: Change, item: dict[str, Any]) -> None:
 def _complete(ctx: _Ctx, ch: Change, doc: dict[str, Any], reader_unresolved: bool) -> bool:
     """A created document must pass the normalizer's checks; when it does not because a value is
     known only after apply, it is left out (the gap says why), else the plan is wrong."""
-    kind = KINDS.get(ArmId(str(doc["id"])).type_path or "")
+    kind = MODELLED.get(ArmId(str(doc["id"])).type_path or "")
     if kind is None:
         return True
     try:
@@ -356,7 +352,7 @@ def _patch(ctx: _Ctx, ch: Change, rid: str, change: dict[str, Any], side: str = 
 def _parent_ok(ctx: _Ctx, ch: Change, rid: str) -> bool:
     """A child (subnet, peering, route, circuit peering) is created only inside its parent."""
     parent = ArmId(rid).parent
-    if parent is None or ArmId(rid).type_path not in KINDS or parent.type_path not in KINDS:
+    if parent is None or ArmId(rid).type_path not in MODELLED or parent.type_path not in MODELLED:
         return True
     if find(ctx.tree, parent) is not None:
         return True
@@ -391,11 +387,10 @@ def _apply_azurerm(ctx: _Ctx, ch: Change) -> None:
     built = BUILDERS[ch.type](reader, existing)
     unmapped(ctx, ch, spec, rid)
     if ch.creates:
-        segments = spec.arm_type.split("/")
         name = rid.rstrip("/").split("/")[-1]
-        doc: dict[str, Any] = _prune({"id": rid, "name": name, "type": _arm_type_of(spec), **built})
+        doc: dict[str, Any] = _prune({"id": rid, "name": name, "type": spec.kind.arm_type, **built})
         doc.setdefault("properties", {})
-        if len(segments) > 1 and not _parent_ok(ctx, ch, rid):
+        if spec.kind.parent_type is not None and not _parent_ok(ctx, ch, rid):
             return
         inline = INLINE.get(ch.type)
         children: list[dict[str, Any]] = []

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditor.model import kinds
+from auditor.model.kinds import ResourceKind
+
 # Attributes every azurerm resource carries that routing never reads.
 COMMON_IGNORED = frozenset({"id", "tags", "timeouts"})
-
-NETWORK = "Microsoft.Network"
 
 
 def words(text: str) -> frozenset[str]:
@@ -27,7 +28,7 @@ def words(text: str) -> frozenset[str]:
 class Spec:
     """How one azurerm resource type maps onto ARM."""
 
-    arm_type: str  # "virtualNetworks", "virtualNetworks/subnets", ...
+    kind: ResourceKind  # the ARM type it translates to
     mapped: dict[str, str]  # Terraform attribute (dotted for nested blocks) -> ARM property
     ignored: frozenset[str]  # attributes routing does not read (dotted for nested blocks)
     parent_attr: str | None = None  # the attribute naming the parent resource
@@ -36,7 +37,7 @@ class Spec:
 
 
 _VNET = Spec(
-    "virtualNetworks",
+    kinds.VNET,
     {
         "name": "name",
         "resource_group_name": "(the ARM id)",
@@ -60,7 +61,7 @@ _VNET = Spec(
 )
 
 _SUBNET = Spec(
-    "virtualNetworks/subnets",
+    kinds.SUBNET,
     {
         "name": "name",
         "resource_group_name": "(the ARM id)",
@@ -82,7 +83,7 @@ _SUBNET = Spec(
 )
 
 _PEERING = Spec(
-    "virtualNetworks/virtualNetworkPeerings",
+    kinds.PEERING,
     {
         "name": "name",
         "resource_group_name": "(the ARM id)",
@@ -103,7 +104,7 @@ _PEERING = Spec(
 )
 
 _GATEWAY = Spec(
-    "virtualNetworkGateways",
+    kinds.GATEWAY,
     {
         "name": "name",
         "resource_group_name": "(the ARM id)",
@@ -150,7 +151,7 @@ _GATEWAY = Spec(
 )
 
 _CONNECTION = Spec(
-    "connections",
+    kinds.CONNECTION,
     {
         "name": "name",
         "resource_group_name": "(the ARM id)",
@@ -186,7 +187,7 @@ _CONNECTION = Spec(
 )
 
 _LNG = Spec(
-    "localNetworkGateways",
+    kinds.LOCAL_NETWORK_GATEWAY,
     {
         "name": "name",
         "resource_group_name": "(the ARM id)",
@@ -203,7 +204,7 @@ _LNG = Spec(
 )
 
 _CIRCUIT = Spec(
-    "expressRouteCircuits",
+    kinds.CIRCUIT,
     {
         "name": "name",
         "resource_group_name": "(the ARM id)",
@@ -223,7 +224,7 @@ _CIRCUIT = Spec(
 )
 
 _CIRCUIT_PEERING = Spec(
-    "expressRouteCircuits/peerings",
+    kinds.CIRCUIT_PEERING,
     {
         "peering_type": "name and properties.peeringType",
         "resource_group_name": "(the ARM id)",
@@ -257,7 +258,7 @@ _CIRCUIT_PEERING = Spec(
 )
 
 _ROUTE_TABLE = Spec(
-    "routeTables",
+    kinds.ROUTE_TABLE,
     {
         "name": "name",
         "resource_group_name": "(the ARM id)",
@@ -274,7 +275,7 @@ _ROUTE_TABLE = Spec(
 )
 
 _ROUTE = Spec(
-    "routeTables/routes",
+    kinds.ROUTE,
     {
         "name": "name",
         "resource_group_name": "(the ARM id)",
@@ -288,18 +289,20 @@ _ROUTE = Spec(
     phase=1,
 )
 
-SPECS: dict[str, Spec] = {
-    "azurerm_virtual_network": _VNET,
-    "azurerm_subnet": _SUBNET,
-    "azurerm_virtual_network_peering": _PEERING,
-    "azurerm_virtual_network_gateway": _GATEWAY,
-    "azurerm_virtual_network_gateway_connection": _CONNECTION,
-    "azurerm_local_network_gateway": _LNG,
-    "azurerm_express_route_circuit": _CIRCUIT,
-    "azurerm_express_route_circuit_peering": _CIRCUIT_PEERING,
-    "azurerm_route_table": _ROUTE_TABLE,
-    "azurerm_route": _ROUTE,
-}
+TABLES = (
+    _VNET,
+    _SUBNET,
+    _PEERING,
+    _GATEWAY,
+    _CONNECTION,
+    _LNG,
+    _CIRCUIT,
+    _CIRCUIT_PEERING,
+    _ROUTE_TABLE,
+    _ROUTE,
+)
+# azurerm type -> its table: the azurerm types of a kind are the registry's (`ResourceKind.terraform`)
+SPECS: dict[str, Spec] = {tf: spec for spec in TABLES for tf in spec.kind.terraform}
 
 # Associations: no ARM resource of their own; they set a reference on the subnet.
 ASSOCIATIONS: dict[str, tuple[str, str]] = {

@@ -44,113 +44,23 @@ from pydantic import AliasPath, ValidationError
 from auditor.errors import InputError, json_path
 from auditor.ids import BAD_SEGMENTS, ArmId
 from auditor.live.redact import redact
-from auditor.normalize import KINDS, Loc
+from auditor.model import kinds
+from auditor.model.kinds import MODELLED, bears_on_routing
+from auditor.normalize import Loc
 from auditor.overlay import child_arrays, merge_patch, resource_key
 from auditor.predict import Prediction, RawTree, create, delete, dig, find, patch
-from auditor.predict.state import PEERING, ROUTE_TABLE, SUBNET, VNET, links, settle
+from auditor.predict.state import links, settle
 
 CHANGE_TYPES = ("Create", "Modify", "Delete", "NoChange", "Ignore", "Deploy", "NoEffect", "Unsupported")
 _CANONICAL = {t.lower(): t for t in CHANGE_TYPES}
 
-# Properties a deployment cannot set (ARM computes them), per type; `provisioningState` and
-# `resourceGuid` everywhere.
+# Properties a deployment cannot set (ARM computes them) on every type; per type, the registry's
+# `read_only`. What ARM sets when a PUT omits a writable property is the registry's `defaults`:
+# omitting it changes nothing when BEFORE holds this value (an empty array or object never counts as
+# set either). A child array in the registry's `kept_when_omitted` is one a parent's PUT leaves alone
+# when it omits it (peerings are managed on their own). A change to an unmodelled type that bears on
+# routing (`kinds.bears_on_routing`) is a gap.
 READ_ONLY_COMMON = ("provisioningState", "resourceGuid")
-READ_ONLY: dict[str, tuple[str, ...]] = {
-    PEERING: (
-        "peeringState",
-        "peeringSyncLevel",
-        "remoteAddressSpace",
-        "remoteVirtualNetworkAddressSpace",
-        "remoteBgpCommunities",
-        "remoteVirtualNetworkEncryption",
-    ),
-    SUBNET: (
-        "ipConfigurations",
-        "ipConfigurationProfiles",
-        "privateEndpoints",
-        "serviceAssociationLinks",
-        "resourceNavigationLinks",
-        "purpose",
-    ),
-    "microsoft.network/connections": (
-        "connectionStatus",
-        "tunnelConnectionStatus",
-        "ingressBytesTransferred",
-        "egressBytesTransferred",
-    ),
-    "microsoft.network/expressroutecircuits": (
-        "circuitProvisioningState",
-        "serviceProviderProvisioningState",
-        "stag",
-    ),
-    "microsoft.network/expressroutecircuits/peerings": (
-        "azureASN",
-        "primaryAzurePort",
-        "secondaryAzurePort",
-        "lastModifiedBy",
-    ),
-    "microsoft.network/expressroutecircuits/peerings/connections": ("circuitConnectionStatus",),
-    ROUTE_TABLE: ("subnets",),
-    "microsoft.network/networkinterfaces": ("virtualMachine", "macAddress"),
-    "microsoft.network/virtualhubs": (
-        "virtualRouterIps",
-        "routingState",
-        "bgpConnections",
-        "ipConfigurations",
-    ),
-    "microsoft.network/virtualhubs/bgpconnections": ("connectionState",),
-}
-
-# What ARM sets when a PUT omits a writable property: omitting it changes nothing when BEFORE
-# holds this value (an empty array or object never counts as set either).
-DEFAULTS: dict[str, dict[str, Any]] = {
-    PEERING: {
-        "allowVirtualNetworkAccess": True,
-        "allowForwardedTraffic": False,
-        "allowGatewayTransit": False,
-        "useRemoteGateways": False,
-        "doNotVerifyRemoteGateways": False,
-        "peerCompleteVnets": True,
-    },
-    "microsoft.network/connections": {
-        "routingWeight": 0,
-        "enableBgp": False,
-        "usePolicyBasedTrafficSelectors": False,
-        "expressRouteGatewayBypass": False,
-    },
-    "microsoft.network/virtualnetworkgateways": {
-        "enableBgp": False,
-        "activeActive": False,
-        "allowRemoteVnetTraffic": False,
-        "allowVirtualWanTraffic": False,
-        "adminState": "Enabled",
-    },
-    ROUTE_TABLE: {"disableBgpRoutePropagation": False},
-    "microsoft.network/networkinterfaces": {"enableIPForwarding": False},
-    "microsoft.network/virtualhubs": {"allowBranchToBranchTraffic": False},
-}
-
-# Child arrays a parent's PUT leaves alone when it omits them (peerings are managed on their own).
-KEPT_WHEN_OMITTED = {(VNET, "virtualNetworkPeerings")}
-
-# Unmodelled Microsoft.Network types whose changes bear on routing: a change to one is a gap.
-# An entry ending in "/" covers the unmodelled children of a type.
-ROUTING_TYPES = (
-    "microsoft.network/azurefirewalls",
-    "microsoft.network/firewallpolicies",
-    "microsoft.network/virtualwans",
-    "microsoft.network/virtualhubs/",
-    "microsoft.network/vpngateways",
-    "microsoft.network/vpnsites",
-    "microsoft.network/p2svpngateways",
-    "microsoft.network/expressroutegateways",
-    "microsoft.network/expressroutecrossconnections",
-    "microsoft.network/networkvirtualappliances",
-    "microsoft.network/virtualrouters",
-    "microsoft.network/routefilters",
-    "microsoft.network/networkmanagers",
-    "microsoft.network/virtualnetworkgateways/",
-)
 
 FULL_PAYLOADS = "run what-if with --result-format FullResourcePayloads"
 
@@ -279,7 +189,7 @@ def _parse_change(entry: Any, loc: Loc, file: str) -> _Change | None:
             file, json_path([*loc, "after"]), "expected the resource object after the deployment"
         )
     declared = after.get("id") if after is not None else None
-    if isinstance(declared, str) and (KINDS.get(type_path) or _routing_type(type_path)):
+    if isinstance(declared, str) and (MODELLED.get(type_path) or bears_on_routing(type_path)):
         try:
             ArmId(declared)
         except ValueError as exc:
@@ -312,17 +222,7 @@ def _mapped(raw_id: str, entry: dict[str, Any]) -> bool:
     for i, segment in enumerate(segments[:-2]):
         if segment == "providers":
             types.add(f"{segments[i + 1]}/{segments[i + 2]}")
-    return any(_routing_type(t) or any(k == t or k.startswith(t + "/") for k in KINDS) for t in types)
-
-
-def _routing_type(type_path: str) -> bool:
-    for entry in ROUTING_TYPES:
-        if entry.endswith("/"):
-            if type_path.startswith(entry):
-                return True
-        elif type_path == entry or type_path.startswith(entry + "/"):
-            return True
-    return False
+    return any(bears_on_routing(t) or any(k == t or k.startswith(t + "/") for k in MODELLED) for t in types)
 
 
 def unresolved(value: Any) -> bool:
@@ -351,7 +251,7 @@ def _expressions(value: Any, loc: Loc) -> list[Loc]:
 @cache
 def _modelled_properties(type_path: str) -> frozenset[str]:
     """The `properties.<key>`s the model reads for a type."""
-    kind = KINDS.get(type_path)
+    kind = MODELLED.get(type_path)
     if kind is None:
         return frozenset()
     keys: set[str] = set()
@@ -363,7 +263,8 @@ def _modelled_properties(type_path: str) -> frozenset[str]:
 
 
 def _read_only(type_path: str) -> tuple[str, ...]:
-    return READ_ONLY_COMMON + READ_ONLY.get(type_path, ())
+    kind = kinds.kind_of(type_path)
+    return READ_ONLY_COMMON + (kind.read_only if kind else ())
 
 
 def _set(value: Any) -> bool:
@@ -388,10 +289,10 @@ class _Run:
         return json_path(loc)
 
     def apply(self, change: _Change) -> None:
-        kind = KINDS.get(change.type_path)
+        kind = MODELLED.get(change.type_path)
         kind_type = change.change_type
         if kind is None:
-            if _routing_type(change.type_path) and kind_type not in ("NoChange", "Ignore", "NoEffect"):
+            if bears_on_routing(change.type_path) and kind_type not in ("NoChange", "Ignore", "NoEffect"):
                 self.gap(
                     "unmapped-resource",
                     change.resource_id,
@@ -482,7 +383,7 @@ class _Run:
         item["id"] = rid
         if not isinstance(item.get("name"), str):
             item["name"] = ArmId(change.resource_id).name
-        kind = KINDS[change.type_path]
+        kind = MODELLED[change.type_path]
         try:
             kind.model.model_validate(item)
         except ValidationError as exc:
@@ -610,7 +511,8 @@ class _Run:
     def _omitted_children(
         self, before: dict[str, Any] | None, rid: str, type_path: str, prop_key: str, loc: Loc
     ) -> None:
-        if before is None or (type_path, prop_key) in KEPT_WHEN_OMITTED:
+        kind = kinds.kind_of(type_path)
+        if before is None or (kind is not None and prop_key in kind.kept_when_omitted):
             return
         if _set(dig(before, "properties", prop_key)):
             self.gap(
@@ -629,7 +531,8 @@ class _Run:
         if not isinstance(old, dict):
             return
         new = new if isinstance(new, dict) else {}
-        defaults = DEFAULTS.get(type_path, {})
+        kind = kinds.kind_of(type_path)
+        defaults = kind.defaults if kind else {}
         children = {prop_key for prop_key, _ in child_arrays(ArmId(rid).key)}
         skip = set(_read_only(type_path)) | children
         for name in sorted(_modelled_properties(type_path) - skip):
