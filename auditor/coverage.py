@@ -57,25 +57,9 @@ def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
             )
             continue
         if op is not None:  # an observation the collector could not take, with no record of its own
-            status = f"{cgap.status} " if cgap.status else ""
-            reason = " ".join(x for x in (cgap.code, cgap.message) if x)
-            gaps.append(
-                CoverageGap(
-                    kind="collection-failed",
-                    resource=cgap.scope,
-                    detail=f"{cgap.operation}: {status}{reason}".strip(),
-                )
-            )
+            gaps.append(_collection_failed(cgap.scope, cgap.operation, cgap.status, cgap.code, cgap.message))
     for failed in failed_collections(snapshot):
-        status = f"{failed.status} " if failed.status else ""
-        reason = " ".join(x for x in (failed.code, failed.message) if x)
-        gaps.append(
-            CoverageGap(
-                kind="collection-failed",
-                resource=failed.scope,
-                detail=f"{failed.what}: {status}{reason}".strip(),
-            )
-        )
+        gaps.append(_collection_failed(failed.scope, failed.what, failed.status, failed.code, failed.message))
     gaps.extend(unmodelled_gaps(snapshot))
     gaps.extend(unknown_values(snapshot))
     for file in snapshot.partial_lists:
@@ -111,6 +95,14 @@ def unknown_values(snapshot: Snapshot) -> list[CoverageGap]:
         )
         for resource, what, value in found
     ]
+
+
+def _collection_failed(
+    scope: str, what: str, status: int | None, code: str | None, message: str | None
+) -> CoverageGap:
+    reason = " ".join(x for x in (code, message) if x)
+    detail = f"{what}: {f'{status} ' if status else ''}{reason}".strip()
+    return CoverageGap(kind="collection-failed", resource=scope, detail=detail)
 
 
 @dataclass(frozen=True)

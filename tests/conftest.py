@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,14 @@ def by_name(docs: list[dict[str, Any]], name: str) -> dict[str, Any]:
         if doc.get("name") == name:
             return doc
     raise KeyError(name)
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path) -> Iterator[Path]:
+    """The test runs in its own temporary directory (configuration discovery starts there)."""
+    here = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(here)

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +25,6 @@ ER1 = "/subscriptions/*/resourceGroups/rg-expressroute/providers/Microsoft.Netwo
 def invoke(*args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path) -> Iterator[Path]:
-    here = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(here)
 
 
 def report(*args: str) -> tuple[int, dict[str, object]]:

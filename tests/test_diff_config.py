@@ -5,12 +5,9 @@ suppressions, fail-on; it records the files applied; checked with the base branc
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from auditor.cli import app
@@ -18,16 +15,6 @@ from tests.test_diff import TESTBED, spoke_without_remote_gateways
 
 runner = CliRunner()
 NO_LOSS = ("--no-fail-on-lost", "--no-fail-on-asymmetric")
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path) -> Iterator[Path]:
-    here = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(here)
 
 
 def diff(*args: str) -> tuple[int, dict[str, Any], str]:
