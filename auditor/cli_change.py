@@ -33,7 +33,7 @@ from auditor.diff_render import render_markdown, render_text
 from auditor.engine import select_rules
 from auditor.errors import InputError
 from auditor.findings import Severity
-from auditor.fixture import build_snapshot, read_source, snapshot_dirs
+from auditor.fixture import SnapshotSource, build_snapshot, read_source, snapshot_dirs
 from auditor.model import Snapshot
 from auditor.predict import InputKind, Prediction
 from auditor.routing.failures import UnknownResource, apply_down
@@ -87,12 +87,12 @@ def _change(
 
 
 def _predicted(
-    before: Path, kind: InputKind, file: Path, subscription: str | None
+    before: Path, kind: InputKind, file: Path, subscription: str | None, read: SnapshotSource | None = None
 ) -> tuple[Snapshot, Prediction, dict[str, Any], Snapshot | None]:
     from auditor.predict.plan import favourable_source, predict
 
     try:
-        source, prediction = predict(before, kind, file, subscription)
+        source, prediction = predict(before, kind, file, subscription, source=read)
         snapshot = build_snapshot(source, observations=False)
         resolved = favourable_source(source, prediction)
         favourable = build_snapshot(resolved, observations=False) if resolved is not None else None
@@ -104,9 +104,10 @@ def _predicted(
     return snapshot, prediction, info, favourable
 
 
-def _configuration_only(path: Path) -> Snapshot:
+def _configuration_only(path: Path) -> tuple[Snapshot, SnapshotSource]:
     try:
-        return build_snapshot(read_source(path), observations=False)
+        source = read_source(path)
+        return build_snapshot(source, observations=False), source
     except InputError as exc:
         _fail(str(exc))
 
@@ -185,17 +186,20 @@ def diff_command(
     }
     if settings.files:
         info(f"configuration: {escape(', '.join(settings.files))}")
-    old = _configuration_only(before)
+    old, read = _configuration_only(before)
     predicted_from = None
     favourable: Snapshot | None = None
     resolved: tuple[str, ...] = ()
     if change is not None:
-        new, prediction, predicted_from, favourable = _predicted(before, change[0], change[1], subscription)
+        # BEFORE as read already: predicting changes its documents, which BEFORE's snapshot no longer needs
+        new, prediction, predicted_from, favourable = _predicted(
+            before, change[0], change[1], subscription, read
+        )
         resolved = prediction.favourable.resolved if prediction.favourable is not None else ()
     elif after is not None:
-        new = _configuration_only(after)
+        new = _configuration_only(after)[0]
     else:
-        new = _configuration_only(before)  # the change is only what --down fails
+        new = build_snapshot(read, observations=False)  # the change is only what --down fails
     if down:
         try:
             new = apply_down(new, down)

@@ -17,10 +17,16 @@ from auditor.writer import flatten_documents, write_snapshot_atomically
 
 
 def predict(
-    before: Path, kind: InputKind, change: Path, subscription: str | None = None
+    before: Path,
+    kind: InputKind,
+    change: Path,
+    subscription: str | None = None,
+    source: SnapshotSource | None = None,
 ) -> tuple[SnapshotSource, Prediction]:
-    """Read BEFORE, apply the change, and return the predicted source (not yet normalized)."""
-    source = read_source(before)
+    """Read BEFORE (or take `source`, BEFORE as read already: its tree is changed in place, so
+    only once BEFORE's snapshot is built from it), apply the change, and return the predicted
+    source (not yet normalized)."""
+    source = source if source is not None else read_source(before)
     tree = source.tree
     tree.operations = {}
     sites = source.manifest.sites
