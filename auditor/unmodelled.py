@@ -123,6 +123,24 @@ def _gap(feature: str, resource: str, detail: str) -> CoverageGap:
 FASTPATH_SKUS = frozenset({"ultraperformance", "ergw3az", "ergwscale"})
 
 
+def fastpath_bypass(snapshot: Snapshot, conn: Connection, to_hub: bool) -> bool:
+    """Whether on-premises traffic arriving over this connection skips the gateway on its data
+    path ("About ExpressRoute FastPath", https://learn.microsoft.com/azure/expressroute/about-fastpath):
+    FastPath enabled on the connection (`expressRouteGatewayBypass`), a gateway SKU it runs on, and
+    a destination in the hub VNet (every circuit) or in a peered VNet (ExpressRoute Direct only;
+    over a provider circuit that traffic still goes through the gateway). The gateway still
+    exchanges the routes; traffic from Azure to on-premises always goes through it."""
+    if not conn.is_expressroute or not conn.express_route_gateway_bypass or conn.peer_id is None:
+        return False
+    gateway = snapshot.gateway(conn.gateway1_id)
+    if gateway is None or (gateway.sku_name or "").lower() not in FASTPATH_SKUS:
+        return False
+    if to_hub:
+        return True
+    circuit = snapshot.circuit(conn.peer_id)
+    return circuit is not None and circuit.express_route_port_id is not None
+
+
 def _open_fastpath(snapshot: Snapshot, conn: Connection) -> str | None:
     """Why FastPath on this connection leaves the data path open, or None. FastPath sends
     on-premises traffic to the hub VNet past the gateway on every circuit; user-defined routes

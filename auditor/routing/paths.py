@@ -45,7 +45,7 @@ from auditor.routing.tables import (
     subnet_table,
     workload_subnet,
 )
-from auditor.unmodelled import uncertain_resources, unmodelled_gaps
+from auditor.unmodelled import fastpath_bypass, uncertain_resources, unmodelled_gaps
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_STEPS = 64
@@ -837,8 +837,8 @@ class PathFinder:
             return ("msee", str(other), "globalReach")
         hub = ArmId(entry.target)
         domain = self.plane.domains[hub]
+        conn = self.snap.by_id.get(entry.via) if entry.via is not None else None
         if entry.via is not None:
-            conn = self.snap.by_id.get(entry.via)
             walk.hops.append(
                 Hop(
                     "connection",
@@ -848,12 +848,19 @@ class PathFinder:
                 )
             )
         if domain.er_gateway is not None:
+            # FastPath: the data path skips the gateway (its routes are still the gateway's); the
+            # hop stays, marked, so the path still names what routes the traffic
+            to_hub = any(_contains(p, dst) for p in domain.hub.address_prefixes)
+            fast = isinstance(conn, Connection) and fastpath_bypass(self.snap, conn, to_hub)
+            notes = [
+                n for n in ("ECMP" if len(best) > 1 else None, "FastPath: bypassed" if fast else None) if n
+            ]
             walk.hops.append(
                 Hop(
                     "gateway",
                     domain.er_gateway.id.name,
                     str(domain.er_gateway.id),
-                    "ECMP" if len(best) > 1 else None,
+                    "; ".join(notes) or None,
                 )
             )
         return ("ingress", str(hub), LinkKind.EXPRESSROUTE.value)
