@@ -620,7 +620,12 @@ def _attr_urls(text: str) -> Iterable[str]:
 def test_html_is_self_contained_and_escapes_names(tmp_path: Path) -> None:
     report, snapshot, rules = _report(_evil(tmp_path))
     text = render("html", report, snapshot, rules)
-    lowered = text.lower()
+    from auditor.formats.html_page import FILTER_SCRIPT, SCRIPT_HASH
+
+    # one script, the findings' text filter, allowed by its hash in the CSP and nothing else
+    scripts = re.findall(r"<script>(.*?)</script>", text, re.S)
+    assert scripts == [FILTER_SCRIPT] and f"script-src 'sha256-{SCRIPT_HASH}'" in text
+    lowered = text.replace(f"<script>{FILTER_SCRIPT}</script>", "").lower()
     assert (
         "<script" not in lowered
         and " src=" not in lowered

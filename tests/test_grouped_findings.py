@@ -56,3 +56,22 @@ def test_the_first_screen_names_every_rule_that_fired() -> None:
     anchors = set(re.findall(r'id="(rule-[^"]+)"', page))
     assert all(link in anchors for link in re.findall(r'href="#(rule-[^"]+)"', page))
     assert page.count('id="f-') == len(result.findings)
+
+
+def test_the_html_filters_by_severity_and_rule_without_script_and_by_text_with_one() -> None:
+    snapshot, result = crowded()
+    page = render("html", report_dict(snapshot, result), snapshot)
+    for rule in {f.rule for f in result.findings}:
+        # a radio button per rule and the CSS that hides every other rule's findings when it is on
+        assert f'id="fr-{rule}"' in page and f"#fr-{rule}:checked ~ .findings .finding:not(.r-{rule})" in page
+    assert 'id="fs-error"' in page and "#fs-error:checked ~ .findings .sevgroup:not(.error)" in page
+    # the radios precede the findings as siblings, which the `~` selectors need
+    filters = page.index('<div class="filters">')
+    assert (
+        filters
+        < page.index('id="fr-ASY002"')
+        < page.index('<div class="findings">')
+        < page.index('class="finding')
+    )
+    assert page.count('<div class="findings">') == 1 and page.count("</div></div>") >= 1
+    assert 'type="search" id="q"' in page and "details.finding" in page

@@ -1,14 +1,18 @@
 """One self-contained HTML file: summary, findings with their evidence, coverage gaps, the path matrix
-and the topology (an inline SVG, with its Mermaid source). It opens offline: no script, no fetched
-style, font or image (a Content-Security-Policy says so to the browser too); the only URLs are the
-rules' documentation links. Every value from the snapshot is escaped (`html.escape`, and control
+and the topology (an inline SVG, with its Mermaid source). It opens offline: no fetched script,
+style, font or image (a Content-Security-Policy says so to the browser too); the one script is the
+findings' text filter, inline and allowed by its hash (the severity and rule filters are radio
+buttons and CSS); the only URLs are the rules' documentation links. Every value from the snapshot is escaped (`html.escape`, and control
 and bidi characters shown as their escapes).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,14 +58,59 @@ svg.topology .circuit rect, svg.topology .local-network-gateway rect { fill: #fb
 svg.topology .external rect { stroke-dasharray: 4,3; fill: #ffffff; }
 svg.topology text { font: 12px system-ui, sans-serif; } svg.topology .col { font-weight: 600; }
 td, summary, code, li { overflow-wrap: anywhere; } .scroll { overflow-x: auto; max-width: 100%; }
+.filters input[type=radio] { margin-left: .8em; } .filters label { margin-right: .2em; }
+.filters input[type=search] { width: 100%; max-width: 30em; margin: .4em 0; }
 ul.fired { columns: 16em; } h4 { margin: 1em 0 .3em; }
 """
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# the one script: the text filter over findings (by resource, rule or words), allowed by its hash
+FILTER_SCRIPT = (
+    "document.getElementById('q').addEventListener('input',function(e){"
+    "var t=e.target.value.toLowerCase();"
+    "document.querySelectorAll('details.finding').forEach(function(d){"
+    "d.hidden=t!==''&&d.textContent.toLowerCase().indexOf(t)<0;});});"
+)
+SCRIPT_HASH = base64.b64encode(hashlib.sha256(FILTER_SCRIPT.encode()).digest()).decode()
+CSP = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{SCRIPT_HASH}'"
 
 
 def h(value: object) -> str:
     """Untrusted text for HTML: control and bidi characters escaped, then HTML-escaped."""
     return html.escape(escape(str(value)), quote=True)
+
+
+def _css_id(value: object) -> str:
+    """A rule id as a class name (rule ids are letters and digits; anything else is dropped)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "", str(value))
+
+
+def _filters(findings: list[dict[str, Any]]) -> str:
+    """Filters over the findings that need no script (radio buttons and CSS: by severity, by rule)
+    and one small script whose hash the page's CSP allows (a text filter: resource, rule, words).
+    Opens the element that holds the findings (closed after them)."""
+    severities = [s for s, items in by_severity(findings).items() if items]
+    rule_ids = sorted({_css_id(f.get("rule", "")) for f in findings})
+    css = []
+    for s in severities:
+        css.append(f"#fs-{s}:checked ~ .findings .sevgroup:not(.{s}) {{ display: none; }}")
+    for r in rule_ids:
+        css.append(
+            f"#fr-{r}:checked ~ .findings .finding:not(.r-{r}), #fr-{r}:checked ~ .findings h4:not(.r-{r}) "
+            "{ display: none; }"
+        )
+    radios = ['<input type="radio" name="fs" id="fs-all" checked><label for="fs-all">every severity</label>']
+    radios += [
+        f'<input type="radio" name="fs" id="fs-{s}"><label for="fs-{s}">{h(s)}</label>' for s in severities
+    ]
+    radios += ['<br><input type="radio" name="fr" id="fr-all" checked><label for="fr-all">every rule</label>']
+    radios += [
+        f'<input type="radio" name="fr" id="fr-{r}"><label for="fr-{r}">{h(r)}</label>' for r in rule_ids
+    ]
+    return (
+        f"<style>{' '.join(css)}</style>"
+        '<div class="filters">'
+        '<input type="search" id="q" placeholder="filter by resource, rule or words" aria-label="filter findings">'
+        f"<script>{FILTER_SCRIPT}</script><br>" + "".join(radios) + '<div class="findings">'
+    )
 
 
 def _fired(findings: list[dict[str, Any]]) -> str:
@@ -94,7 +143,7 @@ def _finding(finding: Mapping[str, Any], rules: dict[str, RuleInfo], expand: boo
     said = status(finding)
     parts = [
         f'<details id="f-{h(finding.get("fingerprint", ""))}" '
-        f'class="finding {h(severity)}{"" if counts(finding) else " not-counted"}"'
+        f'class="finding {h(severity)} r-{_css_id(finding.get("rule", ""))}{"" if counts(finding) else " not-counted"}"'
         + (" open>" if expand else ">"),
         f'<summary><span class="sev">{h(severity)}</span> <b>{h(finding.get("rule", ""))}</b> '
         f"{h(finding.get('name', ''))}: {h(finding.get('message', ''))}"
@@ -259,16 +308,22 @@ def render(data: FormatInput) -> str:
     ]
     if not findings:
         sections.append("<p>No findings.</p>")
+    else:
+        sections.append(_filters(findings))
     for severity, items in by_severity(findings).items():
         if items:
-            sections.append(f"<h3>{h(severity)} ({len(items)})</h3>")
+            sections.append(f'<section class="sevgroup {h(severity)}"><h3>{h(severity)} ({len(items)})</h3>')
             for group in grouped_by_rule(items, lambda f: str(f.get("rule", ""))):
                 first = group[0]
+                rule = _css_id(first.get("rule", ""))
                 sections.append(
-                    f'<h4 id="rule-{h(first.get("rule", ""))}-{h(severity)}">{h(first.get("rule", ""))} '
-                    f"{h(first.get('name', ''))} ({len(group)})</h4>"
+                    f'<h4 id="rule-{h(first.get("rule", ""))}-{h(severity)}" class="r-{rule}">'
+                    f"{h(first.get('rule', ''))} {h(first.get('name', ''))} ({len(group)})</h4>"
                 )
                 sections += [_finding(f, rules, expand=len(findings) <= EXPANDED_UP_TO) for f in group]
+            sections.append("</section>")
+    if findings:
+        sections.append("</div></div>")  # .findings, .filters
     sections += [
         '<h2 id="coverage">Coverage</h2>',
         _gaps(data),
