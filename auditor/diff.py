@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from auditor.change import Impact, impact
 from auditor.engine import AuditResult, Rule, run
 from auditor.findings import CoverageGap, Finding, Severity
 from auditor.ids import ArmId
-from auditor.model import IPNetwork, Snapshot, parse_prefix
+from auditor.model import IPNetwork, Snapshot, VirtualNetwork, parse_prefix
 from auditor.report import finding_dict
 from auditor.routing.controlplane import prefix_key
+from auditor.routing.paths import PathFinder, signature_groups
 from auditor.routing.prefixindex import OverlapIndex
 from auditor.routing.shared import path_finder
+from auditor.routing.tables import local_candidates
 from auditor.routing.views import UnknownVantage, pair_json, vantage_rows
+from auditor.routing.walked import GROUPS_TO_SITES, walk_scope
 
 DIFF_SCHEMA = "azroute.diff/1"
 ROUTE_FIELDS = ("nextHopType", "nextHop", "via", "asPath", "source")
@@ -39,6 +42,7 @@ class Evaluation:
     routes: dict[str, dict[str, list[dict[str, Any]]]] = field(
         default_factory=dict
     )  # vantage -> prefix -> rows
+    groups: Grouped | None = None  # an estate too large for every pair: groups of VNets to sites
 
 
 def configuration_rules(rules: Sequence[type[Rule]]) -> tuple[list[type[Rule]], list[str]]:
@@ -63,6 +67,10 @@ class Scope:
     networks: frozenset[str] | None = None
     vnets: frozenset[ArmId] | None = None
     prefixes: tuple[IPNetwork, ...] = ()
+    grouped: bool | None = None  # every pair or groups to sites; None: by the side's own size
+    # VNet vantage points (lower-case name) whose tables are compared: whole (None) or on the
+    # prefixes of an index; a VNet not in it has the same tables on both sides. None: every VNet
+    tables: Mapping[str, OverlapIndex[IPNetwork] | None] | None = None
 
     @classmethod
     def of(cls, impact: Impact) -> Scope:
@@ -104,7 +112,16 @@ def evaluate(
     side = Evaluation(snapshot, result)
     finder = path_finder(snapshot)
     names = finder.networks()
-    if scope.networks is None:
+    by_groups = scope.grouped if scope.grouped is not None else walk_scope(finder) == GROUPS_TO_SITES
+    if scope.networks is None and by_groups:
+        # as `paths` (and the audit) walk an estate this size: each group of VNets that route
+        # alike, to and from every site
+        tick = progress(f"pairs {label}".strip(), 1)
+        groups = signature_groups(finder)
+        side.groups = [(tuple(groups.members[r.group]), r.site, pair_json(r.pair)) for r in groups.rows]
+        tick()
+        walk = []
+    elif scope.networks is None:
         walk = [(a, b) for a in names for b in names if a != b]
     else:
         ends = [n for n in names if n.lower() in scope.networks]
@@ -127,10 +144,15 @@ def evaluate(
         tick()
         vnet = vnet_names.get(name.lower())
         whole = scope.vnets is None or (vnet is not None and vnet.id in scope.vnets)
-        if not whole and within is None:
+        restrict = None if whole else within
+        if vnet is not None and scope.tables is not None:
+            if name.lower() not in scope.tables:
+                continue  # the same tables on both sides
+            restrict = scope.tables[name.lower()]
+        elif not whole and within is None:
             continue
         try:
-            vantage, rows = vantage_rows(plane, name, None if whole else within)
+            vantage, rows = vantage_rows(plane, name, restrict)
         except UnknownVantage:
             continue
         # a VNet whose subnets route differently: one vantage per subnet group, named as in `paths`
@@ -158,6 +180,13 @@ def evaluate_change(
     suppressions (`engine.run`'s keywords)."""
     moved = impact(before, after)
     scope = NOTHING if moved.nothing else Scope.of(moved)
+    if scope.networks is None:  # both sides walk alike: groups if either is too large for every pair
+        sizes = (walk_scope(path_finder(side)) for side in (before, after))
+        scope = replace(
+            scope,
+            grouped=any(size == GROUPS_TO_SITES for size in sizes),
+            tables=changed_tables(path_finder(before), path_finder(after)),
+        )
     old = evaluate(
         before, rules, intents, accept_unmodelled, scope=scope, result=results[0], progress=progress,
         label="BEFORE", settings=settings,
@@ -169,6 +198,47 @@ def evaluate_change(
         settings=settings,
     )  # fmt: skip
     return old, new, moved
+
+
+def changed_tables(before: PathFinder, after: PathFinder) -> dict[str, OverlapIndex[IPNetwork] | None]:
+    """The VNet vantage points whose tables may differ, and where. A subnet's table is its own
+    candidate routes (system and user-defined, `tables.local_candidates`) and its gateway domain's
+    BGP rows (`GatewayRows`): a VNet whose subnets' own routes, groups or domain differ is compared
+    whole; one whose domain's rows changed, on the prefixes of those rows; any other is the same."""
+    moved: dict[ArmId, list[IPNetwork]] = {}
+    for hub in {*before.plane.domains, *after.plane.domains}:
+        b = before.plane.gateway_rows[hub].groups if hub in before.plane.domains else {}
+        a = after.plane.gateway_rows[hub].groups if hub in after.plane.domains else {}
+        moved[hub] = [(b.get(k) or a[k])[0].prefix for k in b.keys() | a.keys() if b.get(k) != a.get(k)]
+    out: dict[str, OverlapIndex[IPNetwork] | None] = {}
+    names_b = {v.display_name.lower(): v for v in reversed(before.snap.vnets)}
+    names_a = {v.display_name.lower(): v for v in reversed(after.snap.vnets)}
+    for name in names_b.keys() | names_a.keys():
+        vb, va = names_b.get(name), names_a.get(name)
+        if vb is None or va is None:
+            out[name] = None
+            continue
+        key_b, key_a = _table_inputs(before, vb), _table_inputs(after, va)
+        if key_b != key_a:
+            out[name] = None
+            continue
+        domain = before.plane.domain_of_vnet.get(vb.id)
+        prefixes = moved.get(domain, []) if domain is not None else []
+        if prefixes:
+            out[name] = OverlapIndex(prefixes, lambda p: p)
+    return out
+
+
+def _table_inputs(finder: PathFinder, vnet: VirtualNetwork) -> tuple[object, ...]:
+    """What a VNet's subnet tables are made of, but its domain's BGP rows: each subnet's own
+    candidates and propagation, the domain, and how its subnets group into endpoints."""
+    subnets = sorted(finder.snap.subnets_of(vnet.id), key=lambda s: s.id.key)
+    own = tuple(
+        (s.id.key if s is not None else "", *local_candidates(finder.plane, vnet, s)[::2])
+        for s in (*subnets, None)
+    )
+    groups = tuple(tuple(s.id.key for s in g) for g in finder.subnet_groups[vnet.id])
+    return (own, groups, finder.plane.domain_of_vnet.get(vnet.id))
 
 
 def _selected(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -196,37 +266,95 @@ def compare_pairs(
 ) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {"lost": [], "gained": [], "changed": []}
     for key in sorted(set(before) | set(after), key=lambda k: (k[0].lower(), k[1].lower())):
-        b, a = before.get(key), after.get(key)
-        was = b is not None and b["status"] == "reachable"
-        now = a is not None and a["status"] == "reachable"
-        entry: dict[str, Any] = {
-            "from": key[0],
-            "to": key[1],
-            "before": _pair_view(b) if b else None,
-            "after": _pair_view(a) if a else None,
-        }
-        if was and not now:
-            out["lost"].append(entry)
-        elif now and not was:
-            out["gained"].append(entry)
-        elif b is not None and a is not None:
-            moved = _path_keys(b["forward"]) != _path_keys(a["forward"]) or _path_keys(
-                b["return"]
-            ) != _path_keys(a["return"])
-            if moved or b["asymmetric"] != a["asymmetric"] or b["status"] != a["status"]:
-                entry["why"] = sorted(
-                    w
-                    for w, hit in (
-                        ("forward path moved", _path_keys(b["forward"]) != _path_keys(a["forward"])),
-                        ("return path moved", _path_keys(b["return"]) != _path_keys(a["return"])),
-                        ("became asymmetric", a["asymmetric"] and not b["asymmetric"]),
-                        ("became symmetric", b["asymmetric"] and not a["asymmetric"]),
-                        (f"status {b['status']} -> {a['status']}", b["status"] != a["status"]),
-                    )
-                    if hit
-                )
-                out["changed"].append(entry)
+        found = _classify(key[0], key[1], before.get(key), after.get(key))
+        if found is not None:
+            out[found[0]].append(found[1])
     return out
+
+
+def _classify(
+    source: str, destination: str, b: dict[str, Any] | None, a: dict[str, Any] | None
+) -> tuple[str, dict[str, Any]] | None:
+    """Whether a pair was lost, gained or changed (and its entry), or None when it is the same."""
+    was = b is not None and b["status"] == "reachable"
+    now = a is not None and a["status"] == "reachable"
+    entry: dict[str, Any] = {
+        "from": source,
+        "to": destination,
+        "before": _pair_view(b) if b else None,
+        "after": _pair_view(a) if a else None,
+    }
+    if was and not now:
+        return "lost", entry
+    if now and not was:
+        return "gained", entry
+    if b is None or a is None:
+        return None
+    why = sorted(
+        w
+        for w, hit in (
+            ("forward path moved", _path_keys(b["forward"]) != _path_keys(a["forward"])),
+            ("return path moved", _path_keys(b["return"]) != _path_keys(a["return"])),
+            ("became asymmetric", a["asymmetric"] and not b["asymmetric"]),
+            ("became symmetric", b["asymmetric"] and not a["asymmetric"]),
+            (f"status {b['status']} -> {a['status']}", b["status"] != a["status"]),
+        )
+        if hit
+    )
+    if not why:
+        return None
+    entry["why"] = why
+    return "changed", entry
+
+
+Grouped = list[tuple[tuple[str, ...], str, dict[str, Any]]]  # (VNet endpoints, site, their pair)
+
+
+def compare_groups(before: Grouped, after: Grouped) -> dict[str, list[dict[str, Any]]]:
+    """The pairs of an estate too large to walk pair by pair, as `paths` shows it: each group of
+    VNet endpoints that route alike to and from every site. A group with the same members on both
+    sides is compared row by row; the members of groups that changed are compared one by one
+    (each stands for its group's row); entries that changed alike are one, naming their members."""
+    b_rows = {(members, site): pair for members, site, pair in before}
+    a_rows = {(members, site): pair for members, site, pair in after}
+    found: dict[str, list[dict[str, Any]]] = {"lost": [], "gained": [], "changed": []}
+    alike: dict[tuple[object, ...], dict[str, Any]] = {}
+
+    def add(members: tuple[str, ...], site: str, b: dict[str, Any] | None, a: dict[str, Any] | None) -> None:
+        result = _classify(members[0], site, b, a)
+        if result is None:
+            return
+        kind, entry = result
+        key = (kind, site, repr(entry["before"]), repr(entry["after"]))
+        if key in alike:
+            alike[key]["members"].extend(members)
+            return
+        entry["members"] = list(members)
+        alike[key] = entry
+        found[kind].append(entry)
+
+    for key in b_rows.keys() & a_rows.keys():
+        add(key[0], key[1], b_rows[key], a_rows[key])
+    # each endpoint is in one group per side (groups are by routing signature, whatever the site)
+    b_group = {m: members for (members, _site) in b_rows for m in members}
+    a_group = {m: members for (members, _site) in a_rows for m in members}
+    moved = {
+        (m, site)
+        for rows, other in ((b_rows, a_rows), (a_rows, b_rows))
+        for (members, site) in rows
+        if (members, site) not in other
+        for m in members
+    }
+    for m, site in moved:
+        b = b_rows.get((b_group[m], site)) if m in b_group else None
+        a = a_rows.get((a_group[m], site)) if m in a_group else None
+        add((m,), site, b, a)
+    for kind in found:
+        for entry in found[kind]:
+            entry["members"] = sorted(set(entry["members"]), key=str.lower)
+            entry["from"] = entry["members"][0]
+        found[kind].sort(key=lambda e: (e["from"].lower(), e["to"].lower()))
+    return found
 
 
 def compare_routes(
@@ -346,7 +474,10 @@ def diff(
             for k in sorted(set(new) & set(old), key=lambda k: new[k].sort_key)
         ],
     }
-    pairs = compare_pairs(before.pairs, after.pairs)
+    if before.groups is not None or after.groups is not None:
+        pairs = compare_groups(before.groups or [], after.groups or [])
+    else:
+        pairs = compare_pairs(before.pairs, after.pairs)
     routes = group_routes(compare_routes(before.routes, after.routes))
     intents = {
         "broken": sorted(

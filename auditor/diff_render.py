@@ -77,7 +77,7 @@ def render_text(data: dict[str, Any]) -> str:
             lines += ["", f"{title} ({len(entries)}):"]
             for p in entries[:SHOWN]:
                 why = f" [{', '.join(p['why'])}]" if p.get("why") else ""
-                lines.append(f"  {p['from']} -> {p['to']}{why}")
+                lines.append(f"  {_source(p)} -> {p['to']}{why}")
                 lines.append(f"      before {_path(p['before'])}")
                 lines.append(f"      after  {_path(p['after'])}")
             if len(entries) > SHOWN:
@@ -195,7 +195,7 @@ def render_markdown(data: dict[str, Any], max_chars: int = DEFAULT_MAX_CHARS) ->
                         "| --- | --- | --- | --- |",
                     ],
                     [
-                        f"| {md(x['from'])} | {md(x['to'])} | {md(_path(x['before']))} | {md(_path(x['after']))} |"
+                        f"| {md(_source(x))} | {md(x['to'])} | {md(_path(x['before']))} | {md(_path(x['after']))} |"
                         for x in rows
                     ],
                     [""],
@@ -289,3 +289,9 @@ def _resource(rid: str) -> str:
     """An ARM id as `type/name` (`virtualNetworkPeerings/spoke-to-hub`)."""
     parts = rid.strip("/").split("/")
     return "/".join(parts[-2:]) if len(parts) >= 2 else rid
+
+
+def _source(entry: dict[str, Any]) -> str:
+    """A pair's source: on an estate compared by groups, the first of the VNets that route alike."""
+    more = len(entry.get("members", [])) - 1
+    return str(entry["from"]) + (f" (+{more} VNets that route alike)" if more > 0 else "")

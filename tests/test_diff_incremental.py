@@ -150,3 +150,30 @@ def test_the_bench_change_is_local_and_a_spoke_flag_is_too() -> None:
     assert {v.name for v in impact(base, hub_side).vnets} == {"spoke-vnet"}
     gateway = _drop(base, "gateways", 0)
     assert impact(base, gateway).everything
+
+
+def test_an_estate_too_large_for_every_pair_is_compared_by_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change that moves everything, on an estate above `walked.GROUPED_ABOVE` pairs, is compared
+    as `paths` shows such an estate: each group of VNets that route alike, to and from every site.
+    Every VNet-site pair the pair-by-pair diff loses is lost in a group naming that VNet, and no other."""
+    from auditor.routing import walked
+
+    base = build_snapshot(read_source(FIXTURES / "interop-testbed"), observations=False)
+    index = next(i for i, g in enumerate(base.gateways) if g.id.name == "hub-er-gw")
+    changed = _drop(base, "gateways", index)
+    assert impact(base, changed).everything
+    old, new, _ = evaluate_change(base, changed, RULES)
+    per_pair = diff(old, new).data["pairs"]
+    sites = {s.name for s in base.sites}
+    expected = {
+        k: {(p["from"], p["to"]) for p in per_pair[k] if p["to"] in sites} for k in ("lost", "changed")
+    }
+    assert expected["lost"] and expected["changed"]  # the change loses and moves VNet-site pairs
+    monkeypatch.setattr(walked, "GROUPED_ABOVE", 4)
+    base.release()
+    changed.release()
+    old, new, _ = evaluate_change(base, changed, RULES)
+    assert old.groups is not None and new.groups is not None and not old.pairs
+    grouped = diff(old, new).data["pairs"]
+    for kind in ("lost", "changed"):
+        assert {(m, p["to"]) for p in grouped[kind] for m in p["members"]} == expected[kind], kind

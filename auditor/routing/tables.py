@@ -142,7 +142,7 @@ class SubnetTable:
     Between prefixes: the longest prefix with a selected route wins."""
 
     def __init__(self, plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None) -> None:
-        own, self._spaces, self._propagate, hub = _local_candidates(plane, vnet, subnet)
+        own, self._spaces, self._propagate, hub = local_candidates(plane, vnet, subnet)
         self._own = PrefixIndex(own, lambda r: r.prefix)
         self._shared = plane.gateway_rows[hub] if hub is not None else None
         self._default_overridden: bool | None = None
@@ -304,7 +304,7 @@ def gateway_rows(plane: ControlPlane, hub: ArmId) -> GatewayRows:
     return GatewayRows(rows, PrefixIndex(rows, lambda r: r.prefix), groups)
 
 
-def _local_candidates(
+def local_candidates(
     plane: ControlPlane, vnet: VirtualNetwork, subnet: Subnet | None
 ) -> tuple[list[TableRoute], PrefixIndex[IPNetwork], bool, ArmId | None]:
     """A subnet's own candidate routes (system and user-defined), its VNet and peered spaces,
