@@ -87,13 +87,21 @@ def _change(
 
 
 def _predicted(
-    before: Path, kind: InputKind, file: Path, subscription: str | None, read: SnapshotSource | None = None
+    before: Path,
+    kind: InputKind,
+    file: Path,
+    subscription: str | None,
+    read: SnapshotSource | None = None,
+    built: Snapshot | None = None,
 ) -> tuple[Snapshot, Prediction, dict[str, Any], Snapshot | None]:
-    from auditor.predict.plan import favourable_source, predict
+    """AFTER predicted from BEFORE (`read`: BEFORE as read already, `built`: its snapshot)."""
+    from auditor.predict.plan import favourable_source, predict, unchanged
 
     try:
         source, prediction = predict(before, kind, file, subscription, source=read)
-        snapshot = build_snapshot(source, observations=False)
+        snapshot = unchanged(built, source, prediction) if built is not None else None
+        if snapshot is None:
+            snapshot = build_snapshot(source, observations=False)
         resolved = favourable_source(source, prediction)
         favourable = build_snapshot(resolved, observations=False) if resolved is not None else None
     except InputError as exc:
@@ -193,7 +201,7 @@ def diff_command(
     if change is not None:
         # BEFORE as read already: predicting changes its documents, which BEFORE's snapshot no longer needs
         new, prediction, predicted_from, favourable = _predicted(
-            before, change[0], change[1], subscription, read
+            before, change[0], change[1], subscription, read, old
         )
         resolved = prediction.favourable.resolved if prediction.favourable is not None else ()
     elif after is not None:

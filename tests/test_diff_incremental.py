@@ -177,3 +177,24 @@ def test_an_estate_too_large_for_every_pair_is_compared_by_groups(monkeypatch: p
     grouped = diff(old, new).data["pairs"]
     for kind in ("lost", "changed"):
         assert {(m, p["to"]) for p in grouped[kind] for m in p["members"]} == expected[kind], kind
+
+
+def test_a_change_that_changes_nothing_reuses_before_as_after(tmp_path: Path) -> None:
+    """A no-op overlay, on every scenario and design: AFTER is BEFORE's resources under the
+    predicted manifest (`plan.unchanged`), equal to what normalising the predicted documents gives."""
+    from auditor.predict.plan import predict, unchanged
+    from auditor.writer import dump_json
+
+    for path in SCENARIOS:
+        noop = tmp_path / f"noop-{path.name}"
+        dump_json(
+            noop / "fixture.json",
+            {"format": "azroute-overlay/1", "base": str(path), "name": "noop", "observations": "drop"},
+        )
+        (noop / "arm").mkdir()
+        source = read_source(path)
+        before = build_snapshot(source, observations=False)
+        predicted, prediction = predict(path, "overlay", noop, source=source)
+        reused = unchanged(before, predicted, prediction)
+        assert reused is not None, path.name
+        assert reused == build_snapshot(predicted, observations=False), path.name

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
-from auditor.fixture import SnapshotSource, read_json, read_source
-from auditor.model import FIXTURE_FORMAT, CollectionGap, FixtureManifest, PredictedFrom
+from auditor.fixture import SnapshotSource, check_sites, read_json, read_source
+from auditor.model import FIXTURE_FORMAT, CollectionGap, FixtureManifest, PredictedFrom, Snapshot
 from auditor.predict import InputKind, Prediction
 from auditor.writer import flatten_documents, write_snapshot_atomically
 
@@ -71,6 +71,25 @@ def predict(
         gaps=tuple(sorted(gaps, key=lambda g: (g.scope.lower(), g.operation, g.code or ""))),
     )
     return SnapshotSource(source.root, source.manifest_file, manifest, tree), prediction
+
+
+def unchanged(before: Snapshot, source: SnapshotSource, prediction: Prediction) -> Snapshot | None:
+    """AFTER without normalising it again when the change changed no resource (a no-op overlay, a
+    what-if of NoChange and Ignore): BEFORE's resources under the predicted manifest, which is what
+    `build_snapshot` would make of the unchanged documents. None when anything changed."""
+    if prediction.changed or prediction.failures or prediction.gaps or prediction.favourable is not None:
+        return None
+    manifest = source.manifest
+    snapshot = before.replace(
+        name=manifest.name,
+        description=manifest.description,
+        source=manifest.source,
+        location=str(source.root),
+        sites=manifest.sites,
+        collection_gaps=tuple(g for g in manifest.gaps if not g.operation.startswith("observation ")),
+    )
+    check_sites(snapshot, source.manifest_file)
+    return snapshot
 
 
 def favourable_source(source: SnapshotSource, prediction: Prediction) -> SnapshotSource | None:
