@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from auditor.formats.markdown import md
@@ -273,8 +274,6 @@ def _prefixes(row: dict[str, Any]) -> str:
 def shown_path(path: str) -> str:
     """A path as a report shows it: relative to the working directory when inside it, else its
     last component (a runner's absolute path does not belong in a pull-request comment)."""
-    import os
-
     if not os.path.isabs(path):
         return path
     here = os.getcwd()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar, Literal
 
-from auditor.coverage import failed_collections
+from auditor.coverage import FailedCollection, failed_collections
 from auditor.findings import CoverageGap, Severity, Violation
 from auditor.intents import Expect, Intent
 from auditor.model import Snapshot, snapshot_relative
@@ -161,6 +161,7 @@ __all__ = [
     "Cut",
     "DualPath",
     "Expect",
+    "FailedCollection",
     "Intent",
     "NotComparable",
     "OnPremRoute",

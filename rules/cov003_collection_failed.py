@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from auditor.rule_api import (
     CoverageGap,
+    FailedCollection,
     Rule,
     RuleContext,
     RuleFixtures,
@@ -46,35 +47,26 @@ class CollectionFailed(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
-        for failed in failed_collections(snapshot):  # one per scope and failure, naming what it hid
+        # one per scope and failure, naming what it hid; an observation the collector could not
+        # take stands alone (what a planned change leaves unknown is a coverage gap of its own kind)
+        observations = [
+            FailedCollection(g.scope, (g.operation,), g.status, g.code, g.message)
+            for g in snapshot.collection_gaps
+            if g.operation.startswith("observation ")
+        ]
+        for failed in [*failed_collections(snapshot), *observations]:
+            one = len(failed.operations) == 1
             yield Violation(
                 message=f"{failed.what} in {failed.scope.rsplit('/', 1)[-1]} failed "
                 f"({failed.status or ''} {failed.code or ''}): nothing there was checked",
                 resources=(),
                 evidence={
                     "scope": failed.scope,
-                    "operation": failed.operations[0]
-                    if len(failed.operations) == 1
-                    else list(failed.operations),
+                    "operation": failed.operations[0] if one else list(failed.operations),
                     "status": failed.status,
                     "code": failed.code,
                 },
                 key=f"{failed.scope.lower()}|{failed.operations[0]}"
-                if len(failed.operations) == 1
+                if one
                 else f"{failed.scope.lower()}|{failed.status}|{failed.code}",
-            )
-        for gap in snapshot.collection_gaps:
-            if not gap.operation.startswith("observation "):
-                continue  # above; what a planned change leaves unknown is a coverage gap of its own kind
-            yield Violation(
-                message=f"{gap.operation} in {gap.scope.rsplit('/', 1)[-1]} failed ({gap.status or ''} {gap.code or ''}): "
-                "nothing there was checked",
-                resources=(),
-                evidence={
-                    "scope": gap.scope,
-                    "operation": gap.operation,
-                    "status": gap.status,
-                    "code": gap.code,
-                },
-                key=f"{gap.scope.lower()}|{gap.operation}",
             )
