@@ -129,9 +129,14 @@ def evaluate(
             {(a, b) for a in ends for b in names if a != b} | {(b, a) for a in ends for b in names if a != b}
         )
     tick = progress(f"pairs {label}".strip(), len(walk))
+    wanted = set(walk)
     for a, b in walk:
-        if finder.comparable(a, b):
-            side.pairs[(a, b)] = pair_json(finder.pair(a, b))
+        if (a, b) not in side.pairs and finder.comparable(a, b):
+            if (b, a) in wanted:  # both directions' pairs share their two walks
+                there, back = finder.pair_both_ways(a, b)
+                side.pairs[(a, b)], side.pairs[(b, a)] = pair_json(there), pair_json(back)
+            else:
+                side.pairs[(a, b)] = pair_json(finder.pair(a, b))
         tick()
     plane = finder.plane
     within = OverlapIndex(scope.prefixes, lambda p: p) if scope.prefixes else None

@@ -334,6 +334,16 @@ class PathFinder:
         forward, back = self._arrival(self.walk(a, b.address), b), self._arrival(self.walk(b, a.address), a)
         return PathPair(a.name, b.name, forward, back, self._unknown(a, b, forward, back))
 
+    def pair_both_ways(self, source: str, destination: str) -> tuple[PathPair, PathPair]:
+        """`pair(source, destination)` and `pair(destination, source)`, from the same two walks
+        (each pair walks both directions: asked together, each direction is walked once)."""
+        a, b = self.network(source), self.network(destination)
+        there, back = self._arrival(self.walk(a, b.address), b), self._arrival(self.walk(b, a.address), a)
+        return (
+            PathPair(a.name, b.name, there, back, self._unknown(a, b, there, back)),
+            PathPair(b.name, a.name, back, there, self._unknown(b, a, back, there)),
+        )
+
     def reachable_pair(self, source: str, destination: str) -> PathPair | None:
         """`pair(source, destination)` when it is reachable, None when it is not. The way back is
         walked first: when it is not delivered the pair is not reachable whatever the forward walk
