@@ -92,7 +92,8 @@ class OverlapIndex(Generic[T]):
         by_version: dict[int, list[tuple[int, int, T]]] = defaultdict(list)
         for item in self._containing.items:
             net = prefix(item)
-            by_version[net.version].append((int(net.network_address), int(net.broadcast_address), item))
+            start = int(net.network_address)
+            by_version[net.version].append((start, _last(net, start), item))
         self._starts = {v: sorted(rows, key=lambda r: (r[0], r[1])) for v, rows in by_version.items()}
         self._keys = {v: [r[0] for r in rows] for v, rows in self._starts.items()}
 
@@ -100,7 +101,8 @@ class OverlapIndex(Generic[T]):
         """Items containing `net` or inside it."""
         found = [item for group in self._containing.matches(net.network_address) for item in group]
         rows, keys = self._starts.get(net.version, []), self._keys.get(net.version, [])
-        lo, hi = int(net.network_address), int(net.broadcast_address)
+        lo = int(net.network_address)
+        hi = _last(net, lo)
         for start, _end, item in rows[bisect_left(keys, lo) : bisect_right(keys, hi)]:
             if self._prefix(item).prefixlen > net.prefixlen or start > lo:
                 found.append(item)
@@ -119,6 +121,11 @@ class OverlapIndex(Generic[T]):
         if not keys:
             return False
         lo = int(net.network_address)
-        hi = lo | ((1 << (net.max_prefixlen - net.prefixlen)) - 1)
+        hi = _last(net, lo)
         before = bisect_right(keys, hi)
         return before > 0 and self._reach[net.version][before - 1] >= lo
+
+
+def _last(net: IPNetwork, start: int) -> int:
+    """The prefix's last address as an integer (`broadcast_address` builds an address object)."""
+    return start | ((1 << (net.max_prefixlen - net.prefixlen)) - 1)
