@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from auditor.change import Impact, impact
-from auditor.engine import AuditResult, Rule, run
+from auditor.engine import AuditResult, Reuse, Rule, run
 from auditor.findings import CoverageGap, Finding, Severity
 from auditor.ids import ArmId
 from auditor.model import IPNetwork, Snapshot, VirtualNetwork, parse_prefix
@@ -99,6 +99,7 @@ def evaluate(
     progress: Progress = _no_progress,
     label: str = "",
     settings: Mapping[str, Any] | None = None,
+    reuse: Reuse | None = None,
 ) -> Evaluation:
     """One side: the rules' result (`result` when it is known already), and the pairs and selected
     routes `scope` asks for (every pair and every vantage point's whole table by default: the
@@ -106,8 +107,9 @@ def evaluate(
     if result is None:
         tick = progress(f"rules {label}".strip(), 1)
         result = run(
-            snapshot, rules, intents=intents, accept_unmodelled=accept_unmodelled, **(settings or {})
-        )
+            snapshot, rules, intents=intents, accept_unmodelled=accept_unmodelled, reuse=reuse,
+            **(settings or {}),
+        )  # fmt: skip
         tick()
     side = Evaluation(snapshot, result)
     finder = path_finder(snapshot)
@@ -196,13 +198,30 @@ def evaluate_change(
         before, rules, intents, accept_unmodelled, scope=scope, result=results[0], progress=progress,
         label="BEFORE", settings=settings,
     )  # fmt: skip
+    # a local change that moves no site: AFTER's endpoint-scoped rules keep BEFORE's findings of
+    # the endpoints it cannot move
+    reuse = (
+        Reuse(old.result.produced, moved.networks)
+        if scope.networks and not _moves_a_site(moved, before, after)
+        else None
+    )
     before.release()  # BEFORE's control plane and walks are not needed any more
     same = old.result if moved.nothing else results[1]
     new = evaluate(
         after, rules, intents, accept_unmodelled, scope=scope, result=same, progress=progress, label="AFTER",
-        settings=settings,
+        settings=settings, reuse=reuse,
     )  # fmt: skip
     return old, new, moved
+
+
+def _moves_a_site(moved: Impact, before: Snapshot, after: Snapshot) -> bool:
+    """Some site is among the endpoints a local change moves (an endpoint-scoped finding follows
+    from the routes between its endpoint and every site)."""
+    for side in (before, after):
+        finder = path_finder(side)
+        if any(n.lower() in moved.networks and finder.network(n).site is not None for n in finder.networks()):
+            return True
+    return False
 
 
 def changed_tables(before: PathFinder, after: PathFinder) -> dict[str, OverlapIndex[IPNetwork] | None]:

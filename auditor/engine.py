@@ -113,6 +113,11 @@ class AuditResult:
     baseline: dict[str, int] | None = None  # new / known / resolved, with --baseline
     # each intent of --intent FILE and its outcome (auditor.intents.intent_statuses), in file order
     intents: list[tuple[str, IntentStatus]] = field(default_factory=list)
+    # what each rule yielded, by rule id, before severities, suppressions and merging: what an
+    # incremental diff's AFTER reuses (`Reuse`)
+    produced: dict[str, tuple[Violation | CoverageGap, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def counts(self, finding: Finding) -> bool:
         """Whether a finding counts for --fail-on and the summary's severity counts."""
@@ -149,6 +154,32 @@ def _add_to_feature_gap(gaps: dict[tuple[str, str, str], CoverageGap], item: Cov
     gaps[merged.sort_key] = merged
 
 
+@dataclass(frozen=True)
+class Reuse:
+    """What an incremental diff's AFTER takes from BEFORE: `produced`, what each rule yielded on
+    BEFORE; `endpoints`, the endpoints whose answers the change can move (lower-case names; no site
+    among them, `auditor/change.py`). A rule of scope "endpoint" keeps BEFORE's findings of every
+    other endpoint and is evaluated only for these; every other rule is evaluated in full."""
+
+    produced: Mapping[str, Sequence[Violation | CoverageGap]]
+    endpoints: frozenset[str]
+
+    def findings(self, rule: type[Rule]) -> list[Violation] | None:
+        """BEFORE's findings the rule keeps, or None when it must be evaluated in full."""
+        before = self.produced.get(rule.id)
+        if rule.scope != "endpoint" or before is None or any(isinstance(v, CoverageGap) for v in before):
+            return None
+        return [v for v in before if isinstance(v, Violation) and v.key.lower() not in self.endpoints]
+
+
+def _produce(rule_cls: type[Rule], ctx: RuleContext, reuse: Reuse | None) -> list[Violation | CoverageGap]:
+    kept = reuse.findings(rule_cls) if reuse is not None else None
+    if kept is None:
+        return list(rule_cls().check(ctx))
+    ctx.endpoints = reuse.endpoints if reuse is not None else None
+    return [*kept, *rule_cls().check(ctx)]
+
+
 def run(
     snapshot: Snapshot,
     rules: Sequence[type[Rule]],
@@ -158,16 +189,20 @@ def run(
     severity: Mapping[str, Severity] | None = None,
     suppressions: Sequence[Suppression] = (),
     today: dt.date | None = None,
+    reuse: Reuse | None = None,
 ) -> AuditResult:
     """Run the rules; `options` maps a rule id to that rule's options; `accept_unmodelled` maps an
-    unmodelled feature the user accepts to the reason (its gaps go to `accepted`)."""
+    unmodelled feature the user accepts to the reason (its gaps go to `accepted`); `reuse`: what
+    an incremental diff keeps of BEFORE's answers."""
     findings: dict[str, Finding] = {}
+    produced_by: dict[str, tuple[Violation | CoverageGap, ...]] = {}
     gaps: dict[tuple[str, str, str], CoverageGap] = {g.sort_key: g for g in snapshot_gaps(snapshot)}
     for rule_cls in rules:
         try:
             ctx = RuleContext(snapshot, (options or {}).get(rule_cls.id, {}), tuple(intents))
             with building():  # rules build the snapshot's shared tables and indexes, long-lived
-                produced = list(rule_cls().check(ctx))
+                produced = _produce(rule_cls, ctx, reuse)
+                produced_by[rule_cls.id] = tuple(produced)
         except Exception as exc:  # a broken rule must not take the audit down
             where = traceback.extract_tb(exc.__traceback__)[-1]
             violation = Violation(
@@ -211,4 +246,5 @@ def run(
         gaps=[gaps[k] for k in sorted(gaps) if (gaps[k].feature or "") not in accept],
         rules_run=rules_run,
         accepted=accepted,
+        produced=produced_by,
     )

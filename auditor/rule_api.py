@@ -69,6 +69,13 @@ class RuleContext:
     snapshot: Snapshot
     options: Mapping[str, Any] = field(default_factory=dict)
     intents: tuple[Intent, ...] = ()  # from `--intent FILE` (`auditor.intents.load_intents`)
+    # a rule of scope "endpoint" evaluates only these endpoints (lower-case names as `paths` gives
+    # them); None: every endpoint. Set by an incremental diff (`engine.Reuse`), never by an audit.
+    endpoints: frozenset[str] | None = None
+
+    def evaluates(self, endpoint: str) -> bool:
+        """Whether an endpoint-scoped rule evaluates this endpoint."""
+        return self.endpoints is None or endpoint.lower() in self.endpoints
 
     @cached_property
     def control_plane(self) -> ControlPlane:
@@ -117,6 +124,13 @@ class Rule(ABC):
     # what a configuration-only evaluation (`azroute diff`) leaves out of a rule that reads
     # configuration and, for part of its answer, observations; the diff says so
     without_observations: ClassVar[str | None] = None
+    # what one finding's answer depends on. "snapshot": anything (the default). "endpoint": each
+    # finding concerns one network endpoint, named by its `Violation.key` (an endpoint name as
+    # `paths` gives it), and follows only from walks from and to that endpoint, its own
+    # configuration and the sites' routes towards its address; the rule yields no coverage gaps
+    # and, given `RuleContext.endpoints`, evaluates only those. An incremental diff re-evaluates
+    # such a rule only for the endpoints its change can move (`engine.Reuse`).
+    scope: ClassVar[Literal["snapshot", "endpoint"]] = "snapshot"
 
     @abstractmethod
     def check(self, ctx: RuleContext) -> Iterable[Violation | CoverageGap]:

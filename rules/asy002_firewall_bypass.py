@@ -58,6 +58,7 @@ class FirewallBypass(Rule):
     fixtures = RuleFixtures(
         triggers=("hub-firewall-bypass",), passes=("hub-firewall-mirrored", "interop-testbed")
     )
+    scope = "endpoint"
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         plane = ctx.control_plane
@@ -67,7 +68,7 @@ class FirewallBypass(Rule):
         by_signature: dict[object, list[tuple[str, frozenset[str], frozenset[str]]]] = {}
         for endpoint in finder.networks():
             vnet = finder.network(endpoint).vnet
-            if vnet is None or endpoint.endswith(" (IPv6)"):
+            if vnet is None or endpoint.endswith(" (IPv6)") or not ctx.evaluates(endpoint):
                 continue
             group = finder.site_signature(endpoint) if signatures else endpoint
             if group not in by_signature:  # every site once per signature (per endpoint without them)
