@@ -104,7 +104,7 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
                     {a.prefix for a in plane.domain_rib[hub] if not a.bgp_peer_host}, key=str
                 )
                 overlaps[hub] = OverlapIndex(onprem[hub], lambda p: p)
-            own = any(overlaps[hub].overlapping(p) for p in vnet.address_prefixes)
+            own = any(overlaps[hub].overlaps_any(p) for p in vnet.address_prefixes)
             key = (routing_signature(plane, subnet), hub)
             if own or key not in verdicts:
                 verdict = _verdict(snapshot, ctx.paths, vnet, subnet, table.id, onprem[hub], onward)

@@ -88,14 +88,19 @@ class OverlapIndex(Generic[T]):
 
     def __init__(self, items: Iterable[T], prefix: Callable[[T], IPNetwork]) -> None:
         self._prefix = prefix
-        self._containing = PrefixIndex(items, prefix)
+        self.items: list[T] = list(items)
         by_version: dict[int, list[tuple[int, int, T]]] = defaultdict(list)
-        for item in self._containing.items:
+        for item in self.items:
             net = prefix(item)
             start = int(net.network_address)
             by_version[net.version].append((start, _last(net, start), item))
         self._starts = {v: sorted(rows, key=lambda r: (r[0], r[1])) for v, rows in by_version.items()}
         self._keys = {v: [r[0] for r in rows] for v, rows in self._starts.items()}
+
+    @cached_property
+    def _containing(self) -> PrefixIndex[T]:
+        """The items by prefix, for the ones containing a prefix (`overlaps_any` needs none)."""
+        return PrefixIndex(self.items, self._prefix)
 
     def overlapping(self, net: IPNetwork) -> list[T]:
         """Items containing `net` or inside it."""
