@@ -36,6 +36,7 @@ from auditor.model import (
     VirtualNetwork,
     VirtualNetworkPeering,
 )
+from auditor.model.base import Frozen
 from auditor.routing.shared import path_finder
 
 # the snapshot's resource lists, compared by id (`sites` by name)
@@ -80,6 +81,24 @@ def changed(before: Snapshot, after: Snapshot) -> Changed:
     )
     other = tuple(name for name in OTHER_FIELDS if getattr(before, name) != getattr(after, name))
     return Changed(frozenset(ids), other)
+
+
+def share_unchanged(before: Snapshot, after: Snapshot) -> Snapshot:
+    """AFTER, holding BEFORE's resource objects wherever the resource is the same on both sides
+    (equal values: every answer is the same), so that a diff keeps one copy of what a change did
+    not touch."""
+    changes: dict[str, object] = {}
+    for name in RESOURCE_FIELDS:
+        old = {r.id.key: r for r in getattr(before, name)}
+        items = getattr(after, name)
+        shared = tuple(_same(old.get(r.id.key), r) for r in items)
+        if any(a is not b for a, b in zip(shared, items, strict=True)):
+            changes[name] = shared
+    return after.replace(**changes) if changes else after
+
+
+def _same(old: Frozen | None, new: Frozen) -> Frozen:
+    return old if old is not None and (old is new or old == new) else new
 
 
 @dataclass(frozen=True)

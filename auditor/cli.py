@@ -120,6 +120,20 @@ def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
     terminal.write(escape(message, layout=True) + ("\n" if nl else ""), err=err)
 
 
+def echo_json(data: object) -> None:
+    """JSON output, as `json.dumps(data, indent=2, sort_keys=True)` gives it, written as it is
+    encoded: a large report is never held whole as one string."""
+    chunks: list[str] = []
+    size = 0
+    for chunk in json.JSONEncoder(indent=2, sort_keys=True).iterencode(data):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= 1 << 16:
+            echo("".join(chunks), nl=False)
+            chunks, size = [], 0
+    echo("".join(chunks))
+
+
 def info(message: str) -> None:
     """A line about what azroute did (stderr), left out with -q."""
     if not terminal.Mode.quiet:

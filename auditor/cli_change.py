@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from auditor.change import share_unchanged
 from auditor.cli import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
@@ -25,6 +25,7 @@ from auditor.cli import (
     _settings,
     app,
     echo,
+    echo_json,
     info,
 )
 from auditor.config import discover, display
@@ -204,16 +205,19 @@ def diff_command(
             before, change[0], change[1], subscription, read, old
         )
         resolved = prediction.favourable.resolved if prediction.favourable is not None else ()
+        del prediction
     elif after is not None:
         new = _configuration_only(after)[0]
     else:
         new = build_snapshot(read, observations=False)  # the change is only what --down fails
+    del read  # the documents as read: both sides are normalised now
     if down:
         try:
             new = apply_down(new, down)
             favourable = apply_down(favourable, down) if favourable is not None else None
         except UnknownResource as exc:
             _fail(str(exc))
+    new = share_unchanged(old, new)  # one copy of every resource the change leaves as it was
     threshold = fail_on or FailOn(settings.fail_on or "error")
     stages = Stages()
     try:
@@ -244,7 +248,7 @@ def diff_command(
         predicted_from=predicted_from,
     )
     if output is DiffFormat.JSON:
-        echo(json.dumps(result.data, indent=2, sort_keys=True))
+        echo_json(result.data)
     elif output is DiffFormat.MARKDOWN:
         echo(render_markdown(result.data, markdown_max_chars), nl=False)
     else:
