@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, Protocol
 
 from auditor.normalize import Loc
-from auditor.overlay import merge_patch
 from auditor.predict import dig
 from auditor.predict.terraform_map import COMMON_IGNORED, Spec
 from auditor.predict.terraform_plan import (
@@ -28,6 +27,7 @@ from auditor.predict.terraform_plan import (
     has_sensitive,
     has_unknown,
 )
+from auditor.rawtree import merge_patch
 
 Patch = dict[str, Any]
 
