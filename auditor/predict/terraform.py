@@ -40,11 +40,11 @@ from auditor.predict import Prediction, apply, find
 from auditor.predict.favourable import favourable
 from auditor.predict.state import links, settle
 from auditor.predict.terraform_build import (
-    BUILDERS,
     INLINE,
     Inline,
     Patch,
     Reader,
+    build,
     inline_differs,
     unmapped,
 )
@@ -384,7 +384,7 @@ def _apply_azurerm(ctx: _Ctx, ch: Change) -> None:
             return
         rid = str(existing.get("id") or prior)
     reader = Reader(ctx, ch, spec, rid)
-    built = BUILDERS[ch.type](reader, existing)
+    built = build(reader, existing)
     unmapped(ctx, ch, spec, rid)
     if ch.creates:
         name = rid.rstrip("/").split("/")[-1]
@@ -439,13 +439,13 @@ def _inline_children(
     inline: Inline,
 ) -> list[dict[str, Any]]:
     """The child array a created parent's inline blocks describe."""
-    block, _prop, segment, build = inline
+    block, segment = inline.block, inline.segment
     blocks = _inline_blocks(reader, ch, block)
     if blocks is None:
         return []
     out = []
     for name, cid, child in _named(blocks, parent_id, segment):
-        doc = _prune({"name": name, "id": cid, "properties": build(child)})
+        doc = _prune({"name": name, "id": cid, "properties": inline.build(child)})
         if not _complete(ctx, ch, doc, child.unresolved):
             continue
         out.append(doc)
@@ -462,7 +462,7 @@ def _update_inline(
     """A changed inline list replaces the child array, child by child (by name): children not in the
     planned list go, new ones come (at the end), changed ones are patched with what changed; children
     the prior list did not hold (managed on their own) stay."""
-    block, prop, segment, build = inline
+    block, prop, segment = inline.block, inline.prop, inline.segment
     before = (ch.before or {}).get(block)
     blocks = _inline_blocks(reader, ch, block)
     if blocks is None:
@@ -483,12 +483,12 @@ def _update_inline(
         old = old_by_name.get(name)
         if old is not None and old == child.value and not has_unknown(child.mask):
             continue  # this child does not change
-        props = build(child)
+        props = inline.build(child)
         here = current.get(name.lower())
         if here is not None:
             real_id = str(here.get("id") or cid)
             if old is not None:  # patch only what the plan changes in this child
-                props = {k: v for k, v in props.items() if inline_differs(k, old, child.value)}
+                props = {k: v for k, v in props.items() if inline_differs(inline, k, old, child.value)}
             if props:
                 patched[name.lower()] = merge_patch(copy.deepcopy(here), {"properties": props})
                 ctx.mark(real_id)
