@@ -2,7 +2,7 @@
 
 The adapter reads `resource_changes[]` of a plan of format_version 1.x (`terraform_plan.py`) and
 edits BEFORE's raw ARM documents in place, attribute by attribute, through the tables of
-`terraform_map.py` (documented in docs/pre-change.md) and the builders of `terraform_build.py`;
+`terraform_map.py` (documented in docs/pre-change.md), executed by `terraform_build.py`;
 the read-only state that follows (peering state, a route table's subnets) is predicted by
 `state.py`, as for what-if:
 

@@ -1,7 +1,8 @@
-"""One azurerm change's planned values -> an ARM patch, attribute by attribute (Terraform adapter).
+"""One azurerm change's planned values -> an ARM patch: the generic builder that executes the rows
+of `terraform_map.py` (Terraform adapter), with hooks for the rows that are not one value at one path.
 
-A `Reader` hands the builders the planned values of one change (`after`), and only those the type's
-table in `terraform_map.py` declares: on update only what the plan changes; a value known only
+A `Reader` hands the builder the planned values of one change (`after`), and only those the type's
+rows declare: on update only what the plan changes; a value known only
 after apply or marked sensitive is a gap when routing reads it. `unmapped` reports the attributes
 with a planned value that the table does not know.
 """

@@ -1,9 +1,10 @@
 """How the azurerm types map onto ARM: the tables of the Terraform adapter.
 
-For each translated azurerm type, `SPECS` lists the attributes it maps (Terraform attribute, dotted
-for nested blocks -> ARM property) and those routing does not read; `terraform_build.py` reads
-only the mapped ones, and any other attribute with a planned value is a gap. The same tables are
-documented in docs/pre-change.md (a test keeps the two in step).
+For each translated azurerm type, `SPECS` holds its rows (one `Attr` per attribute it maps,
+dotted for nested blocks: the ARM path, type, conversion, ...) and the attributes routing does not
+read; the generic builder of `terraform_build.py` executes the rows, reads nothing else, and any
+other attribute with a planned value is a gap. The table of docs/pre-change.md is generated from
+the rows (`doc_table`; a test compares).
 """
 
 from __future__ import annotations
@@ -715,3 +716,22 @@ IGNORED_TYPES = words(
 )
 
 AZAPI_TYPES = frozenset({"azapi_resource", "azapi_update_resource"})
+
+
+# -- the documented table (docs/pre-change.md, generated from the rows; a test compares) ------------------
+
+
+def doc_table() -> str:
+    """The Markdown table of docs/pre-change.md "Terraform plan input": every row of every type."""
+    lines = [
+        "| resource | Terraform attribute → ARM property | ignored (routing reads none of them) |",
+        "| --- | --- | --- |",
+    ]
+    for spec in TABLES:
+        mapped = "; ".join(f"`{row.name}` → {row.doc}" for row in spec.rows)
+        ignored = ", ".join(f"`{name}`" for name in sorted(spec.ignored))
+        for tf in spec.kind.terraform:
+            lines.append(f"| `{tf}` | {mapped} | {ignored} |")
+    for tf, (attr, prop) in ASSOCIATIONS.items():
+        lines.append(f"| `{tf}` | `subnet_id` → the subnet; `{attr}` → its properties.{prop}.id | |")
+    return "\n".join(lines) + "\n"
