@@ -15,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 from auditor.errors import InputError, json_path
 from auditor.model import FIXTURE_FORMAT, OVERLAY_FORMAT, FixtureManifest, OverlayManifest, Site, Snapshot
 from auditor.normalize import SnapshotBuilder
-from auditor.overlay import RawTree, apply_patches, remove_resources
+from auditor.overlay import apply_patches
+from auditor.rawtree import RawTree, remove_resources
 from auditor.writer import PARTIAL
 
 M = TypeVar("M", bound=BaseModel)

@@ -15,7 +15,7 @@ from auditor.engine import load_rules, run
 from auditor.errors import InputError
 from auditor.fixture import load_fixture, read_source
 from auditor.live.server import FixtureData
-from auditor.overlay import merge_patch
+from auditor.rawtree import merge_patch
 from auditor.report import report_dict
 from auditor.writer import dump_json, write_snapshot
 from tests.conftest import FIXTURES

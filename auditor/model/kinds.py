@@ -85,7 +85,7 @@ class ResourceKind:
     defaults: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # ARM's, on a PUT
     kept_when_omitted: tuple[str, ...] = ()  # child arrays a PUT of the parent leaves alone when omitted
     routing: Routing = Routing.NO
-    terraform: tuple[str, ...] = ()  # azurerm types translated onto it (predict/terraform_map.py)
+    terraform: tuple[str, ...] = ()  # azurerm types translated onto it (their rows: terraform_map.SPECS)
     unmodelled: str | None = None  # the feature (unmodelled.FEATURES) a resource of this type raises
     shows_virtual_wan: bool = False  # a Virtual WAN exists when the snapshot holds one
 

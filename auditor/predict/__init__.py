@@ -1,8 +1,9 @@
 """Predicting a snapshot after a planned change (`azroute plan`, `azroute diff --what-if/...`).
 
-Each input adapter (`overlay`, `whatif`, `terraform`) changes BEFORE's raw ARM documents in place
-(a `RawTree`, the same structure overlays work on, so the predicted snapshot goes through the one
-normalizer) and reports what it could not predict as `PredictionGap`s, never a guess. Observations
+Each input adapter (`overlay`, `whatif`, `terraform`) reads its input and emits edits (create,
+patch, delete, replace children, gap: `auditor.edits`) that one function applies to BEFORE's raw ARM
+documents in place (a `RawTree`, the same structure overlays work on, so the predicted snapshot goes
+through the one normalizer); what it could not predict is a `PredictionGap`, never a guess. Observations
 describe the past: a prediction has none.
 """
 
@@ -12,7 +13,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from auditor.overlay import RawTree, child_arrays, merge_patch, remove_resources, resource_key
+from auditor.edits import Edit, apply_edit
+from auditor.rawtree import RawTree, resource_key
 
 InputKind = Literal["what-if", "terraform-plan", "overlay"]
 
@@ -99,7 +101,7 @@ class Prediction:
         self.predicted_state.setdefault(str(resource_id), {}).update(copy.deepcopy(values))
 
 
-# -- editing BEFORE's raw documents (shared by the adapters) --------------------------------------------
+# -- reading BEFORE's raw documents (the adapters change them through `auditor.edits`) -----------------
 
 
 def dig(doc: Any, *path: str) -> Any:
@@ -111,58 +113,16 @@ def dig(doc: Any, *path: str) -> Any:
     return doc
 
 
+def apply(tree: RawTree, prediction: Prediction, edit: Edit) -> bool:
+    """Apply an adapter's edit to BEFORE's raw documents (`auditor.edits`); a Gap is the prediction's."""
+    return apply_edit(tree, edit, on_gap=lambda g: prediction.gap(g.code, g.resource, g.message))
+
+
 def find(tree: RawTree, resource_id: str) -> dict[str, Any] | None:
     """The raw ARM document of a resource (top level or nested child), by id (case-insensitive)."""
     key = resource_key(resource_id)
     slot = tree.index().get(key) if key else None
     return slot.resource if slot else None
-
-
-def delete(tree: RawTree, resource_id: str) -> bool:
-    """Remove a resource with its nested children and the observations recorded on it."""
-    key = resource_key(resource_id)
-    if key is None or key not in tree.index():
-        return False
-    remove_resources(tree, [resource_id], "<prediction>")
-    return True
-
-
-def patch(tree: RawTree, resource_id: str, change: dict[str, Any], origin: str) -> bool:
-    """RFC 7386 merge of `change` into an existing resource; False when BEFORE does not hold it."""
-    key = resource_key(resource_id)
-    slot = tree.index().get(key) if key else None
-    if slot is None or key is None:
-        return False
-    merge_patch(slot.resource, change)
-    tree.origins[key] = (origin, [])
-    return True
-
-
-def create(tree: RawTree, item: dict[str, Any], origin: str) -> None:
-    """Add a new resource. A child type nested in its parent's document (a subnet, a peering, a route,
-    a circuit peering) goes into the parent's child array when the parent exists; anything else is a
-    new top-level document. An existing resource with the same id is replaced."""
-    raw_id = str(item["id"])
-    key = resource_key(raw_id)
-    if key is None:
-        raise ValueError(f"not an ARM id: {raw_id}")
-    slots = tree.index()
-    if key in slots:
-        delete(tree, raw_id)
-        slots = tree.index()
-    parent_key, _, _ = key.rpartition("/")  # .../<parent>/<childType>/<name> -> .../<parent>/<childType>
-    parent_key = parent_key.rpartition("/")[0]
-    parent = slots.get(parent_key)
-    if parent is not None:
-        segment = key[len(parent_key) + 1 :].split("/")[0]
-        for prop_key, child_segment in child_arrays(parent_key):
-            if child_segment.lower() == segment:
-                props = parent.resource.setdefault("properties", {})
-                props.setdefault(prop_key, []).append(item)
-                tree.record_origins(item, origin, [])
-                return
-    tree.documents.append((origin, item))
-    tree.record_origins(item, origin, [])
 
 
 __all__ = [
@@ -173,9 +133,7 @@ __all__ = [
     "Prediction",
     "PredictionGap",
     "RawTree",
-    "create",
-    "delete",
+    "apply",
     "dig",
     "find",
-    "patch",
 ]

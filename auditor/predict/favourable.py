@@ -15,10 +15,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from auditor.edits import Create
 from auditor.ids import ArmId
-from auditor.overlay import RawTree
-from auditor.predict import Favourable, Prediction, create, dig
+from auditor.predict import Favourable, Prediction, apply, dig
 from auditor.predict.state import PEERING, links, settle
+from auditor.rawtree import RawTree
 
 
 def favourable(tree: RawTree, left_out: list[dict[str, Any]], origin: str) -> Favourable | None:
@@ -48,9 +49,10 @@ def favourable(tree: RawTree, left_out: list[dict[str, Any]], origin: str) -> Fa
         return None
     result = RawTree(copy.deepcopy(tree.documents), dict(tree.operations), dict(tree.origins))
     before = links(result)
+    prediction = Prediction("terraform-plan", origin)
     created: set[str] = set()
     for item in resolved:
-        create(result, item, origin)
+        apply(result, prediction, Create(item, (origin, [])))
         created.add(ArmId(str(item["id"])).key)
-    settle(result, Prediction("terraform-plan", origin), before, created, unknown_remote="not in the plan")
+    settle(result, prediction, before, created, unknown_remote="not in the plan")
     return Favourable(result, tuple(sorted((str(i["id"]) for i in resolved), key=str.lower)))

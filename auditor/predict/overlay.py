@@ -12,8 +12,8 @@ from pathlib import Path
 from auditor.errors import InputError
 from auditor.fixture import _validated, apply_overlay, fixture_root, read_json, read_manifest
 from auditor.model import OVERLAY_FORMAT, OverlayManifest
-from auditor.overlay import RawTree, document_items, resource_key
 from auditor.predict import Prediction
+from auditor.rawtree import RawTree, document_items, resource_key
 
 
 def apply_overlay_change(tree: RawTree, directory: Path) -> tuple[Prediction, OverlayManifest]:

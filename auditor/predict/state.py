@@ -27,10 +27,11 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.edits import Delete
 from auditor.ids import ArmId
 from auditor.model import kinds
-from auditor.overlay import RawTree, remove_resources, resource_key
-from auditor.predict import Prediction, dig
+from auditor.predict import Prediction, apply, dig
+from auditor.rawtree import RawTree, resource_key
 
 PEERING = kinds.PEERING.type_path
 SUBNET = kinds.SUBNET.type_path
@@ -173,7 +174,7 @@ def _refused_peerings(
                 )
         if why is None:
             continue
-        remove_resources(tree, [pid], "<prediction>")
+        apply(tree, prediction, Delete(pid))
         prediction.fail(pid, *why)
         refused.append(pid)
     return refused
@@ -216,7 +217,7 @@ def _refused_remote_gateways(
         slot = tree.index()[key]
         pid = str(slot.resource.get("id") or key)
         if key in created or key not in before.peering_docs:
-            remove_resources(tree, [pid], "<prediction>")
+            apply(tree, prediction, Delete(pid))
         else:  # the update fails: the peering stays as BEFORE held it
             slot.resource.clear()
             slot.resource.update(copy.deepcopy(before.peering_docs[key]))

@@ -2,7 +2,7 @@
 
 The adapter reads `resource_changes[]` of a plan of format_version 1.x (`terraform_plan.py`) and
 edits BEFORE's raw ARM documents in place, attribute by attribute, through the tables of
-`terraform_map.py` (documented in docs/pre-change.md) and the builders of `terraform_build.py`;
+`terraform_map.py` (documented in docs/pre-change.md), executed by `terraform_build.py`;
 the read-only state that follows (peering state, a route table's subnets) is predicted by
 `state.py`, as for what-if:
 
@@ -31,19 +31,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from auditor import edits
+from auditor.edits import Create, Delete, Gap, ReplaceChildren
 from auditor.errors import InputError, json_path
 from auditor.ids import ArmId
 from auditor.model.kinds import MODELLED, in_namespace
-from auditor.overlay import RawTree, child_arrays, resource_key
-from auditor.predict import Prediction, create, delete, find, patch
+from auditor.predict import Prediction, apply, find
 from auditor.predict.favourable import favourable
 from auditor.predict.state import links, settle
 from auditor.predict.terraform_build import (
-    BUILDERS,
     INLINE,
     Inline,
     Patch,
     Reader,
+    build,
     inline_differs,
     unmapped,
 )
@@ -66,6 +67,7 @@ from auditor.predict.terraform_plan import (
     read_plan,
     scrub,
 )
+from auditor.rawtree import Origin, RawTree, child_arrays, merge_patch, resource_key
 
 # -- context ----------------------------------------------------------------------------------------------
 
@@ -84,7 +86,7 @@ class _Ctx:
 
     def gap(self, code: str, resource: str, message: str) -> None:
         # the Terraform address leads the message, unless it is already the gap's resource
-        self.prediction.gap(code, resource, message.removeprefix(f"{resource}: "))
+        apply(self.tree, self.prediction, Gap(code, resource, message.removeprefix(f"{resource}: ")))
 
     def mark(self, resource_id: str) -> None:
         key = resource_key(resource_id)
@@ -339,14 +341,12 @@ def _add(ctx: _Ctx, ch: Change, doc: dict[str, Any], children: list[dict[str, An
     """Add a created resource (with the created children nested in it) to the tree."""
     for item in (doc, *(children or [])):
         _succeeded(ctx, item)
-    create(ctx.tree, doc, ctx.file)
-    _origin(ctx, ch, doc)
+    apply(ctx.tree, ctx.prediction, Create(doc, (ctx.file, [*ch.loc, "after"])))
 
 
 def _patch(ctx: _Ctx, ch: Change, rid: str, change: dict[str, Any], side: str = "after") -> None:
     """Merge a change into a resource BEFORE holds; findings on it point at the plan's change."""
-    patch(ctx.tree, rid, change, ctx.file)
-    ctx.tree.origins[resource_key(rid) or ""] = (ctx.file, [*ch.loc, side])
+    apply(ctx.tree, ctx.prediction, edits.Patch(rid, change, (ctx.file, [*ch.loc, side])))
 
 
 def _parent_ok(ctx: _Ctx, ch: Change, rid: str) -> bool:
@@ -384,7 +384,7 @@ def _apply_azurerm(ctx: _Ctx, ch: Change) -> None:
             return
         rid = str(existing.get("id") or prior)
     reader = Reader(ctx, ch, spec, rid)
-    built = BUILDERS[ch.type](reader, existing)
+    built = build(reader, existing)
     unmapped(ctx, ch, spec, rid)
     if ch.creates:
         name = rid.rstrip("/").split("/")[-1]
@@ -439,13 +439,13 @@ def _inline_children(
     inline: Inline,
 ) -> list[dict[str, Any]]:
     """The child array a created parent's inline blocks describe."""
-    block, _prop, segment, build = inline
+    block, segment = inline.block, inline.segment
     blocks = _inline_blocks(reader, ch, block)
     if blocks is None:
         return []
     out = []
     for name, cid, child in _named(blocks, parent_id, segment):
-        doc = _prune({"name": name, "id": cid, "properties": build(child)})
+        doc = _prune({"name": name, "id": cid, "properties": inline.build(child)})
         if not _complete(ctx, ch, doc, child.unresolved):
             continue
         out.append(doc)
@@ -460,8 +460,9 @@ def _update_inline(
     inline: Inline,
 ) -> None:
     """A changed inline list replaces the child array, child by child (by name): children not in the
-    planned list go, new ones come, changed ones are patched with what changed."""
-    block, prop, segment, build = inline
+    planned list go, new ones come (at the end), changed ones are patched with what changed; children
+    the prior list did not hold (managed on their own) stay."""
+    block, prop, segment = inline.block, inline.prop, inline.segment
     before = (ch.before or {}).get(block)
     blocks = _inline_blocks(reader, ch, block)
     if blocks is None:
@@ -472,36 +473,53 @@ def _update_inline(
     parent = find(ctx.tree, parent_id)
     if parent is None:
         return
-    current = {
-        str(c.get("name")).lower(): c
-        for c in (parent.get("properties") or {}).get(prop) or []
-        if isinstance(c, dict)
-    }
+    array: list[Any] = (parent.get("properties") or {}).get(prop) or []
+    current = {str(c.get("name")).lower(): c for c in array if isinstance(c, dict)}
+    patched: dict[str, dict[str, Any]] = {}  # name (lower case) -> the child's new document
+    added: list[dict[str, Any]] = []
     planned: set[str] = set()
     for name, cid, child in _named(blocks, parent_id, segment):
         planned.add(name.lower())
         old = old_by_name.get(name)
         if old is not None and old == child.value and not has_unknown(child.mask):
             continue  # this child does not change
-        props = build(child)
+        props = inline.build(child)
         here = current.get(name.lower())
         if here is not None:
             real_id = str(here.get("id") or cid)
             if old is not None:  # patch only what the plan changes in this child
-                props = {k: v for k, v in props.items() if inline_differs(k, old, child.value)}
+                props = {k: v for k, v in props.items() if inline_differs(inline, k, old, child.value)}
             if props:
-                patch(ctx.tree, real_id, {"properties": props}, ctx.file)
+                patched[name.lower()] = merge_patch(copy.deepcopy(here), {"properties": props})
                 ctx.mark(real_id)
             continue
         doc = _prune({"name": name, "id": cid, "properties": props})
         if _complete(ctx, ch, doc, child.unresolved):
-            _add(ctx, ch, doc)
-    for name, child_doc in current.items():
-        was_planned_before = any(n.lower() == name for n in old_by_name)
-        if name not in planned and was_planned_before:
-            cid = str(child_doc.get("id") or f"{parent_id}/{segment}/{child_doc.get('name')}")
-            delete(ctx.tree, cid)
-            ctx.mark(cid)
+            _succeeded(ctx, doc)
+            added.append(doc)
+    removed = {
+        name for name in current if name not in planned and any(n.lower() == name for n in old_by_name)
+    }
+    for name in sorted(removed, key=list(current).index):
+        child_doc = current[name]
+        ctx.mark(str(child_doc.get("id") or f"{parent_id}/{segment}/{child_doc.get('name')}"))
+    if not (patched or added or removed):
+        return
+    children: list[dict[str, Any]] = []
+    origins: list[Origin | None] = []
+    for child_doc in array:
+        name = str(child_doc.get("name")).lower() if isinstance(child_doc, dict) else ""
+        if name in removed and current[name] is child_doc:
+            continue
+        if name in patched and current[name] is child_doc:
+            children.append(patched[name])
+            origins.append((ctx.file, []))
+        else:
+            children.append(child_doc)
+            origins.append(None)
+    children += added
+    origins += [(ctx.file, [*ch.loc, "after"])] * len(added)
+    apply(ctx.tree, ctx.prediction, ReplaceChildren(parent_id, prop, tuple(children), tuple(origins)))
 
 
 def _apply_association(ctx: _Ctx, ch: Change, remove: bool) -> None:
@@ -741,7 +759,7 @@ def apply_terraform_plan(tree: RawTree, plan: Any, file: str, subscription: str 
         prior = ch.prior_id or (ctx.ids.get(ch.address) if ch.type in AZAPI_TYPES else None)
         if prior is None:
             continue
-        if delete(tree, prior):
+        if apply(tree, prediction, Delete(prior)):
             ctx.mark(prior)
         elif not ch.creates:
             ctx.gap(

@@ -1,7 +1,8 @@
-"""One azurerm change's planned values -> an ARM patch, attribute by attribute (Terraform adapter).
+"""One azurerm change's planned values -> an ARM patch: the generic builder that executes the rows
+of `terraform_map.py` (Terraform adapter), with hooks for the rows that are not one value at one path.
 
-A `Reader` hands the builders the planned values of one change (`after`), and only those the type's
-table in `terraform_map.py` declares: on update only what the plan changes; a value known only
+A `Reader` hands the builder the planned values of one change (`after`), and only those the type's
+rows declare: on update only what the plan changes; a value known only
 after apply or marked sensitive is a gap when routing reads it. `unmapped` reports the attributes
 with a planned value that the table does not know.
 """
@@ -13,9 +14,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, Protocol
 
 from auditor.normalize import Loc
-from auditor.overlay import merge_patch
 from auditor.predict import dig
-from auditor.predict.terraform_map import COMMON_IGNORED, Spec
+from auditor.predict.terraform_map import COMMON_IGNORED, SPECS, Attr, Spec, negate
 from auditor.predict.terraform_plan import (
     ABSENT,
     SECRET_ATTRIBUTES,
@@ -28,6 +28,7 @@ from auditor.predict.terraform_plan import (
     has_sensitive,
     has_unknown,
 )
+from auditor.rawtree import merge_patch
 
 Patch = dict[str, Any]
 
@@ -201,13 +202,6 @@ def _set(target: Patch, path: tuple[str, ...], value: Any) -> None:
     node[path[-1]] = value
 
 
-def _ref(value: Any) -> Any:
-    """A sub-resource reference `{"id": ...}` (None when unset)."""
-    if value is ABSENT or value is UNKNOWN or value is None:
-        return value
-    return {"id": value}
-
-
 def _prefixes(value: Any) -> dict[str, Any]:
     """ARM writes one prefix as addressPrefix, several as addressPrefixes; the other one is cleared."""
     if value is ABSENT or value is UNKNOWN:
@@ -219,12 +213,6 @@ def _prefixes(value: Any) -> dict[str, Any]:
     if len(value) == 1:
         return {"addressPrefix": value[0], "addressPrefixes": None}
     return {"addressPrefix": None, "addressPrefixes": list(value)}
-
-
-def _state(value: Any) -> Any:
-    if value is ABSENT or value is UNKNOWN or value is None:
-        return value
-    return "Enabled" if value else "Disabled"
 
 
 def _one_of(r: Reader, names: tuple[str, ...], invert: tuple[bool, ...]) -> Any:
@@ -257,297 +245,196 @@ def _one_of(r: Reader, names: tuple[str, ...], invert: tuple[bool, ...]) -> Any:
     return changed[0]
 
 
-# -- builders: planned values -> ARM patch (top-level keys of the ARM document) -----------------------------
+# -- the generic builder: a type's rows -> ARM patch (top-level keys of the ARM document) --------------------
 
 
-def _common(r: Reader) -> Patch:
-    out: Patch = {}
-    if "location" in r.spec.mapped:
-        _set(out, ("location",), r.get("location", str, "a string"))
+def build(r: Reader, existing: dict[str, Any] | None, out: Patch | None = None) -> Patch:
+    """The patch the table's rows of one nesting level describe (`r.prefix`), in row order:
+    `existing` is BEFORE's document (None on create), which a condition or a hook may read."""
+    out = {} if out is None else out
+    done: set[str] = set()
+    for row in r.spec.level(r.prefix):
+        if row.hook is not None:
+            if row.hook not in done:
+                HOOKS[row.hook](r, row, out, existing)
+                if row.hook in _ONCE:
+                    done.add(row.hook)
+            continue
+        if row.arm is None or (row.when is not None and not CONDITIONS[row.when](out, existing)):
+            continue
+        name = row.name[len(r.prefix) :]
+        if row.block:
+            blocks = r.blocks(name)
+            if isinstance(blocks, list):
+                _set(out, row.arm, build(blocks[0], existing) if blocks else None)
+            continue
+        value = r.get(
+            name,
+            row.type,
+            row.what,
+            ref=row.ref,
+            readonly=row.readonly,
+            required=row.required,
+            many=row.many,
+        )
+        _set(out, row.arm, row.convert(value) if row.convert is not None else value)
+    if not r.prefix and r.spec.finish is not None:
+        FINISH[r.spec.finish](out)
     return out
 
 
-def _with_properties(out: Patch, props: Patch) -> Patch:
-    """The patch `out`, with `properties` when the builder set any."""
-    if props:
-        out["properties"] = props
-    return out
-
-
-def _type_of(planned: Any, existing: dict[str, Any] | None, prop: str) -> str:
+def _type_of(out: Patch, existing: dict[str, Any] | None, prop: str) -> str:
     """A gateway's or connection's type: planned, else (an update that does not change it) BEFORE's."""
+    planned = dig(out, "properties", prop)
     return planned if isinstance(planned, str) else str(dig(existing, "properties", prop))
 
 
-def _build_vnet(r: Reader) -> Patch:
-    out = _common(r)
-    _set(
-        out,
-        ("properties", "addressSpace", "addressPrefixes"),
-        r.get("address_space", str, "an array of prefixes", many=True),
+CONDITIONS: dict[str, Callable[[Patch, dict[str, Any] | None], bool]] = {
+    "vpn": lambda out, existing: _type_of(out, existing, "gatewayType").lower() == "vpn",
+    "not-expressroute": lambda out, existing: (
+        _type_of(out, existing, "connectionType").lower() != "expressroute"
+    ),
+}
+
+# -- hooks: the irregular rows ----------------------------------------------------------------------------
+
+Hook = Callable[[Reader, Attr, Patch, dict[str, Any] | None], None]
+
+
+def _either(r: Reader, row: Attr, out: Patch, _existing: dict[str, Any] | None) -> None:
+    """One ARM property under two attribute names (the rows of this hook; `negate`: inverted)."""
+    rows = [x for x in r.spec.level(r.prefix) if x.hook == "either"]
+    names = tuple(x.name[len(r.prefix) :] for x in rows)
+    value = _one_of(r, names, tuple(x.convert is negate for x in rows))
+    _set(out, next(x.arm for x in rows if x.arm is not None), value)
+
+
+def _merge_into(out: Patch, path: tuple[str, ...], values: Patch) -> None:
+    if values:
+        node = out
+        for key in path:
+            node = node.setdefault(key, {})
+        node.update(values)
+
+
+# the ARM properties a subnet's prefixes set (one or several)
+PREFIX_PROPS = ("addressPrefix", "addressPrefixes")
+
+
+def _prefixes_hook(r: Reader, _row: Attr, out: Patch, _existing: dict[str, Any] | None) -> None:
+    _merge_into(
+        out, ("properties",), _prefixes(r.get("address_prefixes", str, "an array of prefixes", many=True))
     )
-    return out
 
 
-def _subnet_props(r: Reader) -> Patch:
-    """Properties of a subnet from an `azurerm_subnet` or from an inline `subnet` block."""
-    props: Patch = {}
-    if r.prefix:  # inline block (3.x address_prefix, 4.x address_prefixes)
-        single = r.get("address_prefix", str, "a prefix string")
-        many = r.get("address_prefixes", str, "an array of prefixes", many=True)
-        props.update(_prefixes(many if many is not ABSENT else single))
-        _set(props, ("networkSecurityGroup",), _ref(r.get("security_group", str, "an id string", ref=True)))
-        _set(props, ("routeTable",), _ref(r.get("route_table_id", str, "an id string", ref=True)))
-    else:
-        props.update(_prefixes(r.get("address_prefixes", str, "an array of prefixes", many=True)))
-        for name in ("route_table_id_wo_version", "network_security_group_id_wo_version"):
-            if r.get(name, (int, str), "a version", required=False) not in (ABSENT, None):
-                r.ctx.gap(
-                    "unmapped-attribute",
-                    r.arm_id,
-                    f"{r._where(name.removesuffix('_version'))} is write-only: the plan does not show its value",
-                )
-    return props
+def _inline_prefixes(r: Reader, _row: Attr, out: Patch, _existing: dict[str, Any] | None) -> None:
+    """An inline subnet block: 3.x `address_prefix`, 4.x `address_prefixes`."""
+    single = r.get("address_prefix", str, "a prefix string")
+    many = r.get("address_prefixes", str, "an array of prefixes", many=True)
+    _merge_into(out, (), _prefixes(many if many is not ABSENT else single))
 
 
-def _build_subnet(r: Reader) -> Patch:
-    return _with_properties({}, _subnet_props(r))
+def _write_only(r: Reader, row: Attr, _out: Patch, _existing: dict[str, Any] | None) -> None:
+    if r.get(row.name, (int, str), "a version", required=False) not in (ABSENT, None):
+        r.ctx.gap(
+            "unmapped-attribute",
+            r.arm_id,
+            f"{r._where(row.name.removesuffix('_version'))} is write-only: the plan does not show its value",
+        )
 
 
-def _build_peering(r: Reader) -> Patch:
-    out: Patch = {}
-    remote = r.get("remote_virtual_network_id", str, "an id string", ref=True)
-    _set(out, ("properties", "remoteVirtualNetwork"), _ref(remote))
-    for name, prop in (
-        ("allow_virtual_network_access", "allowVirtualNetworkAccess"),
-        ("allow_forwarded_traffic", "allowForwardedTraffic"),
-        ("allow_gateway_transit", "allowGatewayTransit"),
-        ("use_remote_gateways", "useRemoteGateways"),
-        ("peer_complete_virtual_networks_enabled", "peerCompleteVnets"),
-        ("only_ipv6_peering_enabled", "enableOnlyIPv6Peering"),
-    ):
-        _set(out, ("properties", prop), r.get(name, bool, "a boolean"))
-    for name, prop in (
-        ("local_subnet_names", "localSubnetNames"),
-        ("remote_subnet_names", "remoteSubnetNames"),
-    ):
-        _set(out, ("properties", prop), r.get(name, str, "an array of names", many=True))
-    return out
-
-
-def _build_gateway(r: Reader, existing: dict[str, Any] | None) -> Patch:
-    out = _common(r)
-    props: Patch = {}
-    gw_type = r.get("type", str, "a string")
-    _set(props, ("gatewayType",), gw_type)
-    if _type_of(gw_type, existing, "gatewayType").lower() == "vpn":
-        _set(props, ("vpnType",), r.get("vpn_type", str, "a string"))
-    sku = r.get("sku", str, "a string")
-    if isinstance(sku, str):
-        props["sku"] = {"name": sku, "tier": sku}
-    _set(props, ("activeActive",), r.get("active_active", bool, "a boolean"))
-    _set(props, ("enableBgp",), _one_of(r, ("enable_bgp", "bgp_enabled"), (False, False)))
-    _set(
-        props,
-        ("gatewayDefaultSite",),
-        _ref(r.get("default_local_network_gateway_id", str, "an id string", ref=True)),
-    )
-    _set(props, ("allowRemoteVnetTraffic",), r.get("remote_vnet_traffic_enabled", bool, "a boolean"))
-    _set(props, ("allowVirtualWanTraffic",), r.get("virtual_wan_traffic_enabled", bool, "a boolean"))
-    old = (existing or {}).get("properties") or {}
+def _ip_configurations(r: Reader, _row: Attr, out: Patch, existing: dict[str, Any] | None) -> None:
     configs = r.blocks("ip_configuration")
-    if isinstance(configs, list):
-        before = {
-            str(c.get("name")).lower(): c for c in old.get("ipConfigurations") or [] if isinstance(c, dict)
-        }
-        built = []
-        for block in configs:
-            name = block.get("name", str, "a string")
-            name = name if isinstance(name, str) else "vnetGatewayConfig"
-            conf: Patch = {"name": name, "id": f"{r.arm_id}/ipConfigurations/{name}", "properties": {}}
-            _set(conf, ("properties", "subnet"), _ref(block.get("subnet_id", str, "an id string", ref=True)))
-            _set(
-                conf,
-                ("properties", "publicIPAddress"),
-                _ref(block.get("public_ip_address_id", str, "an id string", ref=True, required=False)),
-            )
-            _set(
-                conf,
-                ("properties", "privateIPAllocationMethod"),
-                block.get("private_ip_address_allocation", str, "a string", required=False),
-            )
-            built.append(_merged(before.get(name.lower()), conf))
-        props["ipConfigurations"] = built
+    if not isinstance(configs, list):
+        return
+    old = (existing or {}).get("properties") or {}
+    before = {str(c.get("name")).lower(): c for c in old.get("ipConfigurations") or [] if isinstance(c, dict)}
+    built = []
+    for block in configs:
+        name = block.get("name", str, "a string")
+        name = name if isinstance(name, str) else "vnetGatewayConfig"
+        conf: Patch = {"name": name, "id": f"{r.arm_id}/ipConfigurations/{name}", "properties": {}}
+        built.append(_merged(before.get(name.lower()), build(block, existing, conf)))
+    out.setdefault("properties", {})["ipConfigurations"] = built
+
+
+def _gateway_bgp(r: Reader, _row: Attr, out: Patch, existing: dict[str, Any] | None) -> None:
     bgp = r.blocks("bgp_settings")
     if isinstance(bgp, list) and bgp:
-        block = bgp[0]
-        settings: Patch = {}
-        _set(settings, ("asn",), block.get("asn", int, "an integer"))
-        _set(settings, ("peerWeight",), block.get("peer_weight", int, "an integer"))
-        addresses = block.blocks("peering_addresses")
-        if isinstance(addresses, list):
-            old_bgp = old.get("bgpSettings") or {}
-            before_addresses = {
-                str(a.get("ipconfigurationId")).lower(): a
-                for a in old_bgp.get("bgpPeeringAddresses") or []
-                if isinstance(a, dict)
-            }
-            entries = []
-            for entry_reader in addresses:
-                conf_name = entry_reader.get("ip_configuration_name", str, "a string", required=False)
-                entry: Patch = {}
-                if isinstance(conf_name, str):
-                    entry["ipconfigurationId"] = f"{r.arm_id}/ipConfigurations/{conf_name}"
-                _set(
-                    entry,
-                    ("customBgpIpAddresses",),
-                    entry_reader.get("apipa_addresses", str, "an array of addresses", many=True),
-                )
-                _set(
-                    entry,
-                    ("defaultBgpIpAddresses",),
-                    entry_reader.get(
-                        "default_addresses", str, "an array of addresses", many=True, readonly=True
-                    ),
-                )
-                _set(
-                    entry,
-                    ("tunnelIpAddresses",),
-                    entry_reader.get(
-                        "tunnel_ip_addresses",
-                        str,
-                        "an array of addresses",
-                        many=True,
-                        readonly=True,
-                        required=False,
-                    ),
-                )
-                key = str(entry.get("ipconfigurationId", "")).lower()
-                entries.append(_merged(before_addresses.get(key), entry))
-            settings["bgpPeeringAddresses"] = entries
-        props["bgpSettings"] = settings
+        out.setdefault("properties", {})["bgpSettings"] = build(bgp[0], existing)
+
+
+def _peering_addresses(r: Reader, _row: Attr, out: Patch, existing: dict[str, Any] | None) -> None:
+    """A gateway's BGP peering addresses, each over BEFORE's entry of the same IP configuration."""
+    addresses = r.blocks("peering_addresses")
+    if not isinstance(addresses, list):
+        return
+    old_bgp = dig(existing, "properties", "bgpSettings") or {}
+    before = {
+        str(a.get("ipconfigurationId")).lower(): a
+        for a in old_bgp.get("bgpPeeringAddresses") or []
+        if isinstance(a, dict)
+    }
+    entries = []
+    for entry_reader in addresses:
+        entry = build(entry_reader, existing)
+        entries.append(_merged(before.get(str(entry.get("ipconfigurationId", "")).lower()), entry))
+    out["bgpPeeringAddresses"] = entries
+
+
+def _ip_configuration_id(r: Reader, row: Attr, out: Patch, _existing: dict[str, Any] | None) -> None:
+    name = r.get(row.name[len(r.prefix) :], str, "a string", required=False)
+    if isinstance(name, str):
+        out["ipconfigurationId"] = f"{r.arm_id}/ipConfigurations/{name}"
+
+
+def _custom_routes(r: Reader, _row: Attr, out: Patch, _existing: dict[str, Any] | None) -> None:
     routes = r.blocks("custom_route")
     if isinstance(routes, list):
         prefixes = (
             routes[0].get("address_prefixes", str, "an array of prefixes", many=True) if routes else None
         )
-        _set(props, ("customRoutes",), None if prefixes is None else {"addressPrefixes": prefixes})
+        _set(out, ("properties", "customRoutes"), None if prefixes is None else {"addressPrefixes": prefixes})
+
+
+def _vpn_client(r: Reader, _row: Attr, out: Patch, _existing: dict[str, Any] | None) -> None:
     clients = r.blocks("vpn_client_configuration")
     if isinstance(clients, list):
         if not clients:
-            props["vpnClientConfiguration"] = None
+            out.setdefault("properties", {})["vpnClientConfiguration"] = None
         else:
             pool = clients[0].get("address_space", str, "an array of prefixes", many=True)
-            _set(props, ("vpnClientConfiguration", "vpnClientAddressPool", "addressPrefixes"), pool)
-    return _with_properties(out, props)
+            _set(
+                out, ("properties", "vpnClientConfiguration", "vpnClientAddressPool", "addressPrefixes"), pool
+            )
 
 
-def _merged(old: Any, new: Patch) -> Patch:
-    """A list element rebuilt from the plan, over BEFORE's element of the same name (which keeps
-    what the plan does not carry, like an IP configuration's private address)."""
-    base = copy.deepcopy(old) if isinstance(old, dict) else {}
-    return dict(merge_patch(base, new))
-
-
-def _build_connection(r: Reader, existing: dict[str, Any] | None) -> Patch:
-    out = _common(r)
-    props: Patch = {}
-    conn_type = r.get("type", str, "a string")
-    _set(props, ("connectionType",), conn_type)
-    kind = _type_of(conn_type, existing, "connectionType")
-    for name, prop in (
-        ("virtual_network_gateway_id", "virtualNetworkGateway1"),
-        ("peer_virtual_network_gateway_id", "virtualNetworkGateway2"),
-        ("local_network_gateway_id", "localNetworkGateway2"),
-        ("express_route_circuit_id", "peer"),
-    ):
-        _set(props, (prop,), _ref(r.get(name, str, "an id string", ref=True)))
-    _set(props, ("routingWeight",), r.get("routing_weight", int, "an integer"))
-    _set(props, ("enableBgp",), _one_of(r, ("enable_bgp", "bgp_enabled"), (False, False)))
-    _set(props, ("expressRouteGatewayBypass",), r.get("express_route_gateway_bypass", bool, "a boolean"))
-    if kind.lower() != "expressroute":
-        _set(
-            props,
-            ("usePolicyBasedTrafficSelectors",),
-            r.get("use_policy_based_traffic_selectors", bool, "a boolean"),
-        )
-        _set(props, ("connectionProtocol",), r.get("connection_protocol", str, "a string"))
-        _set(props, ("connectionMode",), r.get("connection_mode", str, "a string", required=False))
-        _set(props, ("dpdTimeoutSeconds",), r.get("dpd_timeout_seconds", int, "an integer", required=False))
+def _traffic_selectors(r: Reader, _row: Attr, out: Patch, _existing: dict[str, Any] | None) -> None:
     selectors = r.blocks("traffic_selector_policy")
     if isinstance(selectors, list):
-        props["trafficSelectorPolicies"] = [
+        out.setdefault("properties", {})["trafficSelectorPolicies"] = [
             {
                 "localAddressRanges": s.get("local_address_cidrs", str, "an array of prefixes", many=True),
                 "remoteAddressRanges": s.get("remote_address_cidrs", str, "an array of prefixes", many=True),
             }
             for s in selectors
         ]
-    for name, prop in (
-        ("ingress_nat_rule_ids", "ingressNatRules"),
-        ("egress_nat_rule_ids", "egressNatRules"),
-    ):
-        ids = r.get(name, str, "an array of ids", ref=True, many=True)
-        if isinstance(ids, list):
-            props[prop] = [{"id": i} for i in ids]
-        elif ids is None:
-            props[prop] = None
-    return _with_properties(out, props)
 
 
-def _build_lng(r: Reader) -> Patch:
-    out = _common(r)
-    props: Patch = {}
-    _set(
-        props,
-        ("localNetworkAddressSpace", "addressPrefixes"),
-        r.get("address_space", str, "an array of prefixes", many=True),
-    )
-    address = r.get("gateway_address", str, "an address string")
-    _set(props, ("gatewayIpAddress",), None if address == "" else address)
-    fqdn = r.get("gateway_fqdn", str, "a string")
-    _set(props, ("fqdn",), None if fqdn == "" else fqdn)
-    bgp = r.blocks("bgp_settings")
-    if isinstance(bgp, list):
-        if not bgp:
-            props["bgpSettings"] = None
-        else:
-            settings: Patch = {}
-            _set(settings, ("asn",), bgp[0].get("asn", int, "an integer"))
-            _set(
-                settings, ("bgpPeeringAddress",), bgp[0].get("bgp_peering_address", str, "an address string")
-            )
-            _set(settings, ("peerWeight",), bgp[0].get("peer_weight", int, "an integer"))
-            props["bgpSettings"] = settings
-    return _with_properties(out, props)
-
-
-def _build_circuit(r: Reader) -> Patch:
-    out = _common(r)
-    props: Patch = {}
+def _circuit_sku(r: Reader, _row: Attr, out: Patch, _existing: dict[str, Any] | None) -> None:
     sku = r.blocks("sku")
     if isinstance(sku, list) and sku:
         tier = sku[0].get("tier", str, "a string")
         family = sku[0].get("family", str, "a string")
         if isinstance(tier, str) and isinstance(family, str):
             out["sku"] = {"name": f"{tier}_{family}", "tier": tier, "family": family}
-    _set(
-        props,
-        ("serviceProviderProperties", "serviceProviderName"),
-        r.get("service_provider_name", str, "a string"),
-    )
-    _set(props, ("serviceProviderProperties", "peeringLocation"), r.get("peering_location", str, "a string"))
-    _set(
-        props, ("serviceProviderProperties", "bandwidthInMbps"), r.get("bandwidth_in_mbps", int, "an integer")
-    )
-    _set(props, ("expressRoutePort",), _ref(r.get("express_route_port_id", str, "an id string", ref=True)))
-    _set(props, ("bandwidthInGbps",), r.get("bandwidth_in_gbps", (int, float), "a number"))
-    _set(props, ("allowClassicOperations",), r.get("allow_classic_operations", bool, "a boolean"))
-    _set(
-        props,
-        ("serviceProviderProvisioningState",),
-        r.get("service_provider_provisioning_state", str, "a string", readonly=True),
-    )
+
+
+def _finish_circuit(out: Patch) -> None:
+    """A provider property unset ("", 0) is left out; a bandwidth of 0 GB/s is no ExpressRoute Direct."""
+    props = out.get("properties")
+    if not isinstance(props, dict):
+        return
     provider = {
         k: v
         for k, v in (props.pop("serviceProviderProperties", None) or {}).items()
@@ -557,100 +444,33 @@ def _build_circuit(r: Reader) -> Patch:
         props["serviceProviderProperties"] = provider
     if props.get("bandwidthInGbps") == 0:
         props["bandwidthInGbps"] = None
-    return _with_properties(out, props)
+    if not props:
+        del out["properties"]
 
 
-def _microsoft_config(block: Reader) -> Patch:
-    conf: Patch = {}
-    _set(
-        conf,
-        ("advertisedPublicPrefixes",),
-        block.get("advertised_public_prefixes", str, "an array of prefixes", many=True),
-    )
-    _set(conf, ("customerASN",), block.get("customer_asn", int, "an integer"))
-    _set(conf, ("routingRegistryName",), block.get("routing_registry_name", str, "a string"))
-    _set(
-        conf,
-        ("advertisedCommunities",),
-        block.get("advertised_communities", str, "an array of communities", many=True),
-    )
-    return conf
-
-
-def _build_circuit_peering(r: Reader) -> Patch:
-    props: Patch = {}
-    _set(props, ("peeringType",), r.get("peering_type", str, "a string"))
-    _set(props, ("vlanId",), r.get("vlan_id", int, "an integer"))
-    _set(props, ("peerASN",), r.get("peer_asn", int, "an integer"))
-    for name, prop in (
-        ("primary_peer_address_prefix", "primaryPeerAddressPrefix"),
-        ("secondary_peer_address_prefix", "secondaryPeerAddressPrefix"),
-    ):
-        value = r.get(name, str, "a prefix string")
-        _set(props, (prop,), None if value == "" else value)
-    _set(props, ("state",), _state(r.get("ipv4_enabled", bool, "a boolean")))
-    _set(props, ("routeFilter",), _ref(r.get("route_filter_id", str, "an id string", ref=True)))
-    ms = r.blocks("microsoft_peering_config")
-    if isinstance(ms, list):
-        props["microsoftPeeringConfig"] = _microsoft_config(ms[0]) if ms else None
-    ipv6 = r.blocks("ipv6")
-    if isinstance(ipv6, list):
-        if not ipv6:
-            props["ipv6PeeringConfig"] = None
-        else:
-            block = ipv6[0]
-            conf: Patch = {}
-            _set(
-                conf,
-                ("primaryPeerAddressPrefix",),
-                block.get("primary_peer_address_prefix", str, "a prefix string"),
-            )
-            _set(
-                conf,
-                ("secondaryPeerAddressPrefix",),
-                block.get("secondary_peer_address_prefix", str, "a prefix string"),
-            )
-            _set(conf, ("state",), _state(block.get("enabled", bool, "a boolean")))
-            _set(conf, ("routeFilter",), _ref(block.get("route_filter_id", str, "an id string", ref=True)))
-            inner = block.blocks("microsoft_peering")
-            if isinstance(inner, list):
-                conf["microsoftPeeringConfig"] = _microsoft_config(inner[0]) if inner else None
-            props["ipv6PeeringConfig"] = conf
-    return _with_properties({}, props)
-
-
-def _build_route_table(r: Reader) -> Patch:
-    out = _common(r)
-    disabled = _one_of(r, ("disable_bgp_route_propagation", "bgp_route_propagation_enabled"), (False, True))
-    _set(out, ("properties", "disableBgpRoutePropagation"), disabled)
-    return out
-
-
-def _route_props(r: Reader) -> Patch:
-    props: Patch = {}
-    _set(props, ("addressPrefix",), r.get("address_prefix", str, "a prefix string"))
-    _set(props, ("nextHopType",), r.get("next_hop_type", str, "a string"))
-    hop = r.get("next_hop_in_ip_address", str, "an address string")
-    _set(props, ("nextHopIpAddress",), None if hop == "" else hop)
-    return props
-
-
-def _build_route(r: Reader) -> Patch:
-    return _with_properties({}, _route_props(r))
-
-
-BUILDERS: dict[str, Callable[[Reader, dict[str, Any] | None], Patch]] = {
-    "azurerm_virtual_network": lambda r, _e: _build_vnet(r),
-    "azurerm_subnet": lambda r, _e: _build_subnet(r),
-    "azurerm_virtual_network_peering": lambda r, _e: _build_peering(r),
-    "azurerm_virtual_network_gateway": _build_gateway,
-    "azurerm_virtual_network_gateway_connection": _build_connection,
-    "azurerm_local_network_gateway": lambda r, _e: _build_lng(r),
-    "azurerm_express_route_circuit": lambda r, _e: _build_circuit(r),
-    "azurerm_express_route_circuit_peering": lambda r, _e: _build_circuit_peering(r),
-    "azurerm_route_table": lambda r, _e: _build_route_table(r),
-    "azurerm_route": lambda r, _e: _build_route(r),
+HOOKS: dict[str, Hook] = {
+    "either": _either,
+    "prefixes": _prefixes_hook,
+    "inline_prefixes": _inline_prefixes,
+    "write_only": _write_only,
+    "ip_configurations": _ip_configurations,
+    "gateway_bgp": _gateway_bgp,
+    "peering_addresses": _peering_addresses,
+    "ip_configuration_id": _ip_configuration_id,
+    "custom_routes": _custom_routes,
+    "vpn_client": _vpn_client,
+    "traffic_selectors": _traffic_selectors,
+    "circuit_sku": _circuit_sku,
 }
+_ONCE = frozenset({"either", "inline_prefixes"})  # hooks that read all their rows at once
+FINISH: dict[str, Callable[[Patch], None]] = {"circuit": _finish_circuit}
+
+
+def _merged(old: Any, new: Patch) -> Patch:
+    """A list element rebuilt from the plan, over BEFORE's element of the same name (which keeps
+    what the plan does not carry, like an IP configuration's private address)."""
+    base = copy.deepcopy(old) if isinstance(old, dict) else {}
+    return dict(merge_patch(base, new))
 
 
 class Inline(NamedTuple):
@@ -659,28 +479,34 @@ class Inline(NamedTuple):
     block: str  # the Terraform block
     prop: str  # the ARM child array
     segment: str  # the child type in the child's id
-    build: Callable[[Reader], Patch]  # the child's properties
+    sources: dict[str, tuple[str, ...]]  # ARM property -> the block's attributes that feed it
+
+    def build(self, r: Reader) -> Patch:
+        """A child's properties."""
+        return build(r, None)
+
+
+def _inline(spec: Spec, block: str, prop: str) -> Inline:
+    """The inline blocks of a parent, with which attributes feed each property, from its rows."""
+    prefix = f"{block}."
+    sources: dict[str, tuple[str, ...]] = {}
+    for row in spec.level(prefix):
+        name = row.name[len(prefix) :]
+        props = (row.arm[0],) if row.arm else PREFIX_PROPS if row.hook == "inline_prefixes" else ()
+        for key in props:
+            sources[key] = (*sources.get(key, ()), name)
+    return Inline(block, prop, prop, sources)
 
 
 INLINE: dict[str, Inline] = {
-    "azurerm_virtual_network": Inline("subnet", "subnets", "subnets", _subnet_props),
-    "azurerm_route_table": Inline("route", "routes", "routes", _route_props),
+    "azurerm_virtual_network": _inline(SPECS["azurerm_virtual_network"], "subnet", "subnets"),
+    "azurerm_route_table": _inline(SPECS["azurerm_route_table"], "route", "routes"),
 }
 
 
-# Which Terraform attributes of an inline block feed each ARM property (to patch only what changed).
-INLINE_SOURCES = {
-    "addressPrefix": ("address_prefix", "address_prefixes"),
-    "addressPrefixes": ("address_prefix", "address_prefixes"),
-    "networkSecurityGroup": ("security_group",),
-    "routeTable": ("route_table_id",),
-    "nextHopType": ("next_hop_type",),
-    "nextHopIpAddress": ("next_hop_in_ip_address",),
-}
-
-
-def inline_differs(prop: str, old: dict[str, Any], new: Any) -> bool:
-    sources = INLINE_SOURCES.get(prop)
+def inline_differs(inline: Inline, prop: str, old: dict[str, Any], new: Any) -> bool:
+    """Whether the plan changes what feeds a child's property (an unknown property: yes)."""
+    sources = inline.sources.get(prop)
     if sources is None:
         return True
     return any(old.get(s) != (new.get(s) if isinstance(new, dict) else None) for s in sources)

@@ -16,7 +16,7 @@ from typing import Any
 from auditor.errors import InputError, json_path
 from auditor.ids import ArmId
 from auditor.normalize import Loc
-from auditor.overlay import resource_key
+from auditor.rawtree import resource_key
 
 
 class _Marker:

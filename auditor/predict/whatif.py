@@ -41,15 +41,16 @@ from typing import Any
 
 from pydantic import AliasPath, ValidationError
 
+from auditor.edits import Create, Delete, Gap, Patch
 from auditor.errors import InputError, json_path
 from auditor.ids import BAD_SEGMENTS, ArmId
 from auditor.live.redact import redact
 from auditor.model import kinds
 from auditor.model.kinds import MODELLED, bears_on_routing
 from auditor.normalize import Loc
-from auditor.overlay import child_arrays, merge_patch, resource_key
-from auditor.predict import Prediction, RawTree, create, delete, dig, find, patch
+from auditor.predict import Prediction, RawTree, apply, dig, find
 from auditor.predict.state import links, settle
+from auditor.rawtree import child_arrays, merge_patch, resource_key
 
 CHANGE_TYPES = ("Create", "Modify", "Delete", "NoChange", "Ignore", "Deploy", "NoEffect", "Unsupported")
 _CANONICAL = {t.lower(): t for t in CHANGE_TYPES}
@@ -283,7 +284,7 @@ class _Run:
     deleted: set[str] = field(default_factory=set)
 
     def gap(self, code: str, resource: str, message: str) -> None:
-        self.prediction.gap(code, resource, message)
+        apply(self.tree, self.prediction, Gap(code, resource, message))
 
     def where(self, loc: Loc) -> str:
         return json_path(loc)
@@ -335,7 +336,7 @@ class _Run:
         return any(key == d or key.startswith(d + "/") for d in self.deleted)
 
     def delete(self, change: _Change) -> None:
-        if delete(self.tree, change.resource_id):
+        if apply(self.tree, self.prediction, Delete(change.resource_id)):
             self.deleted.add(change.key)
             self.prediction.changed.append(change.resource_id)
         elif not self._under_deleted(change.key):
@@ -357,9 +358,7 @@ class _Run:
         was = copy.deepcopy(before)
         loc = [*change.loc, "after"]
         change_doc = self.prepare(redact(after), str(before.get("id") or change.resource_id), loc, before)
-        patch(self.tree, change.resource_id, change_doc, self.file)
-        self.tree.origins[change.key] = (self.file, loc)
-        self._record_child_origins(before, change.key, change_doc, loc)
+        apply(self.tree, self.prediction, Patch(change.resource_id, change_doc, (self.file, loc)))
         if before != was:
             self.prediction.changed.append(str(before.get("id") or change.resource_id))
 
@@ -399,8 +398,7 @@ class _Run:
                 f"({InputError.from_validation(self.file, loc, exc).message})",
             )
             return
-        create(self.tree, item, self.file)
-        self.tree.record_origins(item, self.file, loc)
+        apply(self.tree, self.prediction, Create(item, (self.file, loc)))
         self.prediction.changed.append(item["id"])
 
     def prepare(self, doc: Any, rid: str, loc: Loc, before: dict[str, Any] | None) -> dict[str, Any]:
@@ -553,21 +551,6 @@ class _Run:
             rid,
             f"{self.where(path)} is an expression what-if could not evaluate: the property is {outcome}",
         )
-
-    def _record_child_origins(
-        self, resource: dict[str, Any], key: str, change_doc: dict[str, Any], loc: Loc
-    ) -> None:
-        props = resource.get("properties")
-        patched = change_doc.get("properties")
-        if not isinstance(props, dict) or not isinstance(patched, dict):
-            return
-        parent_id = str(resource.get("id") or key)
-        for prop_key, segment in child_arrays(key):
-            if isinstance(patched.get(prop_key), list) and isinstance(props.get(prop_key), list):
-                for j, child in enumerate(props[prop_key]):
-                    self.tree.record_origins(
-                        child, self.file, [*loc, "properties", prop_key, j], parent_id, segment
-                    )
 
     # -- what what-if is not sure of --------------------------------------------------------------
 
