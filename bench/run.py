@@ -88,14 +88,25 @@ elif stage == "audit":
     result = run(snapshot, load_rules())
     extra["findings"] = len(result.findings)
 elif stage.startswith("diff"):
-    from typer.testing import CliRunner
-    from auditor.cli import app
+    # as `azroute diff` runs: its JSON written to a file (as to a pipe), read back after measuring
+    import contextlib, tempfile
+    from auditor.cli import main
     change = ["--overlay", sys.argv[3]] if stage != "diff-full" else [sys.argv[3]]
-    out = CliRunner().invoke(app, ["diff", path, *change, "--format", "json"])
-    extra["exit"] = out.exit_code
-    extra["lost"] = len(json.loads(out.stdout).get("pairs", {{}}).get("lost", [])) if out.stdout.startswith("{{") else -1
+    sys.argv = ["azroute", "diff", path, *change, "--format", "json"]
+    report = tempfile.NamedTemporaryFile("w+", suffix=".json")
+    with contextlib.redirect_stdout(report):
+        try:
+            main()
+            extra["exit"] = 0
+        except SystemExit as exc:
+            extra["exit"] = exc.code if isinstance(exc.code, int) else 2
 elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-print(json.dumps({{"seconds": elapsed, "cpu": cpu, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if stage.startswith("diff"):
+    report.seek(0)
+    text = report.read()
+    extra["lost"] = len(json.loads(text).get("pairs", {{}}).get("lost", [])) if text.startswith("{{") else -1
+print(json.dumps({{"seconds": elapsed, "cpu": cpu, "maxrss_mb": peak, **extra}}))
 """
 
 
