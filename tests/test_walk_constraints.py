@@ -25,6 +25,7 @@ from auditor.routing.paths import (
 )
 from auditor.routing.shared import path_finder
 from auditor.routing.walked import EVERY_PAIR, PAIR_CAP
+from auditor.routing.withheld import CIRCUIT_NOT_READY, NO_GATEWAY_TRANSIT, REMOTE_GATEWAY_MISSING
 from tests.conftest import FIXTURES, fixture_names
 from tests.test_fidelity import overlay
 
@@ -143,6 +144,9 @@ CONSTRAINT_RULES = {
     OWN_ADDRESS_SPACE: "TRN008",
     APPLIANCE_UNREACHABLE: "UDR003",
     PEERING_NOT_CONNECTED: "TRN006",
+    NO_GATEWAY_TRANSIT: "TRN001",
+    REMOTE_GATEWAY_MISSING: "TRN003",
+    CIRCUIT_NOT_READY: "ERC001",
 }
 
 
@@ -399,3 +403,75 @@ def test_pairs_through_an_unmodelled_virtual_wan_hub_are_unknown(tmp_path: Path)
     plain_finder = path_finder(plain)
     assert plain_finder.pair("hub-vnet", site).status != "unknown"
     assert "BGP001" in {f.rule for f in run(plain, load_rules()).findings}
+
+
+# -- control plane: a vantage point without a route names the resource that withholds it ----------
+
+
+def _withheld_scenario(tmp_path: Path, case: str) -> Path:
+    """The testbed with one resource withholding routes: the hub's reverse peering refusing gateway
+    transit (TRN001), the hub's gateways being deleted (TRN003), circuit er-2 not provisioned at
+    the provider (ERC001)."""
+    patch: dict[str, Any]
+    if case == "transit":
+        hub_to_spoke = f"{SUB}/virtualNetworks/hub-vnet/virtualNetworkPeerings/hub-to-spoke"
+        patch = {"id": hub_to_spoke, "properties": {"allowGatewayTransit": False}}
+    elif case == "gateways":
+        patch = {
+            "value": [
+                {"id": f"{SUB}/virtualNetworkGateways/{g}", "properties": {"provisioningState": "Deleting"}}
+                for g in ("hub-er-gw", "hub-vpn-gw")
+            ]
+        }
+    else:
+        er = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-expressroute/providers/Microsoft.Network"
+        patch = {
+            "id": f"{er}/expressRouteCircuits/er-2",
+            "properties": {"serviceProviderProvisioningState": "Provisioning"},
+        }
+    return overlay(tmp_path, "interop-testbed", {}, {"patch.json": patch})
+
+
+@pytest.mark.parametrize(
+    ("case", "constraint", "rule", "cause", "pair"),
+    [
+        ("transit", NO_GATEWAY_TRANSIT, "TRN001", SPOKE_TO_HUB, ("spoke-vnet", "location-2")),
+        ("gateways", REMOTE_GATEWAY_MISSING, "TRN003", SPOKE_TO_HUB, ("spoke-vnet", "location-2")),
+        ("circuit", CIRCUIT_NOT_READY, "ERC001", "/expressRouteCircuits/er-2", ("hub-vnet", "location-2")),
+    ],
+)
+def test_a_walk_without_a_route_names_what_withholds_it(
+    tmp_path: Path, case: str, constraint: str, rule: str, cause: str, pair: tuple[str, str]
+) -> None:
+    """Gateway transit refused, a remote without a working gateway, a circuit not provisioned: the
+    route is never installed, so the walk finds none; it names the resource the control plane
+    records as withholding it, and the rule reporting that resource lists the pair."""
+    snapshot = load_fixture(_withheld_scenario(tmp_path, case))
+    walk = path_finder(snapshot).pair(*pair).forward
+    assert not walk.delivered and walk.constraint == constraint, walk.reason
+    assert walk.cause is not None and walk.cause.endswith(cause), walk.cause
+    findings = run(snapshot, select_rules(load_rules(), [rule])).findings
+    listed = {label for f in findings for label in f.evidence.get("pairs", [])}
+    assert f"{pair[0]} -> {pair[1]}" in listed
+    assert _agreement(snapshot) > 0
+
+
+def test_a_subnet_that_does_not_propagate_gateway_routes_is_not_cut_by_transit(tmp_path: Path) -> None:
+    """A subnet whose route table disables gateway route propagation would hold no gateway route
+    with transit either: its walk names nothing (UDR001 reports the table, not TRN001)."""
+    hub_to_spoke = f"{SUB}/virtualNetworks/hub-vnet/virtualNetworkPeerings/hub-to-spoke"
+    docs = [
+        {"id": hub_to_spoke, "properties": {"allowGatewayTransit": False}},
+        {
+            "id": f"{SUB}/routeTables/spoke-rt",
+            "properties": {"disableBgpRoutePropagation": True, "routes": []},
+        },
+        {
+            "id": f"{SUB}/virtualNetworks/spoke-vnet/subnets/default",
+            "properties": {"routeTable": {"id": f"{SUB}/routeTables/spoke-rt"}},
+        },
+    ]
+    snapshot = load_fixture(overlay(tmp_path, "interop-testbed", {}, {"docs.json": {"value": docs}}))
+    walk = path_finder(snapshot).pair("spoke-vnet", "location-2").forward
+    assert not walk.delivered and walk.cause is None, walk.reason
+    assert _agreement(snapshot) >= 0

@@ -49,6 +49,7 @@ from auditor.routing.domains import (
 )
 from auditor.routing.prefixindex import Address, OverlapIndex, PrefixIndex
 from auditor.routing.sites import SiteView, site_views
+from auditor.routing.withheld import WithheldRoutes, withheld_routes
 
 if TYPE_CHECKING:
     from auditor.routing.dualpath import DualPath
@@ -148,6 +149,17 @@ class ControlPlane:
             for lng in site.lng_ids:
                 found.setdefault(lng, site)
         return found
+
+    def sites_behind(self, circuit_id: ArmId) -> list[SiteView]:
+        """The sites behind a circuit, in the order of the sites."""
+        return self._sites_by_circuit.get(circuit_id, [])
+
+    @cached_property
+    def withheld(self) -> WithheldRoutes:
+        """The routes a vantage point would hold but for one resource, and why (`withheld.py`):
+        what a walk that finds no route names as its cause."""
+        with building():
+            return withheld_routes(self)
 
     @cached_property
     def _sites_by_circuit(self) -> dict[ArmId, list[SiteView]]:

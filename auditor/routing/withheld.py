@@ -1,0 +1,192 @@
+"""Routes the control plane withholds, and why: what a walk that finds no route names as its cause.
+
+A constraint that decides which routes exist (a spoke using remote gateways whose hub does not
+allow gateway transit, a circuit the provider has not provisioned, ...) leaves a vantage point
+without a route; a walk from there ends with "no route". The control plane records, once, the
+routes a vantage point would hold but for one resource, with the constraint that withholds them;
+the walk that finds no route (or only a route that delivers nowhere: `Internet`, `None`) for an
+address asks here and names that resource, so the rule reporting it lists the walked pairs it
+breaks (`evidence.pairs`) like the rules whose resource ends a walk on the data path.
+
+Recorded, each for the vantage points the documentation settles:
+
+* `no-gateway-transit` (TRN001): a VNet whose peering uses the remote VNet's gateways while the
+  remote's peering back is missing, not Connected or does not allow gateway transit gets none of
+  the routes the remote's gateways hold; the sites that reach the remote's gateways get no route
+  to that VNet. Cause: the VNet's peering.
+* `remote-gateway-missing` (TRN003): the remote VNet has no working gateway: the VNet gets no
+  route to any on-premises prefix. Cause: the VNet's peering.
+* `circuit-not-ready` (ERC001): a gateway's connection to a circuit that is not `Provisioned`,
+  whose private peering is disabled, or whose status is known and not `Connected` carries
+  nothing: the domain's VNets get none of the routes of the sites behind the circuit, and those
+  sites none of the domain's. Cause: the circuit, its private peering or the connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from auditor.ids import ArmId
+from auditor.model import Connection, IPNetwork, Snapshot
+from auditor.routing.prefixindex import Address, PrefixIndex
+
+if TYPE_CHECKING:
+    from auditor.routing.controlplane import ControlPlane
+
+NO_GATEWAY_TRANSIT = "no-gateway-transit"  # TRN001 (cause: the spoke's peering)
+REMOTE_GATEWAY_MISSING = "remote-gateway-missing"  # TRN003 (cause: the spoke's peering)
+CIRCUIT_NOT_READY = "circuit-not-ready"  # ERC001 (cause: the circuit, its private peering or connection)
+WITHHELD_CONSTRAINTS = (NO_GATEWAY_TRANSIT, REMOTE_GATEWAY_MISSING, CIRCUIT_NOT_READY)
+
+
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """A route a vantage point would hold but for `cause`."""
+
+    prefix: IPNetwork
+    cause: str  # the ARM id of the resource that withholds it
+    constraint: str
+    reason: str
+
+
+@dataclass
+class WithheldRoutes:
+    """Per vantage point (a VNet by id, a site by name): the routes withheld from it."""
+
+    vnets: dict[ArmId, list[Withheld]] = field(default_factory=dict)
+    sites: dict[str, list[Withheld]] = field(default_factory=dict)
+    _index: dict[object, PrefixIndex[Withheld]] = field(default_factory=dict, repr=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.vnets or self.sites)
+
+    def at_vnet(self, vnet_id: ArmId, address: Address) -> Withheld | None:
+        return self._longest(("vnet", vnet_id), self.vnets.get(vnet_id), address)
+
+    def at_site(self, name: str, address: Address) -> Withheld | None:
+        return self._longest(("site", name), self.sites.get(name), address)
+
+    def _longest(self, key: object, rows: list[Withheld] | None, address: Address) -> Withheld | None:
+        if not rows:
+            return None
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = PrefixIndex(rows, lambda w: w.prefix)
+        found = index.longest(address)
+        return min(found, key=lambda w: (w.cause.lower(), w.constraint)) if found else None
+
+
+def withheld_routes(plane: ControlPlane) -> WithheldRoutes:
+    out = WithheldRoutes()
+    _gateway_transit(plane, out)
+    _circuits(plane, out)
+    return out
+
+
+def _gateway_transit(plane: ControlPlane, out: WithheldRoutes) -> None:
+    snap = plane.snapshot
+    site_prefixes = [p for site in plane.sites for p in site.prefixes]
+    for peering in snap.peerings:
+        spoke = snap.vnet(peering.vnet_id)
+        hub = snap.vnet(peering.remote_vnet_id)
+        if not peering.use_remote_gateways or spoke is None or hub is None:
+            continue  # a remote outside the snapshot is a gap (TRN001, TRN003 say so)
+        if spoke.id in plane.domain_of_vnet:
+            continue
+        if not _working_gateways(snap, hub.id):
+            why = (
+                f"{spoke.display_name} uses the gateways of {hub.display_name} (peering {peering.id.name}), "
+                f"which has no working gateway: it learns no on-premises route"
+            )
+            rows = [Withheld(p, str(peering.id), REMOTE_GATEWAY_MISSING, why) for p in site_prefixes]
+            out.vnets.setdefault(spoke.id, []).extend(rows)
+            continue
+        back = snap.peering_between(hub.id, spoke.id)
+        if back is not None and back.allow_gateway_transit is True and back.connected:
+            continue  # transit holds both ways: another reason keeps the spoke out (TRN005, TRN006, TRN007)
+        domain = plane.domains.get(hub.id)
+        if domain is None:
+            continue
+        problem = (
+            f"{hub.display_name} has no peering back"
+            if back is None
+            else f"{hub.display_name}'s peering {back.id.name} does not allow gateway transit"
+            if back.allow_gateway_transit is not True
+            else f"{hub.display_name}'s peering {back.id.name} is {back.peering_state}"
+        )
+        why = (
+            f"{spoke.display_name}'s peering {peering.id.name} uses remote gateways, but {problem}: "
+            f"no gateway transit"
+        )
+        learned = dict.fromkeys(a.prefix for a in plane.domain_rib[hub.id] if not a.bgp_peer_host)
+        rows = [Withheld(p, str(peering.id), NO_GATEWAY_TRANSIT, why) for p in learned]
+        out.vnets.setdefault(spoke.id, []).extend(rows)
+        towards = {
+            name for prefix in hub.address_prefixes for name in plane.sites_towards(prefix.network_address)
+        }
+        for name in sorted(towards):
+            rows = [Withheld(p, str(peering.id), NO_GATEWAY_TRANSIT, why) for p in spoke.address_prefixes]
+            out.sites.setdefault(name, []).extend(rows)
+
+
+def _working_gateways(snap: Snapshot, vnet_id: ArmId) -> bool:
+    return any((g.is_vpn or g.is_expressroute) and g.working for g in snap.gateways_of(vnet_id))
+
+
+def _circuits(plane: ControlPlane, out: WithheldRoutes) -> None:
+    snap = plane.snapshot
+    for domain in plane.domains.values():
+        if domain.er_gateway is None:
+            continue
+        linked = {conn.id for conn, _ in domain.er_links}
+        for conn in snap.connections_of(domain.er_gateway.id):
+            if not conn.is_expressroute or conn.peer_id is None or conn.id in linked:
+                continue
+            cause = _circuit_cause(snap, conn)
+            if cause is None:
+                continue
+            rid, why = cause
+            sites = plane.sites_behind(conn.peer_id)
+            for vnet_id in domain.vnets:
+                rows = [
+                    Withheld(p, rid, CIRCUIT_NOT_READY, why)
+                    for site in sites
+                    for p in site.advertised(conn.peer_id)
+                ]
+                out.vnets.setdefault(vnet_id, []).extend(rows)
+            for site in sites:
+                rows = [Withheld(p, rid, CIRCUIT_NOT_READY, why) for p in domain.prefixes]
+                out.sites.setdefault(site.name, []).extend(rows)
+
+
+def _circuit_cause(snap: Snapshot, conn: Connection) -> tuple[str, str] | None:
+    """What keeps an ExpressRoute connection from carrying anything, as ERC001 reports it: the
+    circuit not provisioned, its private peering disabled, or the connection's status known and
+    not Connected."""
+    circuit = snap.circuit(conn.peer_id) if conn.peer_id is not None else None
+    if circuit is None:
+        return None  # outside the snapshot: a gap
+    if not circuit.provisioned:
+        state = circuit.service_provider_provisioning_state
+        return str(circuit.id), f"circuit {circuit.id.name} is {state} at the provider: it carries nothing"
+    peering = snap.private_peering(circuit.id)
+    if peering is not None and not peering.enabled:
+        return str(
+            peering.id
+        ), f"circuit {circuit.id.name}'s private peering is {peering.state}: it carries nothing"
+    status = conn.connection_status
+    if not conn.up and status is not None and status.lower() != "connected":
+        return str(conn.id), f"ExpressRoute connection {conn.id.name} is {status}: it carries nothing"
+    return None
+
+
+__all__ = [
+    "CIRCUIT_NOT_READY",
+    "NO_GATEWAY_TRANSIT",
+    "REMOTE_GATEWAY_MISSING",
+    "WITHHELD_CONSTRAINTS",
+    "Withheld",
+    "WithheldRoutes",
+    "withheld_routes",
+]
