@@ -25,7 +25,14 @@ from auditor.routing.paths import (
 )
 from auditor.routing.shared import path_finder
 from auditor.routing.walked import EVERY_PAIR, PAIR_CAP
-from auditor.routing.withheld import CIRCUIT_NOT_READY, NO_GATEWAY_TRANSIT, REMOTE_GATEWAY_MISSING
+from auditor.routing.withheld import (
+    BGP_ONE_SIDED,
+    BGP_UNSUPPORTED,
+    CIRCUIT_NOT_READY,
+    NO_BRANCH_TO_BRANCH,
+    NO_GATEWAY_TRANSIT,
+    REMOTE_GATEWAY_MISSING,
+)
 from tests.conftest import FIXTURES, fixture_names
 from tests.test_fidelity import overlay
 
@@ -147,6 +154,9 @@ CONSTRAINT_RULES = {
     NO_GATEWAY_TRANSIT: "TRN001",
     REMOTE_GATEWAY_MISSING: "TRN003",
     CIRCUIT_NOT_READY: "ERC001",
+    BGP_ONE_SIDED: "BGP004",
+    NO_BRANCH_TO_BRANCH: "BGP006",
+    BGP_UNSUPPORTED: "BGP007",
 }
 
 
@@ -438,15 +448,35 @@ def _withheld_scenario(tmp_path: Path, case: str) -> Path:
         ("transit", NO_GATEWAY_TRANSIT, "TRN001", SPOKE_TO_HUB, ("spoke-vnet", "location-2")),
         ("gateways", REMOTE_GATEWAY_MISSING, "TRN003", SPOKE_TO_HUB, ("spoke-vnet", "location-2")),
         ("circuit", CIRCUIT_NOT_READY, "ERC001", "/expressRouteCircuits/er-2", ("hub-vnet", "location-2")),
+        # scenarios: BGP one-sided on the hub's VPN to location-1 (branch-vnet learned location-1
+        # only through the hub's BGP), a Basic hub VPN gateway (no BGP: no VPN-to-VPN transit), a
+        # Route Server whose VPN gateway is not active-active (no ExpressRoute <-> VPN transit)
+        (
+            "bgp-one-sided",
+            BGP_ONE_SIDED,
+            "BGP004",
+            "/hub-vpn-gw-to-location-1",
+            ("branch-vnet", "location-1"),
+        ),
+        ("bgp-on-basic-gateway", BGP_UNSUPPORTED, "BGP007", "/hub-vpn-gw", ("branch-vnet", "location-1")),
+        (
+            "route-server-not-active-active",
+            NO_BRANCH_TO_BRANCH,
+            "BGP006",
+            "/hub-route-server",
+            ("location-1", "location-2"),
+        ),
     ],
 )
 def test_a_walk_without_a_route_names_what_withholds_it(
     tmp_path: Path, case: str, constraint: str, rule: str, cause: str, pair: tuple[str, str]
 ) -> None:
-    """Gateway transit refused, a remote without a working gateway, a circuit not provisioned: the
-    route is never installed, so the walk finds none; it names the resource the control plane
-    records as withholding it, and the rule reporting that resource lists the pair."""
-    snapshot = load_fixture(_withheld_scenario(tmp_path, case))
+    """Gateway transit refused, a remote without a working gateway, a circuit not provisioned, a
+    BGP session that cannot come up, branch-to-branch the VPN gateway cannot use: the route is
+    never installed, so the walk finds none; it names the resource the control plane records as
+    withholding it, and the rule reporting that resource lists the pair."""
+    scenario = FIXTURES / case if (FIXTURES / case).is_dir() else _withheld_scenario(tmp_path, case)
+    snapshot = load_fixture(scenario)
     walk = path_finder(snapshot).pair(*pair).forward
     assert not walk.delivered and walk.constraint == constraint, walk.reason
     assert walk.cause is not None and walk.cause.endswith(cause), walk.cause

@@ -294,7 +294,7 @@ class ControlPlane:
         edges: dict[str, list[tuple[str, Connection]]] = defaultdict(list)
         originated: dict[str, list[Advert]] = defaultdict(list)
         for hub, domain in self.domains.items():
-            if domain.vpn_gateway is None or not domain.vpn_gateway.enable_bgp:
+            if domain.vpn_gateway is None or not domain.vpn_gateway.runs_bgp:
                 continue
             me = f"d:{hub.key}"
             asn[me] = domain.asn
@@ -325,7 +325,7 @@ class ControlPlane:
                 ]
             for conn, other in domain.v2v_links:
                 far = self.domains[other]
-                if not conn.enable_bgp or far.vpn_gateway is None or not far.vpn_gateway.enable_bgp:
+                if not conn.enable_bgp or far.vpn_gateway is None or not far.vpn_gateway.runs_bgp:
                     continue
                 peer = f"d:{other.key}"
                 # routes this domain receives from the far one arrive over this domain's connection
@@ -568,8 +568,8 @@ class ControlPlane:
                 )
         for conn, other in domain.v2v_links:
             far = self.domains[other]
-            bgp = conn.enable_bgp and far.vpn_gateway is not None and bool(far.vpn_gateway.enable_bgp)
-            if not bgp or domain.vpn_gateway is None or not domain.vpn_gateway.enable_bgp:
+            bgp = conn.enable_bgp and far.vpn_gateway is not None and bool(far.vpn_gateway.runs_bgp)
+            if not bgp or domain.vpn_gateway is None or not domain.vpn_gateway.runs_bgp:
                 # the far hub and the spokes using its gateway
                 found.extend(_static_to_domain(prefix, conn, far.name, other) for prefix in far.prefixes)
         return found

@@ -46,12 +46,7 @@ from auditor.routing.tables import (
     subnet_table,
     workload_subnet,
 )
-from auditor.routing.withheld import (
-    CIRCUIT_NOT_READY,
-    NO_GATEWAY_TRANSIT,
-    REMOTE_GATEWAY_MISSING,
-    Withheld,
-)
+from auditor.routing.withheld import WITHHELD_CONSTRAINTS, Withheld
 from auditor.unmodelled import fastpath_bypass, uncertain_resources, unmodelled_gaps
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -71,9 +66,7 @@ CONSTRAINTS = (
     OWN_ADDRESS_SPACE,
     APPLIANCE_UNREACHABLE,
     PEERING_NOT_CONNECTED,
-    NO_GATEWAY_TRANSIT,
-    REMOTE_GATEWAY_MISSING,
-    CIRCUIT_NOT_READY,
+    *WITHHELD_CONSTRAINTS,
 )
 
 

@@ -16,6 +16,16 @@ Recorded, each for the vantage points the documentation settles:
   to that VNet. Cause: the VNet's peering.
 * `remote-gateway-missing` (TRN003): the remote VNet has no working gateway: the VNet gets no
   route to any on-premises prefix. Cause: the VNet's peering.
+* `bgp-unsupported` (BGP007): a VPN gateway expected to run BGP on a Basic SKU or as policy-based
+  runs none: its BGP neighbours (the sites it links over BGP, the domains it links Vnet2Vnet)
+  learn nothing through it, but the domains' static Vnet2Vnet routes to each other. Cause: the
+  gateway.
+* `bgp-one-sided` (BGP004): a connection with BGP on one side only has no session: the domain
+  gets only the local network gateway's static space, and a site that expects BGP gets nothing.
+  Cause: the connection.
+* `no-branch-to-branch` (BGP006): a Route Server allows branch-to-branch but the VPN gateway
+  cannot use it (ASN not 65515, or not active-active): the domain's ExpressRoute sites and its
+  VPN sites get no routes to each other. Cause: the Route Server.
 * `circuit-not-ready` (ERC001): a gateway's connection to a circuit that is not `Provisioned`,
   whose private peering is disabled, or whose status is known and not `Connected` carries
   nothing: the domain's VNets get none of the routes of the sites behind the circuit, and those
@@ -24,11 +34,12 @@ Recorded, each for the vantage points the documentation settles:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditor.ids import ArmId
-from auditor.model import Connection, IPNetwork, Snapshot
+from auditor.model import Connection, IPNetwork, Snapshot, VirtualNetworkGateway
 from auditor.routing.prefixindex import Address, PrefixIndex
 
 if TYPE_CHECKING:
@@ -37,7 +48,17 @@ if TYPE_CHECKING:
 NO_GATEWAY_TRANSIT = "no-gateway-transit"  # TRN001 (cause: the spoke's peering)
 REMOTE_GATEWAY_MISSING = "remote-gateway-missing"  # TRN003 (cause: the spoke's peering)
 CIRCUIT_NOT_READY = "circuit-not-ready"  # ERC001 (cause: the circuit, its private peering or connection)
-WITHHELD_CONSTRAINTS = (NO_GATEWAY_TRANSIT, REMOTE_GATEWAY_MISSING, CIRCUIT_NOT_READY)
+BGP_ONE_SIDED = "bgp-one-sided"  # BGP004 (cause: the connection)
+BGP_UNSUPPORTED = "bgp-unsupported"  # BGP007 (cause: the VPN gateway)
+NO_BRANCH_TO_BRANCH = "no-branch-to-branch"  # BGP006 (cause: the Route Server)
+WITHHELD_CONSTRAINTS = (
+    NO_GATEWAY_TRANSIT,
+    REMOTE_GATEWAY_MISSING,
+    CIRCUIT_NOT_READY,
+    BGP_ONE_SIDED,
+    BGP_UNSUPPORTED,
+    NO_BRANCH_TO_BRANCH,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +102,8 @@ def withheld_routes(plane: ControlPlane) -> WithheldRoutes:
     out = WithheldRoutes()
     _gateway_transit(plane, out)
     _circuits(plane, out)
+    _bgp_sessions(plane, out)
+    _branch_to_branch(plane, out)
     return out
 
 
@@ -160,6 +183,99 @@ def _circuits(plane: ControlPlane, out: WithheldRoutes) -> None:
                 out.sites.setdefault(site.name, []).extend(rows)
 
 
+def _bgp_sessions(plane: ControlPlane, out: WithheldRoutes) -> None:
+    for hub, domain in plane.domains.items():
+        gateway = domain.vpn_gateway
+        if gateway is None:
+            continue
+        bgp_links = [
+            (conn, site)
+            for conn, lng in domain.vpn_links
+            if conn.enable_bgp
+            and lng.bgp_settings is not None
+            and (site := plane.site_of_lng(lng.id)) is not None
+        ]
+        if _unsupported_kind(gateway) and (gateway.enable_bgp or bgp_links):
+            why = (
+                f"VPN gateway {gateway.id.name} ({gateway.sku_name}, {gateway.vpn_type}) runs no BGP: "
+                f"nothing is learned or passed on through it"
+            )
+            # the neighbours it would speak BGP with: its BGP sites and the domains it links Vnet2Vnet
+            # (those keep their static routes to each other)
+            sites = [site for _, site in bgp_links]
+            domains = [hub, *(other for conn, other in domain.v2v_links if conn.enable_bgp)]
+            for site in sites:
+                rows = [p for other in sites if other is not site for p in other.prefixes]
+                rows += [p for d in domains for p in plane.domains[d].prefixes]
+                _add(out.sites, site.name, rows, str(gateway.id), BGP_UNSUPPORTED, why)
+            for d in domains:
+                rows = [p for site in sites for p in site.prefixes]
+                for vnet_id in plane.domains[d].vnets:
+                    _add(out.vnets, vnet_id, rows, str(gateway.id), BGP_UNSUPPORTED, why)
+            continue
+        for conn, lng in domain.vpn_links:
+            site = plane.site_of_lng(lng.id)
+            if site is None:
+                continue
+            problem = (
+                f"gateway {gateway.id.name} has BGP disabled"
+                if conn.enable_bgp and gateway.enable_bgp is False
+                else f"local network gateway {lng.id.name} has no BGP settings"
+                if conn.enable_bgp and lng.bgp_settings is None
+                else f"local network gateway {lng.id.name} expects BGP but the connection has it off"
+                if conn.enable_bgp is False and lng.bgp_settings is not None and lng.asn is not None
+                else None
+            )
+            if problem is None:
+                continue
+            why = f"connection {conn.id.name}: {problem}: no BGP session"
+            # the domain and the domains it passes BGP routes to over Vnet2Vnet learn none of the
+            # site's routes but the local network gateway's static space
+            neighbours = [hub, *(other for v2v, other in domain.v2v_links if v2v.enable_bgp)]
+            for vnet_id in (v for d in neighbours for v in plane.domains[d].vnets):
+                _add(out.vnets, vnet_id, site.advertised(conn.id), str(conn.id), BGP_ONE_SIDED, why)
+            if conn.enable_bgp and lng.bgp_settings is not None:  # the site expects BGP: nothing static
+                _add(out.sites, site.name, domain.prefixes, str(conn.id), BGP_ONE_SIDED, why)
+
+
+def _unsupported_kind(gateway: VirtualNetworkGateway) -> bool:
+    """A Basic or policy-based VPN gateway: it runs no BGP (`runs_bgp`, BGP007)."""
+    return (gateway.sku_name or "").lower() == "basic" or (gateway.vpn_type or "").lower() == "policybased"
+
+
+def _branch_to_branch(plane: ControlPlane, out: WithheldRoutes) -> None:
+    snap = plane.snapshot
+    for hub, domain in plane.domains.items():
+        servers = [rs for rs in snap.route_servers_of(hub) if rs.allow_branch_to_branch_traffic]
+        if not servers or domain.branch_to_branch or domain.vpn_gateway is None or not domain.er_links:
+            continue
+        gateway = domain.vpn_gateway
+        why = (
+            f"Route Server {servers[0].id.name} allows branch-to-branch, but VPN gateway {gateway.id.name} "
+            f"cannot use it (ASN {gateway.asn}, active-active {bool(gateway.active_active)}): ExpressRoute and "
+            f"VPN routes are not exchanged"
+        )
+        er_sites = [site for _, circuit in domain.er_links for site in plane.sites_behind(circuit)]
+        vpn_sites = [s for _, lng in domain.vpn_links if (s := plane.site_of_lng(lng.id)) is not None]
+        er_sites = [s for s in dict.fromkeys(er_sites) if s not in vpn_sites]
+        vpn_sites = [s for s in dict.fromkeys(vpn_sites) if s not in er_sites]
+        for here, there in ((er_sites, vpn_sites), (vpn_sites, er_sites)):
+            rows = [p for site in there for p in site.prefixes]
+            for site in here:
+                _add(out.sites, site.name, rows, str(servers[0].id), NO_BRANCH_TO_BRANCH, why)
+
+
+def _add(
+    table: dict[Any, list[Withheld]],
+    key: Any,
+    prefixes: Iterable[IPNetwork],
+    cause: str,
+    constraint: str,
+    why: str,
+) -> None:
+    table.setdefault(key, []).extend(Withheld(p, cause, constraint, why) for p in dict.fromkeys(prefixes))
+
+
 def _circuit_cause(snap: Snapshot, conn: Connection) -> tuple[str, str] | None:
     """What keeps an ExpressRoute connection from carrying anything, as ERC001 reports it: the
     circuit not provisioned, its private peering disabled, or the connection's status known and
@@ -182,7 +298,10 @@ def _circuit_cause(snap: Snapshot, conn: Connection) -> tuple[str, str] | None:
 
 
 __all__ = [
+    "BGP_ONE_SIDED",
+    "BGP_UNSUPPORTED",
     "CIRCUIT_NOT_READY",
+    "NO_BRANCH_TO_BRANCH",
     "NO_GATEWAY_TRANSIT",
     "REMOTE_GATEWAY_MISSING",
     "WITHHELD_CONSTRAINTS",
