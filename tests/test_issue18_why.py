@@ -137,14 +137,36 @@ def _dual_stack_vpn(tmp_path: Path) -> Path:
     return overlay(tmp_path, "interop-testbed", {"sites": manifest["sites"]}, arm)
 
 
-@pytest.mark.parametrize("feature", sorted(f for f in FEATURE_PATCHES if FEATURES[f].affects_paths))
+def _route_server_peer(tmp_path: Path) -> Path:
+    """`interop-testbed-route-server` with an NVA peering with the hub's Route Server (the
+    quickstart's `bgpConnections`): what it injects into the hub and its gateways is not modelled."""
+    base = FIXTURES / "interop-testbed-route-server"
+    manifest = json.loads((base / "fixture.json").read_text())
+    arm = {f.name: json.loads(f.read_text()) for f in (base / "arm").glob("*.json")}
+    hub = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/Microsoft.Network/virtualHubs/hub-route-server"
+    peer = {
+        "id": f"{hub}/bgpConnections/nva",
+        "type": "Microsoft.Network/virtualHubs/bgpConnections",
+        "properties": {"peerAsn": 65002, "peerIp": "10.10.30.68"},
+    }
+    arm["bgpConnections.json"] = {"value": [peer]}
+    keep = {k: v for k, v in manifest.items() if k not in ("format", "base", "name", "observations")}
+    return overlay(tmp_path, "interop-testbed", keep, arm)
+
+
+BUILDERS = {"ipv6-over-vpn": _dual_stack_vpn, "route-server-peer": _route_server_peer}
+
+
+@pytest.mark.parametrize(
+    "feature", sorted({*(f for f in FEATURE_PATCHES if FEATURES[f].affects_paths), "route-server-peer"})
+)
 def test_an_unmodelled_feature_makes_its_pairs_unknown_and_stops_its_rules(
     tmp_path: Path, feature: str
 ) -> None:
     """A pair whose walk crosses what the feature's gap covers is unknown naming the feature; the
     gap lists every rule it stops, and none of them raises a finding on what the gap covers."""
-    if feature == "ipv6-over-vpn":
-        root = _dual_stack_vpn(tmp_path)
+    if feature in BUILDERS:
+        root = BUILDERS[feature](tmp_path)
     else:
         root = overlay(tmp_path, "interop-testbed", {}, {"patch.json": FEATURE_PATCHES[feature]})
     snapshot = load_fixture(root)
