@@ -3,8 +3,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.ids import ArmId
-from auditor.routing.withheld import NO_BRANCH_TO_BRANCH
-from auditor.rule_api import AZURE_ASN, CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.rule_api import (
+    AZURE_ASN,
+    NO_BRANCH_TO_BRANCH,
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+)
 from rules._helpers import with_walked_pairs
 
 

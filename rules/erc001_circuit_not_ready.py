@@ -3,8 +3,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.ids import ArmId
-from auditor.routing.withheld import CIRCUIT_NOT_READY
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.rule_api import (
+    CIRCUIT_NOT_READY,
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+)
 from rules._helpers import with_walked_pairs
 
 

@@ -3,8 +3,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.ids import ArmId
-from auditor.routing.withheld import NO_GATEWAY_TRANSIT
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.rule_api import (
+    NO_GATEWAY_TRANSIT,
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+)
 from rules._helpers import label, with_walked_pairs
 
 

@@ -3,8 +3,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.ids import ArmId
-from auditor.routing.withheld import REMOTE_GATEWAY_MISSING
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.rule_api import (
+    REMOTE_GATEWAY_MISSING,
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+)
 from rules._helpers import label, transit_gateways, with_walked_pairs
 
 
