@@ -54,6 +54,7 @@ from auditor.routing.withheld import (
     CIRCUIT_NOT_READY,
     NO_BRANCH_TO_BRANCH,
     NO_GATEWAY_TRANSIT,
+    NO_TRANSIT_BASIC,
     REMOTE_GATEWAY_MISSING,
 )
 from auditor.unmodelled import FASTPATH_SKUS, lng_stands_for
@@ -166,6 +167,7 @@ __all__ = [
     "IP_FORWARDING",
     "NO_BRANCH_TO_BRANCH",
     "NO_GATEWAY_TRANSIT",
+    "NO_TRANSIT_BASIC",
     "OWN_ADDRESS_SPACE",
     "PEERING_NOT_CONNECTED",
     "REMOTE_GATEWAY_MISSING",

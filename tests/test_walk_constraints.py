@@ -31,6 +31,7 @@ from auditor.routing.withheld import (
     CIRCUIT_NOT_READY,
     NO_BRANCH_TO_BRANCH,
     NO_GATEWAY_TRANSIT,
+    NO_TRANSIT_BASIC,
     REMOTE_GATEWAY_MISSING,
 )
 from tests.conftest import FIXTURES, fixture_names
@@ -152,6 +153,7 @@ CONSTRAINT_RULES = {
     APPLIANCE_UNREACHABLE: "UDR003",
     PEERING_NOT_CONNECTED: "TRN006",
     NO_GATEWAY_TRANSIT: "TRN001",
+    NO_TRANSIT_BASIC: "TRN007",
     REMOTE_GATEWAY_MISSING: "TRN003",
     CIRCUIT_NOT_READY: "ERC001",
     BGP_ONE_SIDED: "BGP004",
@@ -185,7 +187,9 @@ def _agreement(snapshot: Any) -> int:
             assert not cut.delivered and cut.cause is not None, (finding.rule, label, cut.reason)
             assert CONSTRAINT_RULES[cut.constraint or ""] == finding.rule, (label, cut.constraint)
             assert cut.cause.lower() in {str(r).lower() for r in finding.resources}, (label, cut.cause)
-            assert pairs[(source, destination)].status in ("none", "one-way")
+            # none, or one-way where the direction that breaks is the one the constraint cuts
+            status = pairs[(source, destination)].status
+            assert status == "none" or (status == "one-way" and pairs[(source, destination)].back.delivered)
             for rid in finding.resources:
                 listed[(finding.rule, str(rid).lower(), label)] = finding.evidence["pairCount"]
     counts = {(f.rule, str(r).lower()): f.evidence["pairCount"] for f in findings for r in f.resources}

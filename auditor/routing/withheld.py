@@ -14,6 +14,8 @@ Recorded, each for the vantage points the documentation settles:
   remote's peering back is missing, not Connected or does not allow gateway transit gets none of
   the routes the remote's gateways hold; the sites that reach the remote's gateways get no route
   to that VNet. Cause: the VNet's peering.
+* `no-transit-basic-gateway` (TRN007): the hub offers transit through a Basic VPN gateway only,
+  which does not support it: as above. Cause: the hub's peering offering transit.
 * `remote-gateway-missing` (TRN003): the remote VNet has no working gateway: the VNet gets no
   route to any on-premises prefix. Cause: the VNet's peering.
 * `bgp-unsupported` (BGP007): a VPN gateway expected to run BGP on a Basic SKU or as policy-based
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 
 NO_GATEWAY_TRANSIT = "no-gateway-transit"  # TRN001 (cause: the spoke's peering)
 REMOTE_GATEWAY_MISSING = "remote-gateway-missing"  # TRN003 (cause: the spoke's peering)
+NO_TRANSIT_BASIC = "no-transit-basic-gateway"  # TRN007 (cause: the hub's peering offering transit)
 CIRCUIT_NOT_READY = "circuit-not-ready"  # ERC001 (cause: the circuit, its private peering or connection)
 BGP_ONE_SIDED = "bgp-one-sided"  # BGP004 (cause: the connection)
 BGP_UNSUPPORTED = "bgp-unsupported"  # BGP007 (cause: the VPN gateway)
@@ -54,6 +57,7 @@ NO_BRANCH_TO_BRANCH = "no-branch-to-branch"  # BGP006 (cause: the Route Server)
 WITHHELD_CONSTRAINTS = (
     NO_GATEWAY_TRANSIT,
     REMOTE_GATEWAY_MISSING,
+    NO_TRANSIT_BASIC,
     CIRCUIT_NOT_READY,
     BGP_ONE_SIDED,
     BGP_UNSUPPORTED,
@@ -122,35 +126,47 @@ def _gateway_transit(plane: ControlPlane, out: WithheldRoutes) -> None:
                 f"{spoke.display_name} uses the gateways of {hub.display_name} (peering {peering.id.name}), "
                 f"which has no working gateway: it learns no on-premises route"
             )
-            rows = [Withheld(p, str(peering.id), REMOTE_GATEWAY_MISSING, why) for p in site_prefixes]
-            out.vnets.setdefault(spoke.id, []).extend(rows)
+            _add(out.vnets, spoke.id, site_prefixes, str(peering.id), REMOTE_GATEWAY_MISSING, why)
             continue
-        back = snap.peering_between(hub.id, spoke.id)
-        if back is not None and back.allow_gateway_transit is True and back.connected:
-            continue  # transit holds both ways: another reason keeps the spoke out (TRN005, TRN006, TRN007)
         domain = plane.domains.get(hub.id)
         if domain is None:
             continue
-        problem = (
-            f"{hub.display_name} has no peering back"
-            if back is None
-            else f"{hub.display_name}'s peering {back.id.name} does not allow gateway transit"
-            if back.allow_gateway_transit is not True
-            else f"{hub.display_name}'s peering {back.id.name} is {back.peering_state}"
-        )
-        why = (
-            f"{spoke.display_name}'s peering {peering.id.name} uses remote gateways, but {problem}: "
-            f"no gateway transit"
-        )
-        learned = dict.fromkeys(a.prefix for a in plane.domain_rib[hub.id] if not a.bgp_peer_host)
-        rows = [Withheld(p, str(peering.id), NO_GATEWAY_TRANSIT, why) for p in learned]
-        out.vnets.setdefault(spoke.id, []).extend(rows)
+        back = snap.peering_between(hub.id, spoke.id)
+        if back is not None and back.allow_gateway_transit is True and back.connected:
+            vpn = domain.vpn_gateway
+            if domain.er_gateway is not None or vpn is None or (vpn.sku_name or "").lower() != "basic":
+                continue  # transit holds both ways: another reason keeps the spoke out (TRN005, TRN006)
+            # "Gateway transit doesn't support the Basic SKU" (TRN007, on the hub's peering)
+            why = (
+                f"{hub.display_name} offers gateway transit ({back.id.name}) through Basic VPN gateway "
+                f"{vpn.id.name}, which does not support it: {spoke.display_name} has no gateway transit"
+            )
+            cause, constraint = str(back.id), NO_TRANSIT_BASIC
+        else:
+            problem = (
+                f"{hub.display_name} has no peering back"
+                if back is None
+                else f"{hub.display_name}'s peering {back.id.name} does not allow gateway transit"
+                if back.allow_gateway_transit is not True
+                else f"{hub.display_name}'s peering {back.id.name} is {back.peering_state}"
+            )
+            why = (
+                f"{spoke.display_name}'s peering {peering.id.name} uses remote gateways, but {problem}: "
+                f"no gateway transit"
+            )
+            cause, constraint = str(peering.id), NO_GATEWAY_TRANSIT
+        # the spoke gets none of the hub domain's routes; the sites reaching the hub's gateways and
+        # the VNets of the domains linked to them Vnet2Vnet get no route to the spoke
+        learned = [a.prefix for a in plane.domain_rib[hub.id] if not a.bgp_peer_host]
+        _add(out.vnets, spoke.id, learned, cause, constraint, why)
         towards = {
             name for prefix in hub.address_prefixes for name in plane.sites_towards(prefix.network_address)
         }
         for name in sorted(towards):
-            rows = [Withheld(p, str(peering.id), NO_GATEWAY_TRANSIT, why) for p in spoke.address_prefixes]
-            out.sites.setdefault(name, []).extend(rows)
+            _add(out.sites, name, spoke.address_prefixes, cause, constraint, why)
+        for _, other in domain.v2v_links:
+            for vnet_id in plane.domains[other].vnets:
+                _add(out.vnets, vnet_id, spoke.address_prefixes, cause, constraint, why)
 
 
 def _working_gateways(snap: Snapshot, vnet_id: ArmId) -> bool:
@@ -303,6 +319,7 @@ __all__ = [
     "CIRCUIT_NOT_READY",
     "NO_BRANCH_TO_BRANCH",
     "NO_GATEWAY_TRANSIT",
+    "NO_TRANSIT_BASIC",
     "REMOTE_GATEWAY_MISSING",
     "WITHHELD_CONSTRAINTS",
     "Withheld",
