@@ -48,6 +48,15 @@ from auditor.routing.sites import SiteView
 from auditor.routing.tables import TableRoute, is_special, peered_space, select_bgp
 from auditor.routing.views import walk_summary
 from auditor.routing.walked import Cut, WalkCuts, shared_cuts
+from auditor.routing.withheld import (
+    BGP_ONE_SIDED,
+    BGP_UNSUPPORTED,
+    CIRCUIT_NOT_READY,
+    NO_BRANCH_TO_BRANCH,
+    NO_GATEWAY_TRANSIT,
+    NO_TRANSIT_BASIC,
+    REMOTE_GATEWAY_MISSING,
+)
 from auditor.unmodelled import FASTPATH_SKUS, lng_stands_for
 
 ENTRY_POINT_GROUP = "azure_route_auditor.rules"
@@ -162,13 +171,20 @@ class Rule(ABC):
 __all__ = [
     "APPLIANCE_UNREACHABLE",
     "AZURE_ASN",
+    "BGP_ONE_SIDED",
+    "BGP_UNSUPPORTED",
+    "CIRCUIT_NOT_READY",
     "ENTRY_POINT_GROUP",
     "EVIDENCE_CAP",
     "FASTPATH_SKUS",
     "FORWARDED_TRAFFIC",
     "IP_FORWARDING",
+    "NO_BRANCH_TO_BRANCH",
+    "NO_GATEWAY_TRANSIT",
+    "NO_TRANSIT_BASIC",
     "OWN_ADDRESS_SPACE",
     "PEERING_NOT_CONNECTED",
+    "REMOTE_GATEWAY_MISSING",
     "Comparison",
     "ControlPlane",
     "CoverageGap",

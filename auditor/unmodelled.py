@@ -221,11 +221,9 @@ def unmodelled_gaps(snapshot: Snapshot) -> list[CoverageGap]:
                     f"connection {link.id.name} has custom traffic selectors",
                 )
             )
-    site_v6 = {g for v in site_views(snapshot) if any(p.version == 6 for p in v.prefixes) for g in v.lng_ids}
-    for lng in snapshot.local_network_gateways:
-        if any(p.version == 6 for p in lng.address_prefixes or ()) or lng.id in site_v6:
-            detail = f"local network gateway {lng.id.name} (or its site) has IPv6 prefixes"
-            gaps.append(_gap("ipv6-over-vpn", str(lng.id), detail))
+    for lng in ipv6_over_vpn(snapshot):
+        detail = f"local network gateway {lng.id.name} (or its site) has IPv6 prefixes"
+        gaps.append(_gap("ipv6-over-vpn", str(lng.id), detail))
     for route in snapshot.routes:
         if route.prefix is None:
             gaps.append(
@@ -249,6 +247,18 @@ def unmodelled_gaps(snapshot: Snapshot) -> list[CoverageGap]:
         if feature is not None:
             gaps.append(_gap(feature, type_path, f"{count} resource(s) of type {type_path}"))
     return gaps
+
+
+def ipv6_over_vpn(snapshot: Snapshot) -> list[LocalNetworkGateway]:
+    """The local network gateways carrying IPv6 over a site-to-site VPN (their own prefixes or
+    their site's): the `ipv6-over-vpn` gap's resources; IPv6 routes over their connections are not
+    judged (paths through them are unknown, dual-path rules leave their IPv6 prefixes out)."""
+    site_v6 = {g for v in site_views(snapshot) if any(p.version == 6 for p in v.prefixes) for g in v.lng_ids}
+    return [
+        lng
+        for lng in snapshot.local_network_gateways
+        if any(p.version == 6 for p in lng.address_prefixes or ()) or lng.id in site_v6
+    ]
 
 
 # Resource types that show a Virtual WAN in the snapshot even when its hubs are not collected.
@@ -305,6 +315,10 @@ def uncertain_resources(snapshot: Snapshot, gaps: list[CoverageGap]) -> set[str]
         if gap.kind != "unmodelled" or gap.feature is None or not FEATURES[gap.feature].affects_paths:
             continue
         found.add(gap.resource.lower())
+        if gap.feature == "ipv6-over-vpn":  # the connections to the local network gateway carry it
+            found |= {
+                c.id.key for c in snapshot.connections if c.local_network_gateway_id == ArmId(gap.resource)
+            }
         if gap.feature == "virtual-wan":
             found |= _virtual_wan_links(snapshot, gap)
         if gap.feature == "route-server-peer":
@@ -328,6 +342,7 @@ __all__ = [
     "UNMODELLED_TYPES",
     "VWAN_TYPES",
     "Feature",
+    "ipv6_over_vpn",
     "lng_stands_for",
     "uncertain_resources",
     "unmodelled_gaps",

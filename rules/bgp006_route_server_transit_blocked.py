@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.rule_api import AZURE_ASN, CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.ids import ArmId
+from auditor.rule_api import (
+    AZURE_ASN,
+    NO_BRANCH_TO_BRANCH,
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+)
+from rules._helpers import with_walked_pairs
 
 
 class RouteServerTransitBlocked(Rule):
@@ -40,6 +51,18 @@ class RouteServerTransitBlocked(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        # the walked pairs the resource leaves without a route (`routing/withheld.py`)
+        findings, rest = with_walked_pairs(ctx, NO_BRANCH_TO_BRANCH, self._configured(ctx))
+        yield from findings
+        for rid, cuts in rest.items():  # what the walk finds withheld that no finding names
+            yield Violation(
+                message=f"{cuts[0].reason} ({cuts[0].label})",
+                resources=(ArmId(rid),),
+                evidence=ctx.cuts.evidence(cuts),
+                key="walk",
+            )
+
+    def _configured(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         for vnet in snapshot.vnets:
             servers = [rs for rs in snapshot.route_servers_of(vnet.id) if rs.allow_branch_to_branch_traffic]

@@ -2,8 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
-from rules._helpers import label
+from auditor.ids import ArmId
+from auditor.rule_api import (
+    NO_GATEWAY_TRANSIT,
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+)
+from rules._helpers import label, with_walked_pairs
 
 
 class RemoteGatewayTransitNotAllowed(Rule):
@@ -50,6 +59,18 @@ class RemoteGatewayTransitNotAllowed(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        # the walked pairs the resource leaves without a route (`routing/withheld.py`)
+        findings, rest = with_walked_pairs(ctx, NO_GATEWAY_TRANSIT, self._configured(ctx))
+        yield from findings
+        for rid, cuts in rest.items():  # what the walk finds withheld that no finding names
+            yield Violation(
+                message=f"{cuts[0].reason} ({cuts[0].label})",
+                resources=(ArmId(rid),),
+                evidence=ctx.cuts.evidence(cuts),
+                key="walk",
+            )
+
+    def _configured(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         for peering in snapshot.peerings:
             if not peering.use_remote_gateways:

@@ -2,8 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
-from rules._helpers import label, transit_gateways
+from auditor.ids import ArmId
+from auditor.rule_api import (
+    REMOTE_GATEWAY_MISSING,
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+)
+from rules._helpers import label, transit_gateways, with_walked_pairs
 
 
 class RemoteGatewayMissing(Rule):
@@ -48,6 +57,18 @@ class RemoteGatewayMissing(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        # the walked pairs the resource leaves without a route (`routing/withheld.py`)
+        findings, rest = with_walked_pairs(ctx, REMOTE_GATEWAY_MISSING, self._configured(ctx))
+        yield from findings
+        for rid, cuts in rest.items():  # what the walk finds withheld that no finding names
+            yield Violation(
+                message=f"{cuts[0].reason} ({cuts[0].label})",
+                resources=(ArmId(rid),),
+                evidence=ctx.cuts.evidence(cuts),
+                key="walk",
+            )
+
+    def _configured(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         for peering in snapshot.peerings:
             if not peering.use_remote_gateways:

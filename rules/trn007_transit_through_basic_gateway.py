@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.ids import ArmId
+from auditor.rule_api import (
+    NO_TRANSIT_BASIC,
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+)
+from rules._helpers import with_walked_pairs
 
 
 class TransitThroughBasicGateway(Rule):
@@ -40,6 +50,18 @@ class TransitThroughBasicGateway(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
+        # the walked pairs the hub's peering leaves without a route (`routing/withheld.py`)
+        findings, rest = with_walked_pairs(ctx, NO_TRANSIT_BASIC, self._configured(ctx))
+        yield from findings
+        for rid, cuts in rest.items():  # what the walk finds withheld that no finding names
+            yield Violation(
+                message=f"{cuts[0].reason} ({cuts[0].label})",
+                resources=(ArmId(rid),),
+                evidence=ctx.cuts.evidence(cuts),
+                key="walk",
+            )
+
+    def _configured(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         for peering in snapshot.peerings:
             if not peering.allow_gateway_transit:

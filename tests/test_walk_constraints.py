@@ -25,6 +25,15 @@ from auditor.routing.paths import (
 )
 from auditor.routing.shared import path_finder
 from auditor.routing.walked import EVERY_PAIR, PAIR_CAP
+from auditor.routing.withheld import (
+    BGP_ONE_SIDED,
+    BGP_UNSUPPORTED,
+    CIRCUIT_NOT_READY,
+    NO_BRANCH_TO_BRANCH,
+    NO_GATEWAY_TRANSIT,
+    NO_TRANSIT_BASIC,
+    REMOTE_GATEWAY_MISSING,
+)
 from tests.conftest import FIXTURES, fixture_names
 from tests.test_fidelity import overlay
 
@@ -143,6 +152,13 @@ CONSTRAINT_RULES = {
     OWN_ADDRESS_SPACE: "TRN008",
     APPLIANCE_UNREACHABLE: "UDR003",
     PEERING_NOT_CONNECTED: "TRN006",
+    NO_GATEWAY_TRANSIT: "TRN001",
+    NO_TRANSIT_BASIC: "TRN007",
+    REMOTE_GATEWAY_MISSING: "TRN003",
+    CIRCUIT_NOT_READY: "ERC001",
+    BGP_ONE_SIDED: "BGP004",
+    NO_BRANCH_TO_BRANCH: "BGP006",
+    BGP_UNSUPPORTED: "BGP007",
 }
 
 
@@ -171,7 +187,9 @@ def _agreement(snapshot: Any) -> int:
             assert not cut.delivered and cut.cause is not None, (finding.rule, label, cut.reason)
             assert CONSTRAINT_RULES[cut.constraint or ""] == finding.rule, (label, cut.constraint)
             assert cut.cause.lower() in {str(r).lower() for r in finding.resources}, (label, cut.cause)
-            assert pairs[(source, destination)].status in ("none", "one-way")
+            # none, or one-way where the direction that breaks is the one the constraint cuts
+            status = pairs[(source, destination)].status
+            assert status == "none" or (status == "one-way" and pairs[(source, destination)].back.delivered)
             for rid in finding.resources:
                 listed[(finding.rule, str(rid).lower(), label)] = finding.evidence["pairCount"]
     counts = {(f.rule, str(r).lower()): f.evidence["pairCount"] for f in findings for r in f.resources}
@@ -399,3 +417,95 @@ def test_pairs_through_an_unmodelled_virtual_wan_hub_are_unknown(tmp_path: Path)
     plain_finder = path_finder(plain)
     assert plain_finder.pair("hub-vnet", site).status != "unknown"
     assert "BGP001" in {f.rule for f in run(plain, load_rules()).findings}
+
+
+# -- control plane: a vantage point without a route names the resource that withholds it ----------
+
+
+def _withheld_scenario(tmp_path: Path, case: str) -> Path:
+    """The testbed with one resource withholding routes: the hub's reverse peering refusing gateway
+    transit (TRN001), the hub's gateways being deleted (TRN003), circuit er-2 not provisioned at
+    the provider (ERC001)."""
+    patch: dict[str, Any]
+    if case == "transit":
+        hub_to_spoke = f"{SUB}/virtualNetworks/hub-vnet/virtualNetworkPeerings/hub-to-spoke"
+        patch = {"id": hub_to_spoke, "properties": {"allowGatewayTransit": False}}
+    elif case == "gateways":
+        patch = {
+            "value": [
+                {"id": f"{SUB}/virtualNetworkGateways/{g}", "properties": {"provisioningState": "Deleting"}}
+                for g in ("hub-er-gw", "hub-vpn-gw")
+            ]
+        }
+    else:
+        er = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-expressroute/providers/Microsoft.Network"
+        patch = {
+            "id": f"{er}/expressRouteCircuits/er-2",
+            "properties": {"serviceProviderProvisioningState": "Provisioning"},
+        }
+    return overlay(tmp_path, "interop-testbed", {}, {"patch.json": patch})
+
+
+@pytest.mark.parametrize(
+    ("case", "constraint", "rule", "cause", "pair"),
+    [
+        ("transit", NO_GATEWAY_TRANSIT, "TRN001", SPOKE_TO_HUB, ("spoke-vnet", "location-2")),
+        ("gateways", REMOTE_GATEWAY_MISSING, "TRN003", SPOKE_TO_HUB, ("spoke-vnet", "location-2")),
+        ("circuit", CIRCUIT_NOT_READY, "ERC001", "/expressRouteCircuits/er-2", ("hub-vnet", "location-2")),
+        # scenarios: BGP one-sided on the hub's VPN to location-1 (branch-vnet learned location-1
+        # only through the hub's BGP), a Basic hub VPN gateway (no BGP: no VPN-to-VPN transit), a
+        # Route Server whose VPN gateway is not active-active (no ExpressRoute <-> VPN transit)
+        (
+            "bgp-one-sided",
+            BGP_ONE_SIDED,
+            "BGP004",
+            "/hub-vpn-gw-to-location-1",
+            ("branch-vnet", "location-1"),
+        ),
+        ("bgp-on-basic-gateway", BGP_UNSUPPORTED, "BGP007", "/hub-vpn-gw", ("branch-vnet", "location-1")),
+        (
+            "route-server-not-active-active",
+            NO_BRANCH_TO_BRANCH,
+            "BGP006",
+            "/hub-route-server",
+            ("location-1", "location-2"),
+        ),
+    ],
+)
+def test_a_walk_without_a_route_names_what_withholds_it(
+    tmp_path: Path, case: str, constraint: str, rule: str, cause: str, pair: tuple[str, str]
+) -> None:
+    """Gateway transit refused, a remote without a working gateway, a circuit not provisioned, a
+    BGP session that cannot come up, branch-to-branch the VPN gateway cannot use: the route is
+    never installed, so the walk finds none; it names the resource the control plane records as
+    withholding it, and the rule reporting that resource lists the pair."""
+    scenario = FIXTURES / case if (FIXTURES / case).is_dir() else _withheld_scenario(tmp_path, case)
+    snapshot = load_fixture(scenario)
+    walk = path_finder(snapshot).pair(*pair).forward
+    assert not walk.delivered and walk.constraint == constraint, walk.reason
+    assert walk.cause is not None and walk.cause.endswith(cause), walk.cause
+    findings = run(snapshot, select_rules(load_rules(), [rule])).findings
+    listed = {label for f in findings for label in f.evidence.get("pairs", [])}
+    assert f"{pair[0]} -> {pair[1]}" in listed
+    assert _agreement(snapshot) > 0
+
+
+def test_a_subnet_that_does_not_propagate_gateway_routes_is_not_cut_by_transit(tmp_path: Path) -> None:
+    """A subnet whose route table disables gateway route propagation would hold no gateway route
+    with transit either: its walk names nothing (UDR001 reports the table, not TRN001)."""
+    hub_to_spoke = f"{SUB}/virtualNetworks/hub-vnet/virtualNetworkPeerings/hub-to-spoke"
+    docs = [
+        {"id": hub_to_spoke, "properties": {"allowGatewayTransit": False}},
+        {
+            "id": f"{SUB}/routeTables/spoke-rt",
+            "properties": {"disableBgpRoutePropagation": True, "routes": []},
+        },
+        {
+            "id": f"{SUB}/virtualNetworks/spoke-vnet/subnets/default",
+            "properties": {"routeTable": {"id": f"{SUB}/routeTables/spoke-rt"}},
+        },
+    ]
+    snapshot = load_fixture(overlay(tmp_path, "interop-testbed", {}, {"docs.json": {"value": docs}}))
+    walk = path_finder(snapshot).pair("spoke-vnet", "location-2").forward
+    assert not walk.delivered and walk.cause is None, walk.reason
+    assert _agreement(snapshot) >= 0

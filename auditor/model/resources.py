@@ -185,6 +185,16 @@ class VirtualNetworkGateway(Resource):
         return self.bgp_settings.asn if self.bgp_settings else None
 
     @property
+    def runs_bgp(self) -> bool:
+        """BGP enabled on a gateway that can run it: BGP needs a route-based gateway above the Basic
+        SKU (https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq#bgp); on a Basic or
+        policy-based one no session comes up (BGP007)."""
+        unsupported = (self.sku_name or "").lower() == "basic" or (
+            self.vpn_type or ""
+        ).lower() == "policybased"
+        return bool(self.enable_bgp) and not unsupported
+
+    @property
     def vnet_id(self) -> ArmId | None:
         """The VNet whose GatewaySubnet holds the gateway (from its ipConfigurations)."""
         for conf in self.ip_configurations:

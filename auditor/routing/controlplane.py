@@ -49,6 +49,7 @@ from auditor.routing.domains import (
 )
 from auditor.routing.prefixindex import Address, OverlapIndex, PrefixIndex
 from auditor.routing.sites import SiteView, site_views
+from auditor.routing.withheld import WithheldRoutes, withheld_routes
 
 if TYPE_CHECKING:
     from auditor.routing.dualpath import DualPath
@@ -148,6 +149,17 @@ class ControlPlane:
             for lng in site.lng_ids:
                 found.setdefault(lng, site)
         return found
+
+    def sites_behind(self, circuit_id: ArmId) -> list[SiteView]:
+        """The sites behind a circuit, in the order of the sites."""
+        return self._sites_by_circuit.get(circuit_id, [])
+
+    @cached_property
+    def withheld(self) -> WithheldRoutes:
+        """The routes a vantage point would hold but for one resource, and why (`withheld.py`):
+        what a walk that finds no route names as its cause."""
+        with building():
+            return withheld_routes(self)
 
     @cached_property
     def _sites_by_circuit(self) -> dict[ArmId, list[SiteView]]:
@@ -282,7 +294,7 @@ class ControlPlane:
         edges: dict[str, list[tuple[str, Connection]]] = defaultdict(list)
         originated: dict[str, list[Advert]] = defaultdict(list)
         for hub, domain in self.domains.items():
-            if domain.vpn_gateway is None or not domain.vpn_gateway.enable_bgp:
+            if domain.vpn_gateway is None or not domain.vpn_gateway.runs_bgp:
                 continue
             me = f"d:{hub.key}"
             asn[me] = domain.asn
@@ -313,7 +325,7 @@ class ControlPlane:
                 ]
             for conn, other in domain.v2v_links:
                 far = self.domains[other]
-                if not conn.enable_bgp or far.vpn_gateway is None or not far.vpn_gateway.enable_bgp:
+                if not conn.enable_bgp or far.vpn_gateway is None or not far.vpn_gateway.runs_bgp:
                     continue
                 peer = f"d:{other.key}"
                 # routes this domain receives from the far one arrive over this domain's connection
@@ -556,8 +568,8 @@ class ControlPlane:
                 )
         for conn, other in domain.v2v_links:
             far = self.domains[other]
-            bgp = conn.enable_bgp and far.vpn_gateway is not None and bool(far.vpn_gateway.enable_bgp)
-            if not bgp or domain.vpn_gateway is None or not domain.vpn_gateway.enable_bgp:
+            bgp = conn.enable_bgp and far.vpn_gateway is not None and bool(far.vpn_gateway.runs_bgp)
+            if not bgp or domain.vpn_gateway is None or not domain.vpn_gateway.runs_bgp:
                 # the far hub and the spokes using its gateway
                 found.extend(_static_to_domain(prefix, conn, far.name, other) for prefix in far.prefixes)
         return found

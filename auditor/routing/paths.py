@@ -38,6 +38,7 @@ from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.signature import RoutingSignature, routing_signature
 from auditor.routing.tables import (
     SubnetTable,
+    TableRoute,
     circuit_choice,
     gateway_subnet,
     is_special,
@@ -45,6 +46,7 @@ from auditor.routing.tables import (
     subnet_table,
     workload_subnet,
 )
+from auditor.routing.withheld import WITHHELD_CONSTRAINTS, Withheld
 from auditor.unmodelled import fastpath_bypass, uncertain_resources, unmodelled_gaps
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -56,12 +58,15 @@ FORWARDED_TRAFFIC = "forwarded-traffic-refused"  # the entering VNet's peering (
 OWN_ADDRESS_SPACE = "own-address-space"  # the address lies in another VNet's space (cause: the VNet)
 APPLIANCE_UNREACHABLE = "appliance-unreachable"  # next hop in no reachable subnet (cause: the route)
 PEERING_NOT_CONNECTED = "peering-not-connected"  # a peering on the way is not Connected (cause: it)
+# ... and what leaves a vantage point without a route, recorded by the control plane
+# (`withheld.py`): the walk that finds no route there names the resource that withholds it
 CONSTRAINTS = (
     IP_FORWARDING,
     FORWARDED_TRAFFIC,
     OWN_ADDRESS_SPACE,
     APPLIANCE_UNREACHABLE,
     PEERING_NOT_CONNECTED,
+    *WITHHELD_CONSTRAINTS,
 )
 
 
@@ -675,6 +680,7 @@ class PathFinder:
         where = f"{vnet.display_name}/{subnet_id.name}" if subnet_id else vnet.display_name
         if not routes:
             walk.reason = f"no route for {dst} in {where}"
+            self._name_withheld(self.plane.withheld.at_vnet(vnet.id, dst), None, subnet, walk)
             return None
         route = routes[0]
         note = "ECMP" if len(routes) > 1 else None
@@ -771,7 +777,29 @@ class PathFinder:
                 return None
             return ("subnet", str(found[1].id), str(found[0].id), "forwarded")
         walk.reason = f"{where}: next hop {route.next_hop_type} for {dst}"
+        if route.next_hop_type in ("Internet", "None"):
+            self._name_withheld(self.plane.withheld.at_vnet(vnet.id, dst), route, subnet, walk)
         return None
+
+    def _name_withheld(
+        self, withheld: Withheld | None, selected: TableRoute | None, subnet: object, walk: Walk
+    ) -> None:
+        """A walk that found no route (or only `selected`, which delivers nowhere) names the
+        resource that withholds one that would win over it (`withheld.py`): more specific, or as
+        specific as a default system route (a learned route wins over it). A subnet whose route
+        table does not propagate gateway routes would not hold it either: nothing is named."""
+        if withheld is None:
+            return
+        if selected is not None:
+            mine, theirs = withheld.prefix.prefixlen, selected.prefix.prefixlen
+            if mine < theirs or (mine == theirs and selected.source != "Default"):
+                return
+        if isinstance(subnet, Subnet) and subnet.route_table_id is not None:
+            table = self.snap.by_id.get(subnet.route_table_id)
+            if getattr(table, "disable_bgp_route_propagation", None):
+                return
+        walk.reason = f"{walk.reason}: {withheld.reason}"
+        walk.cause, walk.constraint = withheld.cause, withheld.constraint
 
     def _advert_index(self, hub: ArmId, advert: Advert) -> int:
         positions = self._advert_positions.get(hub)
@@ -924,6 +952,7 @@ class PathFinder:
         chosen = self.site_longest(name, dst)
         if not chosen:
             walk.reason = f"site {name} has no route for {dst}"
+            self._name_withheld(self.plane.withheld.at_site(name, dst), None, None, walk)
             return None
         advert = chosen[0]
         if advert.link is LinkKind.EXPRESSROUTE and advert.via is not None:

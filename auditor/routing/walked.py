@@ -116,8 +116,11 @@ def can_cut(finder: PathFinder) -> bool:
     walking; a superset of what the walk does: an appliance next hop in no subnet, on a NIC
     without IP forwarding, in a VNet that a VNet using the route is not peered with, or in a VNet
     one of whose peers refuses forwarded traffic or is not Connected towards it; or an endpoint's
-    address inside the space of a VNet other than its own."""
+    address inside the space of a VNet other than its own; or a route the control plane withholds
+    for want of one resource (`withheld.py`)."""
     snap = finder.snap
+    if finder.plane.withheld:  # a vantage point without a route for want of one resource
+        return True
     using: dict[str, set[str]] = {}  # route table id -> the VNets of the subnets using it
     for subnet in snap.subnets:
         if subnet.route_table_id is not None:
