@@ -1,0 +1,82 @@
+"""Held-out scenarios written from Microsoft's documentation on which azroute is right, where no
+other test covers the behaviour: `fixtures/heldout/<name>/` (overlays; see its README)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from typer.testing import CliRunner
+
+from auditor.cli import app
+from tests.conftest import FIXTURES
+
+HELDOUT = FIXTURES / "heldout"
+
+runner = CliRunner()
+
+
+@cache
+def _json(*args: str) -> Any:
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code in (0, 1), result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def pair(name: str, src: str, dst: str) -> dict[str, Any]:
+    (found,) = _json("paths", str(HELDOUT / name), "--from", src, "--to", dst)["pairs"]
+    assert isinstance(found, dict)
+    return found
+
+
+def kinds(hops: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(h["kind"], h["name"]) for h in hops]
+
+
+def rules_fired(name: str) -> list[str]:
+    report = _json("audit", str(HELDOUT / name), "--fail-on", "never")
+    assert report["coverage"]["complete"] is True
+    return sorted(f["rule"] for f in report["findings"])
+
+
+def test_spokes_reach_each_other_through_a_forwarding_hub_appliance() -> None:
+    """Peering is not transitive; UDRs to a hub NVA with IP forwarding carry spoke-to-spoke
+    traffic both ways (https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview)."""
+    for src, dst in (("spoke-vnet", "spoke2-vnet"), ("spoke2-vnet", "spoke-vnet")):
+        found = pair("spoke-to-spoke-via-hub-nva", src, dst)
+        assert found["reachable"] is True and found["asymmetric"] is False
+        assert ("appliance", "10.0.2.4") in kinds(found["forward"])
+        assert ("appliance", "10.0.2.4") in kinds(found["return"])
+    assert rules_fired("spoke-to-spoke-via-hub-nva") == []
+
+
+def test_connection_weight_is_considered_before_as_path_length() -> None:
+    """'The connection weight is considered before the AS Path length'
+    (https://learn.microsoft.com/azure/expressroute/expressroute-optimize-routing): the Amsterdam
+    circuit, prepended three times but weighted 100, carries Azure's traffic to the data centre,
+    which answers over London (its local-preference)."""
+    found = pair("er-weight-beats-prepend", "hub-vnet", "datacenter")
+    assert ("connection", "hub-er-gw-to-dc-circuit") in kinds(found["forward"])
+    assert ("connection", "hub-er-gw-to-dc-circuit-london") in kinds(found["return"])
+    assert found["asymmetric"] is True
+    assert rules_fired("er-weight-beats-prepend") == []
+
+
+def test_firewall_on_the_way_out_only_is_asymmetric() -> None:
+    """Without a GatewaySubnet route, on-premises traffic to the spoke skips the hub firewall that
+    the spoke's 0.0.0.0/0 sends it through (Azure Firewall hybrid tutorial)."""
+    found = pair("hub-firewall-no-gateway-udr", "spoke-vnet", "datacenter")
+    assert ("appliance", "10.0.3.4") in kinds(found["forward"])
+    assert all(kind != "appliance" for kind, _ in kinds(found["return"]))
+    assert found["asymmetric"] is True
+    assert rules_fired("hub-firewall-no-gateway-udr") == ["ASY002"]
+
+
+def test_active_active_bgp_over_apipa_learns_the_site_on_both_connections() -> None:
+    """BGP over APIPA (custom Azure APIPA addresses, LNGs without address space): the office is
+    reached over both connections (https://learn.microsoft.com/azure/vpn-gateway/bgp-howto)."""
+    routes = json.dumps(_json("routes", str(HELDOUT / "vpn-active-active-apipa"), "--from", "spoke-vnet"))
+    assert "hub-vpn-gw-to-office-2" in routes and "hub-vpn-gw-to-office" in routes
+    assert pair("vpn-active-active-apipa", "spoke-vnet", "office")["reachable"] is True
+    assert rules_fired("vpn-active-active-apipa") == []
