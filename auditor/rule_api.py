@@ -26,13 +26,14 @@ from auditor.findings import CoverageGap, Severity, Violation
 from auditor.intents import Expect, Intent
 from auditor.model import Snapshot, snapshot_relative
 from auditor.routing.controlplane import ControlPlane, covers, prefix_key
-from auditor.routing.domains import AZURE_ASN
+from auditor.routing.domains import AZURE_ASN, udr_gateway
 from auditor.routing.dualpath import DualPath, dual_path_sites
 from auditor.routing.locations import local_regions, locations_source, same_region
 from auditor.routing.onprem import OnPremRoute, onprem_routes, transit_spokes
 from auditor.routing.paths import (
     APPLIANCE_UNREACHABLE,
     FORWARDED_TRAFFIC,
+    GATEWAY_NEXT_HOP_INVALID,
     IP_FORWARDING,
     OWN_ADDRESS_SPACE,
     PEERING_NOT_CONNECTED,
@@ -178,6 +179,7 @@ __all__ = [
     "EVIDENCE_CAP",
     "FASTPATH_SKUS",
     "FORWARDED_TRAFFIC",
+    "GATEWAY_NEXT_HOP_INVALID",
     "IP_FORWARDING",
     "NO_BRANCH_TO_BRANCH",
     "NO_GATEWAY_TRANSIT",
@@ -222,5 +224,6 @@ __all__ = [
     "select_bgp",
     "snapshot_relative",
     "transit_spokes",
+    "udr_gateway",
     "walk_summary",
 ]

@@ -19,7 +19,11 @@ runner = CliRunner()
 def module_wired_plan(tmp_path: Path) -> Path:
     """A new spoke whose hub-side peering takes its remote id from a module output: Terraform knows
     the id only after apply and the plan's configuration references `module.spoke.vnet_id`."""
-    plan = json.loads((DATA / "new-spoke-azurerm4.tfplan.json").read_text())
+    text = (DATA / "new-spoke-azurerm4.tfplan.json").read_text()
+    # the spoke's route drops its range (next hop None) instead of naming the virtual network
+    # gateway, which is invalid where ExpressRoute and VPN coexist (GWS007: a regression whatever
+    # the unknown id turns out to be)
+    plan = json.loads(text.replace('"VirtualNetworkGateway"', '"None"'))
     for resource in plan["configuration"]["root_module"]["resources"]:
         if resource["address"] == "azurerm_virtual_network_peering.hub_to_spoke2":
             resource["expressions"]["remote_virtual_network_id"] = {

@@ -50,30 +50,6 @@ def test_every_candidate_has_a_readme_with_a_microsoft_page() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="a user-defined route to a VPN VirtualNetworkGateway ends the walk (PathFinder._in_subnet "
-    "follows only gateway routes with an advertisement); Microsoft documents spoke-to-spoke through "
-    "the hub VPN gateway with such routes",
-)
-@pytest.mark.parametrize(("src", "dst"), [("spoke-vnet", "spoke2-vnet"), ("spoke2-vnet", "spoke-vnet")])
-def test_spokes_reach_each_other_through_the_hub_vpn_gateway(src: str, dst: str) -> None:
-    found = pair("spoke-to-spoke-via-vpn-gateway", src, dst)
-    assert found["reachable"] is True
-    assert "hub-vpn-gw" in hop_names(found["forward"])
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="a user-defined route to a VPN VirtualNetworkGateway ends the walk; the gateway should "
-    "carry the office range over its connection as the propagated route does",
-)
-def test_a_udr_to_the_vpn_gateway_reaches_the_office() -> None:
-    found = pair("udr-onprem-to-vpn-gateway", "hub-vnet", "office-lng")
-    assert found["reachable"] is True
-    assert "hub-vpn-gw-to-office" in hop_names(found["forward"])
-
-
-@pytest.mark.xfail(
-    strict=True,
     reason="an on-premises BGP peer on an APIPA address needs a custom Azure APIPA BGP address on the "
     "gateway (169.254.21.0-169.254.22.255); azroute treats the sessions as up and reports nothing",
 )

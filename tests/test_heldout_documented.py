@@ -80,3 +80,23 @@ def test_active_active_bgp_over_apipa_learns_the_site_on_both_connections() -> N
     assert "hub-vpn-gw-to-office-2" in routes and "hub-vpn-gw-to-office" in routes
     assert pair("vpn-active-active-apipa", "spoke-vnet", "office")["reachable"] is True
     assert rules_fired("vpn-active-active-apipa") == []
+
+
+def test_spokes_reach_each_other_through_the_hub_vpn_gateway() -> None:
+    """A VPN gateway forwards between VNets peered with its VNet when their user-defined routes
+    name it as the next hop (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering,
+    "Allow gateway transit"); forwarded traffic need not be allowed for that."""
+    for src, dst in (("spoke-vnet", "spoke2-vnet"), ("spoke2-vnet", "spoke-vnet")):
+        found = pair("spoke-to-spoke-via-vpn-gateway", src, dst)
+        assert found["reachable"] is True and found["asymmetric"] is False
+        assert ("gateway", "hub-vpn-gw") in kinds(found["forward"])
+        assert ("gateway", "hub-vpn-gw") in kinds(found["return"])
+    assert "GWS007" not in rules_fired("spoke-to-spoke-via-vpn-gateway")
+
+
+def test_a_user_route_to_the_vpn_gateway_reaches_the_office() -> None:
+    """Next hop `VirtualNetworkGateway` (a VPN gateway) sends the range to the gateway, which carries
+    it over its connection (https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview)."""
+    found = pair("udr-onprem-to-vpn-gateway", "hub-vnet", "office-lng")
+    assert found["reachable"] is True
+    assert ("connection", "hub-vpn-gw-to-office") in kinds(found["forward"])

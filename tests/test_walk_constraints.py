@@ -16,6 +16,7 @@ from auditor.routing.controlplane import ControlPlane
 from auditor.routing.paths import (
     APPLIANCE_UNREACHABLE,
     FORWARDED_TRAFFIC,
+    GATEWAY_NEXT_HOP_INVALID,
     IP_FORWARDING,
     OWN_ADDRESS_SPACE,
     PEERING_NOT_CONNECTED,
@@ -159,6 +160,7 @@ CONSTRAINT_RULES = {
     BGP_ONE_SIDED: "BGP004",
     NO_BRANCH_TO_BRANCH: "BGP006",
     BGP_UNSUPPORTED: "BGP007",
+    GATEWAY_NEXT_HOP_INVALID: "GWS007",
 }
 
 

@@ -66,6 +66,26 @@ class Domain:
         return self._local_index.covers(prefix)
 
 
+def udr_gateway(domain: Domain | None) -> tuple[VirtualNetworkGateway | None, str]:
+    """The gateway a user-defined route with next hop `VirtualNetworkGateway` sends traffic to, in a
+    VNet of `domain` (None: no gateway serves the VNet), or None and why the route is invalid (its
+    traffic dropped): the next hop can only be a VPN gateway, and not while an ExpressRoute gateway
+    coexists with it (https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview,
+    "Virtual network gateway")."""
+    if domain is None:
+        return (
+            None,
+            "no virtual network gateway serves the VNet (its own, or its hub's through gateway transit)",
+        )
+    if domain.er_gateway is not None:
+        if domain.vpn_gateway is not None:
+            return None, f"ExpressRoute and VPN gateways coexist in {domain.name}"
+        return None, f"{domain.name} has only an ExpressRoute gateway"
+    if domain.vpn_gateway is None:
+        return None, f"{domain.name} has no VPN gateway"
+    return domain.vpn_gateway, ""
+
+
 def gateway_domains(snapshot: Snapshot) -> dict[ArmId, Domain]:
     """Every gateway domain of the snapshot, by hub VNet id, with its links."""
     snap = snapshot

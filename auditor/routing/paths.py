@@ -34,6 +34,7 @@ from auditor.model import (
 )
 from auditor.routing.cache import PerKey, building
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
+from auditor.routing.domains import udr_gateway
 from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.signature import RoutingSignature, routing_signature
 from auditor.routing.tables import (
@@ -58,6 +59,8 @@ FORWARDED_TRAFFIC = "forwarded-traffic-refused"  # the entering VNet's peering (
 OWN_ADDRESS_SPACE = "own-address-space"  # the address lies in another VNet's space (cause: the VNet)
 APPLIANCE_UNREACHABLE = "appliance-unreachable"  # next hop in no reachable subnet (cause: the route)
 PEERING_NOT_CONNECTED = "peering-not-connected"  # a peering on the way is not Connected (cause: it)
+# a user-defined route to `VirtualNetworkGateway` where no VPN gateway alone serves the VNet (cause: the route)
+GATEWAY_NEXT_HOP_INVALID = "gateway-next-hop-invalid"
 # ... and what leaves a vantage point without a route, recorded by the control plane
 # (`withheld.py`): the walk that finds no route there names the resource that withholds it
 CONSTRAINTS = (
@@ -66,6 +69,7 @@ CONSTRAINTS = (
     OWN_ADDRESS_SPACE,
     APPLIANCE_UNREACHABLE,
     PEERING_NOT_CONNECTED,
+    GATEWAY_NEXT_HOP_INVALID,
     *WITHHELD_CONSTRAINTS,
 )
 
@@ -721,6 +725,8 @@ class PathFinder:
             if gateway is not None:
                 walk.hops.append(Hop("gateway", gateway.id.name, str(gateway.id), note))
             return ("egress", str(hub), str(self._advert_index(hub, route.advert)))
+        if route.next_hop_type == "VirtualNetworkGateway" and route.advert is None:
+            return self._user_route_to_gateway(vnet, route, where, dst, walk)
         if route.next_hop_type == "VirtualAppliance" and route.next_hop:
             try:
                 ip = ipaddress.ip_address(route.next_hop)
@@ -780,6 +786,41 @@ class PathFinder:
         if route.next_hop_type in ("Internet", "None"):
             self._name_withheld(self.plane.withheld.at_vnet(vnet.id, dst), route, subnet, walk)
         return None
+
+    def _user_route_to_gateway(
+        self, vnet: VirtualNetwork, route: TableRoute, where: str, dst: Address, walk: Walk
+    ) -> tuple[str, ...] | None:
+        """A user-defined route to `VirtualNetworkGateway`: the VPN gateway serving the VNet (its
+        own, or its hub's through gateway transit) takes the traffic and routes it as it routes what
+        arrives over a VPN tunnel: into the domain's VNets through the GatewaySubnet, on-premises over
+        its connections. Where no VPN gateway alone serves the VNet the route is invalid and the
+        walk ends there (GWS007, `domains.udr_gateway`)."""
+        hub = self.plane.domain_of_vnet.get(vnet.id)
+        gateway, why = udr_gateway(self.plane.domains.get(hub) if hub is not None else None)
+        if gateway is None or hub is None:
+            walk.reason = f"{where}: next hop VirtualNetworkGateway for {dst} is invalid: {why}"
+            if route.via is not None:
+                walk.cause, walk.constraint = str(route.via), GATEWAY_NEXT_HOP_INVALID
+            return None
+        if hub != vnet.id:
+            peering = self.snap.peering_between(vnet.id, hub)
+            walk.hops.append(
+                Hop(
+                    "peering",
+                    f"{vnet.display_name}->{hub.name}",
+                    str(peering.id) if peering else None,
+                    "gateway transit",
+                )
+            )
+        walk.hops.append(
+            Hop(
+                "gateway",
+                gateway.id.name,
+                str(gateway.id),
+                route.via.name if route.via else "user-defined route",
+            )
+        )
+        return self._ingress(hub, LinkKind.VPN, dst, walk)
 
     def _name_withheld(
         self, withheld: Withheld | None, selected: TableRoute | None, subnet: object, walk: Walk

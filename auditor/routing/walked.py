@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor.ids import ArmId
 from auditor.model import Snapshot
+from auditor.routing.domains import udr_gateway
 from auditor.routing.paths import Address, PathFinder, PathPair, signature_groups
 from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.shared import path_finder
@@ -113,7 +114,8 @@ def walk_cuts(finder: PathFinder) -> WalkCuts:
 
 def can_cut(finder: PathFinder) -> bool:
     """Whether any walk can end at a resource (`paths.CONSTRAINTS`), read from the snapshot without
-    walking; a superset of what the walk does: an appliance next hop in no subnet, on a NIC
+    walking; a superset of what the walk does: a user-defined route to the virtual network
+    gateway where no VPN gateway alone serves a VNet using it; an appliance next hop in no subnet, on a NIC
     without IP forwarding, in a VNet that a VNet using the route is not peered with, or in a VNet
     one of whose peers refuses forwarded traffic or is not Connected towards it; or an endpoint's
     address inside the space of a VNet other than its own; or a route the control plane withholds
@@ -131,6 +133,12 @@ def can_cut(finder: PathFinder) -> bool:
         if p.allow_forwarded_traffic is not True or (p.peering_state is not None and not p.connected)
     }
     for route in snap.routes:
+        if route.next_hop_type.lower() == "virtualnetworkgateway":
+            for vnet in using.get(route.route_table_id.key, ()):  # invalid there (GWS007)?
+                hub = finder.plane.domain_of_vnet.get(ArmId(vnet))
+                if udr_gateway(finder.plane.domains.get(hub) if hub is not None else None)[0] is None:
+                    return True
+            continue
         if route.next_hop_type.lower() != "virtualappliance" or not route.next_hop_ip_address:
             continue
         try:
