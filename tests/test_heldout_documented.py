@@ -100,3 +100,14 @@ def test_a_user_route_to_the_vpn_gateway_reaches_the_office() -> None:
     found = pair("udr-onprem-to-vpn-gateway", "hub-vnet", "office-lng")
     assert found["reachable"] is True
     assert ("connection", "hub-vpn-gw-to-office") in kinds(found["forward"])
+
+
+def test_an_overlay_peering_overlapping_vnets_is_a_regression() -> None:
+    """Peered VNets must not overlap (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering).
+    An overlay is taken as written (docs/pre-change.md), so the peering is predicted and TRN008 makes
+    the change a regression; the same change from a what-if or Terraform plan is refused
+    (`VnetAddressSpacesOverlap`, tests/test_peering_lifecycle.py)."""
+    base = str(FIXTURES / "hub-spoke-transit-ok")
+    data = _json("diff", base, "--overlay", str(HELDOUT / "peer-overlapping-vnet"))
+    assert data["verdict"]["result"] == "regression"
+    assert any(f["rule"] == "TRN008" and f["severity"] == "error" for f in data["findings"]["new"])

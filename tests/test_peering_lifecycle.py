@@ -16,7 +16,14 @@ from auditor.cli import app
 from auditor.ids import ArmId
 from auditor.model import VirtualNetworkPeering
 from tests.predict_helpers import HUB, HUB_TO_SPOKE, SPOKE, SPOKE_TO_HUB, TESTBED, get, held
-from tests.test_predict_terraform import change, peering_values, predict, spoke_to_hub_state, tfplan
+from tests.test_predict_terraform import (
+    change,
+    peering_values,
+    predict,
+    spoke_to_hub_state,
+    spoke_vnet_state,
+    tfplan,
+)
 
 SPOKE_TO_HUB_V2 = f"{SPOKE}/virtualNetworkPeerings/spoke-to-hub-v2"
 
@@ -258,3 +265,35 @@ def read_vnet_values() -> dict[str, Any]:
         "location": "westeurope",
         "address_space": [str(p) for p in spoke.address_prefixes],
     }
+
+
+def _new_vnet_peered_with_hub(space: str) -> dict[str, Any]:
+    """A plan creating `lab-vnet` (address space `space`) and its peering to the hub."""
+    vnet = {**spoke_vnet_state([]), "name": "lab-vnet", "address_space": [space]}
+    del vnet["id"]
+    return tfplan(
+        change("azurerm_virtual_network.lab", ["create"], None, vnet, {"id": True}),
+        change(
+            "azurerm_virtual_network_peering.lab",
+            ["create"],
+            None,
+            peering_values("lab-to-hub", "lab-vnet", HUB),
+            {"id": True},
+        ),
+    )
+
+
+def test_peering_vnets_whose_address_spaces_overlap_is_refused() -> None:
+    """ARM refuses to peer VNets with overlapping address spaces (`VnetAddressSpacesOverlap`), and
+    a VNet overlapping one the remote is already peered with
+    (`VnetAddressSpaceOverlapsWithAlreadyPeeredVnet`); a disjoint space is peered
+    (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#requirements-and-constraints)."""
+    lab = f"{HUB.rsplit('/', 1)[0]}/lab-vnet/virtualNetworkPeerings/lab-to-hub"
+    for space, error in (
+        ("10.10.30.128/25", "VnetAddressSpacesOverlap"),  # inside hub-vnet's 10.10.30.0/24
+        ("10.11.30.0/24", "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet"),  # spoke-vnet's range
+        ("10.99.0.0/24", None),
+    ):
+        _tree, prediction, after = predict(_new_vnet_peered_with_hub(space))
+        assert refused(prediction) == ([(lab, error)] if error else []), space
+        assert held(after, lab) is (error is None), space

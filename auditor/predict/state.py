@@ -24,6 +24,7 @@ them in `Prediction.predicted_state`:
 from __future__ import annotations
 
 import copy
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +151,8 @@ def _refused_peerings(
                 f"this one is created"
                 + ("" if others else " (created before the peering it replaces is deleted)"),
             )
+        elif (overlap := _overlap(current, vnet.key, remote)) is not None:
+            why = overlap
         elif reverse is not None and reverse not in created:
             if before.states.get(reverse) == "disconnected":
                 why = (
@@ -178,6 +181,49 @@ def _refused_peerings(
         prediction.fail(pid, *why)
         refused.append(pid)
     return refused
+
+
+def _networks(prefixes: list[Any]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    found = []
+    for text in prefixes:
+        try:
+            found.append(ipaddress.ip_network(str(text), strict=False))
+        except ValueError:
+            continue  # the normalizer reports an invalid prefix
+    return found
+
+
+def _overlapping(a: list[Any], b: list[Any]) -> list[str]:
+    return sorted(
+        {str(x) for x in _networks(a) for y in _networks(b) if x.version == y.version and x.overlaps(y)}
+    )
+
+
+def _overlap(current: Links, vnet: str, remote: str) -> tuple[str, str] | None:
+    """Why ARM refuses a peering from `vnet` to `remote` for their address spaces: they overlap,
+    or `vnet`'s overlaps a VNet `remote` is already peered with (in any state: a Disconnected
+    peering counts until it is deleted). Unknown (None) when `remote` is outside the tree."""
+    if remote not in current.spaces or vnet not in current.spaces:
+        return None
+    mine = current.spaces[vnet]
+    both = _overlapping(mine, current.spaces[remote])
+    if both:
+        return (
+            "VnetAddressSpacesOverlap",
+            f"{ArmId(vnet).name} and {ArmId(remote).name} cannot be peered: their address spaces overlap "
+            f"({', '.join(both)})",
+        )
+    for (owner, other), _key in sorted(current.peerings.items()):
+        if owner != remote or other == vnet or other not in current.spaces:
+            continue
+        shared = _overlapping(mine, current.spaces[other])
+        if shared:
+            return (
+                "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet",
+                f"the address space of {ArmId(vnet).name} overlaps that of {ArmId(other).name}, already peered "
+                f"with {ArmId(remote).name} ({', '.join(shared)})",
+            )
+    return None
 
 
 def _refused_remote_gateways(
