@@ -5,7 +5,8 @@ hidden and what is kept; tests/test_anonymize.py audits every scenario before an
 - Addresses: one prefix-preserving bijection per family, Crypto-PAn (AES-128, the maintained
   `yacryptopan`, IPv4 and IPv6), with no bit flipped on the way from the root of the address tree
   to a special block. So private (10/8, 172.16/12, 192.168/16, fc00::/7), shared (100.64/10) and
-  link-local (169.254/16, fe80::/10) addresses stay in their block, public ones stay public, the
+  link-local (169.254/16, fe80::/10; Azure's APIPA blocks 169.254.21/24 and 169.254.22/24 within
+  it) addresses stay in their block, public ones stay public, the
   Azure platform addresses (168.63.129.16, 169.254.169.254), 0/8, loopback, multicast and
   224/3 (masks, broadcast) are kept, and for any two prefixes containment and overlap are exactly
   what they were, across block boundaries too (a prefix holding a block, 10.0.0.0/7 or
@@ -72,7 +73,16 @@ MIN_KEY_BYTES = 16
 # -- addresses -----------------------------------------------------------------------------------------
 
 WITHIN = {  # mapped onto themselves: the block's bits are kept, the rest is encrypted
-    4: ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"),
+    # 169.254.21.0/24 and 169.254.22.0/24: Azure's APIPA range for VPN BGP (BGP008 reads it)
+    4: (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "169.254.21.0/24",
+        "169.254.22.0/24",
+    ),
     6: ("fc00::/7", "fe80::/10"),
 }
 KEPT = {  # kept as they are

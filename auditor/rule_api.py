@@ -26,7 +26,7 @@ from auditor.findings import CoverageGap, Severity, Violation
 from auditor.intents import Expect, Intent
 from auditor.model import Snapshot, snapshot_relative
 from auditor.routing.controlplane import ControlPlane, covers, prefix_key
-from auditor.routing.domains import AZURE_ASN, udr_gateway
+from auditor.routing.domains import AZURE_ASN, apipa_unmatched, udr_gateway
 from auditor.routing.dualpath import DualPath, dual_path_sites
 from auditor.routing.locations import local_regions, locations_source, same_region
 from auditor.routing.onprem import OnPremRoute, onprem_routes, transit_spokes
@@ -50,6 +50,7 @@ from auditor.routing.tables import TableRoute, is_special, peered_space, select_
 from auditor.routing.views import walk_summary
 from auditor.routing.walked import Cut, WalkCuts, shared_cuts
 from auditor.routing.withheld import (
+    BGP_APIPA,
     BGP_ONE_SIDED,
     BGP_UNSUPPORTED,
     CIRCUIT_NOT_READY,
@@ -172,6 +173,7 @@ class Rule(ABC):
 __all__ = [
     "APPLIANCE_UNREACHABLE",
     "AZURE_ASN",
+    "BGP_APIPA",
     "BGP_ONE_SIDED",
     "BGP_UNSUPPORTED",
     "CIRCUIT_NOT_READY",
@@ -211,6 +213,7 @@ __all__ = [
     "Violation",
     "Walk",
     "WalkCuts",
+    "apipa_unmatched",
     "covers",
     "failed_collections",
     "is_special",

@@ -16,6 +16,7 @@ from rules.bgp004_bgp_enabled_on_one_side import BgpEnabledOnOneSide
 from rules.bgp005_bgp_peer_not_connected import BgpPeerNotConnected
 from rules.bgp006_route_server_transit_blocked import RouteServerTransitBlocked
 from rules.bgp007_bgp_on_unsupported_gateway import BgpOnUnsupportedGateway
+from rules.bgp008_apipa_peer_without_azure_apipa import ApipaPeerWithoutAzureApipa
 from rules.cfg001_suppression_expired import SuppressionExpired
 from rules.cfg002_suppression_unused import SuppressionUnused
 from rules.cov001_observation_failed import ObservationFailed
@@ -76,6 +77,7 @@ RULES = (
     BgpPeerNotConnected,
     RouteServerTransitBlocked,
     BgpOnUnsupportedGateway,
+    ApipaPeerWithoutAzureApipa,
     SuppressionExpired,
     SuppressionUnused,
     ObservationFailed,

@@ -111,3 +111,16 @@ def test_an_overlay_peering_overlapping_vnets_is_a_regression() -> None:
     data = _json("diff", base, "--overlay", str(HELDOUT / "peer-overlapping-vnet"))
     assert data["verdict"]["result"] == "regression"
     assert any(f["rule"] == "TRN008" and f["severity"] == "error" for f in data["findings"]["new"])
+
+
+def test_the_apipa_design_with_azure_apipa_addresses_is_clean() -> None:
+    """Active-active BGP over APIPA with the gateway's Azure APIPA addresses set
+    (https://learn.microsoft.com/azure/vpn-gateway/bgp-howto): clean; without them the sessions
+    cannot come up (BGP008, scenario `vpn-apipa-without-azure-apipa`)."""
+    report = _json("audit", str(HELDOUT / "vpn-active-active-apipa"), "--fail-on", "never")
+    assert report["findings"] == [] and report["coverage"]["complete"] is True
+    broken = _json(
+        "paths", str(FIXTURES / "vpn-apipa-without-azure-apipa"), "--from", "hub-vnet", "--to", "office"
+    )
+    (found,) = broken["pairs"]
+    assert found["reachable"] is False and found["forwardCause"].endswith("/connections/hub-vpn-gw-to-office")

@@ -27,6 +27,7 @@ from auditor.routing.paths import (
 from auditor.routing.shared import path_finder
 from auditor.routing.walked import EVERY_PAIR, PAIR_CAP
 from auditor.routing.withheld import (
+    BGP_APIPA,
     BGP_ONE_SIDED,
     BGP_UNSUPPORTED,
     CIRCUIT_NOT_READY,
@@ -158,6 +159,7 @@ CONSTRAINT_RULES = {
     REMOTE_GATEWAY_MISSING: "TRN003",
     CIRCUIT_NOT_READY: "ERC001",
     BGP_ONE_SIDED: "BGP004",
+    BGP_APIPA: "BGP008",
     NO_BRANCH_TO_BRANCH: "BGP006",
     BGP_UNSUPPORTED: "BGP007",
     GATEWAY_NEXT_HOP_INVALID: "GWS007",
@@ -465,6 +467,13 @@ def _withheld_scenario(tmp_path: Path, case: str) -> Path:
             ("branch-vnet", "location-1"),
         ),
         ("bgp-on-basic-gateway", BGP_UNSUPPORTED, "BGP007", "/hub-vpn-gw", ("branch-vnet", "location-1")),
+        (
+            "vpn-apipa-without-azure-apipa",
+            BGP_APIPA,
+            "BGP008",
+            "/hub-vpn-gw-to-office",
+            ("spoke-vnet", "office"),
+        ),
         (
             "route-server-not-active-active",
             NO_BRANCH_TO_BRANCH,

@@ -42,6 +42,7 @@ from auditor.routing.domains import (
     AZURE_ASN,
     DEVICE_PATHS,
     Domain,
+    apipa_unmatched,
     carries_ipv6,
     circuit_usable,
     customer_paths,
@@ -315,6 +316,8 @@ class ControlPlane:
                     )
                 if not conn.enable_bgp or lng.bgp_settings is None or site is None:
                     continue
+                if apipa_unmatched(domain.vpn_gateway, lng) is not None:
+                    continue  # no session comes up (BGP008): nothing is exchanged over it
                 peer = f"s:{site.name}"
                 asn[peer] = lng.asn if lng.asn is not None else site.asn
                 edges[me].append((peer, conn))

@@ -13,6 +13,7 @@ its private peering enabled; a device path carries routes while its customer BGP
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -206,3 +207,38 @@ def session_up(snapshot: Snapshot, peering: ExpressRouteCircuitPeering, path: st
         ):
             return any(row.established for row in table.summary)
     return True
+
+
+APIPA = ipaddress.ip_network("169.254.0.0/16")
+AZURE_APIPA = (ipaddress.ip_network("169.254.21.0/24"), ipaddress.ip_network("169.254.22.0/24"))
+
+
+def _addresses(texts: tuple[str, ...]) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    found = []
+    for text in texts:
+        try:
+            found.append(ipaddress.ip_address(text))
+        except ValueError:
+            continue
+    return found
+
+
+def apipa_unmatched(gateway: VirtualNetworkGateway, lng: LocalNetworkGateway) -> str | None:
+    """Why a BGP session with an on-premises peer on an APIPA address cannot come up, or None: the
+    Azure VPN gateway peers with an APIPA neighbour only from an Azure APIPA BGP address it is given
+    (`bgpSettings.bgpPeeringAddresses[].customBgpIpAddresses`, in 169.254.21.0-169.254.22.255);
+    its default BGP address lies in the GatewaySubnet
+    (https://learn.microsoft.com/azure/vpn-gateway/bgp-howto, "APIPA")."""
+    if lng.bgp_settings is None:
+        return None
+    peers = [a for a in _addresses(lng.bgp_settings.addresses) if a.version == 4 and a in APIPA]
+    if not peers:
+        return None
+    custom = gateway.bgp_settings.bgp_peering_addresses if gateway.bgp_settings is not None else ()
+    azure = _addresses(tuple(a for entry in custom for a in entry.custom_bgp_ip_addresses))
+    if any(a.version == 4 and any(a in n for n in AZURE_APIPA) for a in azure):
+        return None
+    return (
+        f"local network gateway {lng.id.name} peers BGP from the APIPA address {peers[0]}, but gateway "
+        f"{gateway.id.name} has no Azure APIPA BGP address (a custom BGP address in Azure's APIPA range)"
+    )

@@ -25,6 +25,9 @@ Recorded, each for the vantage points the documentation settles:
 * `bgp-one-sided` (BGP004): a connection with BGP on one side only has no session: the domain
   gets only the local network gateway's static space, and a site that expects BGP gets nothing.
   Cause: the connection.
+* `bgp-apipa-unmatched` (BGP008): the on-premises BGP peer is on an APIPA address and the gateway
+  has no Azure APIPA BGP address (`domains.apipa_unmatched`): no session comes up; as
+  `bgp-one-sided`. Cause: the connection.
 * `no-branch-to-branch` (BGP006): a Route Server allows branch-to-branch but the VPN gateway
   cannot use it (ASN not 65515, or not active-active): the domain's ExpressRoute sites and its
   VPN sites get no routes to each other. Cause: the Route Server.
@@ -42,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, Snapshot, VirtualNetworkGateway
+from auditor.routing.domains import apipa_unmatched
 from auditor.routing.prefixindex import Address, PrefixIndex
 
 if TYPE_CHECKING:
@@ -52,6 +56,7 @@ REMOTE_GATEWAY_MISSING = "remote-gateway-missing"  # TRN003 (cause: the spoke's 
 NO_TRANSIT_BASIC = "no-transit-basic-gateway"  # TRN007 (cause: the hub's peering offering transit)
 CIRCUIT_NOT_READY = "circuit-not-ready"  # ERC001 (cause: the circuit, its private peering or connection)
 BGP_ONE_SIDED = "bgp-one-sided"  # BGP004 (cause: the connection)
+BGP_APIPA = "bgp-apipa-unmatched"  # BGP008 (cause: the connection)
 BGP_UNSUPPORTED = "bgp-unsupported"  # BGP007 (cause: the VPN gateway)
 NO_BRANCH_TO_BRANCH = "no-branch-to-branch"  # BGP006 (cause: the Route Server)
 WITHHELD_CONSTRAINTS = (
@@ -60,6 +65,7 @@ WITHHELD_CONSTRAINTS = (
     NO_TRANSIT_BASIC,
     CIRCUIT_NOT_READY,
     BGP_ONE_SIDED,
+    BGP_APIPA,
     BGP_UNSUPPORTED,
     NO_BRANCH_TO_BRANCH,
 )
@@ -242,6 +248,9 @@ def _bgp_sessions(plane: ControlPlane, out: WithheldRoutes) -> None:
                 if conn.enable_bgp is False and lng.bgp_settings is not None and lng.asn is not None
                 else None
             )
+            constraint = BGP_ONE_SIDED
+            if problem is None and conn.enable_bgp and gateway.runs_bgp:
+                problem, constraint = apipa_unmatched(gateway, lng), BGP_APIPA
             if problem is None:
                 continue
             why = f"connection {conn.id.name}: {problem}: no BGP session"
@@ -249,9 +258,9 @@ def _bgp_sessions(plane: ControlPlane, out: WithheldRoutes) -> None:
             # site's routes but the local network gateway's static space
             neighbours = [hub, *(other for v2v, other in domain.v2v_links if v2v.enable_bgp)]
             for vnet_id in (v for d in neighbours for v in plane.domains[d].vnets):
-                _add(out.vnets, vnet_id, site.advertised(conn.id), str(conn.id), BGP_ONE_SIDED, why)
+                _add(out.vnets, vnet_id, site.advertised(conn.id), str(conn.id), constraint, why)
             if conn.enable_bgp and lng.bgp_settings is not None:  # the site expects BGP: nothing static
-                _add(out.sites, site.name, domain.prefixes, str(conn.id), BGP_ONE_SIDED, why)
+                _add(out.sites, site.name, domain.prefixes, str(conn.id), constraint, why)
 
 
 def _unsupported_kind(gateway: VirtualNetworkGateway) -> bool:
@@ -314,6 +323,7 @@ def _circuit_cause(snap: Snapshot, conn: Connection) -> tuple[str, str] | None:
 
 
 __all__ = [
+    "BGP_APIPA",
     "BGP_ONE_SIDED",
     "BGP_UNSUPPORTED",
     "CIRCUIT_NOT_READY",
