@@ -1044,8 +1044,10 @@ class GroupBy(StrEnum):
 def _cell(pair: PathPair) -> str:
     if pair.status == "unknown":
         return "unknown"
-    if not pair.reachable:
-        return "none" if not pair.forward.delivered else "one-way"
+    if not pair.reachable:  # the pair's status (`PathPair.status`), and which way works
+        if pair.status == "none":
+            return "none"
+        return "one-way (no return)" if pair.forward.delivered else "one-way (return only)"
     return walk_summary(pair.forward) + (" *asym*" if pair.asymmetric else "")
 
 

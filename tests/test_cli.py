@@ -217,3 +217,14 @@ def test_quiet_verbose_and_colour(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "\x1b[33mwarning\x1b[0m" in coloured
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\x1b[" not in runner.invoke(app, ["audit"]).stdout
+
+
+def test_paths_table_cells_say_what_the_json_status_says() -> None:
+    """A one-way pair reads one-way in the table too, with the direction that works: the hub's
+    peering to the spoke is Disconnected, so only the spoke's side delivers."""
+    root = str(FIXTURES / "peering-disconnected")
+    pairs = json.loads(runner.invoke(app, ["paths", root, "--format", "json"]).stdout)["pairs"]
+    status = {(p["from"], p["to"]): p["status"] for p in pairs}
+    assert status[("hub-vnet", "spoke-vnet")] == status[("spoke-vnet", "hub-vnet")] == "one-way"
+    rows = {line.split()[0]: line for line in runner.invoke(app, ["paths", root]).stdout.splitlines()}
+    assert "one-way (return only)" in rows["hub-vnet"] and "one-way (no return)" in rows["spoke-vnet"]
