@@ -77,7 +77,7 @@ class ForwardedTrafficNotAllowed(Rule):
                     found.append(
                         Violation(
                             message=f"{into}'s peering {peering.id.name} refuses forwarded traffic: what the "
-                            f"appliance {route.next_hop_ip_address} in {where} forwards from {where} into {into} is "
+                            f"appliance {route.next_hop_ip_address} in {where} forwards into {into} (traffic from outside {where}) is "
                             f"dropped (the way back to {subnet.vnet_id.name}/{subnet.id.name} from "
                             f"{route.address_prefix}, which route {route.route_table_id.name}/{route.id.name} "
                             "sends to the appliance)",
@@ -117,7 +117,7 @@ def _walked(ctx: RuleContext, rid: str, cuts: list[Cut]) -> Violation:
     count = len({c.label for c in cuts})
     return Violation(
         message=f"{into}'s peering {peering.id.name} refuses forwarded traffic: what {by} in {where} forwards "
-        f"from {where} into {into} is dropped ({count} walked pair{'s' if count != 1 else ''}, e.g. "
+        f"into {into} (traffic from outside {where}) is dropped ({count} walked pair{'s' if count != 1 else ''}, e.g. "
         f"{cuts[0].label}{via})",
         resources=(peering.id, *((route.id,) if isinstance(route, Route) else ())),
         evidence={

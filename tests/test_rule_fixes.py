@@ -87,7 +87,7 @@ def test_trn010_names_the_vnet_whose_peering_refuses_and_the_direction() -> None
         "forwardedBy": "10.10.30.68",
     }
     assert "spoke-vnet's peering spoke-to-hub refuses forwarded traffic" in found.message
-    assert "from hub-vnet into spoke-vnet is dropped" in found.message
+    assert "in hub-vnet forwards into spoke-vnet (traffic from outside hub-vnet) is dropped" in found.message
 
 
 # -- TRN008 and vpn-nat-rule: an overlap across a NAT'd connection is the gap's, not an error ----------

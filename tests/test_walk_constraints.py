@@ -260,7 +260,7 @@ def test_trn010_reports_the_peering_the_walk_finds_dropping_forwarded_traffic(tm
     evidence = findings[0].evidence
     assert evidence["breaks"] == {"from": "hub-vnet", "into": "spoke-vnet", "forwardedBy": "10.10.30.68"}
     assert "location-1 -> spoke-vnet" in evidence["pairs"] and evidence["pairCount"] >= 1
-    assert "from hub-vnet into spoke-vnet" in findings[0].message
+    assert "forwards into spoke-vnet (traffic from outside hub-vnet)" in findings[0].message
     assert _agreement(snapshot) > 0
 
 
