@@ -109,3 +109,20 @@ def with_walked_pairs(
         out.append(item)
     rest = {rid: [c for c in cuts if c not in claimed] for rid, cuts in walked.items()}
     return out, {rid: cuts for rid, cuts in rest.items() if cuts}
+
+
+def withheld_findings(
+    ctx: RuleContext, constraint: str, found: Iterable[Violation | CoverageGap]
+) -> Iterator[Violation | CoverageGap]:
+    """A withheld-route rule's findings (`routing/withheld.py`): what the rule found in the
+    configuration, each with the walked pairs its resource leaves without a route, then a finding
+    per resource the walk finds withholding routes that no finding names (the walk is the truth)."""
+    findings, rest = with_walked_pairs(ctx, constraint, found)
+    yield from findings
+    for rid, cuts in rest.items():
+        yield Violation(
+            message=f"{cuts[0].reason} ({cuts[0].label})",
+            resources=(ArmId(rid),),
+            evidence=ctx.cuts.evidence(cuts),
+            key="walk",
+        )

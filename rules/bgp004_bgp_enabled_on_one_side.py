@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.ids import ArmId
 from auditor.rule_api import BGP_ONE_SIDED, CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
-from rules._helpers import with_walked_pairs
+from rules._helpers import withheld_findings
 
 
 class BgpEnabledOnOneSide(Rule):
@@ -40,16 +39,8 @@ class BgpEnabledOnOneSide(Rule):
     fixtures = RuleFixtures(triggers=("bgp-one-sided",), passes=("interop-testbed",))
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
-        # the walked pairs the resource leaves without a route (`routing/withheld.py`)
-        findings, rest = with_walked_pairs(ctx, BGP_ONE_SIDED, self._configured(ctx))
-        yield from findings
-        for rid, cuts in rest.items():  # what the walk finds withheld that no finding names
-            yield Violation(
-                message=f"{cuts[0].reason} ({cuts[0].label})",
-                resources=(ArmId(rid),),
-                evidence=ctx.cuts.evidence(cuts),
-                key="walk",
-            )
+        # the walked pairs its resources leave without a route (`routing/withheld.py`)
+        yield from withheld_findings(ctx, BGP_ONE_SIDED, self._configured(ctx))
 
     def _configured(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.ids import ArmId
 from auditor.rule_api import (
     AZURE_ASN,
     NO_BRANCH_TO_BRANCH,
@@ -13,7 +12,7 @@ from auditor.rule_api import (
     Severity,
     Violation,
 )
-from rules._helpers import with_walked_pairs
+from rules._helpers import withheld_findings
 
 
 class RouteServerTransitBlocked(Rule):
@@ -51,16 +50,8 @@ class RouteServerTransitBlocked(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
-        # the walked pairs the resource leaves without a route (`routing/withheld.py`)
-        findings, rest = with_walked_pairs(ctx, NO_BRANCH_TO_BRANCH, self._configured(ctx))
-        yield from findings
-        for rid, cuts in rest.items():  # what the walk finds withheld that no finding names
-            yield Violation(
-                message=f"{cuts[0].reason} ({cuts[0].label})",
-                resources=(ArmId(rid),),
-                evidence=ctx.cuts.evidence(cuts),
-                key="walk",
-            )
+        # the walked pairs its resources leave without a route (`routing/withheld.py`)
+        yield from withheld_findings(ctx, NO_BRANCH_TO_BRANCH, self._configured(ctx))
 
     def _configured(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.ids import ArmId
 from auditor.rule_api import (
     BGP_UNSUPPORTED,
     CoverageGap,
@@ -12,7 +11,7 @@ from auditor.rule_api import (
     Severity,
     Violation,
 )
-from rules._helpers import with_walked_pairs
+from rules._helpers import withheld_findings
 
 
 class BgpOnUnsupportedGateway(Rule):
@@ -48,16 +47,8 @@ class BgpOnUnsupportedGateway(Rule):
     fixtures = RuleFixtures(triggers=("bgp-on-basic-gateway",), passes=("interop-testbed",))
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
-        # the walked pairs the resource leaves without a route (`routing/withheld.py`)
-        findings, rest = with_walked_pairs(ctx, BGP_UNSUPPORTED, self._configured(ctx))
-        yield from findings
-        for rid, cuts in rest.items():  # what the walk finds withheld that no finding names
-            yield Violation(
-                message=f"{cuts[0].reason} ({cuts[0].label})",
-                resources=(ArmId(rid),),
-                evidence=ctx.cuts.evidence(cuts),
-                key="walk",
-            )
+        # the walked pairs its resources leave without a route (`routing/withheld.py`)
+        yield from withheld_findings(ctx, BGP_UNSUPPORTED, self._configured(ctx))
 
     def _configured(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot

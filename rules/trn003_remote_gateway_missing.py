@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.ids import ArmId
 from auditor.rule_api import (
     REMOTE_GATEWAY_MISSING,
     CoverageGap,
@@ -12,7 +11,7 @@ from auditor.rule_api import (
     Severity,
     Violation,
 )
-from rules._helpers import label, transit_gateways, with_walked_pairs
+from rules._helpers import label, transit_gateways, withheld_findings
 
 
 class RemoteGatewayMissing(Rule):
@@ -57,16 +56,8 @@ class RemoteGatewayMissing(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
-        # the walked pairs the resource leaves without a route (`routing/withheld.py`)
-        findings, rest = with_walked_pairs(ctx, REMOTE_GATEWAY_MISSING, self._configured(ctx))
-        yield from findings
-        for rid, cuts in rest.items():  # what the walk finds withheld that no finding names
-            yield Violation(
-                message=f"{cuts[0].reason} ({cuts[0].label})",
-                resources=(ArmId(rid),),
-                evidence=ctx.cuts.evidence(cuts),
-                key="walk",
-            )
+        # the walked pairs its resources leave without a route (`routing/withheld.py`)
+        yield from withheld_findings(ctx, REMOTE_GATEWAY_MISSING, self._configured(ctx))
 
     def _configured(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
