@@ -710,16 +710,7 @@ class PathFinder:
             and route.target is not None
         ):
             hub = route.target
-            if hub != vnet.id:
-                peering = self.snap.peering_between(vnet.id, hub)
-                walk.hops.append(
-                    Hop(
-                        "peering",
-                        f"{vnet.display_name}->{hub.name}",
-                        str(peering.id) if peering else None,
-                        "gateway transit",
-                    )
-                )
+            self._transit_hop(vnet, hub, walk)
             domain = self.plane.domains[hub]
             gateway = domain.er_gateway if route.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
             if gateway is not None:
@@ -787,6 +778,19 @@ class PathFinder:
             self._name_withheld(self.plane.withheld.at_vnet(vnet.id, dst), route, subnet, walk)
         return None
 
+    def _transit_hop(self, vnet: VirtualNetwork, hub: ArmId, walk: Walk) -> None:
+        """The peering hop from a VNet to the hub whose gateways it uses (none in the hub itself)."""
+        if hub != vnet.id:
+            peering = self.snap.peering_between(vnet.id, hub)
+            walk.hops.append(
+                Hop(
+                    "peering",
+                    f"{vnet.display_name}->{hub.name}",
+                    str(peering.id) if peering else None,
+                    "gateway transit",
+                )
+            )
+
     def _user_route_to_gateway(
         self, vnet: VirtualNetwork, route: TableRoute, where: str, dst: Address, walk: Walk
     ) -> tuple[str, ...] | None:
@@ -802,16 +806,7 @@ class PathFinder:
             if route.via is not None:
                 walk.cause, walk.constraint = str(route.via), GATEWAY_NEXT_HOP_INVALID
             return None
-        if hub != vnet.id:
-            peering = self.snap.peering_between(vnet.id, hub)
-            walk.hops.append(
-                Hop(
-                    "peering",
-                    f"{vnet.display_name}->{hub.name}",
-                    str(peering.id) if peering else None,
-                    "gateway transit",
-                )
-            )
+        self._transit_hop(vnet, hub, walk)
         walk.hops.append(
             Hop(
                 "gateway",
