@@ -1,0 +1,61 @@
+"""Hostile and careless input, found by attacking the CLI (one test per defect found).
+
+Each test drives the input through the CLI (in process, `tests.test_properties._cli`, which fails on
+an escaping exception) or through `main()` where the defect was an exception only `main()` sees.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.test_properties import _cli
+
+TESTBED = FIXTURES / "interop-testbed"
+PRE_CHANGE = Path(__file__).parent / "data" / "pre-change"
+OVERLAY = PRE_CHANGE / "testbed-spoke-no-remote-gateways.overlay"
+VNETS = "arm/virtualNetworks.json"
+
+
+def _one_line(err: str, *words: str) -> None:
+    assert err.startswith("azroute: error: ") and err.count("\n") == 1, err
+    assert "internal error" not in err and "Traceback" not in err, err
+    for word in words:
+        assert word in err, err
+
+
+def _testbed(tmp_path: Path) -> Path:
+    root = tmp_path / "tb"
+    shutil.copytree(TESTBED, root)
+    return root
+
+
+# -- a lone surrogate (\ud800) in a snapshot: not text, so nothing can write it --------------------------
+
+
+@pytest.mark.parametrize("command", ["audit", "plan", "anonymize"])
+def test_a_lone_surrogate_is_bad_input_naming_its_path(tmp_path: Path, command: str) -> None:
+    root = _testbed(tmp_path)
+    file = root / VNETS
+    # the escape is what a hostile file holds (UTF-8 itself cannot encode a surrogate)
+    file.write_text(file.read_text().replace('"name": "hub-vnet"', '"name": "hub\\ud800vnet"', 1))
+    args = {
+        "audit": ["audit", str(root)],
+        "plan": ["plan", str(root), "--overlay", str(OVERLAY), "--out", str(tmp_path / "p")],
+        "anonymize": ["anonymize", str(root), "--out", str(tmp_path / "a")],
+    }[command]
+    outcome = _cli(*args)
+    assert outcome.code == 2, outcome.stderr
+    _one_line(outcome.stderr, f"{file}: $.value[0].name: ", "surrogate")
+
+
+def test_a_lone_surrogate_in_a_key_is_named_too(tmp_path: Path) -> None:
+    root = _testbed(tmp_path)
+    file = root / VNETS
+    file.write_text(file.read_text().replace('"etag"', '"\\udfffetag"', 1))
+    outcome = _cli("inventory", str(root))
+    assert outcome.code == 2
+    _one_line(outcome.stderr, f"{file}: $.value[0]['\\udfffetag']: ")
