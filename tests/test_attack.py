@@ -6,6 +6,7 @@ an escaping exception) or through `main()` where the defect was an exception onl
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -59,3 +60,32 @@ def test_a_lone_surrogate_in_a_key_is_named_too(tmp_path: Path) -> None:
     outcome = _cli("inventory", str(root))
     assert outcome.code == 2
     _one_line(outcome.stderr, f"{file}: $.value[0]['\\udfffetag']: ")
+
+
+# -- an azapi body given as a JSON string is read under the same guards as every JSON file ---------------
+
+
+def _azapi_plan(tmp_path: Path, body: str) -> Path:
+    plan = json.loads((PRE_CHANGE / "testbed-spoke-no-remote-gateways.azapi.tfplan.json").read_text())
+    plan["resource_changes"][1]["change"]["after"]["body"] = body
+    file = tmp_path / "plan.json"
+    file.write_text(json.dumps(plan))
+    return file
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested deeper"),
+        ('{"properties": {"useRemoteGateways": 1' + "0" * 5000 + "}}", "digits"),
+        ('{"properties": {"useRemoteGateways": false, "useRemoteGateways": true}}', "duplicate key"),
+        ('{"properties": {"useRemoteGateways": false, "x\\ud800": 1}}', "surrogate"),
+        ('{"properties": {"useRemoteGateways": NaN}}', "not JSON"),
+    ],
+    ids=["deep", "huge-integer", "duplicate-key", "surrogate", "nan"],
+)
+def test_an_azapi_body_string_is_guarded_like_a_file(tmp_path: Path, body: str, words: str) -> None:
+    plan = _azapi_plan(tmp_path, body)
+    outcome = _cli("diff", str(TESTBED), "--terraform-plan", str(plan))
+    assert outcome.code == 2, outcome.stderr
+    _one_line(outcome.stderr, f"{plan}: $.resource_changes[1].change.after.body", words)
