@@ -1356,6 +1356,12 @@ from auditor import cli_change  # noqa: E402,F401  (registers `diff` and `plan`)
 def main() -> None:
     try:
         app()
+    except OSError as exc:  # a path the system refuses (too long, a loop of links): bad input, not a bug
+        if os.environ.get("AZROUTE_DEBUG"):
+            raise
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        echo(f"azroute: error: {escape(f'{where}{exc.strerror or exc}')}", err=True)
+        sys.exit(EXIT_INPUT)
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if os.environ.get("AZROUTE_DEBUG"):
             raise

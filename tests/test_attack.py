@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,30 @@ def test_an_azapi_body_string_is_guarded_like_a_file(tmp_path: Path, body: str, 
     outcome = _cli("diff", str(TESTBED), "--terraform-plan", str(plan))
     assert outcome.code == 2, outcome.stderr
     _one_line(outcome.stderr, f"{plan}: $.resource_changes[1].change.after.body", words)
+
+
+# -- a path the operating system refuses (too long): one line, not an internal error ---------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["audit", "{long}"],
+        ["audit", "{tb}", "--config", "{long}"],
+        ["diff", "{tb}", "--what-if", "{long}"],
+        ["plan", "{tb}", "--overlay", "{overlay}", "--out", "{long}"],
+    ],
+    ids=["snapshot", "config", "what-if", "plan-out"],
+)
+def test_a_path_too_long_is_one_line(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor.cli import main
+
+    long = "/tmp/" + "n" * 5000
+    argv = [a.format(long=long, tb=TESTBED, overlay=OVERLAY) for a in args]
+    monkeypatch.setattr(sys, "argv", ["azroute", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    _one_line(capsys.readouterr().err, "File name too long", "/tmp/nnn")
