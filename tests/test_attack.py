@@ -117,3 +117,25 @@ def test_a_path_too_long_is_one_line(
         main()
     assert exit_.value.code == 2
     _one_line(capsys.readouterr().err, "File name too long", "/tmp/nnn")
+
+
+# -- plan --out never replaces what the plan reads -------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["before", "before-arm", "overlay", "base"])
+def test_plan_never_writes_over_its_inputs(tmp_path: Path, target: str) -> None:
+    before = _testbed(tmp_path)
+    overlay = tmp_path / "ov"
+    shutil.copytree(OVERLAY, overlay)
+    head = json.loads((overlay / "fixture.json").read_text())
+    head["base"] = str(before)
+    (overlay / "fixture.json").write_text(json.dumps(head))
+    side = tmp_path / "side"
+    shutil.copytree(OVERLAY, side)
+    plan_before = overlay if target == "base" else before  # an overlay as BEFORE reads its base too
+    out = {"before": before, "before-arm": before / "arm" / "x", "overlay": side, "base": before}[target]
+    kept = {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
+    outcome = _cli("plan", str(plan_before), "--overlay", str(side), "--out", str(out))
+    assert outcome.code == 2, outcome.stderr
+    _one_line(outcome.stderr, f"--out {out}")
+    assert {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()} == kept
