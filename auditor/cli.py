@@ -10,7 +10,7 @@ import secrets
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -490,6 +490,7 @@ def audit(
             )
             _bound(options, timeout, max_retry_after, lro_deadline, max_pages, retries, max_response_bytes)
             destination = out if out is not None else Path(tmp) / "live"
+            _refuse_replacing(destination, [sites, ca])
             _run_collect(options, destination, quiet=True)
             snapshot = _load(destination)
             inputs = snapshot_dirs(destination)
@@ -566,6 +567,18 @@ def _refuse_input(target: Path, option: str, snapshots: list[Path], read: list[A
     for item in read:
         if item is not None and Path(item).resolve() == where:
             _fail(f"{option}: the input file {item}; write it elsewhere")
+
+
+def _refuse_replacing(out: Path, inputs: Sequence[Path | None]) -> None:
+    """`--out` replaces a directory whole (the snapshot writer swaps it): never one the command
+    reads (a snapshot, a change, a key, sites or CA file), one inside it, or one holding it."""
+    target = out.resolve()
+    for kept in inputs:
+        where = None if kept is None else kept.resolve()
+        if where is not None and (
+            target == where or target.is_relative_to(where) or where.is_relative_to(target)
+        ):
+            _fail(f"--out {out}: the command reads {kept}; write it elsewhere")
 
 
 def _settings(
@@ -1128,6 +1141,7 @@ def collect(
 
     Exit 0 when everything was read, 3 when some of it could not be (listed as gaps, a bound that
     was reached too), 130 when interrupted (nothing written)."""
+    _refuse_replacing(out, [sites, ca, anonymize_key_file])
     options = _collect_options(subscription, all_subscriptions, resource_group, arm_endpoint, ca, sites, out.name,
                                effective_routes.value, cloud)  # fmt: skip
     _bound(options, timeout, max_retry_after, lro_deadline, max_pages, retries, max_response_bytes)
@@ -1160,6 +1174,7 @@ def anonymize(
     routing depends on kept, so its audit is the original's under the renaming (docs/live.md)."""
     from auditor.anonymize import Anonymizer, anonymize_snapshot
 
+    _refuse_replacing(out, [key_file])
     key = _key(key_file, "--key-file")
     try:
         if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())):

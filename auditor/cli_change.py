@@ -21,6 +21,7 @@ from auditor.cli import (
     _accepted,
     _fail,
     _intents,
+    _refuse_replacing,
     _rules,
     _settings,
     app,
@@ -271,16 +272,6 @@ def _configuration_changed(config: Path | None, no_config: bool, snapshots: list
     return display(found) if differs else None
 
 
-def _refuse_inputs(out: Path, inputs: list[Path]) -> None:
-    """`plan --out` replaces a directory whole: never one the plan reads (BEFORE, its overlay base,
-    the change), one inside them, or one holding them."""
-    target = out.resolve()
-    for kept in inputs:
-        where = kept.resolve()
-        if target == where or target.is_relative_to(where) or where.is_relative_to(target):
-            _fail(f"--out {out}: the plan reads {kept}; write the prediction elsewhere")
-
-
 @app.command("plan")
 def plan_command(
     before: Annotated[Path, typer.Argument(help="The snapshot (or overlay) the change applies to.")],
@@ -302,7 +293,7 @@ def plan_command(
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())):
         _fail(f"--out {out}: neither a new or empty directory nor a snapshot; refusing to replace it")
     try:
-        _refuse_inputs(out, [*snapshot_dirs(before), change[1]])
+        _refuse_replacing(out, [*snapshot_dirs(before), change[1]])
         source, prediction = predict(before, change[0], change[1], subscription)
         build_snapshot(source, observations=False)  # the prediction must be a valid snapshot
         write_prediction(source, out)

@@ -139,3 +139,23 @@ def test_plan_never_writes_over_its_inputs(tmp_path: Path, target: str) -> None:
     assert outcome.code == 2, outcome.stderr
     _one_line(outcome.stderr, f"--out {out}")
     assert {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()} == kept
+
+
+@pytest.mark.parametrize("command", ["anonymize", "collect"])
+def test_out_never_swallows_a_key_or_sites_file_it_reads(tmp_path: Path, command: str) -> None:
+    """The writer swaps `--out` whole: a key file kept in it would be deleted by the next run."""
+    out = tmp_path / "out"
+    assert _cli("anonymize", str(TESTBED), "--out", str(out)).code == 0
+    key = out / "key"
+    key.write_text("k" * 32)
+    args = {
+        "anonymize": ["anonymize", str(TESTBED), "--out", str(out), "--key-file", str(key)],
+        "collect": [
+            "collect", "--out", str(out), "--subscription", "00000000-0000-0000-0000-000000000000",
+            "--arm-endpoint", "https://127.0.0.1:9", "--anonymize-key-file", str(key),
+        ],
+    }[command]  # fmt: skip
+    outcome = _cli(*args)
+    assert outcome.code == 2, outcome.stderr
+    _one_line(outcome.stderr, f"--out {out}", str(key))
+    assert key.read_text() == "k" * 32
