@@ -571,12 +571,13 @@ def _refuse_input(target: Path, option: str, snapshots: list[Path], read: list[A
 
 def _refuse_replacing(out: Path, inputs: Sequence[Path | None]) -> None:
     """`--out` replaces a directory whole (the snapshot writer swaps it): never one the command
-    reads (a snapshot, a change, a key, sites or CA file), one inside it, or one holding it."""
+    reads (a snapshot, a change, a key, sites or CA file), one inside a directory it reads, or one
+    holding what it reads. (A file option naming a directory is the option's own error.)"""
     target = out.resolve()
     for kept in inputs:
         where = None if kept is None else kept.resolve()
         if where is not None and (
-            target == where or target.is_relative_to(where) or where.is_relative_to(target)
+            where.is_relative_to(target) or (target.is_relative_to(where) and (where / MANIFEST).is_file())
         ):
             _fail(f"--out {out}: the command reads {kept}; write it elsewhere")
 
