@@ -159,3 +159,24 @@ def test_out_never_swallows_a_key_or_sites_file_it_reads(tmp_path: Path, command
     assert outcome.code == 2, outcome.stderr
     _one_line(outcome.stderr, f"--out {out}", str(key))
     assert key.read_text() == "k" * 32
+
+
+# -- secrets in a snapshot read never reach a snapshot written -------------------------------------------
+
+
+def test_plan_drops_the_secrets_of_the_snapshot_it_reads(tmp_path: Path) -> None:
+    root = _testbed(tmp_path)
+    for rel in ("arm/connections.json", "arm/expressRouteCircuits.json"):
+        doc = json.loads((root / rel).read_text())
+        for item in doc["value"]:
+            item["properties"]["sharedKey"] = "psk-SECRET-1"
+            item["properties"]["authorizationKey"] = "auth-SECRET-2"
+            for peering in item["properties"].get("peerings", []):
+                peering["properties"]["sharedKey"] = "md5-SECRET-3"
+        (root / rel).write_text(json.dumps(doc))
+    out = tmp_path / "predicted"
+    outcome = _cli("plan", str(root), "--overlay", str(OVERLAY), "--out", str(out))
+    assert outcome.code == 0, outcome.stderr
+    written = "".join(p.read_text() for p in sorted(out.rglob("*.json")))
+    assert "SECRET" not in written and "sharedKey" not in written
+    assert "connectionType" in written  # the connections themselves are kept
