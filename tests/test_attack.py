@@ -180,3 +180,30 @@ def test_plan_drops_the_secrets_of_the_snapshot_it_reads(tmp_path: Path) -> None
     written = "".join(p.read_text() for p in sorted(out.rglob("*.json")))
     assert "SECRET" not in written and "sharedKey" not in written
     assert "connectionType" in written  # the connections themselves are kept
+
+
+# -- a Terraform plan's arrays of the wrong type ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("place", "path"),
+    [
+        (("prior_state", "values", "root_module", "resources"), "$.prior_state.values.root_module.resources"),
+        (("prior_state", "values", "root_module", "child_modules"), "$.prior_state.values.root_module.child_modules"),
+        (("deferred_changes",), "$.deferred_changes"),
+    ],
+    ids=["resources", "child-modules", "deferred-changes"],
+)  # fmt: skip
+def test_a_terraform_array_that_is_a_number_is_named(
+    tmp_path: Path, place: tuple[str, ...], path: str
+) -> None:
+    plan = json.loads((PRE_CHANGE / "testbed-spoke-no-remote-gateways.tfplan.json").read_text())
+    node = plan
+    for key in place[:-1]:
+        node = node[key]
+    node[place[-1]] = 1.5
+    file = tmp_path / "plan.json"
+    file.write_text(json.dumps(plan))
+    outcome = _cli("diff", str(TESTBED), "--terraform-plan", str(file))
+    assert outcome.code == 2, outcome.stderr
+    _one_line(outcome.stderr, f"{file}: {path}: ", "array")
