@@ -207,3 +207,13 @@ def test_a_terraform_array_that_is_a_number_is_named(
     outcome = _cli("diff", str(TESTBED), "--terraform-plan", str(file))
     assert outcome.code == 2, outcome.stderr
     _one_line(outcome.stderr, f"{file}: {path}: ", "array")
+
+
+def test_a_null_in_a_terraform_list_of_ids_is_named(tmp_path: Path) -> None:
+    plan = json.loads((PRE_CHANGE / "testbed-connection-secrets.tfplan.json").read_text())
+    plan["resource_changes"][1]["change"]["after"]["egress_nat_rule_ids"] = [None]
+    file = tmp_path / "plan.json"
+    file.write_text(json.dumps(plan))
+    outcome = _cli("diff", str(TESTBED), "--terraform-plan", str(file))
+    assert outcome.code == 2, outcome.stderr
+    _one_line(outcome.stderr, f"{file}: $.resource_changes[1].change.after.egress_nat_rule_ids[0]: ", "null")

@@ -151,7 +151,9 @@ def expect(value: Any, kind: type | tuple[type, ...], file: str, loc: Loc, what:
 
 def checked_id(value: str, file: str, loc: Loc) -> ArmId:
     """An ARM id the plan gives (or one built from its names), checked as a snapshot's ids are: one
-    with an empty, '.' or '..' segment is bad input naming the attribute at `loc`."""
+    with an empty, '.' or '..' segment (or null, in a list of ids) is bad input naming the attribute at `loc`."""
+    if not isinstance(value, str):
+        raise InputError(file, json_path(loc), f"expected an ARM resource id, got {json_type(value)}")
     try:
         return ArmId(value)
     except ValueError as exc:
