@@ -217,3 +217,43 @@ def test_a_null_in_a_terraform_list_of_ids_is_named(tmp_path: Path) -> None:
     outcome = _cli("diff", str(TESTBED), "--terraform-plan", str(file))
     assert outcome.code == 2, outcome.stderr
     _one_line(outcome.stderr, f"{file}: $.resource_changes[1].change.after.egress_nat_rule_ids[0]: ", "null")
+
+
+# -- a reference to an ARM id of another type ------------------------------------------------------------
+
+HUB_VNET = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/"
+    "Microsoft.Network/virtualNetworks/hub-vnet"
+)
+
+
+@pytest.mark.parametrize(
+    ("rel", "place", "target"),
+    [
+        (VNETS, ("value", 1, "properties", "subnets", 0, "properties", "routeTable"), HUB_VNET),
+        (VNETS, ("value", 0, "properties", "virtualNetworkPeerings", 0, "properties", "remoteVirtualNetwork"),
+         HUB_VNET + "/subnets/default"),
+        (VNETS, ("value", 0, "properties", "virtualNetworkPeerings", 0, "properties", "remoteVirtualNetwork"),
+         "/subscriptions/00000000-0000-0000-0000-000000000000"),
+        ("arm/connections.json", ("value", 0, "properties", "virtualNetworkGateway1"), HUB_VNET),
+        ("arm/networkInterfaces.json", ("value", 0, "properties", "ipConfigurations", 0, "properties", "subnet"),
+         HUB_VNET),
+    ],
+    ids=["route-table-is-a-vnet", "remote-vnet-is-a-subnet", "remote-vnet-is-a-subscription",
+         "gateway-is-a-vnet", "nic-subnet-is-a-vnet"],
+)  # fmt: skip
+def test_a_reference_to_another_type_is_named(
+    tmp_path: Path, rel: str, place: tuple[str | int, ...], target: str
+) -> None:
+    """Silently read before (a subnet's route table that is a VNet: 'coverage complete')."""
+    root = _testbed(tmp_path)
+    doc = json.loads((root / rel).read_text())
+    node = doc
+    for key in place:
+        node = node.setdefault(key, {}) if isinstance(key, str) else node[key]
+    node["id"] = target
+    (root / rel).write_text(json.dumps(doc))
+    outcome = _cli("audit", str(root))
+    assert outcome.code == 2, outcome.stdout
+    path = "$" + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in place) + ".id"
+    _one_line(outcome.stderr, f"{root / rel}: {path}: ", "not the id of")

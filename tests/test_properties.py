@@ -505,9 +505,10 @@ def prefix(*, required: bool = False, blank_is_none: bool = False) -> Check:
     return check
 
 
-def arm_id(*, required: bool = False) -> Check:
+def arm_id(*, required: bool = False, kind: str | None = None) -> Check:
     """`/subscriptions/<id>/...` with no empty, `.` or `..` segment (a trailing `/` and surrounding
-    whitespace are dropped, as documented)."""
+    whitespace are dropped, as documented); with `kind` (`microsoft.network/virtualnetworks`), the
+    id of a resource of that type: ARM accepts no other in that reference."""
 
     def check(value: Any) -> Verdict:
         if value is None or value is ABSENT:
@@ -519,6 +520,10 @@ def arm_id(*, required: bool = False) -> Check:
         if not text.startswith("/") or len(segments) < 3 or segments[1].lower() != "subscriptions":
             return INVALID
         if any(s in ("", ".", "..") for s in segments[1:]):
+            return INVALID
+        low = [s.lower() for s in segments[1:]]
+        rest = low[low.index("providers") + 1 :] if "providers" in low else []
+        if kind is not None and (len(rest) < 2 or "/".join([rest[0], *rest[1::2]]) != kind):
             return INVALID
         return Valid(text.lower())
 
@@ -1039,7 +1044,7 @@ ORACLE: tuple[Entry, ...] = (
         HUB_DOC,
         (*PEER_HUB, "properties", "remoteVirtualNetwork", "id"),
         lambda s: _by_id(s.peerings, f"{HUB}/virtualNetworkPeerings/hub-to-spoke").remote_vnet_id.key,
-        arm_id(required=True),
+        arm_id(required=True, kind="microsoft.network/virtualnetworks"),
         id_texts,
     ),
     Entry(
@@ -1047,7 +1052,7 @@ ORACLE: tuple[Entry, ...] = (
         HUB_DOC,
         (*SUBNET_APP, "properties", "routeTable", "id"),
         lambda s: (lambda r: r.key if r is not None else None)(_by_id(s.subnets, APP).route_table_id),
-        arm_id(),
+        arm_id(kind="microsoft.network/routetables"),
         id_texts,
     ),
     # observations: prefixes and AS paths strict, enums open-ended
