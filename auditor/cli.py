@@ -1191,7 +1191,9 @@ def anonymize(
 @app.command()
 def serve(
     fixture: Annotated[Path, typer.Argument(help="Fixture directory to serve.")],
-    port: Annotated[int, typer.Option("--port", help="TCP port on 127.0.0.1 (0: any free port).")] = 0,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="TCP port on 127.0.0.1 (0: any free port).")
+    ] = 0,
     latency: Annotated[
         list[str] | None,
         typer.Option("--latency", help="OP=SECONDS before an operation completes (repeatable; * for all)."),

@@ -257,3 +257,27 @@ def test_a_reference_to_another_type_is_named(
     assert outcome.code == 2, outcome.stdout
     path = "$" + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in place) + ".id"
     _one_line(outcome.stderr, f"{root / rel}: {path}: ", "not the id of")
+
+
+# -- serve on a port it cannot have ----------------------------------------------------------------------
+
+
+def test_serve_on_a_port_in_use_or_out_of_range_is_bad_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    from auditor.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setattr(
+            sys, "argv", ["azroute", "serve", str(TESTBED), "--port", str(taken.getsockname()[1])]
+        )
+        with pytest.raises(SystemExit) as exit_:
+            main()
+    assert exit_.value.code == 2
+    _one_line(capsys.readouterr().err, "Address already in use")
+    outcome = _cli("serve", str(TESTBED), "--port", "99999")
+    assert outcome.code == 2 and "--port" in outcome.stderr and "internal error" not in outcome.stderr
