@@ -10,7 +10,7 @@ import secrets
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -504,6 +504,7 @@ def audit(
             )
             _bound(options, timeout, max_retry_after, lro_deadline, max_pages, retries, max_response_bytes)
             destination = out if out is not None else Path(tmp) / "live"
+            _refuse_replacing(destination, [sites, ca])
             _run_collect(options, destination, quiet=True)
             snapshot = _load(destination)
             inputs = snapshot_dirs(destination)
@@ -580,6 +581,19 @@ def _refuse_input(target: Path, option: str, snapshots: list[Path], read: list[A
     for item in read:
         if item is not None and Path(item).resolve() == where:
             _fail(f"{option}: the input file {item}; write it elsewhere")
+
+
+def _refuse_replacing(out: Path, inputs: Sequence[Path | None]) -> None:
+    """`--out` replaces a directory whole (the snapshot writer swaps it): never one the command
+    reads (a snapshot, a change, a key, sites or CA file), one inside a directory it reads, or one
+    holding what it reads. (A file option naming a directory is the option's own error.)"""
+    target = out.resolve()
+    for kept in inputs:
+        where = None if kept is None else kept.resolve()
+        if where is not None and (
+            where.is_relative_to(target) or (target.is_relative_to(where) and (where / MANIFEST).is_file())
+        ):
+            _fail(f"--out {out}: the command reads {kept}; write it elsewhere")
 
 
 def _settings(
@@ -1144,6 +1158,7 @@ def collect(
 
     Exit 0 when everything was read, 3 when some of it could not be (listed as gaps, a bound that
     was reached too), 130 when interrupted (nothing written)."""
+    _refuse_replacing(out, [sites, ca, anonymize_key_file])
     options = _collect_options(subscription, all_subscriptions, resource_group, arm_endpoint, ca, sites, out.name,
                                effective_routes.value, cloud)  # fmt: skip
     _bound(options, timeout, max_retry_after, lro_deadline, max_pages, retries, max_response_bytes)
@@ -1176,6 +1191,7 @@ def anonymize(
     routing depends on kept, so its audit is the original's under the renaming (docs/live.md)."""
     from auditor.anonymize import Anonymizer, anonymize_snapshot
 
+    _refuse_replacing(out, [key_file])
     key = _key(key_file, "--key-file")
     try:
         if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())):
@@ -1191,7 +1207,9 @@ def anonymize(
 @app.command()
 def serve(
     fixture: Annotated[Path, typer.Argument(help="Fixture directory to serve.")],
-    port: Annotated[int, typer.Option("--port", help="TCP port on 127.0.0.1 (0: any free port).")] = 0,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="TCP port on 127.0.0.1 (0: any free port).")
+    ] = 0,
     latency: Annotated[
         list[str] | None,
         typer.Option("--latency", help="OP=SECONDS before an operation completes (repeatable; * for all)."),
@@ -1372,6 +1390,12 @@ from auditor import cli_change  # noqa: E402,F401  (registers `diff` and `plan`)
 def main() -> None:
     try:
         app()
+    except OSError as exc:  # a path the system refuses (too long, a loop of links): bad input, not a bug
+        if os.environ.get("AZROUTE_DEBUG"):
+            raise
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        echo(f"azroute: error: {escape(f'{where}{exc.strerror or exc}')}", err=True)
+        sys.exit(EXIT_INPUT)
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if os.environ.get("AZROUTE_DEBUG"):
             raise

@@ -21,6 +21,7 @@ from auditor.cli import (
     _accepted,
     _fail,
     _intents,
+    _refuse_replacing,
     _rules,
     _settings,
     app,
@@ -296,6 +297,7 @@ def plan_command(
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())):
         _fail(f"--out {out}: neither a new or empty directory nor a snapshot; refusing to replace it")
     try:
+        _refuse_replacing(out, [*snapshot_dirs(before), change[1]])
         source, prediction = predict(before, change[0], change[1], subscription)
         build_snapshot(source, observations=False)  # the prediction must be a valid snapshot
         write_prediction(source, out)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -75,20 +77,37 @@ def _constant(text: str) -> Any:
     return _Bad(f"{text} is not JSON")
 
 
-def _problem(data: Any) -> tuple[list[str | int], str] | None:
-    """The first (in document order) unacceptable value or too deep container, and its path."""
+# JSON escapes a lone surrogate (`\ud800`) into a string; no UTF-8 text holds one, so nothing can
+# print or write it. The escapes are looked for first, so valid documents pay one search.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _not_text(item: Any) -> bool:
+    """A string holding a lone surrogate."""
+    if not isinstance(item, str):
+        return False
+    try:
+        item.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _problem(data: Any, strings: bool = False) -> tuple[list[str | int], str] | None:
+    """The first (in document order) unacceptable value or too deep container, and its path;
+    `strings`: strings (keys too) holding a lone surrogate are unacceptable."""
     stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:  # a fast pass without paths: valid documents end here
         item, level = stack.pop()
         if isinstance(item, dict):
-            if level > MAX_DEPTH:
+            if level > MAX_DEPTH or (strings and any(_not_text(k) for k in item)):
                 break
             stack.extend((v, level + 1) for v in item.values())
         elif isinstance(item, list):
             if level > MAX_DEPTH:
                 break
             stack.extend((v, level + 1) for v in item)
-        elif isinstance(item, _Bad):
+        elif isinstance(item, _Bad) or (strings and _not_text(item)):
             break
     else:
         return None
@@ -97,6 +116,8 @@ def _problem(data: Any) -> tuple[list[str | int], str] | None:
         item, loc = walk.pop()
         if isinstance(item, _Bad):
             return loc, item.message
+        if strings and (_not_text(item) or (loc and _not_text(loc[-1]))):
+            return loc, "not Unicode text: a lone surrogate escape (\\ud800-\\udfff)"
         if isinstance(item, dict | list) and len(loc) >= MAX_DEPTH:
             return loc, f"JSON nested deeper than {MAX_DEPTH} levels"
         if isinstance(item, dict):
@@ -140,7 +161,7 @@ def _too_deep(text: str) -> list[str | int]:
 
 def read_json(file: Path) -> Any:
     """One JSON file: a regular UTF-8 file, no duplicate keys, bounded nesting and integers, no
-    NaN or Infinity. An error names the JSON path of the offending value."""
+    NaN or Infinity, no lone surrogate. An error names the JSON path of the offending value."""
     try:
         if not stat.S_ISREG(file.stat().st_mode):
             raise InputError(str(file), "$", "not a regular file")
@@ -149,6 +170,12 @@ def read_json(file: Path) -> Any:
         raise InputError(str(file), "$", f"cannot read file: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputError(str(file), "$", "file is not UTF-8 text") from None
+    return parse_json(text, str(file))
+
+
+def parse_json(text: str, file: str, at: Sequence[str | int] = ()) -> Any:
+    """JSON text under `read_json`'s rules; `at` is where the text sits in `file` (a JSON document
+    held in a string), prefixed to the path an error names."""
     try:
         data = json.loads(
             text,
@@ -159,14 +186,14 @@ def read_json(file: Path) -> Any:
         )
     except json.JSONDecodeError as exc:
         raise InputError(
-            str(file), "$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            file, json_path(at), f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
     except RecursionError:
-        where = json_path(_too_deep(text))
-        raise InputError(str(file), where, f"JSON nested deeper than {MAX_DEPTH} levels") from None
-    problem = _problem(data)
+        where = json_path([*at, *_too_deep(text)])
+        raise InputError(file, where, f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    problem = _problem(data, strings=_SURROGATE_ESCAPE.search(text) is not None)
     if problem is not None:
-        raise InputError(str(file), json_path(problem[0]), problem[1])
+        raise InputError(file, json_path([*at, *problem[0]]), problem[1])
     return data
 
 
@@ -391,6 +418,7 @@ __all__ = [
     "bundled_fixtures_dir",
     "default_fixture",
     "load_fixture",
+    "parse_json",
     "read_json",
     "read_source",
 ]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from auditor.live.redact import redact
 from auditor.model import FIXTURE_FORMAT
 
 MANIFEST = "fixture.json"
@@ -86,7 +87,10 @@ def write_snapshot_atomically(
 ) -> Path:
     """Write into `OUT.partial-<pid>` (manifest last), then swap it with `out`: an interrupted run
     leaves the previous snapshot, or a `.partial-` directory every reader refuses, never a
-    half-written snapshot. `out` must be new, empty, or a snapshot (it is replaced whole)."""
+    half-written snapshot. `out` must be new, empty, or a snapshot (it is replaced whole). No
+    secret-bearing property is written, whatever the documents read held (`live.redact`)."""
+    documents = {rel: redact(doc) for rel, doc in documents.items()}
+    operations = {rel: redact(record) for rel, record in (operations or {}).items()}
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).is_file():
         raise UnsafePath(f"{out} is neither empty nor a snapshot: refusing to replace it")
     staging = out.parent / f"{out.name}{PARTIAL}{os.getpid()}"

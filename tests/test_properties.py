@@ -505,9 +505,10 @@ def prefix(*, required: bool = False, blank_is_none: bool = False) -> Check:
     return check
 
 
-def arm_id(*, required: bool = False) -> Check:
+def arm_id(*, required: bool = False, kind: str | None = None) -> Check:
     """`/subscriptions/<id>/...` with no empty, `.` or `..` segment (a trailing `/` and surrounding
-    whitespace are dropped, as documented)."""
+    whitespace are dropped, as documented); with `kind` (`microsoft.network/virtualnetworks`), the
+    id of a resource of that type: ARM accepts no other in that reference."""
 
     def check(value: Any) -> Verdict:
         if value is None or value is ABSENT:
@@ -519,6 +520,10 @@ def arm_id(*, required: bool = False) -> Check:
         if not text.startswith("/") or len(segments) < 3 or segments[1].lower() != "subscriptions":
             return INVALID
         if any(s in ("", ".", "..") for s in segments[1:]):
+            return INVALID
+        low = [s.lower() for s in segments[1:]]
+        rest = low[low.index("providers") + 1 :] if "providers" in low else []
+        if kind is not None and (len(rest) < 2 or "/".join([rest[0], *rest[1::2]]) != kind):
             return INVALID
         return Valid(text.lower())
 
@@ -1039,7 +1044,7 @@ ORACLE: tuple[Entry, ...] = (
         HUB_DOC,
         (*PEER_HUB, "properties", "remoteVirtualNetwork", "id"),
         lambda s: _by_id(s.peerings, f"{HUB}/virtualNetworkPeerings/hub-to-spoke").remote_vnet_id.key,
-        arm_id(required=True),
+        arm_id(required=True, kind="microsoft.network/virtualnetworks"),
         id_texts,
     ),
     Entry(
@@ -1047,7 +1052,7 @@ ORACLE: tuple[Entry, ...] = (
         HUB_DOC,
         (*SUBNET_APP, "properties", "routeTable", "id"),
         lambda s: (lambda r: r.key if r is not None else None)(_by_id(s.subnets, APP).route_table_id),
-        arm_id(),
+        arm_id(kind="microsoft.network/routetables"),
         id_texts,
     ),
     # observations: prefixes and AS paths strict, enums open-ended
@@ -1119,11 +1124,22 @@ ORACLE: tuple[Entry, ...] = (
 )
 
 
+def _not_text(value: Any) -> bool:
+    """A string (or key) holding a lone surrogate, at any depth: no UTF-8 text holds one."""
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_not_text(k) or _not_text(v) for k, v in value.items())
+    return isinstance(value, list) and any(_not_text(v) for v in value)
+
+
 def _verdict(entry: Entry, value: Any) -> Verdict:
     if isinstance(value, Raw):
         if value.text == "[[[]]]":
             return entry.check([[[]]])
         return Invalid(below=True)  # too big, too deep or not JSON: an error at (or inside) the value
+    if _not_text(value):
+        return Invalid(below=True)  # a lone surrogate: an error at (or inside) the value
     return entry.check(value)
 
 
@@ -1316,7 +1332,7 @@ AUDITED = [e for e in ORACLE if e.file.startswith(("arm/", "operations/"))]
 @given(data=st.data())
 def test_valid_mutations_audit_without_a_crash(base_root: Path, data: st.DataObject) -> None:
     entry = data.draw(st.sampled_from(AUDITED), label="entry")
-    value = data.draw(entry.values.filter(lambda v: isinstance(entry.check(v), Valid)), label="value")
+    value = data.draw(entry.values.filter(lambda v: isinstance(_verdict(entry, v), Valid)), label="value")
     with _with(base_root, entry.file, _mutated(BASE[entry.file], entry.path, value)):
         result = _cli("audit", str(base_root), "-f", "json")
     assert result.code in (0, 1, 3), result.stderr

@@ -176,6 +176,7 @@ class ArmServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, data: FixtureData, options: ServeOptions, port: int = 0) -> None:
+        self.cert_dir = tempfile.mkdtemp(prefix="azroute-serve-")  # before binding: a failed bind closes
         super().__init__(("127.0.0.1", port), _Handler)
         self.data, self.options = data, options
         self.lros: dict[str, tuple[float, dict[str, Any]]] = {}
@@ -183,7 +184,6 @@ class ArmServer(ThreadingHTTPServer):
         self.random = random.Random(options.seed)
         self.lock = threading.Lock()
         self.stats: dict[str, int] = defaultdict(int)
-        self.cert_dir = tempfile.mkdtemp(prefix="azroute-serve-")
         self.ca_path = _self_signed(Path(self.cert_dir))
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.ca_path, Path(self.cert_dir) / "key.pem")

@@ -6,7 +6,16 @@ import ipaddress
 from functools import lru_cache
 from typing import Annotated, Any
 
-from pydantic import AliasPath, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AliasPath,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+)
 
 from auditor.ids import ArmId
 
@@ -91,6 +100,29 @@ class Frozen(BaseModel):
 def prop(*path: str | int, default: Any = None) -> Any:
     """A field read from `properties.<path>` of an ARM document; None when ARM omits it."""
     return Field(default, validation_alias=AliasPath("properties", *path))
+
+
+def _of_kind(kind: str) -> AfterValidator:
+    """A reference ARM only accepts to a resource of one kind (`ROUTE_TABLE`, a `model.kinds` name:
+    the registry spells ARM types, and imports this module, so it is read when first needed)."""
+
+    def check(value: ArmId) -> ArmId:
+        from auditor.model import kinds
+
+        arm_type = getattr(kinds, kind).arm_type
+        if value.type_path != arm_type.lower():
+            raise ValueError(f"not the id of a {arm_type.rsplit('/', 1)[-1]} resource: {str(value)!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+VNetId = Annotated[ArmId, _of_kind("VNET")]
+SubnetId = Annotated[ArmId, _of_kind("SUBNET")]
+RouteTableId = Annotated[ArmId, _of_kind("ROUTE_TABLE")]
+GatewayId = Annotated[ArmId, _of_kind("GATEWAY")]
+LocalGatewayId = Annotated[ArmId, _of_kind("LOCAL_NETWORK_GATEWAY")]
+CircuitId = Annotated[ArmId, _of_kind("CIRCUIT")]
 
 
 def ref(*path: str) -> Any:

@@ -20,13 +20,19 @@ from pydantic.alias_generators import to_camel
 from auditor.ids import ArmId
 from auditor.model.base import (
     Asn,
+    CircuitId,
     Frozen,
+    GatewayId,
     Int32,
     IPNetwork,
+    LocalGatewayId,
     Prefix,
     Resource,
+    RouteTableId,
     RoutingWeight,
+    SubnetId,
     VlanId,
+    VNetId,
     parse_canonical_prefix,
     parse_prefix,
     prop,
@@ -65,7 +71,7 @@ class VirtualNetwork(Resource):
 class Subnet(Resource):
     address_prefix: Prefix | None = prop("addressPrefix")
     address_prefix_list: tuple[Prefix, ...] | None = prop("addressPrefixes")
-    route_table_id: ArmId | None = ref("routeTable")
+    route_table_id: RouteTableId | None = ref("routeTable")
     network_security_group_id: ArmId | None = ref("networkSecurityGroup")
 
     @model_validator(mode="after")
@@ -95,7 +101,7 @@ class Subnet(Resource):
 
 
 class VirtualNetworkPeering(Resource):
-    remote_vnet_id: ArmId = Field(validation_alias=AliasPath("properties", "remoteVirtualNetwork", "id"))
+    remote_vnet_id: VNetId = Field(validation_alias=AliasPath("properties", "remoteVirtualNetwork", "id"))
     allow_virtual_network_access: StrictBool | None = prop("allowVirtualNetworkAccess")
     allow_forwarded_traffic: StrictBool | None = prop("allowForwardedTraffic")
     allow_gateway_transit: StrictBool | None = prop("allowGatewayTransit")
@@ -147,7 +153,7 @@ class BgpSettings(SubModel):
 
 class GatewayIpConfiguration(SubModel):
     id: str | None = None
-    subnet_id: ArmId | None = Field(None, validation_alias=AliasPath("properties", "subnet", "id"))
+    subnet_id: SubnetId | None = Field(None, validation_alias=AliasPath("properties", "subnet", "id"))
     private_ip_address: str | None = Field(None, validation_alias=AliasPath("properties", "privateIPAddress"))
 
 
@@ -212,10 +218,10 @@ class VirtualNetworkGateway(Resource):
 
 class Connection(Resource):
     connection_type: str = Field(validation_alias=AliasPath("properties", "connectionType"))
-    gateway1_id: ArmId = Field(validation_alias=AliasPath("properties", "virtualNetworkGateway1", "id"))
-    gateway2_id: ArmId | None = ref("virtualNetworkGateway2")
-    local_network_gateway_id: ArmId | None = ref("localNetworkGateway2")
-    peer_id: ArmId | None = ref("peer")
+    gateway1_id: GatewayId = Field(validation_alias=AliasPath("properties", "virtualNetworkGateway1", "id"))
+    gateway2_id: GatewayId | None = ref("virtualNetworkGateway2")
+    local_network_gateway_id: LocalGatewayId | None = ref("localNetworkGateway2")
+    peer_id: CircuitId | None = ref("peer")
     routing_weight: RoutingWeight | None = prop("routingWeight")
     enable_bgp: StrictBool | None = prop("enableBgp")
     connection_status: str | None = prop("connectionStatus")
@@ -437,7 +443,7 @@ class Route(Resource):
 
 class NicIpConfiguration(SubModel):
     id: str | None = None
-    subnet_id: ArmId | None = Field(None, validation_alias=AliasPath("properties", "subnet", "id"))
+    subnet_id: SubnetId | None = Field(None, validation_alias=AliasPath("properties", "subnet", "id"))
     private_ip_address: str | None = Field(None, validation_alias=AliasPath("properties", "privateIPAddress"))
     primary: StrictBool | None = Field(None, validation_alias=AliasPath("properties", "primary"))
 

@@ -24,7 +24,6 @@ the read-only state that follows (peering state, a route table's subnets) is pre
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +33,7 @@ from pydantic import ValidationError
 from auditor import edits
 from auditor.edits import Create, Delete, Gap, ReplaceChildren
 from auditor.errors import InputError, json_path
+from auditor.fixture import parse_json
 from auditor.ids import ArmId
 from auditor.model.kinds import MODELLED, in_namespace
 from auditor.predict import Prediction, apply, find
@@ -567,14 +567,7 @@ def _body(ctx: _Ctx, ch: Change, side: str) -> Any:
     values = ch.after if side == "after" else ch.before
     body = (values or {}).get("body")
     if isinstance(body, str):
-        try:
-            body = json.loads(body) if body.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                ctx.file,
-                json_path([*ch.loc, side, "body"]),
-                f"body is not JSON: {exc.msg} at column {exc.colno}",
-            ) from None
+        body = parse_json(body, ctx.file, [*ch.loc, side, "body"]) if body.strip() else {}
         body = scrub(body, None)
     if body is not None and not isinstance(body, dict) and body is not SENSITIVE:
         raise InputError(

@@ -151,7 +151,9 @@ def expect(value: Any, kind: type | tuple[type, ...], file: str, loc: Loc, what:
 
 def checked_id(value: str, file: str, loc: Loc) -> ArmId:
     """An ARM id the plan gives (or one built from its names), checked as a snapshot's ids are: one
-    with an empty, '.' or '..' segment is bad input naming the attribute at `loc`."""
+    with an empty, '.' or '..' segment (or null, in a list of ids) is bad input naming the attribute at `loc`."""
+    if not isinstance(value, str):
+        raise InputError(file, json_path(loc), f"expected an ARM resource id, got {json_type(value)}")
     try:
         return ArmId(value)
     except ValueError as exc:
@@ -245,14 +247,17 @@ def read_plan(plan: Any, file: str) -> tuple[list[Change], dict[str, str], list[
     data_ids: dict[str, str] = {}
     prior = plan.get("prior_state")
     values = prior.get("values") if isinstance(prior, dict) else None
-    for resource in _state_resources(values.get("root_module") if isinstance(values, dict) else None):
+    root: Loc = ["prior_state", "values", "root_module"]
+    for resource in _state_resources(
+        values.get("root_module") if isinstance(values, dict) else None, file, root
+    ):
         raw = resource.get("values")
         rid = raw.get("id") if isinstance(raw, dict) else None
         address = resource.get("address")
         if resource.get("mode") == "data" and isinstance(address, str) and resource_key(rid):
             data_ids[address] = str(rid)
     deferred: list[str] = []
-    for item in plan.get("deferred_changes") or []:
+    for item in _array(plan, "deferred_changes", file, []):
         rc = item.get("resource_change") if isinstance(item, dict) else None
         if isinstance(rc, dict) and isinstance(rc.get("address"), str):
             deferred.append(rc["address"])
@@ -261,14 +266,22 @@ def read_plan(plan: Any, file: str) -> tuple[list[Change], dict[str, str], list[
     return changes, data_ids, deferred
 
 
-def _state_resources(module: Any) -> Iterator[dict[str, Any]]:
+def _array(parent: dict[str, Any], key: str, file: str, loc: Loc) -> list[Any]:
+    """`parent[key]`, an array when present."""
+    items = parent.get(key) or []
+    if not isinstance(items, list):
+        raise InputError(file, json_path([*loc, key]), f"expected an array, got {json_type(items)}")
+    return items
+
+
+def _state_resources(module: Any, file: str, loc: Loc) -> Iterator[dict[str, Any]]:
     if not isinstance(module, dict):
         return
-    for resource in module.get("resources") or []:
+    for resource in _array(module, "resources", file, loc):
         if isinstance(resource, dict):
             yield resource
-    for child in module.get("child_modules") or []:
-        yield from _state_resources(child)
+    for i, child in enumerate(_array(module, "child_modules", file, loc)):
+        yield from _state_resources(child, file, [*loc, "child_modules", i])
 
 
 # -- values and masks -----------------------------------------------------------------------------------
