@@ -15,14 +15,16 @@ SECRET_KEYS = re.compile(
 NOT_SECRET = {"routingregistryname", "peeringkey", "resourcekey"}
 
 
+def is_secret(key: object) -> bool:
+    """Whether a property of that name carries a secret (the one list: collection, the written
+    snapshot and the Terraform adapter's ARM bodies all ask here)."""
+    return isinstance(key, str) and bool(SECRET_KEYS.search(key)) and key.lower() not in NOT_SECRET
+
+
 def redact(value: Any) -> Any:
     """A copy without any secret-bearing property, at any depth."""
     if isinstance(value, dict):
-        return {
-            k: redact(v)
-            for k, v in value.items()
-            if not (isinstance(k, str) and SECRET_KEYS.search(k) and k.lower() not in NOT_SECRET)
-        }
+        return {k: redact(v) for k, v in value.items() if not is_secret(k)}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value

@@ -15,6 +15,7 @@ from typing import Any
 
 from auditor.errors import InputError, json_path
 from auditor.ids import ArmId
+from auditor.live.redact import is_secret
 from auditor.normalize import Loc
 from auditor.rawtree import resource_key
 
@@ -39,7 +40,6 @@ SECRET_ATTRIBUTES = frozenset(
     {"shared_key", "authorization_key", "service_key", "radius_server_secret", "secret", "sensitive_body"}
 )
 # The same secrets as ARM properties (an azapi body), compared case-insensitively.
-SECRET_ARM_PROPERTIES = frozenset({"sharedkey", "authorizationkey", "servicekey", "radiusserversecret"})
 
 
 # -- the plan, as read ------------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def scrub(value: Any, mask: Any) -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if key in SECRET_ATTRIBUTES or key.lower() in SECRET_ARM_PROPERTIES:
+            if key in SECRET_ATTRIBUTES or is_secret(key):
                 continue
             out[key] = scrub(item, mask.get(key) if isinstance(mask, dict) else None)
         return out
