@@ -1,6 +1,7 @@
 """The one way the tests run `azroute ARGS`: in process, through the click command typer builds once.
 
-`azroute("audit", PATH, "--format", "json")` returns the exit code, stdout and stderr. An exception
+`azroute("audit", PATH, "--format", "json")` returns the exit code, stdout and stderr (named, or
+unpacked: `code, out, err = azroute(...)`). An exception
 the command does not handle fails the test (the installed `azroute` would print "internal error":
 never acceptable), and so does "internal error" or a traceback in what it printed. Tests that need
 a real process (signals, the module entry point, an installed rule pack, `serve` on a port) use
@@ -10,9 +11,9 @@ a real process (signals, the module entry point, an installed rule pack, `serve`
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import typer
 from typer.testing import CliRunner
@@ -23,8 +24,7 @@ _RUNNER = CliRunner()
 _COMMAND = typer.main.get_command(app)  # built once: `CliRunner.invoke` rebuilds it on every call
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     exit_code: int
     stdout: str
     stderr: str
@@ -47,6 +47,9 @@ def azroute(*args: str, env: Mapping[str, str | None] | None = None, input: str 
             code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
         except Exception as exc:
             raise AssertionError(f"azroute {' '.join(map(str, args))[:200]}: uncaught {exc!r}") from exc
+        finally:
+            sys.stdout.flush()  # the text wrappers over `out` and `err` buffer
+            sys.stderr.flush()
         outcome = Outcome(code, out.getvalue().decode(), err.getvalue().decode())
     assert "internal error" not in outcome.output and "Traceback" not in outcome.output, outcome.output
     return outcome

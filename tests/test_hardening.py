@@ -14,6 +14,7 @@ from auditor.errors import InputError
 from auditor.fixture import load_fixture
 from auditor.live.collector import safe_path
 from auditor.writer import UnsafePath, safe_name, write_snapshot, write_snapshot_atomically
+from tests.cli import azroute
 from tests.helpers import vnet
 
 
@@ -56,36 +57,24 @@ def test_a_partial_snapshot_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_fixture(partial)
     assert "partial" in err.value.message
-    cli = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", str(partial)], capture_output=True, text=True
-    )
-    assert cli.returncode == 2 and cli.stderr.count("\n") == 1
+    cli = azroute("audit", str(partial))
+    assert cli.exit_code == 2 and cli.stderr.count("\n") == 1
 
 
 def test_an_empty_snapshot_is_never_a_clean_audit(tmp_path: Path) -> None:
     hand = write_snapshot(tmp_path / "hand", {"name": "hand", "source": "hand-written"}, {})
-    cli = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", str(hand)], capture_output=True, text=True
-    )
-    assert cli.returncode == 2 and "no resources" in cli.stderr
+    cli = azroute("audit", str(hand))
+    assert cli.exit_code == 2 and "no resources" in cli.stderr
     recorded = write_snapshot(tmp_path / "rec", {"name": "rec", "source": "recorded"}, {})
     assert [g.kind for g in run(load_fixture(recorded), load_rules()).gaps] == ["empty-snapshot"]
-    cli = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", str(recorded), "-f", "json"],
-        capture_output=True,
-        text=True,
-    )
-    assert cli.returncode == 3 and not json.loads(cli.stdout)["coverage"]["complete"]
+    cli = azroute("audit", str(recorded), "-f", "json")
+    assert cli.exit_code == 3 and not json.loads(cli.stdout)["coverage"]["complete"]
 
 
 def test_collect_refuses_to_replace_a_directory_that_is_not_a_snapshot(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
-    cli = subprocess.run(
-        [sys.executable, "-m", "auditor", "collect", "--subscription", "x", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
-    assert cli.returncode == 2 and "refusing to replace it" in cli.stderr
+    cli = azroute("collect", "--subscription", "x", "--out", str(tmp_path))
+    assert cli.exit_code == 2 and "refusing to replace it" in cli.stderr
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
@@ -114,6 +103,7 @@ def test_only_regular_files_are_read(tmp_path: Path) -> None:
 
     root = write_fixture(tmp_path / "fifo", {"v.json": vnet("a", "10.0.0.0/16")})
     os.mkfifo(root / "arm" / "x.json")
+    # a process of its own: reading the FIFO would block forever, the timeout ends the test instead
     cli = subprocess.run(
         [sys.executable, "-m", "auditor", "audit", str(root)], capture_output=True, text=True, timeout=60
     )
