@@ -443,6 +443,8 @@ def test_ctrl_c_stops_at_once_and_writes_nothing(serve: Any, tmp_path: Path, com
         [sys.executable, "-m", "auditor", command, *target, "--subscription", SUB, "--arm-endpoint", server.url,
          "--ca", server.ca_path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "TMPDIR": str(tmp)},
+        # Ctrl-C as a terminal sends it, even when pytest itself runs in the background (SIGINT ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
