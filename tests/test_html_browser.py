@@ -216,3 +216,34 @@ def test_nothing_overflows_a_phone_wide_screen(page: Page) -> None:
     assert ids, "no long resource id in the report"
     for scroll, client, right in ids:
         assert scroll <= client and right <= PHONE["width"], (scroll, client, right)
+
+
+def test_an_estate_s_first_screen_names_every_rule_that_fired_with_its_count(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A bench estate (hundreds of near-identical ASY002 findings beside a few others): on a phone's
+    first screen, every rule that fired with its count; nothing wider than the screen."""
+    from bench.realistic import Shape, generate
+
+    estate = tmp_path_factory.mktemp("estate") / "estate"
+    generate(estate, Shape.scaled(220, hubs=2, dc_prefixes=50, branch_prefixes=5))
+    outcome = azroute("audit", str(estate), "--format", "json")
+    counts: dict[str, int] = {}
+    for finding in outcome.json()["findings"]:
+        counts[finding["rule"]] = counts.get(finding["rule"], 0) + 1
+    assert len(counts) >= 3 and max(counts.values()) >= 30, counts
+    file = estate.parent / "report.html"
+    file.write_text(azroute("audit", str(estate), "--format", "html").stdout, encoding="utf-8")
+    opened = Page(browser, file, PHONE)
+    try:
+        fired = opened.page.eval_on_selector_all(
+            "ul.fired li", "els => els.map(e => [e.textContent, e.getBoundingClientRect().bottom])"
+        )
+        width = opened.page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+    finally:
+        opened.context.close()
+    assert {text.split()[0]: int(text.split("\u00d7")[1].split()[0]) for text, _ in fired} == counts
+    assert all(bottom <= PHONE["height"] for _, bottom in fired), fired
+    assert width[0] <= width[1], width
