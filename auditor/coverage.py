@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from auditor.findings import CoverageGap
-from auditor.model import CollectionGap, Snapshot
+from auditor.findings import CoverageGap, Finding
+from auditor.ids import ArmId
+from auditor.model import CollectionGap, Connection, NetworkInterface, Snapshot, VirtualNetworkGateway
+from auditor.model.snapshot import ExternalReference
 from auditor.routing.reconcile import HOP_CLASSES, ORIGINS
 from auditor.unmodelled import unmodelled_gaps
 
@@ -146,3 +150,143 @@ def failed_collections(snapshot: Snapshot) -> list[FailedCollection]:
         )
         for _, group in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] or ""))
     ]
+
+
+# -- findings that only follow from a gap ------------------------------------------------------------
+
+# What a hidden resource can bring to a collected vantage: effective routes through the gateway (a
+# connection of the domain's gateway, or a circuit's), and every route a gateway or circuit learns,
+# advertises or holds.
+_GATEWAY_HOPS = {"virtualnetworkgateway"}
+_GATEWAY_OBSERVATIONS = {"getlearnedroutes", "getadvertisedroutes", "routetables", "routetablessummary"}
+
+
+def fold_gap_findings(
+    snapshot: Snapshot, findings: dict[str, Finding], gaps: dict[tuple[str, str, str], CoverageGap]
+) -> tuple[dict[str, Finding], dict[tuple[str, str, str], CoverageGap]]:
+    """A finding that only follows from a gap is not raised: it is folded into the gap, which names
+    its rule and how many it holds (docs/routing.md, "Findings that only follow from a gap").
+
+    The test is the favourable resolution of `predict.favourable`: a finding that disappears when
+    what the gap hides turns out as the rest of the snapshot shows it. For a collection gap (a scope
+    that could not be listed, a reference to something outside the snapshot) that is:
+
+    * COV002 naming a resource inside a scope that could not be listed: collected, it would be there
+      (the scope's gap also lists the reference, and the reference's own gap goes);
+    * DRF002 (a route observed but not predicted) where every unexplained route came through a
+      gateway (a learned, advertised or circuit route, or an effective route whose next hop is the
+      gateway) and the vantage's gateway domain links to something outside the snapshot, or a scope
+      of its subscription could not list its connections: the hidden link may announce exactly
+      what was observed.
+    """
+    present = {(k[0], k[1]): k for k in sorted(gaps, reverse=True)}  # (kind, resource): the gap's key
+
+    def _gap_key(kind: str, resource: str) -> tuple[str, str, str] | None:
+        return present.get((kind, resource.lower()))
+
+    failed = {key: f for f in failed_collections(snapshot) if (key := _gap_key("collection-failed", f.scope))}
+    if not failed and not snapshot.external_references:
+        return findings, gaps
+
+    def scope_of(rid: ArmId) -> tuple[str, str, str] | None:
+        key = rid.key
+        return next((k for k, f in failed.items() if key.startswith(f.scope.lower() + "/")), None)
+
+    def gap_of(ref: ExternalReference) -> tuple[str, str, str] | None:
+        return scope_of(ref.target_id) or _gap_key("external-reference", str(ref.target_id))
+
+    folded: dict[tuple[str, str, str], list[Finding]] = {}
+    references: dict[tuple[str, str, str], list[ExternalReference]] = {}
+    for ref in snapshot.external_references:
+        scope = scope_of(ref.target_id)
+        if scope is not None:
+            references.setdefault(scope, []).append(ref)
+    linked = _externally_linked(snapshot, gap_of)
+    hidden_connections = {
+        f.scope.lower().split("/resourcegroups/")[0]: k
+        for k, f in failed.items()
+        if "list connections" in f.operations
+    }
+    kept: dict[str, Finding] = {}
+    for fingerprint, finding in findings.items():
+        into: tuple[str, str, str] | None = None
+        if finding.rule == "COV002" and len(finding.resources) == 2:
+            into = scope_of(finding.resources[1])
+        elif finding.rule == "DRF002" and finding.resources and _through_gateways(finding):
+            vantage = finding.resources[0]
+            subscription = f"/subscriptions/{vantage.subscription.lower()}"
+            into = next(
+                (linked[v] for v in _vantage_vnets(snapshot, vantage) if v in linked),
+                hidden_connections.get(subscription),
+            )
+        if into is not None and into in gaps:
+            folded.setdefault(into, []).append(finding)
+        else:
+            kept[fingerprint] = finding
+    out = dict(gaps)
+    for scope, refs in references.items():
+        for ref in refs:  # the scope's gap says it: one cause, one gap
+            own = _gap_key("external-reference", str(ref.target_id))
+            if own is not None:
+                out.pop(own, None)
+        if scope in out:
+            names = ", ".join(sorted({f"{r.target_id.name} (from {r.from_id.name})" for r in refs}))
+            gap = out[scope]
+            out[scope] = gap.model_copy(
+                update={"detail": f"{gap.detail.rstrip('.')}; referenced there: {names}"}
+            )
+    for key, held in folded.items():
+        gap = out[key]
+        counts = Counter(f.rule for f in held)
+        said = ", ".join(f"{rule} x{n}" for rule, n in sorted(counts.items()))
+        out[key] = gap.model_copy(
+            update={
+                "detail": f"{gap.detail}; findings that only follow from this gap, not raised: {said}",
+                "rules": tuple(sorted({*gap.rules, *counts})),
+            }
+        )
+    return kept, out
+
+
+def _through_gateways(finding: Finding) -> bool:
+    """Every route the DRF002 finding reports came through a gateway (and the evidence lists them all)."""
+    evidence = finding.evidence
+    routes = evidence.get("routes") or []
+    if not routes or len(routes) != evidence.get("routeCount"):
+        return False
+    if str(evidence.get("observation", "")).lower() in _GATEWAY_OBSERVATIONS:
+        return True
+    return all(str(r.get("nextHopType", "")).lower() in _GATEWAY_HOPS for r in routes)
+
+
+def _vantage_vnets(snapshot: Snapshot, vantage: ArmId) -> list[str]:
+    """The VNets (keys) whose routing the vantage shows: a NIC's subnets' VNets, a gateway's VNet."""
+    resource = snapshot.by_id.get(vantage)
+    if isinstance(resource, NetworkInterface):
+        return [s.parent.key for s in resource.subnet_ids if s.parent is not None]
+    if isinstance(resource, VirtualNetworkGateway) and resource.vnet_id is not None:
+        return [resource.vnet_id.key]
+    return []
+
+
+def _externally_linked(
+    snapshot: Snapshot, gap_of: Callable[[ExternalReference], tuple[str, str, str] | None]
+) -> dict[str, tuple[str, str, str]]:
+    """VNet key -> the gap of a connection of its gateway domain to something outside the snapshot
+    (the hub and every VNet using its gateways)."""
+    from auditor.routing.controlplane import control_plane
+
+    outside = {ref.from_id: ref for ref in snapshot.external_references}
+    if not any(isinstance(snapshot.by_id.get(rid), Connection) for rid in outside):
+        return {}
+    found: dict[str, tuple[str, str, str]] = {}
+    for domain in control_plane(snapshot).domains.values():
+        for gateway in (domain.er_gateway, domain.vpn_gateway):
+            if gateway is None:
+                continue
+            for conn in snapshot.connections_of(gateway.id):
+                gap = gap_of(outside[conn.id]) if conn.id in outside else None
+                if gap is not None:
+                    for vnet in (domain.hub.id, *domain.vnets):
+                        found.setdefault(vnet.key, gap)
+    return found

@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from auditor.config import Suppression, rule_matches
-from auditor.coverage import snapshot_gaps
+from auditor.coverage import fold_gap_findings, snapshot_gaps
 from auditor.findings import CoverageGap, Finding, Severity, Violation, make_finding
 from auditor.intents import IntentStatus, intent_statuses
 from auditor.model import Snapshot
@@ -232,6 +232,7 @@ def run(
             else:
                 finding = make_finding(rule_cls.id, rule_cls.name, rule_cls.severity, item)
                 findings[finding.fingerprint] = finding
+    findings, gaps = fold_gap_findings(snapshot, findings, gaps)  # only a gap's consequence: in the gap
     accept = accept_unmodelled or {}
     accepted = [
         (gaps[k], accept[gaps[k].feature or ""]) for k in sorted(gaps) if (gaps[k].feature or "") in accept

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,26 @@ from auditor.engine import AuditResult, load_rules, run
 from auditor.fixture import load_fixture
 from auditor.intents import Intent, load_intents
 from tests.live_helpers import serve  # noqa: F401  (the fixture, for every test module)
+
+
+def _temporary_files_in_memory(minimum: int = 2 << 30) -> None:
+    """Temporary directories (tmp_path, and what the code under test makes) on /dev/shm when it is a
+    writable tmpfs with room, unless TMPDIR says where: the tests rewrite small files thousands of
+    times, and ext4 flushes a file that is truncated and rewritten (auto_da_alloc), a few
+    milliseconds each. Set before pytest picks its base temporary directory; xdist's workers
+    inherit it."""
+    if os.environ.get("TMPDIR"):
+        return
+    try:
+        shm = os.statvfs("/dev/shm")
+    except OSError:
+        return
+    if shm.f_bavail * shm.f_frsize >= minimum and os.access("/dev/shm", os.W_OK | os.X_OK):
+        os.environ["TMPDIR"] = "/dev/shm"
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+
+
+_temporary_files_in_memory()
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -38,6 +38,8 @@ EXAMPLE_OTHER_OPERATIONS = {
     "GetInboundRoutes",
 }
 URI_OPERATIONS = {op.value.lower(): op for op in Operation}
+# libyaml's safe loader where PyYAML was built with it (the same documents, ten times faster)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 NETWORK = re.compile(r"/providers/microsoft\.network/", re.I)
 # ARM paths under Microsoft.Network whose bodies are not resource documents: LRO status
 # (`locations/{region}/operations/...`), actions, statistics and secrets.
@@ -97,7 +99,7 @@ def iter_recordings(root: Path) -> Iterator[tuple[str, str, Any]]:
         (root / "sdk-recordings").rglob("*.yaml")
     )
     for file in files:
-        cassette = yaml.safe_load(file.read_text(encoding="utf-8"))
+        cassette = yaml.load(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         pending: dict[str, tuple[Operation, str, dict[str, str]]] = {}
         for n, interaction in enumerate(cassette.get("interactions", [])):
             request, response = interaction["request"], interaction["response"]

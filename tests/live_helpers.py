@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from auditor.cli import app
 from auditor.live.collector import CollectOptions, Collector
 from auditor.live.server import ArmServer, ServeOptions, start
+from tests.cli import azroute
 
 SUB = "00000000-0000-0000-0000-000000000000"
 TESTBED = Path(__file__).resolve().parent.parent / "fixtures" / "interop-testbed"
@@ -43,9 +42,6 @@ def collect(server: ArmServer, out: Path, **options: Any) -> Any:
     return Collector(opts).collect(out)
 
 
-runner = CliRunner()
-
-
 def _collect_cli(
     server: ArmServer, out: Path, *args: str, command: str = "collect", ca: str | None = None
 ) -> tuple[Any, float]:
@@ -53,16 +49,15 @@ def _collect_cli(
     server's own CA); the result and its wall time."""
     target = ["--out", str(out)] if command == "collect" else ["--format", "json"]
     start = time.monotonic()
-    result = runner.invoke(app, [command, *target, "--subscription", SUB, "--arm-endpoint", server.url,
-                                 "--ca", ca or server.ca_path, *args])  # fmt: skip
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    result = azroute(command, *target, "--subscription", SUB, "--arm-endpoint", server.url,
+                     "--ca", ca or server.ca_path, *args)  # fmt: skip
     return result, time.monotonic() - start
 
 
 def _gaps_of(out: Path, code: str) -> list[dict[str, Any]]:
     """The gaps with `code` in fixture.json, after checking that the audit reports them as coverage (exit 3)."""
     manifest = json.loads((out / "fixture.json").read_text())
-    audit = runner.invoke(app, ["audit", str(out), "--format", "json"])
+    audit = azroute("audit", str(out), "--format", "json")
     assert audit.exit_code == 3, audit.stdout + audit.stderr
     coverage = json.loads(audit.stdout)["coverage"]
     assert not coverage["complete"] and any(code in g["detail"] for g in coverage["gaps"]), coverage

@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from auditor import anonymize as anon_module
 from auditor.anonymize import KEPT, KEPT_KEYS, WITHIN, Anonymizer, anonymize_snapshot
-from auditor.cli import app
 from auditor.engine import load_rules, run
 from auditor.fixture import load_fixture, read_source
 from auditor.report import report_dict
+from tests.cli import azroute
 from tests.conftest import FIXTURES, ROOT, fixture_names
 
 KEY = b"azroute-test-key-0123456789abcdef"
@@ -27,7 +26,6 @@ TESTBED = FIXTURES / "interop-testbed"
 GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\w|\.\d)")
 PREFIX = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?!\w|\.\d)")
-runner = CliRunner()
 
 
 def report(path: Path) -> dict[str, Any]:
@@ -168,9 +166,7 @@ def test_audit_of_the_anonymized_scenario_is_the_original_renamed(name: str, tmp
 def test_cli_anonymize_leaves_nothing_of_the_testbed(tmp_path: Path) -> None:
     key = tmp_path / "key"
     key.write_text(KEY.decode() + "\n")
-    result = runner.invoke(
-        app, ["anonymize", str(TESTBED), "--out", str(tmp_path / "anon"), "--key-file", str(key)]
-    )
+    result = azroute("anonymize", str(TESTBED), "--out", str(tmp_path / "anon"), "--key-file", str(key))
     assert result.exit_code == 0, result.output
     assert "anonymized 21 resources and 21 observations" in result.stderr
     written = everything(tmp_path / "anon")
@@ -219,7 +215,7 @@ def test_same_key_same_snapshot_and_no_key_a_new_mapping(tmp_path: Path) -> None
     outs = []
     for i, extra in enumerate([["--key-file", str(key)], ["--key-file", str(key)], [], []]):
         out = tmp_path / str(i) / "anon"
-        assert runner.invoke(app, ["anonymize", str(TESTBED), "--out", str(out), *extra]).exit_code == 0
+        assert azroute("anonymize", str(TESTBED), "--out", str(out), *extra).exit_code == 0
         outs.append(everything(out))
     assert outs[0] == outs[1]  # a user key: deterministic, so snapshots taken apart compare
     assert outs[2] != outs[3] and outs[2] != outs[0]  # no key: a random one per run
@@ -233,7 +229,7 @@ def test_same_key_same_snapshot_and_no_key_a_new_mapping(tmp_path: Path) -> None
 def test_an_overlay_is_anonymized_flattened(tmp_path: Path) -> None:
     overlay = FIXTURES / "spoke-propagation-off"
     assert json.loads((overlay / "fixture.json").read_text())["format"] == "azroute-overlay/1"
-    assert runner.invoke(app, ["anonymize", str(overlay), "--out", str(tmp_path / "a")]).exit_code == 0
+    assert azroute("anonymize", str(overlay), "--out", str(tmp_path / "a")).exit_code == 0
     manifest = json.loads((tmp_path / "a" / "fixture.json").read_text())
     assert manifest["format"] == "azroute-fixture/1" and "base" not in manifest
     assert {f.rule for f in run(load_fixture(tmp_path / "a"), load_rules()).findings} == {
@@ -255,7 +251,7 @@ def test_bad_key_or_out_is_one_line(tmp_path: Path, args: list[str], message: st
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     if "--out" not in args:
         args += ["--out", str(tmp_path / "out")]
-    result = runner.invoke(app, ["anonymize", str(TESTBED), *args])
+    result = azroute("anonymize", str(TESTBED), *args)
     assert result.exit_code == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
@@ -263,7 +259,7 @@ def test_bad_key_or_out_is_one_line(tmp_path: Path, args: list[str], message: st
 
 def test_an_overlay_never_replaces_its_base(tmp_path: Path) -> None:
     before = everything(TESTBED)
-    result = runner.invoke(app, ["anonymize", str(FIXTURES / "spoke-propagation-off"), "--out", str(TESTBED)])
+    result = azroute("anonymize", str(FIXTURES / "spoke-propagation-off"), "--out", str(TESTBED))
     assert result.exit_code == 2 and "which is being anonymized" in result.stderr
     assert everything(TESTBED) == before
 
@@ -274,7 +270,7 @@ def test_bad_snapshot_is_one_line(tmp_path: Path) -> None:
         '{"format": "azroute-fixture/1", "name": "x", "source": "recorded"}'
     )
     (tmp_path / "bad" / "arm" / "x.json").write_text("{not json")
-    result = runner.invoke(app, ["anonymize", str(tmp_path / "bad"), "--out", str(tmp_path / "out")])
+    result = azroute("anonymize", str(tmp_path / "bad"), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2 and "x.json: $: invalid JSON" in result.stderr
     assert not (tmp_path / "out").exists()
 
@@ -403,8 +399,8 @@ def test_docs_list_every_kept_property() -> None:
 
 def test_collect_refuses_a_bad_key_file_before_reading_anything(tmp_path: Path) -> None:
     (tmp_path / "short").write_text("secret")
-    result = runner.invoke(app, ["collect", "--subscription", "00000000-0000-0000-0000-000000000000", "--out",
-                                 str(tmp_path / "out"), "--anonymize-key-file", str(tmp_path / "short")])  # fmt: skip
+    result = azroute("collect", "--subscription", "00000000-0000-0000-0000-000000000000", "--out",
+                                 str(tmp_path / "out"), "--anonymize-key-file", str(tmp_path / "short"))  # fmt: skip
     assert (
         result.exit_code == 2
         and "--anonymize-key-file" in result.stderr

@@ -19,6 +19,7 @@ from auditor.routing.sites import SiteView, site_views
 from auditor.rule_api import RuleContext
 from bench.estate import generate as generate_synthetic
 from bench.realistic import Shape, generate
+from tests.cli import azroute
 
 
 def test_generated_estate_loads_routes_and_audits(tmp_path: Path) -> None:
@@ -103,8 +104,6 @@ def test_the_bench_diff_stages_review_their_planned_changes(tmp_path: Path) -> N
     """bench/run.py's diff stages: the no-op overlay reports nothing and exits 0; the flag (the
     first spoke stops using its hub's gateways) loses exactly that spoke's on-premises pairs, as an
     overlay and as a whole snapshot written by `azroute plan`."""
-    from typer.testing import CliRunner
-
     from bench.run import planned_changes
 
     generate(tmp_path / "estate", Shape.scaled(30, dc_prefixes=5, branch_prefixes=2))
@@ -112,7 +111,7 @@ def test_the_bench_diff_stages_review_their_planned_changes(tmp_path: Path) -> N
     estate = str(tmp_path / "estate")
 
     def run(*args: str) -> tuple[int, dict[str, Any]]:
-        result = CliRunner().invoke(cli.app, ["diff", estate, *args, "--format", "json"])
+        result = azroute("diff", estate, *args, "--format", "json")
         return result.exit_code, json.loads(result.stdout)
 
     code, noop = run("--overlay", str(changes["noop"]))

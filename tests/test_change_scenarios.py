@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditor.cli import app  # noqa: E402
+from tests.cli import azroute  # noqa: E402
 
 CHANGES = ROOT / "fixtures" / "changes"
 OPTIONS = {"terraform-plan": "--terraform-plan", "what-if": "--what-if", "overlay": "--overlay"}
@@ -32,7 +31,7 @@ def run(scenario: Path) -> dict[str, Any]:
         args += [OPTIONS[spec["input"]], str(scenario / spec["file"])]
     for name in spec.get("down", []):
         args += ["--down", name]
-    result = CliRunner().invoke(app, [*args, "--format", "json"])
+    result = azroute(*args, "--format", "json")
     assert result.exit_code != 2, result.stderr
     data = json.loads(result.stdout)
     failures = data["after"].get("predictedFrom", {}).get("failures", [])

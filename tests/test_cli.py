@@ -6,22 +6,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from auditor.cli import FailOn, OutputFormat, RulesFormat, app
+from auditor.cli import FailOn, OutputFormat, RulesFormat
 from auditor.findings import Severity
+from tests.cli import azroute
 from tests.conftest import FIXTURES
-
-runner = CliRunner()
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout
 
 
 def test_audit_defaults_to_the_bundled_testbed() -> None:
-    code, out = invoke("audit")
+    code, out, _ = azroute("audit")
     assert code == 0  # the testbed is a working design: no error
     assert "interop-testbed" in out and "Summary: 0 error, 1 warning, 2 info" in out
     for rule in ("ERC002", "ERC003", "ERC004"):  # what a careful reviewer would still point out
@@ -29,7 +22,7 @@ def test_audit_defaults_to_the_bundled_testbed() -> None:
 
 
 def test_audit_json_report_shape() -> None:
-    code, out = invoke(
+    code, out, _ = azroute(
         "audit", str(FIXTURES / "er-vpn-vpn-more-specific"), "--format", "json", "--fail-on", "never"
     )
     assert code == 0
@@ -59,59 +52,59 @@ def test_audit_json_report_shape() -> None:
     ],
 )
 def test_exit_codes_follow_fail_on(fixture: str, fail_on: str, code: int) -> None:
-    assert invoke("audit", str(FIXTURES / fixture), "--fail-on", fail_on)[0] == code
+    assert azroute("audit", str(FIXTURES / fixture), "--fail-on", fail_on)[0] == code
 
 
 def test_select_and_ignore() -> None:
     path = str(FIXTURES / "er-vpn-vpn-more-specific")
-    out = json.loads(invoke("audit", path, "-f", "json", "--select", "PRF", "--fail-on", "never")[1])
+    out = json.loads(azroute("audit", path, "-f", "json", "--select", "PRF", "--fail-on", "never")[1])
     assert [f["rule"] for f in out["findings"]] == ["PRF001", "PRF003"]
-    out = json.loads(invoke("audit", path, "-f", "json", "--ignore", "PRF", "--fail-on", "never")[1])
+    out = json.loads(azroute("audit", path, "-f", "json", "--ignore", "PRF", "--fail-on", "never")[1])
     assert [f["rule"] for f in out["findings"]] == ["ASY001"]
 
 
 def test_usage_errors_exit_2() -> None:
-    assert invoke("audit", "--format", "xml")[0] == 2
-    assert invoke("audit", "--fail-on", "sometimes")[0] == 2
-    assert invoke("explain", "NOPE999")[0] == 2
-    assert invoke("audit", "/no/such/fixture")[0] == 2
+    assert azroute("audit", "--format", "xml")[0] == 2
+    assert azroute("audit", "--fail-on", "sometimes")[0] == 2
+    assert azroute("explain", "NOPE999")[0] == 2
+    assert azroute("audit", "/no/such/fixture")[0] == 2
 
 
 def test_inventory() -> None:
-    code, out = invoke("inventory", "--format", "json")
+    code, out, _ = azroute("inventory", "--format", "json")
     data = json.loads(out)
     assert (
         code == 0 and data["counts"]["virtualNetworks"] == 4 and data["sites"] == ["location-1", "location-2"]
     )
-    code, out = invoke("inventory", str(FIXTURES / "hub-spoke-transit-ok"))
+    code, out, _ = azroute("inventory", str(FIXTURES / "hub-spoke-transit-ok"))
     assert code == 0 and "virtualNetworkPeerings" in out
 
 
 def test_rules_and_explain() -> None:
-    data = json.loads(invoke("rules", "--format", "json")[1])
+    data = json.loads(azroute("rules", "--format", "json")[1])
     ids = [r["id"] for r in data["rules"]]
     assert ids == sorted(ids) and len(ids) >= 36
     assert {"TRN001", "TRN002", "TRN003", "PRF001", "ASY001", "ASY002", "ASY003", "DRF001", "DRF002"} <= set(
         ids
     )
-    assert "| [TRN001](#trn001) |" in invoke("rules", "--format", "markdown")[1]
-    code, out = invoke("explain", "trn002")
+    assert "| [TRN001](#trn001) |" in azroute("rules", "--format", "markdown")[1]
+    code, out, _ = azroute("explain", "trn002")
     assert code == 0 and "## Why is this bad?" in out
-    assert invoke("explain", "remote-gateway-missing")[1].startswith("TRN003")
+    assert azroute("explain", "remote-gateway-missing")[1].startswith("TRN003")
 
 
 def test_schema_command_prints_the_model_schema() -> None:
-    schema = json.loads(invoke("schema")[1])
+    schema = json.loads(azroute("schema")[1])
     assert "VirtualNetworkGateway" in schema["$defs"]
 
 
 def test_every_enum_member_is_accepted() -> None:
     for fmt in OutputFormat:
-        assert invoke("audit", "--format", fmt.value, "--fail-on", "never")[0] == 0
+        assert azroute("audit", "--format", fmt.value, "--fail-on", "never")[0] == 0
     for rfmt in RulesFormat:
-        assert invoke("rules", "--format", rfmt.value)[0] == 0
+        assert azroute("rules", "--format", rfmt.value)[0] == 0
     for level in FailOn:
-        assert invoke("audit", "--fail-on", level.value)[0] in (0, 1)
+        assert azroute("audit", "--fail-on", level.value)[0] in (0, 1)
     assert FailOn.WARNING.reached_by(Severity.ERROR) and not FailOn.WARNING.reached_by(Severity.INFO)
 
 
@@ -127,7 +120,7 @@ def test_module_entry_point_from_another_directory(tmp_path: Path) -> None:
 
 
 def test_routes_json_shape() -> None:
-    code, out = invoke("routes", "--from", "spoke-vnet", "--format", "json")
+    code, out, _ = azroute("routes", "--from", "spoke-vnet", "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["schema"] == "azroute.routes/1" and data["from"] == "spoke-vnet"
     row = next(r for r in data["routes"] if r["prefix"] == "10.2.30.0/25" and r["selected"])
@@ -141,21 +134,21 @@ def test_routes_json_shape() -> None:
 )
 def test_routes_every_kind_of_vantage(vantage: str) -> None:
     for fmt in ("table", "json", "dot", "mermaid"):
-        code, out = invoke("routes", "--from", vantage, "--format", fmt)
+        code, out, _ = azroute("routes", "--from", vantage, "--format", fmt)
         assert code == 0 and out.strip(), (vantage, fmt)
-    assert invoke("routes", "--from", "er-1", "-f", "dot")[1].startswith("digraph routes {")
-    assert invoke("routes", "--from", "er-1", "-f", "mermaid")[1].startswith("flowchart LR")
+    assert azroute("routes", "--from", "er-1", "-f", "dot")[1].startswith("digraph routes {")
+    assert azroute("routes", "--from", "er-1", "-f", "mermaid")[1].startswith("flowchart LR")
 
 
 def test_routes_errors() -> None:
-    assert invoke("routes")[0] == 2
-    assert invoke("routes", "--from", "nowhere")[0] == 2
-    assert invoke("routes", "--from", "hub-vnet/NoSuchSubnet")[0] == 2
-    assert invoke("routes", "--from", "hub-vnet", "--down", "nothing")[0] == 2
+    assert azroute("routes")[0] == 2
+    assert azroute("routes", "--from", "nowhere")[0] == 2
+    assert azroute("routes", "--from", "hub-vnet/NoSuchSubnet")[0] == 2
+    assert azroute("routes", "--from", "hub-vnet", "--down", "nothing")[0] == 2
 
 
 def test_paths_json_shape_and_down() -> None:
-    data = json.loads(invoke("paths", "--format", "json")[1])
+    data = json.loads(azroute("paths", "--format", "json")[1])
     assert data["schema"] == "azroute.paths/1"
     assert len(data["pairs"]) == 30
     pair = next(p for p in data["pairs"] if p["from"] == "location-1" and p["to"] == "hub-vnet")
@@ -163,7 +156,9 @@ def test_paths_json_shape_and_down() -> None:
     assert pair["reachable"] and not pair["asymmetric"]
     assert [h["name"] for h in pair["forward"]] == ["er-1", "hub-er-gw-to-er-1", "hub-er-gw", "hub-vnet"]
     down = json.loads(
-        invoke("paths", "--from", "location-1", "--to", "hub-vnet", "-f", "json", "--down", "er-1:primary")[1]
+        azroute("paths", "--from", "location-1", "--to", "hub-vnet", "-f", "json", "--down", "er-1:primary")[
+            1
+        ]
     )
     (only,) = down["pairs"]
     assert down["down"] == ["er-1:primary"]
@@ -171,15 +166,15 @@ def test_paths_json_shape_and_down() -> None:
 
 
 def test_paths_table_and_pair_text() -> None:
-    code, out = invoke("paths")
+    code, out, _ = azroute("paths")
     assert code == 0 and "ER er-1 hairpin" in out
-    code, out = invoke("paths", "--from", "branch-vnet", "--to", "location-2")
+    code, out, _ = azroute("paths", "--from", "branch-vnet", "--to", "location-2")
     assert code == 0 and "NOT reachable" in out
-    code, out = invoke(
+    code, out, _ = azroute(
         "paths", str(FIXTURES / "hub-firewall-bypass"), "--from", "spoke-vnet", "--to", "datacenter"
     )
     assert "(asymmetric)" in out and "appliance 10.0.3.4" in out
-    assert invoke("paths", "--from", "atlantis")[0] == 2
+    assert azroute("paths", "--from", "atlantis")[0] == 2
 
 
 def test_quiet_verbose_and_colour(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,28 +198,28 @@ def test_quiet_verbose_and_colour(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "--out",
         str(tmp_path / "p"),
     ]
-    loud = runner.invoke(app, plan)
+    loud = azroute(*plan)
     assert loud.exit_code == 0 and "predicted" in loud.stderr
-    quiet = runner.invoke(app, ["-q", *plan])
+    quiet = azroute("-q", *plan)
     assert quiet.exit_code == 0 and quiet.stderr == ""
-    verbose = runner.invoke(app, ["-v", "audit"])
+    verbose = azroute("-v", "audit")
     assert "azroute: INFO: loaded" in verbose.stderr and "azroute: INFO: ran" in verbose.stderr
-    assert "INFO" not in runner.invoke(app, ["audit"]).stderr
-    plain = runner.invoke(app, ["audit"]).stdout
+    assert "INFO" not in azroute("audit").stderr
+    plain = azroute("audit").stdout
     assert "\x1b[" not in plain  # not a terminal: no colour
     monkeypatch.setenv("FORCE_COLOR", "1")
-    coloured = runner.invoke(app, ["audit"]).stdout
+    coloured = azroute("audit").stdout
     assert "\x1b[33mwarning\x1b[0m" in coloured
     monkeypatch.setenv("NO_COLOR", "1")
-    assert "\x1b[" not in runner.invoke(app, ["audit"]).stdout
+    assert "\x1b[" not in azroute("audit").stdout
 
 
 def test_paths_table_cells_say_what_the_json_status_says() -> None:
     """A one-way pair reads one-way in the table too, with the direction that works: the hub's
     peering to the spoke is Disconnected, so only the spoke's side delivers."""
     root = str(FIXTURES / "peering-disconnected")
-    pairs = json.loads(runner.invoke(app, ["paths", root, "--format", "json"]).stdout)["pairs"]
+    pairs = json.loads(azroute("paths", root, "--format", "json").stdout)["pairs"]
     status = {(p["from"], p["to"]): p["status"] for p in pairs}
     assert status[("hub-vnet", "spoke-vnet")] == status[("spoke-vnet", "hub-vnet")] == "one-way"
-    rows = {line.split()[0]: line for line in runner.invoke(app, ["paths", root]).stdout.splitlines()}
+    rows = {line.split()[0]: line for line in azroute("paths", root).stdout.splitlines()}
     assert "one-way (return only)" in rows["hub-vnet"] and "one-way (no return)" in rows["spoke-vnet"]

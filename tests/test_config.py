@@ -10,34 +10,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from auditor.cli import app
 from auditor.triage import resource_matches
+from tests.cli import azroute
 from tests.conftest import FIXTURES
 
-runner = CliRunner()
 TESTBED = FIXTURES / "interop-testbed"
 ERROR_SCENARIO = FIXTURES / "hub-spoke-transit-not-allowed"  # one error finding (TRN001)
 ER1 = "/subscriptions/*/resourceGroups/rg-expressroute/providers/Microsoft.Network/expressRouteCircuits/er-1"
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 def report(*args: str) -> tuple[int, dict[str, object]]:
-    code, out, err = invoke("audit", *args, "--format", "json")
+    code, out, err = azroute("audit", *args, "--format", "json")
     assert code != 2, err
     return code, json.loads(out)
 
 
 def test_select_refuses_unknown_rules_naming_close_matches() -> None:
-    code, _out, err = invoke("audit", "--select", "NOPE")
+    code, _out, err = azroute("audit", "--select", "NOPE")
     # nothing like it: no unrelated ids offered, the catalogue named instead (issue 23)
     assert code == 2 and "NOPE" in err and "did you mean" not in err and "azroute rules" in err
-    code, _out, err = invoke("audit", "--select", "PRF001,TRX")
+    code, _out, err = azroute("audit", "--select", "PRF001,TRX")
     assert code == 2 and "TRX" in err and "TRN" in err
     code, data = report("--select", "ERC002,ERC003", "--fail-on", "never")
     assert code == 0 and {f["rule"] for f in data["findings"]} == {"ERC002", "ERC003"}  # type: ignore[index,union-attr]
@@ -100,7 +93,7 @@ def test_precedence_and_discovery(in_tmp: Path) -> None:
     code, data = report(str(TESTBED), "--config", str(other))
     assert code == 0 and not any(f["rule"].startswith("ERC") for f in data["findings"])  # type: ignore[union-attr]
     (in_tmp / ".azroute.toml").write_text('fail-on = "info"\n')
-    code, _out, err = invoke("audit", str(TESTBED))
+    code, _out, err = azroute("audit", str(TESTBED))
     assert code == 2 and ".azroute.toml" in err and "pyproject.toml" in err
 
 
@@ -121,7 +114,7 @@ def test_precedence_and_discovery(in_tmp: Path) -> None:
 )
 def test_bad_configuration_is_one_line_naming_file_and_path(in_tmp: Path, text: str, where: str) -> None:
     (in_tmp / ".azroute.toml").write_text(text)
-    code, _out, err = invoke("audit", str(TESTBED))
+    code, _out, err = azroute("audit", str(TESTBED))
     assert code == 2
     assert err.count("\n") == 1 and ".azroute.toml" in err and f": {where}:" in err
 
@@ -134,7 +127,7 @@ def test_severity_overrides(in_tmp: Path) -> None:
 
 def test_a_baseline_lets_the_same_audit_pass_and_a_new_finding_fails(tmp_path: Path) -> None:
     baseline = tmp_path / "baseline.json"
-    code, _out, _err = invoke("audit", str(ERROR_SCENARIO), "--write-baseline", str(baseline))
+    code, _out, _err = azroute("audit", str(ERROR_SCENARIO), "--write-baseline", str(baseline))
     assert code == 1 and json.loads(baseline.read_text())["schema"] == "azroute.report/1"
     code, data = report(str(ERROR_SCENARIO), "--baseline", str(baseline))
     assert code == 0
@@ -142,12 +135,12 @@ def test_a_baseline_lets_the_same_audit_pass_and_a_new_finding_fails(tmp_path: P
     assert data["summary"]["baseline"] == {"new": 0, "known": 1, "resolved": 0}  # type: ignore[index]
     # a baseline of another snapshot: the error is new
     other = tmp_path / "other.json"
-    invoke("audit", str(TESTBED), "--write-baseline", str(other))
+    azroute("audit", str(TESTBED), "--write-baseline", str(other))
     code, data = report(str(ERROR_SCENARIO), "--baseline", str(other))
     assert code == 1 and data["summary"]["baseline"]["new"] == 1  # type: ignore[index]
     assert data["summary"]["baseline"]["resolved"] == 3  # type: ignore[index]
     (tmp_path / "bad.json").write_text('{"schema": "azroute.paths/1"}')
-    code, _out, err = invoke("audit", str(ERROR_SCENARIO), "--baseline", str(tmp_path / "bad.json"))
+    code, _out, err = azroute("audit", str(ERROR_SCENARIO), "--baseline", str(tmp_path / "bad.json"))
     assert code == 2 and "bad.json: $.schema" in err
 
 
@@ -155,7 +148,7 @@ def test_a_baseline_lets_the_same_audit_pass_and_a_new_finding_fails(tmp_path: P
 
 
 def _audit_json(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
-    result = runner.invoke(app, ["audit", *args, "--format", "json"], env=env)
+    result = azroute("audit", *args, "--format", "json", env=env)
     assert result.exit_code != 2, result.stderr
     return result.exit_code, json.loads(result.stdout), result.stderr
 
@@ -174,12 +167,10 @@ def test_discovery_stops_at_the_project_root_and_names_what_it_applied(in_tmp: P
     code, data, err = _audit_json(str(ERROR_SCENARIO))
     assert code == 0 and data["summary"]["configuration"] == ["../../pyproject.toml"]
     assert err == "configuration: ../../pyproject.toml\n"
-    assert runner.invoke(app, ["-q", "audit", str(ERROR_SCENARIO)]).stderr == ""
+    assert azroute("-q", "audit", str(ERROR_SCENARIO)).stderr == ""
     (in_tmp / "extra.toml").write_text('ignore = ["ERC"]\n')
     sarif = json.loads(
-        runner.invoke(
-            app, ["audit", str(ERROR_SCENARIO), "-f", "sarif", "--config", "../../../extra.toml"]
-        ).stdout
+        azroute("audit", str(ERROR_SCENARIO), "-f", "sarif", "--config", "../../../extra.toml").stdout
     )
     assert sarif["runs"][0]["invocations"][0]["properties"]["configuration"] == [
         "../../pyproject.toml",

@@ -6,25 +6,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
-from auditor.cli import app
 from auditor.predict import GAP_KINDS
 from auditor.writer import dump_json
+from tests.cli import azroute
 from tests.conftest import FIXTURES
 
-runner = CliRunner()
 TESTBED = FIXTURES / "interop-testbed"
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 SPOKE_PEERING = (
     f"{SUB}/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/spoke-vnet"
     "/virtualNetworkPeerings/spoke-to-hub"
 )
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def overlay(root: Path, base: Path, documents: list[dict[str, Any]], **manifest: Any) -> Path:
@@ -42,7 +34,7 @@ def spoke_without_remote_gateways(tmp_path: Path) -> Path:
 
 
 def diff_json(*args: str) -> tuple[int, dict[str, Any]]:
-    code, out, err = invoke("diff", *args, "--format", "json")
+    code, out, err = azroute("diff", *args, "--format", "json")
     assert code != 2, err
     return code, json.loads(out)
 
@@ -97,9 +89,9 @@ def test_the_reverse_diff_resolves_and_gains(tmp_path: Path) -> None:
 def test_lost_pairs_can_be_allowed(tmp_path: Path) -> None:
     change = spoke_without_remote_gateways(tmp_path)
     # the new TRN finding is a warning: with lost pairs allowed, only --fail-on warning fails it
-    code, _out, _err = invoke("diff", str(TESTBED), "--overlay", str(change), "--no-fail-on-lost")
+    code, _out, _err = azroute("diff", str(TESTBED), "--overlay", str(change), "--no-fail-on-lost")
     assert code == 0
-    code, _out, _err = invoke(
+    code, _out, _err = azroute(
         "diff", str(TESTBED), "--overlay", str(change), "--no-fail-on-lost", "--fail-on", "warning"
     )
     assert code == 1
@@ -119,7 +111,7 @@ def test_a_path_that_becomes_asymmetric_is_a_regression() -> None:
     asym = [p for p in data["pairs"]["changed"] if "became asymmetric" in p["why"]]
     assert asym and code == 1
     assert data["summary"]["becameAsymmetric"] == len(asym)
-    code, _out, _err = invoke(
+    code, _out, _err = azroute(
         "diff", str(before), str(after), "--fail-on", "never", "--no-fail-on-asymmetric"
     )
     assert code in (0, 3)
@@ -143,20 +135,20 @@ def test_a_gap_new_in_after_is_exit_3(tmp_path: Path) -> None:
 
 
 def test_usage_errors() -> None:
-    code, _out, err = invoke("diff", str(TESTBED))
+    code, _out, err = azroute("diff", str(TESTBED))
     assert code == 2 and "give one of" in err and "--down" in err
-    code, _out, err = invoke("diff", str(TESTBED), str(TESTBED), "--overlay", str(TESTBED))
+    code, _out, err = azroute("diff", str(TESTBED), str(TESTBED), "--overlay", str(TESTBED))
     assert code == 2 and "at most one" in err
-    code, _out, err = invoke("diff", str(TESTBED), "--overlay", str(TESTBED))
+    code, _out, err = azroute("diff", str(TESTBED), "--overlay", str(TESTBED))
     assert code == 2 and "fixture.json" in err and "$.format" in err and "overlay" in err
-    code, _out, err = invoke("plan", str(TESTBED), "--out", "x")
+    code, _out, err = azroute("plan", str(TESTBED), "--out", "x")
     assert code == 2
 
 
 def test_plan_writes_a_predicted_snapshot_that_diffs_like_the_overlay(tmp_path: Path) -> None:
     change = spoke_without_remote_gateways(tmp_path)
     out = tmp_path / "predicted"
-    code, _out, err = invoke("plan", str(TESTBED), "--overlay", str(change), "--out", str(out))
+    code, _out, err = azroute("plan", str(TESTBED), "--overlay", str(change), "--out", str(out))
     assert code == 0, err
     manifest = json.loads((out / "fixture.json").read_text())
     assert manifest["source"] == "predicted"
@@ -170,13 +162,13 @@ def test_plan_writes_a_predicted_snapshot_that_diffs_like_the_overlay(tmp_path: 
     _, written = diff_json(str(TESTBED), str(out))
     for key in ("findings", "pairs", "routes", "intents", "coverage"):
         assert direct[key] == written[key], key
-    code, out_text, _err = invoke("audit", str(out))
+    code, out_text, _err = azroute("audit", str(out))
     assert code == 0 and "TRN" in out_text
 
 
 def test_markdown_escapes_table_syntax(tmp_path: Path) -> None:
     change = spoke_without_remote_gateways(tmp_path)
-    code, out, _err = invoke("diff", str(TESTBED), "--overlay", str(change), "--format", "markdown")
+    code, out, _err = azroute("diff", str(TESTBED), "--overlay", str(change), "--format", "markdown")
     assert code == 1
     assert out.startswith("## azroute diff") and "**REGRESSION**" in out
     assert "| spoke-vnet | location-1 |" in out
@@ -216,7 +208,7 @@ def test_an_intent_catches_the_change(tmp_path: Path) -> None:
     assert code == 1
     assert data["intents"] == {"broken": ["spoke-reaches-location-1"], "fixed": []}
     assert [f["rule"] for f in data["findings"]["new"] if f["rule"] == "INT001"] == ["INT001"]
-    code, out, _err = invoke("audit", str(TESTBED), "--intent", str(intents))
+    code, out, _err = azroute("audit", str(TESTBED), "--intent", str(intents))
     assert code == 0 and "INT001" not in out
 
 

@@ -8,17 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
-from auditor.cli import app
+from tests.cli import azroute
 from tests.test_diff import TESTBED, spoke_without_remote_gateways
 
-runner = CliRunner()
 NO_LOSS = ("--no-fail-on-lost", "--no-fail-on-asymmetric")
 
 
 def diff(*args: str) -> tuple[int, dict[str, Any], str]:
-    result = runner.invoke(app, ["diff", *args, "--format", "json"])
+    result = azroute("diff", *args, "--format", "json")
     assert result.exit_code != 2, result.stderr
     return result.exit_code, json.loads(result.stdout), result.stderr
 
@@ -58,9 +55,7 @@ def test_a_change_cannot_relax_its_own_check(in_tmp: Path) -> None:
     assert code == 1
     assert data["summary"]["configurationChanged"] == ".azroute.toml"
     assert data["summary"]["configuration"] == ["base.toml"]
-    text = runner.invoke(
-        app, ["diff", str(TESTBED), "--overlay", change, "--no-config", "--config", str(base)]
-    )
+    text = azroute("diff", str(TESTBED), "--overlay", change, "--no-config", "--config", str(base))
     assert "edits azroute's configuration (.azroute.toml)" in "\n".join(text.stdout.splitlines()[:3])
     # the same file as the base's: nothing to say
     base.write_text('fail-on = "never"\n')

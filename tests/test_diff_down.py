@@ -6,16 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
-from auditor.cli import app
+from tests.cli import azroute
 from tests.test_diff import TESTBED, spoke_without_remote_gateways
-
-runner = CliRunner()
 
 
 def diff(*args: str) -> tuple[int, dict[str, Any]]:
-    result = runner.invoke(app, ["diff", str(TESTBED), *args, "--format", "json"])
+    result = azroute("diff", str(TESTBED), *args, "--format", "json")
     assert result.exit_code != 2, result.stderr
     return result.exit_code, json.loads(result.stdout)
 
@@ -26,7 +22,7 @@ def test_losing_a_circuit_is_a_change_of_its_own() -> None:
     lost = {(p["from"], p["to"]) for p in data["pairs"]["lost"]}
     assert ("spoke-vnet", "location-1") not in lost or data["pairs"]["changed"]  # moved or lost, never unseen
     assert data["pairs"]["lost"] and data["summary"]["recomputed"]["scope"] == "everything"
-    text = runner.invoke(app, ["diff", str(TESTBED), "--down", "er-1"]).stdout
+    text = azroute("diff", str(TESTBED), "--down", "er-1").stdout
     assert text.splitlines()[0].endswith("with er-1 down")
 
 
@@ -40,10 +36,10 @@ def test_a_change_checked_against_a_failure(tmp_path: Path) -> None:
 
 
 def test_down_needs_a_known_resource_and_at_most_one_change(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["diff", str(TESTBED), "--down", "nope"])
+    result = azroute("diff", str(TESTBED), "--down", "nope")
     assert result.exit_code == 2 and "--down nope" in result.stderr
-    result = runner.invoke(app, ["diff", str(TESTBED)])
+    result = azroute("diff", str(TESTBED))
     assert result.exit_code == 2 and "--down" in result.stderr
     change = str(spoke_without_remote_gateways(tmp_path))
-    result = runner.invoke(app, ["diff", str(TESTBED), str(TESTBED), "--overlay", change])
+    result = azroute("diff", str(TESTBED), str(TESTBED), "--overlay", change)
     assert result.exit_code == 2 and "at most one" in result.stderr

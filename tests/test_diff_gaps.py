@@ -8,12 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
-from auditor.cli import app
+from tests.cli import azroute
 from tests.predict_helpers import DATA, TESTBED
-
-runner = CliRunner()
 
 
 def module_wired_plan(tmp_path: Path) -> Path:
@@ -35,7 +31,7 @@ def module_wired_plan(tmp_path: Path) -> Path:
 
 
 def diff(*args: str) -> tuple[int, dict[str, Any]]:
-    result = runner.invoke(app, ["diff", str(TESTBED), *args, "--format", "json"])
+    result = azroute("diff", str(TESTBED), *args, "--format", "json")
     assert result.exit_code != 2, result.stderr
     return result.exit_code, json.loads(result.stdout)
 

@@ -7,17 +7,15 @@ import re
 from typing import Any
 
 import typer
-from typer.testing import CliRunner
 
 from auditor.cli import app
 from auditor.model import Snapshot
+from tests.cli import azroute
 from tests.conftest import ROOT
-
-runner = CliRunner()
 
 
 def test_rules_md_is_generated() -> None:
-    expected = runner.invoke(app, ["rules", "--format", "markdown"]).stdout
+    expected = azroute("rules", "--format", "markdown").stdout
     assert (ROOT / "docs" / "rules.md").read_text() == expected, (
         "docs/rules.md is stale: azroute rules --format markdown > docs/rules.md"
     )
@@ -71,11 +69,11 @@ def test_help_has_readable_metavars_and_says_which_output_option_does_what() -> 
     commands = [line.split("`")[1].split()[1] for line in command_table(app).splitlines()[2:]]
     assert {"audit", "diff", "plan", "networks", "routes"} <= set(commands)
     for command in commands:
-        text = runner.invoke(app, [command, "--help"]).stdout
+        text = azroute(command, "--help").stdout
         assert text.startswith("Usage:"), command
         internals = re.findall(r"<(?:list\[[^>]*\]|str|path|int|float|bool|text|\w+ range)>", text)
         assert not internals, (command, internals)  # typer's own type names
-    audit = " ".join(runner.invoke(app, ["audit", "--help"]).stdout.split())
+    audit = " ".join(azroute("audit", "--help").stdout.split())
     for option in ("-o FILE", "--out DIR", "--output FORMAT=PATH"):
         assert option in audit
     # each of the three names the others, so none is mistaken for another

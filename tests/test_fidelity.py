@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from auditor.routing.paths import PathFinder
 from auditor.routing.tables import vnet_table
 from auditor.routing.views import vantage_rows
 from auditor.writer import dump_json
+from tests.cli import azroute
 from tests.conftest import FIXTURES, audit, fixture_names
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups"
@@ -110,20 +109,8 @@ def test_prepended_backup_circuit_is_neither_ecmp_nor_asymmetric() -> None:
 
 def test_prepending_is_inferred_from_observations_and_listed() -> None:
     assert not any(r.startswith("DRF") for r in rules_of("expressroute-prepend-observed"))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "auditor",
-            "inventory",
-            str(FIXTURES / "expressroute-prepend-observed"),
-            "-f",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    out = azroute("inventory", str(FIXTURES / "expressroute-prepend-observed"), "-f", "json")
+    assert out.exit_code == 0, out.stderr
     (site,) = [s for s in json.loads(out.stdout)["siteDetails"] if s["name"] == "location-1"]
     assert site["links"] == [
         {
@@ -268,38 +255,18 @@ def test_gateway_subnet_severity_depends_on_the_gateways() -> None:
 
 def test_unmodelled_feature_is_a_gap_and_can_be_accepted() -> None:
     design = str(FIXTURES / "designs" / "qs-route-server")
-    plain = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", design, "-f", "json"], capture_output=True, text=True
-    )
+    plain = azroute("audit", design, "-f", "json")
     report = json.loads(plain.stdout)
-    assert plain.returncode == 3
+    assert plain.exit_code == 3
     assert [g["feature"] for g in report["coverage"]["gaps"]] == ["route-server-peer"]
-    accepted = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "auditor",
-            "audit",
-            design,
-            "-f",
-            "json",
-            "--accept-unmodelled",
-            "route-server-peer",
-        ],
-        capture_output=True,
-        text=True,
-    )
+    accepted = azroute("audit", design, "-f", "json", "--accept-unmodelled", "route-server-peer")
     report = json.loads(accepted.stdout)
-    assert accepted.returncode == 0 and report["coverage"]["complete"]
+    assert accepted.exit_code == 0 and report["coverage"]["complete"]
     assert (
         report["coverage"]["accepted"][0]["reason"] == "accepted with --accept-unmodelled route-server-peer"
     )
-    wrong = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", design, "--accept-unmodelled", "route-server-peers"],
-        capture_output=True,
-        text=True,
-    )
-    assert wrong.returncode == 2 and "route-server-peer" in wrong.stderr
+    wrong = azroute("audit", design, "--accept-unmodelled", "route-server-peers")
+    assert wrong.exit_code == 2 and "route-server-peer" in wrong.stderr
 
 
 @pytest.mark.parametrize(
@@ -480,27 +447,18 @@ def test_paths_group_by_signature_at_scale(tmp_path: Path) -> None:
 
     generate(tmp_path / "estate", Shape.scaled(250, dc_prefixes=5, branch_prefixes=2))
     estate = str(tmp_path / "estate")
-    table = subprocess.run(
-        [sys.executable, "-m", "auditor", "paths", estate], capture_output=True, text=True, check=True
-    )
+    table = azroute("paths", estate)
+    assert table.exit_code == 0, table.stderr
     assert "grouped by routing signature" in table.stdout.splitlines()[0]
-    grouped = subprocess.run(
-        [sys.executable, "-m", "auditor", "paths", estate, "--group-by", "signature", "-f", "json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    grouped = azroute("paths", estate, "--group-by", "signature", "-f", "json")
+    assert grouped.exit_code == 0, grouped.stderr
     data = json.loads(grouped.stdout)
     assert data["schema"] == "azroute.pathgroups/1"
     members = [m for g in data["groups"] for m in g["members"]]
     assert len(members) == len(set(members)) == 251  # every VNet endpoint in exactly one group
     assert len(data["groups"]) < 10
-    one = subprocess.run(
-        [sys.executable, "-m", "auditor", "paths", estate, "--from", "spoke-00-001", "--to", "dc-00"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    one = azroute("paths", estate, "--from", "spoke-00-001", "--to", "dc-00")
+    assert one.exit_code == 0, one.stderr
     assert one.stdout.startswith("spoke-00-001 -> dc-00: reachable")
 
 

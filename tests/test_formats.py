@@ -33,6 +33,7 @@ from auditor.model import Snapshot
 from auditor.report import report_dict
 from auditor.rule_api import Rule, RuleContext, RuleFixtures
 from auditor.triage import apply_baseline
+from tests.cli import azroute
 from tests.conftest import FIXTURES, ROOT, scenario_options
 from tests.helpers import NET, peering, subnet, vnet, write_fixture
 
@@ -695,18 +696,9 @@ def test_every_format_is_deterministic_and_printable(name: str) -> None:
 # -- through the command line ------------------------------------------------------------------------
 
 
-def _cli(*args: str) -> tuple[int, str, str]:
-    from typer.testing import CliRunner
-
-    from auditor.cli import app
-
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 def test_cli_sarif_to_a_file_validates_and_points_at_existing_files(tmp_path: Path) -> None:
     out = tmp_path / "out.sarif"
-    code, stdout, err = _cli("audit", str(FIXTURES / "reserved-asn"), "--format", "sarif", "-o", str(out))
+    code, stdout, err = azroute("audit", str(FIXTURES / "reserved-asn"), "--format", "sarif", "-o", str(out))
     assert code == 1 and stdout == "", err  # the findings still decide the exit code
     log = json.loads(out.read_text())
     _validate(log)
@@ -721,12 +713,14 @@ def test_cli_sarif_to_a_file_validates_and_points_at_existing_files(tmp_path: Pa
 def test_cli_sarif_root(tmp_path: Path) -> None:
     out = tmp_path / "out.sarif"
     target = FIXTURES / "reserved-asn"
-    code, _stdout, err = _cli("audit", str(target), "--output", f"sarif={out}", "--sarif-root", str(FIXTURES))
+    code, _stdout, err = azroute(
+        "audit", str(target), "--output", f"sarif={out}", "--sarif-root", str(FIXTURES)
+    )
     assert code == 1, err
     uris = _uris(json.loads(out.read_text()))
     assert "reserved-asn/arm/localNetworkGateways.json" in uris  # the overlay's patch, relative to the root
     assert all(not u.startswith(("fixtures/", "/", "..")) and (FIXTURES / u).is_file() for u in uris)
-    code, _stdout, err = _cli(
+    code, _stdout, err = azroute(
         "audit", str(target), "--output", f"sarif={out}", "--sarif-root", str(tmp_path / "no")
     )
     assert code == 2 and "--sarif-root" in err and "not a directory" in err
@@ -734,7 +728,7 @@ def test_cli_sarif_root(tmp_path: Path) -> None:
 
 def test_cli_several_formats_in_one_run(tmp_path: Path) -> None:
     junit_file, csv_file = tmp_path / "a.xml", tmp_path / "a.csv"
-    code, stdout, _err = _cli(
+    code, stdout, _err = azroute(
         "audit", str(FIXTURES / "reserved-asn"), "--output", f"junit={junit_file}", "--output", f"csv={csv_file}",
         "--format", "json", "--fail-on", "never",
     )  # fmt: skip
@@ -757,7 +751,7 @@ def test_cli_several_formats_in_one_run(tmp_path: Path) -> None:
     ],
 )
 def test_cli_output_usage_errors(args: tuple[str, ...]) -> None:
-    code, _out, err = _cli("audit", *args)
+    code, _out, err = azroute("audit", *args)
     assert code == 2 and err.startswith("azroute: error:")
 
 
@@ -822,7 +816,7 @@ def test_diff_markdown_breaks_mentions_and_autolinks(tmp_path: Path) -> None:
         tmp_path / "before", {"v.json": {"value": [a, b]}}, name="@alice https://x.example"
     )
     after = write_fixture(tmp_path / "after", {"v.json": {"value": [a]}}, name="@org/team")
-    code, text, err = _cli("diff", str(before), str(after), "--format", "markdown")
+    code, text, err = azroute("diff", str(before), str(after), "--format", "markdown")
     assert code in (0, 1, 3), err
     assert "evil" in text and "alice" in text and not _linkable(text), _linkable(text)
 
@@ -844,23 +838,23 @@ def test_output_never_replaces_what_the_audit_reads(tmp_path: Path) -> None:
         ("--output", f"json={config}"),
         ("--write-baseline", str(snapshot / "baseline.json")),
     ):
-        code, _out, err = _cli("audit", str(snapshot), "--config", str(config), *args)
+        code, _out, err = azroute("audit", str(snapshot), "--config", str(config), *args)
         assert code == 2 and err.count("\n") == 1 and "write it elsewhere" in err, (args, err)
     assert {p: p.read_bytes() for p in snapshot.rglob("*") if p.is_file()} == before
     # an overlay's base is read too
     overlay = FIXTURES / "hub-spoke-transit-not-allowed"
     base_file = FIXTURES / "hub-spoke-transit-ok" / "fixture.json"
-    code, _out, err = _cli("audit", str(overlay), "-f", "json", "-o", str(base_file))
+    code, _out, err = azroute("audit", str(overlay), "-f", "json", "-o", str(base_file))
     assert code == 2 and "hub-spoke-transit-ok" in err
     # elsewhere, a symlink is written through; a rolling baseline may replace the one it read
     target, elsewhere = tmp_path / "report.json", tmp_path / "to-report.json"
     elsewhere.symlink_to(target)
     baseline = tmp_path / "baseline.json"
-    code, _out, err = _cli(
+    code, _out, err = azroute(
         "audit", str(snapshot), "--write-baseline", str(baseline), "-f", "json", "-o", str(elsewhere)
     )
     assert code == 0 and json.loads(target.read_text())["schema"] == "azroute.report/1", err
-    code, _out, err = _cli(
+    code, _out, err = azroute(
         "audit", str(snapshot), "--baseline", str(baseline), "--write-baseline", str(baseline)
     )
     assert code == 0, err
@@ -872,9 +866,9 @@ def test_cli_reports_to_files_say_the_outcome_on_stderr(tmp_path: Path) -> None:
     html_file, sarif_file = tmp_path / "a.html", tmp_path / "a.sarif"
     args = ("audit", str(FIXTURES / "reserved-asn"), "--output", f"html={html_file}",
             "--output", f"sarif={sarif_file}", "--fail-on", "never")  # fmt: skip
-    code, stdout, err = _cli(*args)
+    code, stdout, err = azroute(*args)
     assert code == 0 and stdout == ""
-    _, table, _ = _cli("audit", str(FIXTURES / "reserved-asn"), "--fail-on", "never")
+    _, table, _ = azroute("audit", str(FIXTURES / "reserved-asn"), "--fail-on", "never")
     counts = next(line for line in table.splitlines() if line.startswith("Summary: ")).removeprefix(
         "Summary: "
     )
@@ -884,7 +878,7 @@ def test_cli_reports_to_files_say_the_outcome_on_stderr(tmp_path: Path) -> None:
         f": {counts};" in lines[0] and f"html {html_file}" in lines[0] and f"sarif {sarif_file}" in lines[0]
     )
     assert "coverage" in lines[0]
-    code, stdout, err = _cli("-q", *args)
+    code, stdout, err = azroute("-q", *args)
     assert code == 0 and stdout == "" and err == ""
-    _, stdout, err = _cli("audit", str(FIXTURES / "reserved-asn"), "--fail-on", "never")
+    _, stdout, err = azroute("audit", str(FIXTURES / "reserved-asn"), "--fail-on", "never")
     assert "wrote" not in err  # nothing written to a file: the table on stdout says it all

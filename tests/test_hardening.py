@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from auditor.errors import InputError
 from auditor.fixture import load_fixture
 from auditor.live.collector import safe_path
 from auditor.writer import UnsafePath, safe_name, write_snapshot, write_snapshot_atomically
+from tests.cli import azroute
 from tests.helpers import vnet
 
 
@@ -56,36 +55,24 @@ def test_a_partial_snapshot_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_fixture(partial)
     assert "partial" in err.value.message
-    cli = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", str(partial)], capture_output=True, text=True
-    )
-    assert cli.returncode == 2 and cli.stderr.count("\n") == 1
+    cli = azroute("audit", str(partial))
+    assert cli.exit_code == 2 and cli.stderr.count("\n") == 1
 
 
 def test_an_empty_snapshot_is_never_a_clean_audit(tmp_path: Path) -> None:
     hand = write_snapshot(tmp_path / "hand", {"name": "hand", "source": "hand-written"}, {})
-    cli = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", str(hand)], capture_output=True, text=True
-    )
-    assert cli.returncode == 2 and "no resources" in cli.stderr
+    cli = azroute("audit", str(hand))
+    assert cli.exit_code == 2 and "no resources" in cli.stderr
     recorded = write_snapshot(tmp_path / "rec", {"name": "rec", "source": "recorded"}, {})
     assert [g.kind for g in run(load_fixture(recorded), load_rules()).gaps] == ["empty-snapshot"]
-    cli = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", str(recorded), "-f", "json"],
-        capture_output=True,
-        text=True,
-    )
-    assert cli.returncode == 3 and not json.loads(cli.stdout)["coverage"]["complete"]
+    cli = azroute("audit", str(recorded), "-f", "json")
+    assert cli.exit_code == 3 and not json.loads(cli.stdout)["coverage"]["complete"]
 
 
 def test_collect_refuses_to_replace_a_directory_that_is_not_a_snapshot(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
-    cli = subprocess.run(
-        [sys.executable, "-m", "auditor", "collect", "--subscription", "x", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
-    assert cli.returncode == 2 and "refusing to replace it" in cli.stderr
+    cli = azroute("collect", "--subscription", "x", "--out", str(tmp_path))
+    assert cli.exit_code == 2 and "refusing to replace it" in cli.stderr
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
@@ -111,13 +98,26 @@ def test_duplicate_keys_huge_integers_and_deep_nesting_are_errors(tmp_path: Path
 
 def test_only_regular_files_are_read(tmp_path: Path) -> None:
     import os
+    import threading
 
     root = write_fixture(tmp_path / "fifo", {"v.json": vnet("a", "10.0.0.0/16")})
-    os.mkfifo(root / "arm" / "x.json")
-    cli = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", str(root)], capture_output=True, text=True, timeout=60
-    )
-    assert cli.returncode == 2 and "x.json: $: not a regular file" in cli.stderr
+    fifo = root / "arm" / "x.json"
+    os.mkfifo(fifo)
+    done = threading.Event()
+
+    def unblock() -> None:  # were the FIFO opened for reading, the test would hang: give it an end
+        if not done.wait(30):
+            with open(fifo, "w"):
+                pass
+
+    guard = threading.Thread(target=unblock, daemon=True)
+    guard.start()
+    try:
+        cli = azroute("audit", str(root))
+    finally:
+        done.set()
+        guard.join()
+    assert cli.exit_code == 2 and "x.json: $: not a regular file" in cli.stderr
 
 
 @pytest.mark.parametrize(

@@ -7,19 +7,15 @@ import json
 from functools import cache
 from typing import Any
 
-from typer.testing import CliRunner
-
-from auditor.cli import app
+from tests.cli import azroute
 from tests.conftest import FIXTURES
 
 HELDOUT = FIXTURES / "heldout"
 
-runner = CliRunner()
-
 
 @cache
 def _json(*args: str) -> Any:
-    result = runner.invoke(app, [*args, "--format", "json"])
+    result = azroute(*args, "--format", "json")
     assert result.exit_code in (0, 1), result.stdout + result.stderr
     return json.loads(result.stdout)
 

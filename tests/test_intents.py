@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from auditor.cli import app
 from auditor.engine import AuditResult, run
 from auditor.errors import InputError
 from auditor.findings import fingerprint
 from auditor.fixture import load_fixture
 from auditor.intents import Expect, Intent, load_intents
 from rules.int001_intent_violated import IntentViolated
+from tests.cli import azroute
 from tests.conftest import FIXTURES
 
 SPOKE_TO_L1 = {"name": "spoke-l1", "from": "spoke-vnet", "to": "location-1", "expect": "reachable"}
@@ -207,8 +206,8 @@ def test_the_changed_peering_breaks_the_spoke_intents() -> None:
 def test_the_change_is_an_error_through_the_cli() -> None:
     scenario = FIXTURES / "spoke-remote-gateways-off"
     args = ["audit", str(scenario), "--format", "json", "--fail-on", "error"]
-    without = CliRunner().invoke(app, args)
-    with_intents = CliRunner().invoke(app, [*args, "--intent", str(scenario / "intents.yaml")])
+    without = azroute(*args)
+    with_intents = azroute(*args, "--intent", str(scenario / "intents.yaml"))
     assert without.exit_code == 0 and "INT001" not in without.stdout  # TRN002 is only a warning
     assert with_intents.exit_code == 1
     report = json.loads(with_intents.stdout)
@@ -450,7 +449,7 @@ def test_intents_in_every_report_format(tmp_path: Path) -> None:
         "1 held (branch-isolated-from-location-2)"
     )
     out = {
-        f: CliRunner().invoke(app, [*base, "--format", f]).stdout
+        f: azroute(*base, "--format", f).stdout
         for f in ("json", "table", "markdown", "html", "sarif", "junit", "csv")
     }
     assert json.loads(out["json"])["intents"] == expected
@@ -460,4 +459,4 @@ def test_intents_in_every_report_format(tmp_path: Path) -> None:
     assert 'name="intent branch-isolated-from-location-2: held"' in out["junit"]
     rows = [r for r in out["csv"].splitlines() if '"intent-status"' in r]
     assert [r.split('","')[6] for r in rows] == [f"intent {i['name']}: {i['status']}" for i in expected]
-    assert json.loads(CliRunner().invoke(app, ["audit", str(scenario), "-f", "json"]).stdout)["intents"] == []
+    assert json.loads(azroute("audit", str(scenario), "-f", "json").stdout)["intents"] == []

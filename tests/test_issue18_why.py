@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from auditor.cli import app
 from auditor.engine import load_rules, run, select_rules
 from auditor.fixture import load_fixture
 from auditor.intents import parse_intents
 from auditor.routing.paths import FORWARDED_TRAFFIC, IP_FORWARDING
 from auditor.routing.shared import path_finder
 from auditor.unmodelled import FEATURES, uncertain_resources
+from tests.cli import azroute
 from tests.conftest import FIXTURES
 from tests.test_fidelity import FEATURE_PATCHES, overlay
 from tests.test_walk_constraints import (
@@ -29,8 +28,7 @@ from tests.test_walk_constraints import (
 
 
 def _diff(before: Path, after: Path) -> dict[str, Any]:
-    result = CliRunner().invoke(app, ["diff", str(before), str(after), "--format", "json"])
-    data: dict[str, Any] = json.loads(result.stdout)
+    data: dict[str, Any] = azroute("diff", str(before), str(after), "--format", "json").json()
     return data
 
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from typer.testing import CliRunner
-
-from auditor.cli import app
 from auditor.diff_render import render_markdown
 from auditor.formats.mdwriter import Section, render
+from tests.cli import azroute
 from tests.conftest import FIXTURES
 
 
@@ -58,10 +56,14 @@ def test_sections_keep_document_order_and_priority_decides_what_stays() -> None:
 
 
 def test_the_audit_markdown_obeys_the_option_too() -> None:
-    result = CliRunner().invoke(
-        app,
-        ["audit", str(FIXTURES / "interop-testbed"), "--format", "markdown", "--markdown-max-chars", "1000"],
+    result = azroute(
+        "audit",
+        str(FIXTURES / "interop-testbed"),
+        "--format",
+        "markdown",
+        "--markdown-max-chars",
+        "1000",
     )
     assert len(result.stdout) <= 1000 and "not shown" in result.stdout
-    full = CliRunner().invoke(app, ["audit", str(FIXTURES / "interop-testbed"), "--format", "json"])
+    full = azroute("audit", str(FIXTURES / "interop-testbed"), "--format", "json")
     assert json.loads(full.stdout)["findings"]  # what was cut is in the JSON report

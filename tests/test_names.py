@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from auditor.cli import app
 from auditor.fixture import load_fixture
 from auditor.names import DOWN, PATHS, ROUTES, known_names
 from auditor.routing.controlplane import control_plane
 from auditor.routing.failures import apply_down
 from auditor.routing.views import finder_for, vantage_rows
 from auditor.suggest import close_matches
+from tests.cli import azroute
 from tests.conftest import FIXTURES, fixture_names
 
 VANTAGE_KIND = {
@@ -26,11 +25,6 @@ VANTAGE_KIND = {
     "circuit link": "circuit",
     "site": "site",
 }
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(
@@ -58,7 +52,7 @@ def test_every_listed_name_resolves_with_the_options_that_accept_it(name: str) -
 
 
 def test_networks_lists_the_testbed_names_by_kind() -> None:
-    code, out, _ = cli("networks", "-f", "json")
+    code, out, _ = azroute("networks", "-f", "json")
     assert code == 0
     data = json.loads(out)
     assert data["schema"] == "azroute.networks/1"
@@ -70,13 +64,13 @@ def test_networks_lists_the_testbed_names_by_kind() -> None:
     assert kinds["location-1-lng"] == ("local network gateway", ["--down"])
     assert kinds["location-2"] == ("site", ["routes --from", "paths --from/--to"])
     assert kinds["hub-vnet/GatewaySubnet"] == ("subnet", ["routes --from"])
-    code, table, _ = cli("networks")
+    code, table, _ = azroute("networks")
     assert code == 0 and table.split()[:3] == ["name", "kind", "accepted", "by"][:3]
     assert all(n["name"] in table for n in data["names"])
 
 
 def test_subnet_groups_are_listed_as_paths_names_them() -> None:
-    code, out, _ = cli("networks", str(FIXTURES / "dual-stack-expressroute"), "-f", "json")
+    code, out, _ = azroute("networks", str(FIXTURES / "dual-stack-expressroute"), "-f", "json")
     assert code == 0
     names = json.loads(out)["names"]
     assert any(n["name"].endswith(" (IPv6)") and n["options"] == ["paths --from/--to"] for n in names)
@@ -98,21 +92,21 @@ def test_subnet_groups_are_listed_as_paths_names_them() -> None:
     ],
 )
 def test_unknown_names_suggest_close_ones(args: tuple[str, ...], wanted: list[str]) -> None:
-    code, _, err = cli(*args)
+    code, _, err = azroute(*args)
     assert code == 2 and len(err.splitlines()) == 1, err
     for name in wanted:
         assert name in err.split("did you mean", 1)[-1], err
 
 
 def test_nothing_close_suggests_nothing() -> None:
-    code, _, err = cli("audit", "--select", "XYZ")
+    code, _, err = azroute("audit", "--select", "XYZ")
     assert code == 2 and "did you mean" not in err and "azroute rules" in err
-    code, _, err = cli("routes", "--from", "qqqq")
+    code, _, err = azroute("routes", "--from", "qqqq")
     assert code == 2 and "did you mean" not in err and "azroute networks" in err
 
 
 def test_routes_without_from_names_a_few() -> None:
-    code, _, err = cli("routes")
+    code, _, err = azroute("routes")
     assert code == 2 and "--from" in err and "azroute networks" in err
     assert "(vnet)" in err and "(gateway)" in err and "(circuit)" in err and "(site)" in err
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
+from tests.cli import azroute
 from tests.conftest import FIXTURES, ROOT
 from tests.helpers import subnet, vnet, write_fixture
-from tests.test_properties import _cli
 
 TESTBED = FIXTURES / "interop-testbed"
 PRE_CHANGE = Path(__file__).parent / "data" / "pre-change"
@@ -146,10 +146,10 @@ TRIGGERS = [
 
 
 def _run(args: list[str]) -> tuple[int, str, str]:
-    """`azroute ARGS` in process through the one CLI helper (`tests/test_properties._cli`): an
-    exception escaping a command, which `main()` would print as "internal error", fails the test."""
-    outcome = _cli(*args)
-    return outcome.code, outcome.stdout, outcome.stderr
+    """`azroute ARGS` in process through the one CLI helper (`tests/cli.azroute`): an exception
+    escaping a command, which `main()` would print as "internal error", fails the test."""
+    outcome = azroute(*args)
+    return outcome.exit_code, outcome.stdout, outcome.stderr
 
 
 @pytest.mark.parametrize("trigger", TRIGGERS, ids=[t.name for t in TRIGGERS])

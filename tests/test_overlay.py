@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from auditor.live.server import FixtureData
 from auditor.rawtree import merge_patch
 from auditor.report import report_dict
 from auditor.writer import dump_json, write_snapshot
+from tests.cli import azroute
 from tests.conftest import FIXTURES
 from tests.helpers import NET, peering, subnet, vnet
 
@@ -158,12 +157,8 @@ def test_overlay_audits_like_the_equivalent_full_snapshot(tmp_path: Path) -> Non
             table.pop("file")
     assert dumped[0] == dumped[1]
     # the same through the command line, and serve answers with the patched document
-    cli = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", str(overlay), "--format", "json"],
-        capture_output=True,
-        text=True,
-    )
-    assert cli.returncode == 1 and json.loads(cli.stdout)["snapshot"]["name"] == "no-transit"
+    cli = azroute("audit", str(overlay), "--format", "json")
+    assert cli.exit_code == 1 and json.loads(cli.stdout)["snapshot"]["name"] == "no-transit"
     served = FixtureData(overlay).resources[f"{NET}/virtualNetworks/hub".lower()]
     assert served["properties"]["virtualNetworkPeerings"][0]["properties"]["allowGatewayTransit"] is False
 
@@ -288,10 +283,8 @@ def test_bad_overlays_give_one_line_naming_file_and_path(tmp_path: Path, case: s
         load_fixture(root)
     assert err.value.file == str(root / file), str(err.value)
     assert err.value.path == path, str(err.value)
-    result = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", str(root)], capture_output=True, text=True
-    )
-    assert result.returncode == 2
+    result = azroute("audit", str(root))
+    assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert f"{root / file}: {path}:" in result.stderr
 

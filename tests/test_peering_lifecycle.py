@@ -10,11 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
-from auditor.cli import app
 from auditor.ids import ArmId
 from auditor.model import VirtualNetworkPeering
+from tests.cli import azroute
 from tests.predict_helpers import HUB, HUB_TO_SPOKE, SPOKE, SPOKE_TO_HUB, TESTBED, get, held
 from tests.test_predict_terraform import (
     change,
@@ -142,20 +140,16 @@ def test_diff_names_the_arm_error_and_fails(tmp_path: Path) -> None:
     plan = tfplan(replace(spoke_to_hub_state(), ["delete", "create"], "azurerm_virtual_network_peering.s2h"))
     file = tmp_path / "plan.json"
     file.write_text(json.dumps(plan))
-    result = CliRunner().invoke(
-        app, ["diff", str(TESTBED), "--terraform-plan", str(file), "--format", "json"]
-    )
+    result = azroute("diff", str(TESTBED), "--terraform-plan", str(file), "--format", "json")
     assert result.exit_code == 1, result.stdout + result.stderr
     data = json.loads(result.stdout)
     assert data["summary"]["predictedFailures"] == 1 and data["summary"]["regression"]
     assert data["after"]["predictedFrom"]["failures"][0]["error"] == "RemotePeeringIsDisconnected"
     lost = {(p["from"], p["to"]) for p in data["pairs"]["lost"]}
     assert ("spoke-vnet", "location-1") in lost and ("hub-vnet", "spoke-vnet") in lost
-    text = CliRunner().invoke(app, ["diff", str(TESTBED), "--terraform-plan", str(file)])
+    text = azroute("diff", str(TESTBED), "--terraform-plan", str(file))
     assert "would fail to apply" in text.stdout and "RemotePeeringIsDisconnected" in text.stdout
-    planned = CliRunner().invoke(
-        app, ["plan", str(TESTBED), "--terraform-plan", str(file), "--out", str(tmp_path / "out")]
-    )
+    planned = azroute("plan", str(TESTBED), "--terraform-plan", str(file), "--out", str(tmp_path / "out"))
     assert planned.exit_code == 1 and "RemotePeeringIsDisconnected" in planned.stderr
 
 
@@ -167,9 +161,7 @@ def test_the_markdown_reads_in_ten_seconds(tmp_path: Path, monkeypatch: Any) -> 
     file = tmp_path / "plans" / "plan.json"
     file.write_text(json.dumps(plan))
     monkeypatch.chdir(tmp_path)
-    out = CliRunner().invoke(
-        app, ["diff", str(TESTBED), "--terraform-plan", str(file), "--format", "markdown"]
-    )
+    out = azroute("diff", str(TESTBED), "--terraform-plan", str(file), "--format", "markdown")
     lines = [line for line in out.stdout.splitlines() if line]
     assert lines[1] == "**REGRESSION**"
     assert lines[2].startswith("- ARM would refuse spoke-to-hub: RemotePeeringIsDisconnected")

@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from auditor.cli import app
 from auditor.errors import InputError
 from auditor.fixture import read_json, read_source
 from auditor.ids import ArmId
@@ -31,6 +29,7 @@ from auditor.model import (
 from auditor.predict import Prediction, RawTree
 from auditor.predict.terraform import apply_terraform_plan
 from auditor.predict.terraform_map import IGNORED_TYPES, SPECS
+from tests.cli import azroute
 from tests.conftest import ROOT
 from tests.predict_helpers import (
     DATA,
@@ -1380,7 +1379,7 @@ def test_malformed_plan_ids_are_bad_input_for_diff_and_plan(tmp_path: Path) -> N
     file = tmp_path / "change.tfplan.json"
     file.write_text(json.dumps(document))
     for args in (["diff", str(TESTBED)], ["plan", str(TESTBED), "--out", str(tmp_path / "after")]):
-        result = CliRunner().invoke(app, [*args, "--terraform-plan", str(file)])
+        result = azroute(*args, "--terraform-plan", str(file))
         assert result.exit_code == 2, result.stdout
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in result.stderr

@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from auditor.cli import app
 from auditor.errors import InputError
 from auditor.fixture import read_json, read_source
 from auditor.model import (
@@ -22,6 +20,7 @@ from auditor.model import (
 )
 from auditor.predict import Prediction, RawTree
 from auditor.predict.whatif import apply_what_if
+from tests.cli import azroute
 from tests.conftest import FIXTURES
 from tests.predict_helpers import (
     DATA,
@@ -510,7 +509,7 @@ def test_malformed_what_if_ids_are_bad_input_for_diff_and_plan(tmp_path: Path) -
     file = tmp_path / "change.whatif.json"
     file.write_text(json.dumps(document))
     for args in (["diff", str(TESTBED)], ["plan", str(TESTBED), "--out", str(tmp_path / "after")]):
-        result = CliRunner().invoke(app, [*args, "--what-if", str(file)])
+        result = azroute(*args, "--what-if", str(file))
         assert result.exit_code == 2, result.stdout
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in result.stderr

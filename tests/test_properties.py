@@ -3,9 +3,10 @@
 Each mutation targets one field of a small hand-written snapshot, chosen from the ORACLE table
 (file, JSON path, how to read the model's field, validator). The validators are written here from
 ARM's documented types and ranges and from `fixtures/README.md`, not imported from the auditor.
-Through the CLI, in process (`azroute inventory`):
+Each example asks the validator in process (`load_fixture`, what `azroute inventory` reads); one
+test checks that the CLI prints the validator's error as its one line, exit 2:
 
-* invalid value -> exit 2 and one line naming the mutated file and the exact JSON path;
+* invalid value -> one line naming the mutated file and the exact JSON path;
 * valid value -> the snapshot loads and the model's field equals the value (in its documented
   normal form: an enum's spelling, a prefix as an `ipaddress` network);
 * never an internal error or a traceback, never a hang.
@@ -28,19 +29,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from auditor.cli import app
-from auditor.engine import CRASH_RULE
+from auditor.engine import CRASH_RULE, load_rules, run
+from auditor.errors import InputError
 from auditor.fixture import load_fixture
 from auditor.model import Snapshot
+from auditor.report import render_json, report_dict
+from tests.cli import azroute
 from tests.helpers import NET, write_fixture
-
-runner = CliRunner()
-COMMAND = typer.main.get_command(app)  # built once: typer rebuilds it on every invoke otherwise
 
 PROFILE = settings(
     derandomize=True,
@@ -1143,36 +1141,15 @@ def _verdict(entry: Entry, value: Any) -> Verdict:
     return entry.check(value)
 
 
-# -- running the CLI in process ---------------------------------------------------------------------
+# -- the validator in process; the CLI once per area ---------------------------------------------------
 
 
-@dataclass
-class Outcome:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def _cli(*args: str) -> Outcome:
-    """`azroute ARGS` in process (what `CliRunner.invoke` does, without rebuilding the command)."""
-    with runner.isolation() as (out, err, _):
-        try:
-            COMMAND.main(args=list(args), prog_name="azroute")
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        except Exception as exc:  # `main()` would print "internal error": never acceptable
-            raise AssertionError(
-                f"azroute {' '.join(args)[:200]}: uncaught {type(exc).__name__}: {exc}"
-            ) from exc
-        outcome = Outcome(code, out.getvalue().decode(), err.getvalue().decode())
-    text = outcome.stdout + outcome.stderr
-    assert "internal error" not in text and "Traceback" not in text, text
-    return outcome
-
-
-def _inventory(root: Path) -> Outcome:
-    return _cli("inventory", str(root))
+def _load(root: Path) -> Snapshot | InputError:
+    """What `azroute inventory ROOT` reads: the snapshot, or the one error it would print."""
+    try:
+        return load_fixture(root)
+    except InputError as exc:
+        return exc
 
 
 @contextmanager
@@ -1186,20 +1163,19 @@ def _with(root: Path, rel: str, doc: Any) -> Iterator[None]:
         file.write_bytes(original)
 
 
-def _assert_rejected(root: Path, rel: str, outcome: Outcome, at: Loc, below: bool, what: str) -> None:
-    assert outcome.code == 2, f"{what}: accepted (exit {outcome.code}), expected an error at {json_path(at)}"
-    lines = outcome.stderr.splitlines()
-    assert len(lines) == 1, f"{what}: not one line: {outcome.stderr!r}"
-    head = f"azroute: error: {root / rel}: "
-    assert lines[0].startswith(head), f"{what}: names another file: {lines[0]}"
-    where = lines[0][len(head) :].split(": ", 1)[0]
-    expected = json_path(at)
+def _assert_rejected(
+    root: Path, rel: str, loaded: Snapshot | InputError, at: Loc, below: bool, what: str
+) -> None:
+    assert isinstance(loaded, InputError), f"{what}: accepted, expected an error at {json_path(at)}"
+    assert "\n" not in str(loaded), f"{what}: not one line: {loaded}"
+    assert loaded.file == str(root / rel), f"{what}: names another file: {loaded}"
+    where, expected = loaded.path, json_path(at)
     if below:
         assert where == expected or where.startswith((expected + ".", expected + "[")), (
-            f"{what}: error at {where}, expected {expected} or inside it: {lines[0]}"
+            f"{what}: error at {where}, expected {expected} or inside it: {loaded}"
         )
     else:
-        assert where == expected, f"{what}: error at {where}, expected {expected}: {lines[0]}"
+        assert where == expected, f"{what}: error at {where}, expected {expected}: {loaded}"
 
 
 def _run(
@@ -1208,14 +1184,14 @@ def _run(
     what = f"{rel} {json_path(at)}"
     event("valid" if isinstance(verdict, Valid) else "invalid")
     with _with(root, rel, doc):
-        outcome = _inventory(root)
-        if isinstance(verdict, Invalid):
-            _assert_rejected(root, rel, outcome, verdict.at or at, verdict.below, what)
-        else:
-            assert outcome.code == 0, f"{what}: valid value rejected: {outcome.stderr}"
-            if read is not None:
-                got = read(load_fixture(root))
-                assert got == verdict.value, f"{what}: the model holds {got!r}, expected {verdict.value!r}"
+        loaded = _load(root)
+    if isinstance(verdict, Invalid):
+        _assert_rejected(root, rel, loaded, verdict.at or at, verdict.below, what)
+    else:
+        assert not isinstance(loaded, InputError), f"{what}: valid value rejected: {loaded}"
+        if read is not None:
+            got = read(loaded)
+            assert got == verdict.value, f"{what}: the model holds {got!r}, expected {verdict.value!r}"
 
 
 # -- the properties ------------------------------------------------------------------------------------
@@ -1224,7 +1200,7 @@ def _run(
 def test_the_base_loads_and_every_oracle_entry_reads_its_base_value(base_root: Path) -> None:
     """The oracle agrees with the base: each entry's validator accepts the base value, and the model
     holds it (so a test can fail only because of the mutation)."""
-    assert _inventory(base_root).code == 0
+    assert azroute("inventory", str(base_root)).exit_code == 0
     snapshot = load_fixture(base_root)
     for entry in ORACLE:
         value: Any = BASE[entry.file]
@@ -1233,6 +1209,18 @@ def test_the_base_loads_and_every_oracle_entry_reads_its_base_value(base_root: P
         verdict = entry.check(value)
         assert isinstance(verdict, Valid), entry.name
         assert entry.read(snapshot) == verdict.value, entry.name
+
+
+def test_a_rejected_value_is_the_cli_s_one_line_and_exit_2(base_root: Path) -> None:
+    """The CLI prints exactly the validator's error (what every example checks in process)."""
+    entry = ORACLE[0]
+    with _with(base_root, entry.file, _mutated(BASE[entry.file], entry.path, Raw("NaN"))):
+        error = _load(base_root)
+        outcome = azroute("inventory", str(base_root))
+    assert isinstance(error, InputError)
+    _assert_rejected(base_root, entry.file, error, entry.path, True, entry.name)
+    assert outcome.exit_code == 2 and outcome.stdout == ""
+    assert outcome.stderr == f"azroute: error: {error}\n"
 
 
 def _values(entry: Entry) -> st.SearchStrategy[Any]:
@@ -1325,6 +1313,23 @@ def test_too_deep_too_big_or_not_json_anywhere_is_an_error_at_its_path(
 
 # -- the audit on valid mutations ---------------------------------------------------------------------
 
+
+def _audit(root: Path) -> Any:
+    """`azroute audit ROOT -f json` in process: the snapshot, every rule, the JSON report (as text and
+    back). The CLI's own audit of a mutated base is checked once, below."""
+    snapshot = load_fixture(root)
+    return json.loads(render_json(report_dict(snapshot, run(snapshot, load_rules()))))
+
+
+def test_the_cli_audits_a_mutated_base_as_the_engine_does(base_root: Path) -> None:
+    entry = next(e for e in ORACLE if e.name == "effective route nextHopType")
+    with _with(base_root, entry.file, _mutated(BASE[entry.file], entry.path, "NotAHop")):
+        report = _audit(base_root)
+        outcome = azroute("audit", str(base_root), "-f", "json")
+    assert outcome.exit_code == 3 and not report["coverage"]["complete"], outcome.stderr
+    assert outcome.json() == report
+
+
 AUDITED = [e for e in ORACLE if e.file.startswith(("arm/", "operations/"))]
 
 
@@ -1334,9 +1339,7 @@ def test_valid_mutations_audit_without_a_crash(base_root: Path, data: st.DataObj
     entry = data.draw(st.sampled_from(AUDITED), label="entry")
     value = data.draw(entry.values.filter(lambda v: isinstance(_verdict(entry, v), Valid)), label="value")
     with _with(base_root, entry.file, _mutated(BASE[entry.file], entry.path, value)):
-        result = _cli("audit", str(base_root), "-f", "json")
-    assert result.code in (0, 1, 3), result.stderr
-    report = json.loads(result.stdout)
+        report = _audit(base_root)
     assert not [f for f in report["findings"] if f["rule"] == CRASH_RULE], report["findings"]
 
 
@@ -1357,12 +1360,13 @@ def test_an_unknown_observed_enum_value_is_a_coverage_gap_naming_it(
     base_root: Path, entry: Entry, value: str
 ) -> None:
     with _with(base_root, entry.file, _mutated(BASE[entry.file], entry.path, value)):
-        result = _cli("audit", str(base_root), "-f", "json")
-    assert result.code in (0, 1, 3), result.stderr
-    gaps = [g for g in json.loads(result.stdout)["coverage"]["gaps"] if g["kind"] == "unknown-value"]
+        report = _audit(base_root)
+    gaps = [g for g in report["coverage"]["gaps"] if g["kind"] == "unknown-value"]
     unknown = bool(value.strip()) and value.lower() not in KNOWN_OBSERVED[entry.name]
     named = [g for g in gaps if repr(value) in g["detail"]]
     if unknown:
-        assert named and result.code != 0, f"unknown {entry.name} {value!r} is not a coverage gap: {gaps}"
+        assert named and not report["coverage"]["complete"], (
+            f"unknown {entry.name} {value!r} is not a coverage gap: {gaps}"
+        )
     else:
         assert not gaps, f"known {entry.name} {value!r} reported as unknown: {gaps}"

@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from auditor.cli import app
 from auditor.diff import evaluate
 from auditor.fixture import load_fixture
 from auditor.routing.controlplane import ControlPlane
@@ -20,9 +18,9 @@ from auditor.routing.paths import IPV6
 from auditor.routing.shared import path_finder
 from auditor.routing.tables import vnet_table
 from auditor.routing.views import _vnet_rows, vantage_rows
+from tests.cli import azroute
 from tests.conftest import FIXTURES, fixture_names
 
-runner = CliRunner()
 TESTBED_RG = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/Microsoft.Network"
 )
@@ -30,14 +28,14 @@ SPOKE_SUBNET = f"{TESTBED_RG}/virtualNetworks/spoke-vnet/subnets/default"
 
 
 def routes_json(path: Path | str, source: str) -> dict[str, Any]:
-    result = runner.invoke(app, ["routes", str(path), "--from", source, "--format", "json"])
+    result = azroute("routes", str(path), "--from", source, "--format", "json")
     assert result.exit_code == 0, result.stdout
     data: dict[str, Any] = json.loads(result.stdout)
     return data
 
 
 def routes_text(path: Path | str, source: str, fmt: str = "table") -> str:
-    result = runner.invoke(app, ["routes", str(path), "--from", source, "--format", fmt])
+    result = azroute("routes", str(path), "--from", source, "--format", fmt)
     assert result.exit_code == 0, result.stdout
     return result.stdout
 
@@ -205,25 +203,18 @@ def test_diff_compares_a_vnets_routes_per_subnet_group() -> None:
 def test_a_circuit_link_whose_bgp_session_is_down_says_so() -> None:
     """er-1's secondary BGP session is Idle (ERC002): `routes --from er-1:secondary` says so, and its
     rows say the VNets' routes are not advertised over it (issue 23, item 7)."""
-    from typer.testing import CliRunner
 
-    from auditor.cli import app
-
-    result = CliRunner().invoke(
-        app, ["routes", str(FIXTURES / "interop-testbed"), "--from", "er-1:secondary", "--format", "json"]
+    result = azroute(
+        "routes", str(FIXTURES / "interop-testbed"), "--from", "er-1:secondary", "--format", "json"
     )
     data = json.loads(result.stdout)
     assert "not Established" in data["note"] and "ERC002" in data["note"]
     assert data["routes"] and all(
         "not advertised to the customer over secondary" in r["reason"] for r in data["routes"]
     )
-    primary = json.loads(
-        CliRunner()
-        .invoke(
-            app, ["routes", str(FIXTURES / "interop-testbed"), "--from", "er-1:primary", "--format", "json"]
-        )
-        .stdout
-    )
+    primary = azroute(
+        "routes", str(FIXTURES / "interop-testbed"), "--from", "er-1:primary", "--format", "json"
+    ).json()
     assert "note" not in primary and any(
         r["nextHopType"] == "Customer" and r["selected"] for r in primary["routes"]
     )

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.cli import azroute
 from tests.conftest import FIXTURES, audit
 from tests.test_fidelity import overlay
 
@@ -187,15 +188,12 @@ def test_prf003_a_declared_site_without_links_uses_the_observed_per_link_prefixe
 
 
 def test_diff_says_prf003_is_evaluated_only_where_links_are_declared() -> None:
-    from typer.testing import CliRunner
-
-    from auditor.cli import app
 
     before, after = (str(FIXTURES / n) for n in ("interop-testbed", "vpn-backup-gap-observed"))
-    result = CliRunner().invoke(app, ["diff", before, after, "--format", "json"])
+    result = azroute("diff", before, after, "--format", "json")
     data = json.loads(result.stdout)
     assert "PRF003" in data["summary"]["rulesPartlyEvaluated"]
     assert "declare `links`" in data["summary"]["rulesPartlyEvaluated"]["PRF003"]
     assert not [f for f in data["findings"]["new"] if f["rule"] == "PRF003"]  # configuration only
-    text = CliRunner().invoke(app, ["diff", before, after]).stdout
+    text = azroute("diff", before, after).stdout
     assert "PRF003 is evaluated only where sites declare `links`" in text

@@ -11,6 +11,9 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
+from tests.cli import azroute
 from tests.conftest import FIXTURES, ROOT
 
 PACK = ROOT / "examples" / "rule-pack"
@@ -32,32 +35,43 @@ def install(target: Path) -> None:
     (info / "entry_points.txt").write_text("\n".join(lines))
 
 
-def azroute(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def azroute_with(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`azroute ARGS` in a process of its own whose path holds `path`: discovery as an installed
+    `azroute` does it (the smoke test of this area; the rest runs in process)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(path), str(ROOT)])}
     return subprocess.run(
         [sys.executable, "-m", "auditor", *args], capture_output=True, text=True, env=env, timeout=120
     )
 
 
-def test_an_installed_rule_pack_is_listed_and_runs(tmp_path: Path) -> None:
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The pack installed in `tmp_path`, on this process's path for the test (entry points are
+    read from the path on every discovery; nothing caches them)."""
     install(tmp_path)
-    listed = azroute(tmp_path, "rules", "--format", "json")
-    assert listed.returncode == 0, listed.stderr
-    ids = [r["id"] for r in json.loads(listed.stdout)["rules"]]
-    assert "CTR001" in ids and "TRN001" in ids
-    fired = azroute(
-        tmp_path, "audit", str(FIXTURES / "hub-spoke-transit-ok"), "--format", "json", "--select", "CTR"
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def test_an_installed_rule_pack_is_listed_and_runs(installed: Path) -> None:
+    fired = azroute_with(
+        installed, "audit", str(FIXTURES / "hub-spoke-transit-ok"), "--format", "json", "--select", "CTR"
     )
     assert fired.returncode == 0, fired.stderr
     findings = json.loads(fired.stdout)["findings"]
     assert [f["rule"] for f in findings] == ["CTR001"]
     assert findings[0]["resources"][0].endswith("/subnets/default")
-    clean = azroute(
-        tmp_path, "audit", str(FIXTURES / "hub-firewall-mirrored"), "--format", "json", "--select", "CTR"
-    )
-    assert not json.loads(clean.stdout)["findings"]
+    listed = azroute("rules", "--format", "json")
+    assert listed.exit_code == 0, listed.stderr
+    ids = [r["id"] for r in listed.json()["rules"]]
+    assert "CTR001" in ids and "TRN001" in ids
+    assert azroute(
+        "audit", str(FIXTURES / "hub-spoke-transit-ok"), "-f", "json", "--select", "CTR"
+    ).json() == (json.loads(fired.stdout))  # in process as in its own
+    clean = azroute("audit", str(FIXTURES / "hub-firewall-mirrored"), "--format", "json", "--select", "CTR")
+    assert not clean.json()["findings"]
 
 
-def test_without_the_pack_its_rules_are_unknown(tmp_path: Path) -> None:
-    result = azroute(tmp_path, "audit", "--select", "CTR001")
-    assert result.returncode == 2 and "CTR001" in result.stderr
+def test_without_the_pack_its_rules_are_unknown() -> None:
+    result = azroute("audit", "--select", "CTR001")
+    assert result.exit_code == 2 and "CTR001" in result.stderr

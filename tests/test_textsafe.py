@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from auditor.cli import app
 from auditor.live.server import ServeOptions, start
 from auditor.textsafe import escape, escape_json
+from tests.cli import azroute
 from tests.conftest import FIXTURES
 
 SUB = "00000000-0000-0000-0000-000000000000"
@@ -22,8 +21,6 @@ VNET = "spoke\x1b[31m\r\u202e\x85vnet"
 SITE = "location\x1b[31m\r\u202e\x85-1"
 GAP_SCOPE = f"/subscriptions/{SUB}/resourceGroups/rg\x1b[31m\u202e\x85"
 GAP_MESSAGE = "no access to \x1b]0;title\x07\u2066rg\u2069\r\nsecond line"
-
-runner = CliRunner()
 
 
 def raw_unsafe(text: str) -> list[str]:
@@ -47,7 +44,7 @@ def hostile(tmp_path: Path) -> Path:
 
 
 def invoke(*args: str) -> Any:
-    result = runner.invoke(app, list(args))
+    result = azroute(*args)
     assert not raw_unsafe(result.stdout), (args, raw_unsafe(result.stdout), result.stdout)
     assert not raw_unsafe(result.stderr), (args, raw_unsafe(result.stderr), result.stderr)
     return result

@@ -255,7 +255,7 @@ def _topology(data: FormatInput) -> str:
             f"<p>{len(graph.nodes)} resources: too many to draw here; use <code>azroute inventory</code>.</p>"
         )
     return (
-        topology.svg(graph)
+        f'<div class="scroll">{topology.svg(graph)}</div>'  # wider than a phone: it scrolls, the page does not
         + '\n<p class="muted">Dashed: not connected; dashed box: outside the snapshot.</p>'
         + '\n<details><summary>Mermaid source</summary>\n<pre class="mermaid">'
         + html.escape(topology.mermaid(graph))

@@ -621,6 +621,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 def start(fixture: Path, options: ServeOptions, port: int = 0) -> tuple[ArmServer, threading.Thread]:
     server = ArmServer(FixtureData(fixture), options, port)
-    thread = threading.Thread(target=server.serve_forever, name="azroute-serve", daemon=True)
+    # shutdown() waits for the loop's next look at its flag: 50 ms, not socketserver's 500
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="azroute-serve", daemon=True
+    )
     thread.start()
     return server, thread
