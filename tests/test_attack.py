@@ -1,6 +1,6 @@
 """Hostile and careless input, found by attacking the CLI (one test per defect found).
 
-Each test drives the input through the CLI (in process, `tests.test_properties._cli`, which fails on
+Each test drives the input through the CLI (in process, `tests.cli.azroute`, which fails on
 an escaping exception) or through `main()` where the defect was an exception only `main()` sees.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import azroute
 from tests.conftest import FIXTURES
-from tests.test_properties import _cli
 
 TESTBED = FIXTURES / "interop-testbed"
 PRE_CHANGE = Path(__file__).parent / "data" / "pre-change"
@@ -49,8 +49,8 @@ def test_a_lone_surrogate_is_bad_input_naming_its_path(tmp_path: Path, command: 
         "plan": ["plan", str(root), "--overlay", str(OVERLAY), "--out", str(tmp_path / "p")],
         "anonymize": ["anonymize", str(root), "--out", str(tmp_path / "a")],
     }[command]
-    outcome = _cli(*args)
-    assert outcome.code == 2, outcome.stderr
+    outcome = azroute(*args)
+    assert outcome.exit_code == 2, outcome.stderr
     _one_line(outcome.stderr, f"{file}: $.value[0].name: ", "surrogate")
 
 
@@ -58,8 +58,8 @@ def test_a_lone_surrogate_in_a_key_is_named_too(tmp_path: Path) -> None:
     root = _testbed(tmp_path)
     file = root / VNETS
     file.write_text(file.read_text().replace('"etag"', '"\\udfffetag"', 1))
-    outcome = _cli("inventory", str(root))
-    assert outcome.code == 2
+    outcome = azroute("inventory", str(root))
+    assert outcome.exit_code == 2
     _one_line(outcome.stderr, f"{file}: $.value[0]['\\udfffetag']: ")
 
 
@@ -87,8 +87,8 @@ def _azapi_plan(tmp_path: Path, body: str) -> Path:
 )
 def test_an_azapi_body_string_is_guarded_like_a_file(tmp_path: Path, body: str, words: str) -> None:
     plan = _azapi_plan(tmp_path, body)
-    outcome = _cli("diff", str(TESTBED), "--terraform-plan", str(plan))
-    assert outcome.code == 2, outcome.stderr
+    outcome = azroute("diff", str(TESTBED), "--terraform-plan", str(plan))
+    assert outcome.exit_code == 2, outcome.stderr
     _one_line(outcome.stderr, f"{plan}: $.resource_changes[1].change.after.body", words)
 
 
@@ -135,8 +135,8 @@ def test_plan_never_writes_over_its_inputs(tmp_path: Path, target: str) -> None:
     plan_before = overlay if target == "base" else before  # an overlay as BEFORE reads its base too
     out = {"before": before, "before-arm": before / "arm" / "x", "overlay": side, "base": before}[target]
     kept = {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
-    outcome = _cli("plan", str(plan_before), "--overlay", str(side), "--out", str(out))
-    assert outcome.code == 2, outcome.stderr
+    outcome = azroute("plan", str(plan_before), "--overlay", str(side), "--out", str(out))
+    assert outcome.exit_code == 2, outcome.stderr
     _one_line(outcome.stderr, f"--out {out}")
     assert {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()} == kept
 
@@ -145,7 +145,7 @@ def test_plan_never_writes_over_its_inputs(tmp_path: Path, target: str) -> None:
 def test_out_never_swallows_a_key_or_sites_file_it_reads(tmp_path: Path, command: str) -> None:
     """The writer swaps `--out` whole: a key file kept in it would be deleted by the next run."""
     out = tmp_path / "out"
-    assert _cli("anonymize", str(TESTBED), "--out", str(out)).code == 0
+    assert azroute("anonymize", str(TESTBED), "--out", str(out)).exit_code == 0
     key = out / "key"
     key.write_text("k" * 32)
     args = {
@@ -155,8 +155,8 @@ def test_out_never_swallows_a_key_or_sites_file_it_reads(tmp_path: Path, command
             "--arm-endpoint", "https://127.0.0.1:9", "--anonymize-key-file", str(key),
         ],
     }[command]  # fmt: skip
-    outcome = _cli(*args)
-    assert outcome.code == 2, outcome.stderr
+    outcome = azroute(*args)
+    assert outcome.exit_code == 2, outcome.stderr
     _one_line(outcome.stderr, f"--out {out}", str(key))
     assert key.read_text() == "k" * 32
 
@@ -175,8 +175,8 @@ def test_plan_drops_the_secrets_of_the_snapshot_it_reads(tmp_path: Path) -> None
                 peering["properties"]["sharedKey"] = "md5-SECRET-3"
         (root / rel).write_text(json.dumps(doc))
     out = tmp_path / "predicted"
-    outcome = _cli("plan", str(root), "--overlay", str(OVERLAY), "--out", str(out))
-    assert outcome.code == 0, outcome.stderr
+    outcome = azroute("plan", str(root), "--overlay", str(OVERLAY), "--out", str(out))
+    assert outcome.exit_code == 0, outcome.stderr
     written = "".join(p.read_text() for p in sorted(out.rglob("*.json")))
     assert "SECRET" not in written and "sharedKey" not in written
     assert "connectionType" in written  # the connections themselves are kept
@@ -204,8 +204,8 @@ def test_a_terraform_array_that_is_a_number_is_named(
     node[place[-1]] = 1.5
     file = tmp_path / "plan.json"
     file.write_text(json.dumps(plan))
-    outcome = _cli("diff", str(TESTBED), "--terraform-plan", str(file))
-    assert outcome.code == 2, outcome.stderr
+    outcome = azroute("diff", str(TESTBED), "--terraform-plan", str(file))
+    assert outcome.exit_code == 2, outcome.stderr
     _one_line(outcome.stderr, f"{file}: {path}: ", "array")
 
 
@@ -214,8 +214,8 @@ def test_a_null_in_a_terraform_list_of_ids_is_named(tmp_path: Path) -> None:
     plan["resource_changes"][1]["change"]["after"]["egress_nat_rule_ids"] = [None]
     file = tmp_path / "plan.json"
     file.write_text(json.dumps(plan))
-    outcome = _cli("diff", str(TESTBED), "--terraform-plan", str(file))
-    assert outcome.code == 2, outcome.stderr
+    outcome = azroute("diff", str(TESTBED), "--terraform-plan", str(file))
+    assert outcome.exit_code == 2, outcome.stderr
     _one_line(outcome.stderr, f"{file}: $.resource_changes[1].change.after.egress_nat_rule_ids[0]: ", "null")
 
 
@@ -253,8 +253,8 @@ def test_a_reference_to_another_type_is_named(
         node = node.setdefault(key, {}) if isinstance(key, str) else node[key]
     node["id"] = target
     (root / rel).write_text(json.dumps(doc))
-    outcome = _cli("audit", str(root))
-    assert outcome.code == 2, outcome.stdout
+    outcome = azroute("audit", str(root))
+    assert outcome.exit_code == 2, outcome.stdout
     path = "$" + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in place) + ".id"
     _one_line(outcome.stderr, f"{root / rel}: {path}: ", "not the id of")
 
@@ -279,5 +279,5 @@ def test_serve_on_a_port_in_use_or_out_of_range_is_bad_input(
             main()
     assert exit_.value.code == 2
     _one_line(capsys.readouterr().err, "Address already in use")
-    outcome = _cli("serve", str(TESTBED), "--port", "99999")
-    assert outcome.code == 2 and "--port" in outcome.stderr and "internal error" not in outcome.stderr
+    outcome = azroute("serve", str(TESTBED), "--port", "99999")
+    assert outcome.exit_code == 2 and "--port" in outcome.stderr and "internal error" not in outcome.stderr
