@@ -16,6 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+
+try:  # typer >= 0.29 bundles its own click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - older typer on the click package
+    from click.exceptions import ClickException  # type: ignore[assignment]
 from tabulate import tabulate
 
 from auditor import __version__, terminal
@@ -1389,7 +1394,15 @@ from auditor import cli_change  # noqa: E402,F401  (registers `diff` and `plan`)
 
 def main() -> None:
     try:
-        app()
+        code = app(standalone_mode=False)
+    except ClickException as exc:  # a bad option or argument: one line, as for any bad input
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path if ctx is not None else 'azroute'} --help')"
+        echo(f"azroute: error: {escape(exc.format_message())}{hint}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:  # end of input at a prompt
+        echo("Aborted!", err=True)
+        sys.exit(1)
     except OSError as exc:  # a path the system refuses (too long, a loop of links): bad input, not a bug
         if os.environ.get("AZROUTE_DEBUG"):
             raise
@@ -1405,3 +1418,4 @@ def main() -> None:
             err=True,
         )
         sys.exit(EXIT_INPUT)
+    sys.exit(code if isinstance(code, int) else 0)

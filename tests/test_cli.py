@@ -223,3 +223,27 @@ def test_paths_table_cells_say_what_the_json_status_says() -> None:
     assert status[("hub-vnet", "spoke-vnet")] == status[("spoke-vnet", "hub-vnet")] == "one-way"
     rows = {line.split()[0]: line for line in azroute("paths", root).stdout.splitlines()}
     assert "one-way (return only)" in rows["hub-vnet"] and "one-way (no return)" in rows["spoke-vnet"]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["audit", "--fail-on", "bogus"], "Invalid value for '--fail-on'"),
+        (["audit", "--nope"], "No such option: --nope"),
+        (["paths", "--format"], "requires an argument"),
+    ],
+)
+def test_a_bad_option_is_one_line_naming_it(
+    args: list[str], says: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad options are bad input: one line on stderr naming the option, exit 2 (not click's
+    usage block)."""
+    from auditor.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["azroute", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1, captured.err
+    assert captured.err.startswith("azroute: error: ") and says in captured.err and "--help" in captured.err
