@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import json
+import math
 import os
 import secrets
 import signal
@@ -1223,13 +1224,13 @@ def serve(
         str | None, typer.Option("--throttle", help="BURST/RATE: per-subscription token bucket.")
     ] = None,
     error_rate: Annotated[
-        float, typer.Option("--error-rate", help="Share of requests answered 503 or reset.")
+        float, typer.Option("--error-rate", min=0.0, max=1.0, help="Share of requests answered 503 or reset.")
     ] = 0.0,
     forbid: Annotated[
         list[str] | None, typer.Option("--forbid", help="Answer 403 for this resource group (repeatable).")
     ] = None,
     page_size: Annotated[
-        int, typer.Option("--page-size", help="Items per list page (nextLink beyond).")
+        int, typer.Option("--page-size", min=1, help="Items per list page (nextLink beyond).")
     ] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fault injection.")] = 0,
     retry_after: Annotated[
@@ -1289,6 +1290,8 @@ def serve(
             lat[op] = float(seconds)
         except ValueError:
             _fail(f"--latency {item}: expected OP=SECONDS")
+        if not op or not math.isfinite(lat[op]) or lat[op] < 0:
+            _fail(f"--latency {item}: expected OP=SECONDS, SECONDS a number of seconds from 0")
     bucket = None
     if throttle:
         try:
@@ -1296,6 +1299,8 @@ def serve(
             bucket = (burst, rate)
         except ValueError:
             _fail(f"--throttle {throttle}: expected BURST/RATE")
+        if not all(math.isfinite(x) and x > 0 for x in bucket):
+            _fail(f"--throttle {throttle}: expected BURST/RATE, both numbers above 0")
     options = ServeOptions(page_size=page_size, latency=lat, throttle=bucket, error_rate=error_rate,
                            forbid=tuple(forbid or ()), seed=seed, retry_after=retry_after,
                            next_link_loop=next_link_loop, foreign_origin=foreign_origin, hostile_page=hostile_page, gzip_bomb=gzip_bomb,

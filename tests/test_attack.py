@@ -281,3 +281,20 @@ def test_serve_on_a_port_in_use_or_out_of_range_is_bad_input(
     _one_line(capsys.readouterr().err, "Address already in use")
     outcome = azroute("serve", str(TESTBED), "--port", "99999")
     assert outcome.exit_code == 2 and "--port" in outcome.stderr and "internal error" not in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--page-size", "0"],
+        ["--error-rate", "2"],
+        ["--error-rate", "nan"],
+        ["--latency", "x=-1"],
+        ["--throttle", "0/1"],
+    ],
+)
+def test_serve_refuses_values_that_make_no_server(option: list[str]) -> None:
+    """A page of no items, an error rate above one, a negative latency or an empty bucket is bad
+    input (exit 2), not a server that misbehaves."""
+    outcome = azroute("serve", str(FIXTURES / "interop-testbed"), *option)
+    assert outcome.exit_code == 2 and option[0] in outcome.stderr, outcome.stderr
