@@ -24,13 +24,12 @@ them in `Prediction.predicted_state`:
 from __future__ import annotations
 
 import copy
-import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.edits import Delete
 from auditor.ids import ArmId
-from auditor.model import kinds
+from auditor.model import IPNetwork, kinds, parse_prefix
 from auditor.predict import Prediction, apply, dig
 from auditor.rawtree import RawTree, resource_key
 
@@ -183,13 +182,14 @@ def _refused_peerings(
     return refused
 
 
-def _networks(prefixes: list[Any]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def _networks(prefixes: list[Any]) -> list[IPNetwork]:
+    """The address prefixes as the model reads them (an invalid one is the normalizer's to report)."""
     found = []
     for text in prefixes:
         try:
-            found.append(ipaddress.ip_network(str(text), strict=False))
+            found.append(parse_prefix(text))
         except ValueError:
-            continue  # the normalizer reports an invalid prefix
+            continue
     return found
 
 
