@@ -46,7 +46,7 @@ from auditor.routing.reconcile import Comparison, NotComparable, comparisons
 from auditor.routing.shared import control_plane, path_finder
 from auditor.routing.signature import RoutingSignature, routing_signature
 from auditor.routing.sites import SiteView
-from auditor.routing.tables import TableRoute, is_special, peered_space, select_bgp
+from auditor.routing.tables import SubnetTable, TableRoute, is_special, peered_space, select_bgp
 from auditor.routing.views import walk_summary
 from auditor.routing.walked import Cut, WalkCuts, shared_cuts
 from auditor.routing.withheld import (
@@ -209,6 +209,7 @@ __all__ = [
     "RuleFixtures",
     "Severity",
     "SiteView",
+    "SubnetTable",
     "TableRoute",
     "Violation",
     "Walk",

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from auditor.ids import ArmId
-from auditor.model import IPNetwork
+from auditor.model import IPNetwork, LinkKind
 from auditor.rule_api import (
     EVIDENCE_CAP,
     CoverageGap,
@@ -14,7 +14,6 @@ from auditor.rule_api import (
     Severity,
     Violation,
     prefix_key,
-    select_bgp,
 )
 
 
@@ -58,14 +57,16 @@ class EcmpAcrossPeeringLocations(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         plane = ctx.control_plane
-        for hub, rib in plane.domain_rib.items():
+        for hub in plane.domain_rib:
             circuits: dict[IPNetwork, set[ArmId]] = defaultdict(set)
-            for advert, best, reason in select_bgp(rib):
-                if best and reason.startswith("ECMP") and advert.via is not None:
-                    conn = snapshot.by_id.get(advert.via)
+            # the domain's selection as its VNets receive it, made once (`gateway_rows`): the routes
+            # towards a VPN peer's BGP address it leaves out never outrank an ExpressRoute route
+            for row in plane.gateway_rows[hub].rows:
+                if row.selected and row.link is LinkKind.EXPRESSROUTE and row.reason.startswith("ECMP"):
+                    conn = snapshot.by_id.get(row.via) if row.via is not None else None
                     circuit_id = getattr(conn, "peer_id", None)
                     if circuit_id is not None:
-                        circuits[advert.prefix].add(circuit_id)
+                        circuits[row.prefix].add(circuit_id)
             # one finding per set of circuits the gateway load-balances across (the cause), with its prefixes
             by_set: dict[tuple[ArmId, ...], list[IPNetwork]] = defaultdict(list)
             for prefix, members in circuits.items():

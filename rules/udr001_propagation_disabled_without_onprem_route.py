@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from functools import lru_cache
+from typing import Literal
 
 from auditor.ids import ArmId
 from auditor.model import IPNetwork, Snapshot, Subnet, VirtualNetwork
@@ -16,6 +16,7 @@ from auditor.rule_api import (
     RuleContext,
     RuleFixtures,
     Severity,
+    SubnetTable,
     TableRoute,
     Violation,
     is_special,
@@ -87,6 +88,7 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
             tuple[RoutingSignature, ArmId], tuple[list[tuple[IPNetwork, str]], dict[str, None]]
         ] = {}
         onward: dict[tuple[str, Address], str] = {}  # (first appliance, address) -> what follows it
+        appliances = _Appliances(ctx.paths)
         for subnet in snapshot.subnets:
             hub = plane.domain_of_vnet.get(subnet.vnet_id)
             table = route_table_of(snapshot, subnet)
@@ -107,7 +109,9 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
             own = any(overlaps[hub].overlaps_any(p) for p in vnet.address_prefixes)
             key = (routing_signature(plane, subnet), hub)
             if own or key not in verdicts:
-                verdict = _verdict(snapshot, ctx.paths, vnet, subnet, table.id, onprem[hub], onward)
+                verdict = _verdict(
+                    snapshot, ctx.paths, appliances, vnet, subnet, table.id, onprem[hub], onward
+                )
                 if own:
                     uncovered, outside = verdict
                 else:
@@ -139,6 +143,7 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
 def _verdict(
     snapshot: Snapshot,
     finder: PathFinder,
+    appliances: _Appliances,
     vnet: VirtualNetwork,
     subnet: Subnet,
     table: ArmId,
@@ -157,19 +162,22 @@ def _verdict(
     specific = OverlapIndex([p for p in routes.own_prefixes() if p.prefixlen > 0], lambda p: p)
     defaults: dict[int, list[TableRoute]] = {}
     for prefix in prefixes:
-        # the prefix's first address, and the first address of every UDR more specific than it
-        probes = [prefix.network_address] + [
-            u.network_address
-            for u in udrs
-            if u.version == prefix.version and u != prefix and u.subnet_of(prefix)  # type: ignore[arg-type]
-        ]
+        # the prefix's first address, and the first address of every UDR more specific than it (a
+        # UDR inside the prefix overlaps it: without an overlap there is none to look for)
         first: list[TableRoute] | None = None
-        if len(probes) == 1 and not specific.overlaps_any(prefix):
+        probes = [prefix.network_address]
+        if specific.overlaps_any(prefix):
+            probes += [
+                u.network_address
+                for u in udrs
+                if u.version == prefix.version and u != prefix and u.subnet_of(prefix)  # type: ignore[arg-type]
+            ]
+        else:
             if prefix.version not in defaults:
                 defaults[prefix.version] = routes.longest(prefix.network_address)
             first = defaults[prefix.version]
         for address in probes:
-            how = _leads_onprem(snapshot, finder, vnet, subnet, address, onward, first)
+            how = _leads_onprem(snapshot, appliances, routes, vnet, address, onward, first)
             if how.startswith("outside:"):
                 outside[how.split(":", 1)[1]] = None
             elif how:
@@ -180,26 +188,24 @@ def _verdict(
 
 def _leads_onprem(
     snapshot: Snapshot,
-    finder: PathFinder,
+    appliances: _Appliances,
+    table: SubnetTable,
     vnet: VirtualNetwork,
-    subnet: Subnet,
     address: Address,
     onward: dict[tuple[str, Address], str] | None = None,
     first: list[TableRoute] | None = None,
 ) -> str:
     """ "" when the subnet's selected route towards the address leads to on-premises; otherwise
     what it does instead ("outside:<ip>" for an appliance in a peered VNet outside the snapshot).
-    `onward` remembers, per (first appliance, address), what follows the first appliance: it
-    depends on nothing else, and many subnets send their traffic to the same appliance. `first`:
-    the subnet's selected routes towards the address, when the caller knows them already."""
+    `table`: the subnet's, in `vnet`. `onward` remembers, per (first appliance, address), what
+    follows the first appliance: it depends on nothing else, and many subnets send their traffic
+    to the same appliance. `first`: the subnet's selected routes towards the address, when the
+    caller knows them already."""
     seen: list[str] = []
-    where: tuple[Subnet | None, VirtualNetwork] = (subnet, vnet)
     key: tuple[str, Address] | None = None
     result = "too many appliances"
     for _ in range(MAX_APPLIANCES + 1):
-        routes = (
-            first if first is not None and not seen else finder.table(where[1], where[0]).longest(address)
-        )
+        routes = first if first is not None and not seen else table.longest(address)
         route = routes[0] if routes else None
         if route is not None and route.next_hop_type == "VirtualNetworkGateway":
             result = ""
@@ -216,32 +222,50 @@ def _leads_onprem(
             key = (route.next_hop, address)
             if key in onward:
                 return onward[key]
-        try:
-            found = finder.subnet_of(_appliance_address(route.next_hop))
-        except ValueError:
+        found = appliances.at(route.next_hop)
+        if found == "invalid":
             result = f"invalid appliance address {route.next_hop}"
             break
         if found is None:
             remote = [
                 peering
-                for group in peered_spaces(snapshot, where[1].id).covering(
-                    ipaddress.ip_network(route.next_hop)
-                )
+                for group in peered_spaces(snapshot, vnet.id).covering(ipaddress.ip_network(route.next_hop))
                 for _, peering in group
                 if peering is not None and snapshot.vnet(peering.remote_vnet_id) is None
             ]
             result = f"outside:{route.next_hop}" if remote else f"appliance {route.next_hop} is in no subnet"
             break
-        where = found
+        _, vnet, table = found
     if key is not None and onward is not None:
         onward[key] = result
     return result
 
 
-@lru_cache(maxsize=4096)
-def _appliance_address(text: str) -> Address:
-    """An appliance's address, parsed once: route tables name few, the walks ask them often."""
-    return ipaddress.ip_address(text)
+Hop = tuple[Subnet, VirtualNetwork, SubnetTable]
+
+
+class _Appliances:
+    """Where each appliance next hop is (its subnet, VNet and table), looked up once per address
+    text: route tables name few appliances, and every on-premises prefix asks about them."""
+
+    def __init__(self, finder: PathFinder) -> None:
+        self._finder = finder
+        self._found: dict[str, Hop | Literal["invalid"] | None] = {}
+
+    def at(self, next_hop: str) -> Hop | Literal["invalid"] | None:
+        """The appliance's subnet, VNet and table; None when no subnet of the snapshot holds it;
+        "invalid" when the address does not parse."""
+        if next_hop not in self._found:
+            try:
+                address = ipaddress.ip_address(next_hop)
+            except ValueError:
+                self._found[next_hop] = "invalid"
+            else:
+                where = self._finder.subnet_of(address)
+                self._found[next_hop] = (
+                    None if where is None else (where[0], where[1], self._finder.table(where[1], where[0]))
+                )
+        return self._found[next_hop]
 
 
 def _origin(route: TableRoute) -> str:

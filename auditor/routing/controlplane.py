@@ -260,6 +260,7 @@ class ControlPlane:
 
     def _er_learned(self, domain: Domain) -> list[Advert]:
         found: dict[tuple[str, tuple[int, int, int], str], Advert] = {}
+        local: dict[tuple[int, int, int], bool] = {}  # per prefix: circuits repeat them
         for conn, circuit_id in domain.er_links:
             name = circuit_id.name
             for entry in self.circuit_table.get(circuit_id, []):
@@ -272,7 +273,10 @@ class ControlPlane:
                     origin = f"vnet:{other.name}"
                 else:
                     continue
-                if domain.is_local(entry.prefix):
+                inside = local.get(entry.key)
+                if inside is None:
+                    inside = local[entry.key] = domain.is_local(entry.prefix)
+                if inside:
                     continue
                 advert = Advert(
                     entry.prefix,

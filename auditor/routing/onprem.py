@@ -16,11 +16,12 @@ on-premises ones, and are left out too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, LinkKind, Snapshot
 from auditor.routing.controlplane import ControlPlane, covers
+from auditor.routing.domains import Domain
 from auditor.routing.prefixindex import PrefixIndex
 from auditor.routing.tables import peered_space, select_bgp
 
@@ -38,6 +39,7 @@ class OnPremRoute:
     site: str | None = None
     bgp_peer_host: bool = False
     weight: int = 0
+    key: tuple[int, int, int] = field(kw_only=True, compare=False, repr=False)  # prefix_key(prefix)
 
 
 def onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
@@ -47,46 +49,70 @@ def onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
 
 def compute_onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
     snap = plane.snapshot
-    found: dict[tuple[object, ...], OnPremRoute] = {}
-    for hub, domain in plane.domains.items():
+    out: list[OnPremRoute] = []
+    for hub in sorted(plane.domains, key=lambda h: h.key):
+        domain = plane.domains[hub]
         local = PrefixIndex(_local_spaces(snap, hub), lambda p: p)
         inside: dict[tuple[int, int, int], bool] = {}  # per prefix (adverts repeat it per link)
+        # per connection object and link: the gateway and what the route comes over (None: not
+        # an on-premises connection); the adverts of one connection share its id object
+        links: dict[tuple[int, LinkKind], tuple[Connection, ArmId, ArmId] | None] = {}
+        found: dict[tuple[str, tuple[int, int, int], str, str], OnPremRoute] = {}
+        texts: dict[tuple[int, ...], str] = {}  # an AS path's text (the sort order), once per path
         for advert in plane.domain_rib[hub]:
-            conn = snap.by_id.get(advert.via) if advert.via else None
-            if advert.link is None or not isinstance(conn, Connection):
+            if advert.link is None or advert.via is None or not advert.origin.startswith(("site:", "lng:")):
                 continue
-            if not advert.origin.startswith(("site:", "lng:")):
-                continue
-            if advert.link is LinkKind.EXPRESSROUTE:
-                gateway, via = domain.er_gateway, conn.peer_id
-            else:
-                gateway, via = domain.vpn_gateway, conn.local_network_gateway_id
-            if gateway is None or via is None:
+            link_key = (id(advert.via), advert.link)
+            if link_key not in links:
+                links[link_key] = _onprem_link(snap, domain, advert.via, advert.link)
+            link = links[link_key]
+            if link is None:
                 continue
             covered = inside.get(advert.key)
             if covered is None:
                 covered = inside[advert.key] = local.covers(advert.prefix)
             if covered:
                 continue
-            route = OnPremRoute(
-                vnet_id=hub,
-                gateway_id=gateway.id,
-                connection_id=conn.id,
-                link=advert.link,
-                via_id=via,
-                prefix=advert.prefix,
-                origin="localNetworkAddressSpace" if advert.source == "Static" else "site",
-                as_path=advert.as_path,
-                site=advert.origin[5:] if advert.origin.startswith("site:") else None,
-                bgp_peer_host=advert.bgp_peer_host,
-                weight=advert.weight,
-            )
-            key = (hub.key, conn.id.key, advert.key, route.origin, advert.as_path)
-            found.setdefault(key, route)
-    paths = {k[4]: str(k[4]) for k in found}  # an AS path's text, once per distinct path
-    return [
-        found[k] for k in sorted(found, key=lambda k: (str(k[0]), str(k[1]), k[2], str(k[3]), paths[k[4]]))
-    ]
+            conn, gateway, via = link
+            origin = "localNetworkAddressSpace" if advert.source == "Static" else "site"
+            text = texts.get(advert.as_path)
+            if text is None:
+                text = texts[advert.as_path] = str(advert.as_path)
+            key = (conn.id.key, advert.key, origin, text)
+            if key not in found:
+                found[key] = OnPremRoute(
+                    vnet_id=hub,
+                    gateway_id=gateway,
+                    connection_id=conn.id,
+                    link=advert.link,
+                    via_id=via,
+                    prefix=advert.prefix,
+                    origin=origin,
+                    as_path=advert.as_path,
+                    site=advert.origin[5:] if advert.origin.startswith("site:") else None,
+                    bgp_peer_host=advert.bgp_peer_host,
+                    weight=advert.weight,
+                    key=advert.key,
+                )
+        out += [found[k] for k in sorted(found)]
+    return out
+
+
+def _onprem_link(
+    snap: Snapshot, domain: Domain, conn_id: ArmId, link: LinkKind
+) -> tuple[Connection, ArmId, ArmId] | None:
+    """The connection of an on-premises route, the domain gateway holding it and the circuit or
+    local network gateway it comes over (None: not an on-premises connection)."""
+    conn = snap.by_id.get(conn_id)
+    if not isinstance(conn, Connection):
+        return None
+    if link is LinkKind.EXPRESSROUTE:
+        gateway, via = domain.er_gateway, conn.peer_id
+    else:
+        gateway, via = domain.vpn_gateway, conn.local_network_gateway_id
+    if gateway is None or via is None:
+        return None
+    return conn, gateway.id, via
 
 
 def _local_spaces(snapshot: Snapshot, vnet_id: ArmId) -> list[IPNetwork]:

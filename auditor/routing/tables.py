@@ -80,6 +80,8 @@ class BgpCandidate(Protocol):
     def weight(self) -> int: ...
     @property
     def as_path(self) -> tuple[int, ...]: ...
+    @property
+    def key(self) -> tuple[int, int, int]: ...  # prefix_key(prefix)
 
 
 B = TypeVar("B", bound=BgpCandidate)
@@ -96,9 +98,16 @@ def select_bgp(adverts: Iterable[B]) -> list[tuple[B, bool, str]]:
     gateway routes, the gateway's own table, the on-premises views and rules all ask it)."""
     by_prefix: dict[tuple[int, int, int], list[B]] = {}
     for a in adverts:
-        by_prefix.setdefault(prefix_key(a.prefix), []).append(a)
+        group = by_prefix.get(a.key)
+        if group is None:
+            by_prefix[a.key] = [a]
+        else:
+            group.append(a)
     out: list[tuple[B, bool, str]] = []
     for group in by_prefix.values():
+        if len(group) == 1:
+            out.append((group[0], True, "best route"))
+            continue
         ranks = [_bgp_rank(a) for a in group]
         best = max(ranks)
         tied = ranks.count(best) > 1
