@@ -152,10 +152,16 @@ def _sources(ctx: RuleContext) -> list[_Source]:
     """Every on-premises prefix with the hub of a domain it reaches."""
     plane = ctx.control_plane
     out: dict[tuple[str, str, str], _Source] = {}
-    from_lngs: set[tuple[IPNetwork, ArmId]] = set()
+    texts: dict[int, str] = {}  # a prefix's text, once per prefix object (sites repeat per domain)
 
     def add(what: str, rid: ArmId | None, prefix: IPNetwork, hub: ArmId, nat: ArmId | None) -> None:
-        source = out.setdefault((what, str(prefix), hub.key), _Source(what, rid, prefix, hub))
+        text = texts.get(id(prefix))
+        if text is None:
+            text = texts[id(prefix)] = str(prefix)
+        key = (what, text, hub.key)
+        source = out.get(key)
+        if source is None:
+            source = out[key] = _Source(what, rid, prefix, hub)
         if nat is None:
             source.plain = True
         else:
@@ -170,7 +176,13 @@ def _sources(ctx: RuleContext) -> list[_Source]:
             by_circuit.setdefault(circuit_id, []).append(i)
         for lng_id in site.lng_ids:
             by_lng.setdefault(lng_id, []).append(i)
+    # each site's prefixes, declared and per link, once (every domain linked to the site asks)
+    site_prefixes = [
+        list(dict.fromkeys([*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())]))
+        for site in plane.sites
+    ]
     for hub, domain in plane.domains.items():
+        from_lngs: set[IPNetwork] = set()
         linked = {i for _, c in domain.er_links for i in by_circuit.get(c, ())}
         linked |= {i for _, lng in domain.vpn_links for i in by_lng.get(lng.id, ())}
         for conn, lng in domain.vpn_links:
@@ -185,21 +197,21 @@ def _sources(ctx: RuleContext) -> list[_Source]:
                     hub,
                     conn.id if _natted(conn) else None,
                 )
-                from_lngs.add((prefix, hub))
-        for site in (plane.sites[i] for i in sorted(linked)):
+                from_lngs.add(prefix)
+        for i in sorted(linked):
+            site = plane.sites[i]
             plain = any(c in site.circuit_ids for _, c in domain.er_links) or any(
                 lng.id in site.lng_ids and not _natted(conn) for conn, lng in domain.vpn_links
             )
             nat = [conn.id for conn, lng in domain.vpn_links if lng.id in site.lng_ids and _natted(conn)]
             if not plain and not nat:
                 continue
-            for prefix in dict.fromkeys(
-                [*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())]
-            ):
-                if (prefix, hub) in from_lngs:
+            what = f"site {site.name}"
+            for prefix in site_prefixes[i]:
+                if from_lngs and prefix in from_lngs:
                     continue
                 for via in [None] if plain else nat:
-                    add(f"site {site.name}", None, prefix, hub, via)
+                    add(what, None, prefix, hub, via)
     return [out[k] for k in sorted(out)]
 
 
