@@ -370,6 +370,10 @@ class ControlPlane:
                             pending.setdefault(receiver, set()).add(received.key)
         converged = {s: table for s, table in rib.items() if s not in leaves}
         self._vpn_raw, self._vpn_leaves = rib, leaves
+        # (neighbour, id of a `within` index) -> that index and the keys overlapping it
+        self._within_keys: dict[
+            tuple[str, int], tuple[OverlapIndex[IPNetwork], list[tuple[int, int, int]]]
+        ] = {}
         return LazyMap(
             {**{s: s for s in converged}, **{s: s for s in leaves}},
             lambda speaker: converged[speaker] if speaker in converged else self._leaf_rib(rib, speaker),
@@ -397,7 +401,7 @@ class ControlPlane:
                 conn,
                 self._rib_keys_covering(sender, address)
                 if address is not None
-                else _keys_within(rib[sender], within)
+                else self._sender_keys_within(rib, sender, within)
                 if within is not None
                 else None,
             )
@@ -410,6 +414,19 @@ class ControlPlane:
             for received in self._exports(view, sender, leaf, conn, keys, prune=True):
                 _better(table, received)
         return table
+
+    def _sender_keys_within(
+        self, rib: Mapping[str, Rib], sender: str, within: OverlapIndex[IPNetwork]
+    ) -> list[tuple[int, int, int]]:
+        """The keys of a neighbour's table overlapping `within`: once per neighbour and `within`
+        (a domain has many leaf sites, each asking about the same table), when the tables are the
+        plane's own."""
+        if rib is not self._vpn_raw:
+            return _keys_within(rib[sender], within)
+        found = self._within_keys.get((sender, id(within)))
+        if found is None or found[0] is not within:
+            found = self._within_keys[(sender, id(within))] = (within, _keys_within(rib[sender], within))
+        return found[1]
 
     def _rib_keys_covering(self, speaker: str, address: Address) -> list[tuple[int, int, int]]:
         """The keys of a speaker's table whose prefix contains the address (sorted)."""

@@ -42,6 +42,8 @@ SPECIAL_SUBNETS = (
 )
 PROPAGATION_OFF = "gateway route propagation is disabled on the subnet's route table"
 DEFAULT_NONE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+_DEFAULT_ROUTE = parse_prefix("0.0.0.0/0")
+_RESERVED = tuple(parse_prefix(text) for text in DEFAULT_NONE)  # parsed once, not per subnet table
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +170,7 @@ class SubnetTable:
     def _overridden(self) -> bool:
         """0.0.0.0/0 has a user-defined route or a BGP route this subnet uses."""
         if self._default_overridden is None:
-            default = parse_prefix("0.0.0.0/0")
+            default = _DEFAULT_ROUTE
             own = [r for g in self._own.covering(default) for r in g if r.prefix == default]
             bgp = (
                 [r for g in self._shared.index.covering(default) for r in g if r.prefix == default]
@@ -342,13 +344,9 @@ def local_candidates(
                     target=peering.remote_vnet_id,
                 )
             )
-    candidates.append(
-        TableRoute(parse_prefix("0.0.0.0/0"), "Internet", None, "Default", reason="default route")
-    )
-    for text in DEFAULT_NONE:
-        candidates.append(
-            TableRoute(parse_prefix(text), "None", None, "Default", reason="reserved private range")
-        )
+    candidates.append(TableRoute(_DEFAULT_ROUTE, "Internet", None, "Default", reason="default route"))
+    for reserved in _RESERVED:
+        candidates.append(TableRoute(reserved, "None", None, "Default", reason="reserved private range"))
 
     found = snap.by_id.get(subnet.route_table_id) if subnet and subnet.route_table_id else None
     route_table = found if isinstance(found, RouteTable) else None
