@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
@@ -49,6 +49,7 @@ from auditor.routing.domains import (
     gateway_domains,
 )
 from auditor.routing.prefixindex import Address, OverlapIndex, PrefixIndex
+from auditor.routing.record import record
 from auditor.routing.sites import SiteView, site_views
 from auditor.routing.withheld import WithheldRoutes, withheld_routes
 
@@ -72,7 +73,7 @@ def covers(outer: IPNetwork, inner: IPNetwork) -> bool:
     return outer.version == inner.version and inner.subnet_of(outer)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Advert:
     """A route as one speaker holds it."""
 
@@ -92,7 +93,7 @@ class Advert:
         object.__setattr__(self, "key", prefix_key(self.prefix))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CircuitEntry:
     """A route in a circuit's Microsoft-edge table."""
 

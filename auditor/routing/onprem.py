@@ -16,17 +16,18 @@ on-premises ones, and are left out too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, LinkKind, Snapshot
 from auditor.routing.controlplane import ControlPlane, covers
 from auditor.routing.domains import Domain
 from auditor.routing.prefixindex import PrefixIndex
+from auditor.routing.record import record
 from auditor.routing.tables import peered_space, select_bgp
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OnPremRoute:
     vnet_id: ArmId  # the VNet holding the gateways (spokes using them see the same routes)
     gateway_id: ArmId

@@ -31,6 +31,7 @@ from auditor.model import (
 )
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, prefix_key
 from auditor.routing.prefixindex import OverlapIndex, PrefixIndex
+from auditor.routing.record import record
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 SPECIAL_SUBNETS = (
@@ -46,7 +47,7 @@ _DEFAULT_ROUTE = parse_prefix("0.0.0.0/0")
 _RESERVED = tuple(parse_prefix(text) for text in DEFAULT_NONE)  # parsed once, not per subnet table
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TableRoute:
     prefix: IPNetwork
     next_hop_type: str  # VnetLocal | VNetPeering | VirtualNetworkGateway | VirtualAppliance | Internet | None
