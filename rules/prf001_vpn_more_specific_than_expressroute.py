@@ -90,7 +90,7 @@ class VpnMoreSpecificThanExpressRoute(Rule):
 
         for vnet_id in sorted(by_vnet, key=lambda i: i.key):
             routes = by_vnet[vnet_id]
-            er = PrefixIndex([r for r in routes if r.link is LinkKind.EXPRESSROUTE], lambda r: r.prefix)
+            er = PrefixIndex.by_key([r for r in routes if r.link is LinkKind.EXPRESSROUTE], lambda r: r.key)
             er_prefixes = {r.prefix for r in er.items}
             vpn = [r for r in routes if r.link is LinkKind.VPN and not r.bgp_peer_host]
             found: dict[ArmId, list[tuple[OnPremRoute, list[OnPremRoute]]]] = defaultdict(list)

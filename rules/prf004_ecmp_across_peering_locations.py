@@ -57,20 +57,26 @@ class EcmpAcrossPeeringLocations(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         plane = ctx.control_plane
+        circuit_of: dict[int, ArmId | None] = {}  # per connection id object: its circuit
         for hub in plane.domain_rib:
-            circuits: dict[IPNetwork, set[ArmId]] = defaultdict(set)
-            # the domain's selection as its VNets receive it, made once (`gateway_rows`): the routes
-            # towards a VPN peer's BGP address it leaves out never outrank an ExpressRoute route
-            for row in plane.gateway_rows[hub].rows:
-                if row.selected and row.link is LinkKind.EXPRESSROUTE and row.reason.startswith("ECMP"):
-                    conn = snapshot.by_id.get(row.via) if row.via is not None else None
-                    circuit_id = getattr(conn, "peer_id", None)
-                    if circuit_id is not None:
-                        circuits[row.prefix].add(circuit_id)
-            # one finding per set of circuits the gateway load-balances across (the cause), with its prefixes
+            # one finding per set of circuits the gateway load-balances across (the cause), with its
+            # prefixes; the domain's selection as its VNets receive it, made once (`gateway_rows`):
+            # the routes towards a VPN peer's BGP address it leaves out never outrank ExpressRoute
             by_set: dict[tuple[ArmId, ...], list[IPNetwork]] = defaultdict(list)
-            for prefix, members in circuits.items():
-                by_set[tuple(sorted(members, key=lambda i: i.key))].append(prefix)
+            for group in plane.gateway_rows[hub].groups.values():
+                members: dict[str, ArmId] = {}
+                for row in group:
+                    if not row.selected or row.link is not LinkKind.EXPRESSROUTE or row.via is None:
+                        continue
+                    if not row.reason.startswith("ECMP"):
+                        break  # one selected route: no load-balancing for this prefix
+                    if id(row.via) not in circuit_of:
+                        circuit_of[id(row.via)] = getattr(snapshot.by_id.get(row.via), "peer_id", None)
+                    circuit_id = circuit_of[id(row.via)]
+                    if circuit_id is not None:
+                        members[circuit_id.key] = circuit_id
+                if members:
+                    by_set[tuple(members[k] for k in sorted(members))].append(group[0].prefix)
             for ids, prefixes in sorted(by_set.items(), key=lambda kv: [i.key for i in kv[0]]):
                 locations = {
                     (c.peering_location or "?").lower(): c.id

@@ -444,7 +444,7 @@ class ControlPlane:
                 table = self._vpn_raw[speaker]
             else:
                 table = self.vpn_rib[speaker]
-            return PrefixIndex(list(table), lambda k: table[k][0].prefix)
+            return PrefixIndex.by_key(list(table), lambda k: k)  # a table's keys are prefix keys
 
         return PerKey(build)
 
@@ -605,8 +605,8 @@ class ControlPlane:
         """Per circuit: its Microsoft-edge table indexed by prefix, entries numbered in the table's
         order (walks at the edge and sites' lookups both ask it)."""
         return PerKey(
-            lambda circuit_id: PrefixIndex(
-                enumerate(self.circuit_table.get(circuit_id, [])), lambda e: e[1].prefix
+            lambda circuit_id: PrefixIndex.by_key(
+                enumerate(self.circuit_table.get(circuit_id, [])), lambda e: e[1].key
             )
         )
 

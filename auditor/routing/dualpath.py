@@ -58,7 +58,7 @@ def compute_dual_path_sites(plane: ControlPlane) -> list[DualPath]:
         by_hub.setdefault(route.vnet_id, []).append(route)
     # each domain's routes indexed by prefix when a site it reaches both ways first asks
     indexes: PerKey[ArmId, PrefixIndex[OnPremRoute]] = PerKey(
-        lambda hub: PrefixIndex(by_hub.get(hub, []), lambda r: r.prefix)
+        lambda hub: PrefixIndex.by_key(by_hub.get(hub, []), lambda r: r.key)
     )
     by_conn: dict[ArmId, list[OnPremRoute]] = {}
     for routes in by_hub.values():

@@ -20,20 +20,48 @@ class PrefixIndex(Generic[T]):
     """Items keyed by prefix; `matches(address)` yields them longest prefix first."""
 
     def __init__(self, items: Iterable[T], prefix: Callable[[T], IPNetwork]) -> None:
-        buckets: dict[tuple[int, int], dict[int, list[T]]] = {}
         self.items: list[T] = list(items)
+        groups: dict[tuple[int, int, int], list[T]] = {}
         for item in self.items:
             net = prefix(item)
-            key = (net.version, net.prefixlen)
-            bucket = buckets.get(key)
-            if bucket is None:
-                bucket = buckets[key] = {}
-            start = int(net.network_address)
-            hit = bucket.get(start)
-            if hit is None:
-                bucket[start] = [item]
+            key = (net.version, int(net.network_address), net.prefixlen)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [item]
             else:
-                hit.append(item)
+                group.append(item)
+        self._index(groups)
+
+    @classmethod
+    def by_key(cls, items: Iterable[T], key: Callable[[T], tuple[int, int, int]]) -> PrefixIndex[T]:
+        """Items whose prefix key (`controlplane.prefix_key`: family, first address, length) they
+        carry already: nothing is read from the prefix itself."""
+        groups: dict[tuple[int, int, int], list[T]] = {}
+        for item in items:
+            k = key(item)
+            group = groups.get(k)
+            if group is None:
+                groups[k] = [item]
+            else:
+                group.append(item)
+        return cls.of_groups(groups)
+
+    @classmethod
+    def of_groups(cls, groups: dict[tuple[int, int, int], list[T]]) -> PrefixIndex[T]:
+        """Items grouped by prefix key already (the lists are shared with the caller, not copied:
+        neither side may change them)."""
+        index = cls.__new__(cls)
+        index.items = [item for group in groups.values() for item in group]
+        index._index(groups)
+        return index
+
+    def _index(self, groups: dict[tuple[int, int, int], list[T]]) -> None:
+        buckets: dict[tuple[int, int], dict[int, list[T]]] = {}
+        for (version, start, length), group in groups.items():
+            bucket = buckets.get((version, length))
+            if bucket is None:
+                bucket = buckets[(version, length)] = {}
+            bucket[start] = group
         lengths: dict[int, list[int]] = {}
         for version, length in buckets:
             lengths.setdefault(version, []).append(length)
@@ -45,6 +73,11 @@ class PrefixIndex(Generic[T]):
             ]
             for version, ls in lengths.items()
         }
+
+    def levels(self, version: int) -> list[tuple[int, int, dict[int, list[T]]]]:
+        """The index itself, for a caller merging it with another: per prefix length present,
+        longest first, (length, bits to clear from an address, the groups by first address)."""
+        return self._probes.get(version, [])
 
     def matches(self, address: Address) -> Iterable[list[T]]:
         """Groups of items whose prefix contains the address, longest prefix first."""

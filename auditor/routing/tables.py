@@ -158,6 +158,9 @@ class SubnetTable:
         self._own = PrefixIndex(own, lambda r: r.prefix)
         self._shared = plane.gateway_rows[hub] if hub is not None else None
         self._default_overridden: bool | None = None
+        self._levels: dict[
+            int, list[tuple[int, dict[int, list[TableRoute]], dict[int, list[TableRoute]]]]
+        ] = {}
 
     # -- the precedence, once --------------------------------------------------------------------
     def _bgp(self, route: TableRoute) -> Decision:
@@ -253,25 +256,34 @@ class SubnetTable:
     def longest(self, address: Address) -> list[TableRoute]:
         """The selected routes of the longest prefix containing the address that has one (several:
         ECMP), deciding only the prefixes that contain the address."""
-        own = iter(self._own.matches(address))
-        # with propagation off no BGP route is selected and none changes an own route's decision
-        # (`_bgp`, `_decide`): the domain's routes need not be looked at
-        shared = self._shared if self._propagate else None
-        bgp = iter(shared.index.matches(address)) if shared is not None else iter(())
-        mine, theirs = next(own, None), next(bgp, None)
-        while mine is not None or theirs is not None:
-            lm = mine[0].prefix.prefixlen if mine else -1
-            lb = theirs[0].prefix.prefixlen if theirs else -1
-            group_own = mine if mine is not None and lm >= lb else []
-            group_bgp = theirs if theirs is not None and lb >= lm else []
-            chosen = [r for r, selected, _ in self._decide(group_own, group_bgp) if selected]
+        value = int(address)
+        for shift, own, bgp in self._merged(address.version):
+            start = (value >> shift) << shift
+            group_own = own.get(start)
+            group_bgp = bgp.get(start)
+            if group_own is None and group_bgp is None:
+                continue
+            chosen = [r for r, selected, _ in self._decide(group_own or [], group_bgp or []) if selected]
             if chosen:
                 return chosen
-            if group_own:
-                mine = next(own, None)
-            if group_bgp:
-                theirs = next(bgp, None)
         return []
+
+    def _merged(
+        self, version: int
+    ) -> list[tuple[int, dict[int, list[TableRoute]], dict[int, list[TableRoute]]]]:
+        """The subnet's own routes and its domain's, per prefix length (longest first): (bits to
+        clear from an address, own routes by first address, domain routes by first address). With
+        propagation off no BGP route is selected and none changes an own route's decision (`_bgp`,
+        `_decide`): the domain's routes are left out."""
+        found = self._levels.get(version)
+        if found is None:
+            none: dict[int, list[TableRoute]] = {}
+            by_length = {length: (shift, bucket, none) for length, shift, bucket in self._own.levels(version)}
+            if self._shared is not None and self._propagate:
+                for length, shift, bucket in self._shared.index.levels(version):
+                    by_length[length] = (shift, by_length.get(length, (shift, none, none))[1], bucket)
+            found = self._levels[version] = [by_length[k] for k in sorted(by_length, reverse=True)]
+        return found
 
 
 @dataclass(frozen=True)
@@ -313,7 +325,7 @@ def gateway_rows(plane: ControlPlane, hub: ArmId) -> GatewayRows:
         groups.setdefault(row.advert.key if row.advert is not None else prefix_key(row.prefix), []).append(
             row
         )
-    return GatewayRows(rows, PrefixIndex(rows, lambda r: r.prefix), groups)
+    return GatewayRows(rows, PrefixIndex.of_groups(groups), groups)
 
 
 def local_candidates(
