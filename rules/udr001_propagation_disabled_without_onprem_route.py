@@ -80,6 +80,7 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
         snapshot = ctx.snapshot
         plane = ctx.control_plane
         onprem: dict[ArmId, list[IPNetwork]] = {}
+        texts: dict[tuple[int, int, int], str] = {}
         overlaps: dict[ArmId, OverlapIndex[IPNetwork]] = {}
         # Subnets with one routing signature select the same routes for every address outside their
         # own VNet's space: the verdict is computed once per signature (and per subnet only where an
@@ -102,9 +103,13 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
             ):
                 continue
             if hub not in onprem:
-                onprem[hub] = sorted(
-                    {a.prefix for a in plane.domain_rib[hub] if not a.bgp_peer_host}, key=str
-                )
+                # each prefix once (by its key), in the order of its text; a text written once
+                # per prefix however many domains learn it
+                learned = {a.key: a.prefix for a in plane.domain_rib[hub] if not a.bgp_peer_host}
+                for learned_key, prefix in learned.items():
+                    if learned_key not in texts:
+                        texts[learned_key] = str(prefix)
+                onprem[hub] = [learned[k] for k in sorted(learned, key=texts.__getitem__)]
                 overlaps[hub] = OverlapIndex(onprem[hub], lambda p: p)
             own = any(overlaps[hub].overlaps_any(p) for p in vnet.address_prefixes)
             key = (routing_signature(plane, subnet), hub)

@@ -177,7 +177,7 @@ class ControlPlane:
         self.circuit_table: dict[ArmId, list[CircuitEntry]] = defaultdict(list)
         self._circuit_sites()
         self._circuit_domains(extra={})
-        er_learned = {hub: self._er_learned(d) for hub, d in self.domains.items()}
+        er_learned = self._all_er_learned()
         self.vpn_rib = self._vpn_propagation(er_learned)
         extra: dict[ArmId, list[Advert]] = {}
         for hub, domain in self.domains.items():
@@ -187,7 +187,7 @@ class ControlPlane:
             self.circuit_table = defaultdict(list)
             self._circuit_sites()
             self._circuit_domains(extra)
-            er_learned = {hub: self._er_learned(d) for hub, d in self.domains.items()}
+            er_learned = self._all_er_learned()
         self.domain_rib: dict[ArmId, list[Advert]] = {}
         for hub, domain in self.domains.items():
             rib = er_learned[hub] + self._vpn_learned(domain) + self._static(domain)
@@ -259,38 +259,53 @@ class ControlPlane:
         gws = (a.er_gateway, b.er_gateway)
         return all(g is not None and g.allow_remote_vnet_traffic is not False for g in gws)
 
-    def _er_learned(self, domain: Domain) -> list[Advert]:
+    def _all_er_learned(self) -> dict[ArmId, list[Advert]]:
+        """What each domain learns from its circuits' Microsoft edges (the circuit tables as they
+        stand: they are rebuilt when branch-to-branch adds routes)."""
+        by_start: PerKey[ArmId, OverlapIndex[CircuitEntry]] = PerKey(
+            lambda circuit_id: OverlapIndex(self.circuit_table.get(circuit_id, []), lambda e: e.prefix)
+        )
+        return {hub: self._er_learned(domain, by_start) for hub, domain in self.domains.items()}
+
+    def _er_learned(
+        self, domain: Domain, by_start: PerKey[ArmId, OverlapIndex[CircuitEntry]]
+    ) -> list[Advert]:
         found: dict[tuple[str, tuple[int, int, int], str], Advert] = {}
-        local: dict[tuple[int, int, int], bool] = {}  # per prefix: circuits repeat them
+        origins: dict[tuple[str, str], str | None] = {}  # (kind, target) -> origin; None: not learned
+        paths: dict[tuple[int, ...], tuple[int, ...]] = {}  # an entry's AS path as the domain hears it
         for conn, circuit_id in domain.er_links:
-            name = circuit_id.name
+            name, conn_id, weight = circuit_id.name, conn.id, conn.routing_weight or 0
+            # entries inside the domain's own address spaces: the system route wins over them
+            index = by_start[circuit_id]
+            local = {e.key for space in domain.local_prefixes for e in index.inside(space)}
             for entry in self.circuit_table.get(circuit_id, []):
-                if entry.kind == "site":
-                    origin = f"site:{entry.target}"
-                elif entry.kind == "domain" and entry.target.lower() != domain.hub.id.key:
-                    other = self._domains_by_key[entry.target.lower()]
-                    if not self._hairpin_allowed(domain, other):
-                        continue
-                    origin = f"vnet:{other.name}"
+                which = (entry.kind, entry.target)
+                if which in origins:
+                    origin = origins[which]
                 else:
+                    origin = origins[which] = self._er_origin(domain, entry)
+                if origin is None or entry.key in local:
                     continue
-                inside = local.get(entry.key)
-                if inside is None:
-                    inside = local[entry.key] = domain.is_local(entry.prefix)
-                if inside:
+                key = (conn_id.key, entry.key, origin)
+                if key in found:
                     continue
-                advert = Advert(
-                    entry.prefix,
-                    (MSEE_ASN, *entry.as_path),
-                    "EBgp",
-                    LinkKind.EXPRESSROUTE,
-                    conn.id,
-                    name,
-                    origin,
-                    weight=conn.routing_weight or 0,
+                path = paths.get(entry.as_path)
+                if path is None:
+                    path = paths[entry.as_path] = (MSEE_ASN, *entry.as_path)
+                found[key] = Advert(
+                    entry.prefix, path, "EBgp", LinkKind.EXPRESSROUTE, conn_id, name, origin, weight=weight
                 )
-                found.setdefault((conn.id.key, entry.key, origin), advert)
         return list(found.values())
+
+    def _er_origin(self, domain: Domain, entry: CircuitEntry) -> str | None:
+        """Who originated a circuit entry, as a domain learning it names it (None: the domain does
+        not learn it: its own prefixes, or another domain's without hairpinning allowed)."""
+        if entry.kind == "site":
+            return f"site:{entry.target}"
+        if entry.kind == "domain" and entry.target.lower() != domain.hub.id.key:
+            other = self._domains_by_key[entry.target.lower()]
+            return f"vnet:{other.name}" if self._hairpin_allowed(domain, other) else None
+        return None
 
     # -- VPN BGP ------------------------------------------------------------------------------------
     def _vpn_propagation(self, er_learned: dict[ArmId, list[Advert]]) -> LazyMap[str, Rib]:

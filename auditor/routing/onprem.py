@@ -61,40 +61,41 @@ def compute_onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
         found: dict[tuple[str, tuple[int, int, int], str, str], OnPremRoute] = {}
         texts: dict[tuple[int, ...], str] = {}  # an AS path's text (the sort order), once per path
         for advert in plane.domain_rib[hub]:
-            if advert.link is None or advert.via is None or not advert.origin.startswith(("site:", "lng:")):
+            kind, via_id = advert.link, advert.via
+            if kind is None or via_id is None:
                 continue
-            link_key = (id(advert.via), advert.link)
-            if link_key not in links:
-                links[link_key] = _onprem_link(snap, domain, advert.via, advert.link)
-            link = links[link_key]
+            origin_text = advert.origin
+            if origin_text.startswith("site:"):
+                site: str | None = origin_text[5:]
+            elif origin_text.startswith("lng:"):
+                site = None
+            else:
+                continue
+            link_key = (id(via_id), kind)
+            if link_key in links:
+                link = links[link_key]
+            else:
+                link = links[link_key] = _onprem_link(snap, domain, via_id, kind)
             if link is None:
                 continue
-            covered = inside.get(advert.key)
+            prefix_key_ = advert.key
+            covered = inside.get(prefix_key_)
             if covered is None:
-                covered = inside[advert.key] = local.covers(advert.prefix)
+                covered = inside[prefix_key_] = local.covers(advert.prefix)
             if covered:
                 continue
             conn, gateway, via = link
             origin = "localNetworkAddressSpace" if advert.source == "Static" else "site"
-            text = texts.get(advert.as_path)
+            as_path = advert.as_path
+            text = texts.get(as_path)
             if text is None:
-                text = texts[advert.as_path] = str(advert.as_path)
-            key = (conn.id.key, advert.key, origin, text)
+                text = texts[as_path] = str(as_path)
+            key = (conn.id.key, prefix_key_, origin, text)
             if key not in found:
                 found[key] = OnPremRoute(
-                    vnet_id=hub,
-                    gateway_id=gateway,
-                    connection_id=conn.id,
-                    link=advert.link,
-                    via_id=via,
-                    prefix=advert.prefix,
-                    origin=origin,
-                    as_path=advert.as_path,
-                    site=advert.origin[5:] if advert.origin.startswith("site:") else None,
-                    bgp_peer_host=advert.bgp_peer_host,
-                    weight=advert.weight,
-                    key=advert.key,
-                )
+                    hub, gateway, conn.id, kind, via, advert.prefix, origin, as_path, site,
+                    advert.bgp_peer_host, advert.weight, key=prefix_key_,
+                )  # fmt: skip
         out += [found[k] for k in sorted(found)]
     return out
 

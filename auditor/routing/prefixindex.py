@@ -147,6 +147,18 @@ class OverlapIndex(Generic[T]):
         unique: dict[int, T] = {id(i): i for i in found}
         return list(unique.values())
 
+    def inside(self, net: IPNetwork) -> list[T]:
+        """Items whose prefix equals `net` or lies inside it (they start within it)."""
+        rows, keys = self._starts.get(net.version, []), self._keys.get(net.version, [])
+        lo = int(net.network_address)
+        hi = _last(net, lo)
+        length = net.prefixlen
+        return [
+            item
+            for _start, _end, item in rows[bisect_left(keys, lo) : bisect_right(keys, hi)]
+            if self._prefix(item).prefixlen >= length
+        ]
+
     @cached_property
     def _reach(self) -> dict[int, list[int]]:
         """Per version, the furthest last address of the items starting at or before each row."""
