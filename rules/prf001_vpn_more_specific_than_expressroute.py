@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import groupby
 
 from auditor.ids import ArmId
 from auditor.model import LinkKind
@@ -77,9 +78,9 @@ class VpnMoreSpecificThanExpressRoute(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
-        by_vnet: dict[ArmId, list[OnPremRoute]] = defaultdict(list)
-        for route in ctx.onprem_routes():
-            by_vnet[route.vnet_id].append(route)
+        by_vnet: dict[ArmId, list[OnPremRoute]] = {}
+        for vnet_id, routes_of in groupby(ctx.onprem_routes(), key=lambda r: r.vnet_id):  # by domain
+            by_vnet.setdefault(vnet_id, []).extend(routes_of)
         site_of_circuit: dict[ArmId, set[str]] = defaultdict(set)
         site_of_lng: dict[ArmId, set[str]] = defaultdict(set)
         for site in ctx.site_views():
@@ -91,12 +92,12 @@ class VpnMoreSpecificThanExpressRoute(Rule):
         for vnet_id in sorted(by_vnet, key=lambda i: i.key):
             routes = by_vnet[vnet_id]
             er = PrefixIndex.by_key([r for r in routes if r.link is LinkKind.EXPRESSROUTE], lambda r: r.key)
-            er_prefixes = {r.prefix for r in er.items}
+            er_prefixes = {r.key for r in er.items}
             vpn = [r for r in routes if r.link is LinkKind.VPN and not r.bgp_peer_host]
             found: dict[ArmId, list[tuple[OnPremRoute, list[OnPremRoute]]]] = defaultdict(list)
             seen: set[tuple[str, str]] = set()
             for rv in vpn:
-                if rv.prefix in er_prefixes:
+                if rv.key in er_prefixes:
                     continue
                 wider = [
                     re

@@ -261,9 +261,16 @@ class SubnetTable:
             start = (value >> shift) << shift
             group_own = own.get(start)
             group_bgp = bgp.get(start)
-            if group_own is None and group_bgp is None:
-                continue
-            chosen = [r for r, selected, _ in self._decide(group_own or [], group_bgp or []) if selected]
+            if group_own is None:
+                if group_bgp is None:
+                    continue
+                # the domain's routes alone (propagation on: `_merged`): as `_bgp` decides each, once
+                # for the prefix they share
+                if self._spaces.covers(group_bgp[0].prefix):
+                    continue
+                chosen = [r for r in group_bgp if r.selected]
+            else:
+                chosen = [r for r, selected, _ in self._decide(group_own, group_bgp or []) if selected]
             if chosen:
                 return chosen
         return []
@@ -403,13 +410,16 @@ def _bgp_rows(plane: ControlPlane, hub: ArmId) -> list[TableRoute]:
     """A domain's gateway routes as subnet routes, selected once for all its VNets."""
     domain = plane.domains[hub]
     rows = []
+    by_link = {
+        link: gateway.id.name if gateway is not None else None
+        for link, gateway in ((LinkKind.EXPRESSROUTE, domain.er_gateway), (LinkKind.VPN, domain.vpn_gateway))
+    }
     for advert, best, reason in select_bgp([a for a in plane.domain_rib[hub] if not a.bgp_peer_host]):
-        gateway = domain.er_gateway if advert.link is LinkKind.EXPRESSROUTE else domain.vpn_gateway
         rows.append(
             TableRoute(
-                advert.prefix, "VirtualNetworkGateway", gateway.id.name if gateway else None, "VirtualNetworkGateway",
-                via=advert.via, as_path=advert.as_path, link=advert.link, selected=best, reason=reason, advert=advert,
-                target=hub,
+                advert.prefix, "VirtualNetworkGateway",
+                by_link[LinkKind.EXPRESSROUTE if advert.link is LinkKind.EXPRESSROUTE else LinkKind.VPN],
+                "VirtualNetworkGateway", advert.via, advert.as_path, advert.link, best, reason, advert, hub,
             )
         )  # fmt: skip
     return rows
