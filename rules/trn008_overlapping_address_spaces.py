@@ -176,9 +176,16 @@ def _sources(ctx: RuleContext) -> list[_Source]:
             by_circuit.setdefault(circuit_id, []).append(i)
         for lng_id in site.lng_ids:
             by_lng.setdefault(lng_id, []).append(i)
+    # Only a prefix some VNet's address space equals or contains can overlap (`_onprem` asks no
+    # more of it): the others are left out here, once, rather than asked about in every domain.
+    spaces = PrefixIndex([p for v in ctx.snapshot.vnets for p in v.address_prefixes], lambda p: p)
     # each site's prefixes, declared and per link, once (every domain linked to the site asks)
     site_prefixes = [
-        list(dict.fromkeys([*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())]))
+        [
+            p
+            for p in dict.fromkeys([*site.prefixes, *(p for lk in site.links for p in lk.prefixes or ())])
+            if spaces.covers(p)
+        ]
         for site in plane.sites
     ]
     for hub, domain in plane.domains.items():
@@ -190,6 +197,8 @@ def _sources(ctx: RuleContext) -> list[_Source]:
             for prefix in lng.address_prefixes or ():
                 if prefix.num_addresses == 1 and str(prefix.network_address) in hosts:
                     continue  # the BGP peer's host route (Microsoft's documented pattern)
+                if not spaces.covers(prefix):
+                    continue
                 add(
                     f"local network gateway {lng.id.name}",
                     lng.id,
