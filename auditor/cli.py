@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - older typer on the click package
 from tabulate import tabulate
 
 from auditor import __version__, terminal
+from auditor.catalogue import catalogue_markdown
 from auditor.cli_docs import ReadableGroup
 from auditor.config import Config, check_rule_refs, split_list, with_cli
 from auditor.config import resolve as resolve_config
@@ -1347,6 +1348,7 @@ def rules_markdown(rules: list[type[Rule]]) -> str:
         out += ["", f"## {r.id}", "", f"`{r.name}` · severity **{r.severity.value}**", "", body[0]]
         if len(body) > 1:
             out += [body[1].replace("\n## ", "\n### ").rstrip()]
+    out += catalogue_markdown()
     return "\n".join(out) + "\n"
 
 

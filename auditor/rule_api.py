@@ -58,6 +58,7 @@ from auditor.routing.withheld import (
     NO_GATEWAY_TRANSIT,
     NO_TRANSIT_BASIC,
     REMOTE_GATEWAY_MISSING,
+    er_only_and_vpn_sites,
 )
 from auditor.unmodelled import FASTPATH_SKUS, lng_stands_for
 
@@ -216,6 +217,7 @@ __all__ = [
     "WalkCuts",
     "apipa_unmatched",
     "covers",
+    "er_only_and_vpn_sites",
     "failed_collections",
     "is_special",
     "lng_stands_for",

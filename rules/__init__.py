@@ -30,6 +30,7 @@ from rules.erc003_vnet_to_vnet_hairpin import VnetToVnetHairpin
 from rules.erc004_sites_need_global_reach import SitesNeedGlobalReach
 from rules.erc005_fastpath_not_applicable import FastpathNotApplicable
 from rules.erc006_circuit_without_vnet_link import CircuitWithoutVnetLink
+from rules.erc007_sites_need_route_server import SitesNeedRouteServer
 from rules.gws001_gateway_subnet_default_route import GatewaySubnetDefaultRoute
 from rules.gws002_gateway_subnet_nsg import GatewaySubnetNsg
 from rules.gws003_gateway_subnet_propagation_disabled import GatewaySubnetPropagationDisabled
@@ -120,6 +121,7 @@ RULES = (
     ApplianceNotDirectlyReachable,
     BgpRouteNeverWins,
     CircuitWithoutVnetLink,
+    SitesNeedRouteServer,
     GatewayWithoutConnection,
     HubGatewayNotShared,
     RouteTableNotAssociated,

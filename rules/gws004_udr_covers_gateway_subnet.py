@@ -3,15 +3,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
-from rules._helpers import gateway_subnet_of, inside, route_table_of
+from rules._helpers import gateway_subnet_of, inside, overlaps, route_table_of
 
 
 class UdrCoversGatewaySubnet(Rule):
-    """A route on the GatewaySubnet covers the GatewaySubnet's own range.
+    """A route on the GatewaySubnet overlaps the GatewaySubnet's own range.
 
     ## What it does
-    Flags a route in the GatewaySubnet's route table whose prefix contains (or equals) the
-    GatewaySubnet's prefix, other than 0.0.0.0/0 (GWS001 reports that).
+    Flags a route in the GatewaySubnet's route table whose prefix overlaps the GatewaySubnet's
+    prefix: it contains it (or equals it), or lies inside it. A default route 0.0.0.0/0 is left to
+    GWS001.
 
     ## Why is this bad?
     With coexisting gateways, the ExpressRoute and VPN gateways talk BGP across the
@@ -20,7 +21,8 @@ class UdrCoversGatewaySubnet(Rule):
 
     ## Example
     Scenario `gateway-subnet-self-route`: `gateway-rt` sends `10.0.0.0/16` (the whole hub,
-    GatewaySubnet included) to the firewall.
+    GatewaySubnet included) to the firewall. Scenario `gateway-subnet-route-inside`: a route for
+    a /28 inside the GatewaySubnet (Microsoft's wording is "overlaps", not "covers").
 
     ## Use instead
     Scenario `hub-firewall-bypass`: `gateway-rt` names the spoke prefixes only.
@@ -31,6 +33,7 @@ class UdrCoversGatewaySubnet(Rule):
 
     ## References
     - https://learn.microsoft.com/azure/expressroute/expressroute-howto-coexist-resource-manager
+    - https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-vpn-gateway-settings#gwsub
     """
 
     id = "GWS004"
@@ -38,7 +41,8 @@ class UdrCoversGatewaySubnet(Rule):
     severity = Severity.ERROR
     summary = "No route on the GatewaySubnet covers the GatewaySubnet's own range."
     fixtures = RuleFixtures(
-        triggers=("gateway-subnet-self-route",), passes=("hub-firewall-bypass", "interop-testbed")
+        triggers=("gateway-subnet-self-route", "gateway-subnet-route-inside"),
+        passes=("hub-firewall-bypass", "interop-testbed"),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
@@ -52,9 +56,10 @@ class UdrCoversGatewaySubnet(Rule):
                 prefix = route.prefix
                 if prefix is None or prefix.prefixlen == 0:
                     continue
-                if any(inside(own, prefix) for own in subnet.prefixes):
+                if any(overlaps(own, prefix) for own in subnet.prefixes):
+                    verb = "covers" if any(inside(own, prefix) for own in subnet.prefixes) else "overlaps"
                     yield Violation(
-                        message=f"route {table.id.name}/{route.id.name} ({prefix} -> {route.next_hop_type}) covers "
+                        message=f"route {table.id.name}/{route.id.name} ({prefix} -> {route.next_hop_type}) {verb} "
                         f"{vnet.display_name}'s GatewaySubnet ({', '.join(map(str, subnet.prefixes))})",
                         resources=(route.id, subnet.id),
                         evidence={

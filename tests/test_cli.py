@@ -16,8 +16,8 @@ from tests.conftest import FIXTURES
 def test_audit_defaults_to_the_bundled_testbed() -> None:
     code, out, _ = azroute("audit")
     assert code == 0  # the testbed is a working design: no error
-    assert "interop-testbed" in out and "Summary: 0 error, 1 warning, 2 info" in out
-    for rule in ("ERC002", "ERC003", "ERC004"):  # what a careful reviewer would still point out
+    assert "interop-testbed" in out and "Summary: 0 error, 1 warning, 3 info" in out
+    for rule in ("ERC002", "ERC003", "ERC004", "ERC007"):  # what a careful reviewer would still point out
         assert rule in out
 
 
@@ -215,14 +215,14 @@ def test_quiet_verbose_and_colour(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_paths_table_cells_say_what_the_json_status_says() -> None:
-    """A one-way pair reads one-way in the table too, with the direction that works: the hub's
-    peering to the spoke is Disconnected, so only the spoke's side delivers."""
-    root = str(FIXTURES / "peering-disconnected")
+    """A one-way pair reads one-way in the table too, with the direction that works: the spoke's
+    subnet disables gateway routes, so location-1 reaches it but the spoke has no route back."""
+    root = str(FIXTURES / "spoke-propagation-off")
     pairs = json.loads(azroute("paths", root, "--format", "json").stdout)["pairs"]
     status = {(p["from"], p["to"]): p["status"] for p in pairs}
-    assert status[("hub-vnet", "spoke-vnet")] == status[("spoke-vnet", "hub-vnet")] == "one-way"
+    assert status[("location-1", "spoke-vnet")] == status[("spoke-vnet", "location-1")] == "one-way"
     rows = {line.split()[0]: line for line in azroute("paths", root).stdout.splitlines()}
-    assert "one-way (return only)" in rows["hub-vnet"] and "one-way (no return)" in rows["spoke-vnet"]
+    assert "one-way (return only)" in rows["spoke-vnet"] and "one-way (no return)" in rows["location-1"]
 
 
 @pytest.mark.parametrize(

@@ -252,7 +252,7 @@ def test_serve_command_prints_its_address(tmp_path: Path) -> None:
                        "--sites", str(TESTBED / "fixture.json"), "--format", "json")  # fmt: skip
         assert live.exit_code == 0, live.stdout + live.stderr
         report = json.loads(live.stdout)
-        assert [f["rule"] for f in report["findings"]] == ["ERC002", "ERC003", "ERC004"]
+        assert [f["rule"] for f in report["findings"]] == ["ERC002", "ERC003", "ERC004", "ERC007"]
         assert report["coverage"]["complete"]
     finally:
         proc.terminate()

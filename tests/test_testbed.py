@@ -12,7 +12,7 @@ from typing import Any
 from tests.conftest import Editor, audit, by_name
 
 # What the testbed as shipped already reports (see test_testbed_as_shipped).
-BASELINE = {"ERC002", "ERC003", "ERC004"}
+BASELINE = {"ERC002", "ERC003", "ERC004", "ERC007"}
 
 
 def fired(root: Path, drift: bool = False) -> dict[str, list[list[str]]]:
@@ -28,13 +28,15 @@ def fired(root: Path, drift: bool = False) -> dict[str, list[list[str]]]:
 
 def test_testbed_as_shipped() -> None:
     """A working design: no error, and what a careful reviewer would still raise (seed-testbed.md):
-    ER 1 on one link, the hub-remote hairpin over ER 1, and the two sites that need Global Reach."""
+    ER 1 on one link, the hub-remote hairpin over ER 1, the two sites that need Global Reach, and
+    the branch VNet (VPN) and Location 2 (ExpressRoute) that need Route Server to reach each other."""
     result = audit("interop-testbed")
     got = [(f.rule, f.severity.value, [r.name for r in f.resources]) for f in result.findings]
     assert got == [
         ("ERC002", "warning", ["er-1", "AzurePrivatePeering"]),
         ("ERC003", "info", ["er-1", "hub-vnet", "remote-vnet"]),
         ("ERC004", "info", ["hub-vnet", "er-1", "er-2"]),
+        ("ERC007", "info", ["hub-vnet"]),
     ]
     assert result.gaps == []
 

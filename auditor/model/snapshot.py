@@ -352,6 +352,17 @@ class Snapshot(Frozen):
     def peering_between(self, vnet_id: ArmId, remote_vnet_id: ArmId) -> VirtualNetworkPeering | None:
         return self._peerings_by_pair.get((vnet_id.key, remote_vnet_id.key))
 
+    def peering_established(self, peering: VirtualNetworkPeering) -> bool:
+        """Whether a peering carries traffic: it is Connected and so is the remote VNet's peering
+        back when the snapshot holds it. Microsoft: the peering is established once "the Peering
+        status column for both virtual network peerings" shows Connected; one side Connected with
+        the other Initiated or Disconnected is no peering in either direction. A peering back that
+        the snapshot does not hold (another subscription) is taken on the local side's word."""
+        if not peering.connected:
+            return False
+        back = self.peering_between(peering.remote_vnet_id, peering.vnet_id)
+        return back is None or back.peering_state is None or back.connected
+
     def vnet_prefixes(self) -> list[tuple[IPNetwork, VirtualNetwork]]:
         return [(p, v) for v in self.vnets for p in v.address_prefixes]
 

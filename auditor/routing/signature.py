@@ -22,7 +22,7 @@ class RoutingSignature(NamedTuple):
     domain: str  # the gateway domain's hub id (lower case); "" when no gateway serves the VNet
     routes: tuple[tuple[str, str, str], ...]  # the route table's routes (prefix, next hop type, address)
     propagate: bool  # gateway routes reach the subnet (the route table's propagation flag)
-    peerings: tuple[tuple[str, str, bool, bool, bool, bool, bool], ...]
+    peerings: tuple[tuple[str, str, bool, bool, bool, bool, bool, bool], ...]
     gateway_subnet: bool
 
 
@@ -51,6 +51,7 @@ def compute_signature(plane: ControlPlane, subnet: Subnet) -> RoutingSignature:
             (
                 p.remote_vnet_id.key,
                 (p.peering_state or "").lower(),
+                snapshot.peering_established(p),  # the remote's peering back is Connected too
                 p.allow_virtual_network_access is not False,
                 bool(p.allow_forwarded_traffic),
                 bool(p.allow_gateway_transit),

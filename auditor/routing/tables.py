@@ -348,7 +348,7 @@ def local_candidates(
         )
     peered: list[IPNetwork] = []
     for peering in snap.peerings_of(vnet.id):
-        if not peering.connected or peering.allow_virtual_network_access is False:
+        if not snap.peering_established(peering) or peering.allow_virtual_network_access is False:
             continue
         space = peered_space(snap, peering)
         for prefix in space:

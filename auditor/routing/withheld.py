@@ -45,11 +45,12 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, Snapshot, VirtualNetworkGateway
-from auditor.routing.domains import apipa_unmatched
+from auditor.routing.domains import Domain, apipa_unmatched
 from auditor.routing.prefixindex import Address, PrefixIndex
 
 if TYPE_CHECKING:
     from auditor.routing.controlplane import ControlPlane
+    from auditor.routing.sites import SiteView
 
 NO_GATEWAY_TRANSIT = "no-gateway-transit"  # TRN001 (cause: the spoke's peering)
 REMOTE_GATEWAY_MISSING = "remote-gateway-missing"  # TRN003 (cause: the spoke's peering)
@@ -280,14 +281,22 @@ def _branch_to_branch(plane: ControlPlane, out: WithheldRoutes) -> None:
             f"cannot use it (ASN {gateway.asn}, active-active {bool(gateway.active_active)}): ExpressRoute and "
             f"VPN routes are not exchanged"
         )
-        er_sites = [site for _, circuit in domain.er_links for site in plane.sites_behind(circuit)]
-        vpn_sites = [s for _, lng in domain.vpn_links if (s := plane.site_of_lng(lng.id)) is not None]
-        er_sites = [s for s in dict.fromkeys(er_sites) if s not in vpn_sites]
-        vpn_sites = [s for s in dict.fromkeys(vpn_sites) if s not in er_sites]
+        er_sites, vpn_sites = er_only_and_vpn_sites(plane, domain)
         for here, there in ((er_sites, vpn_sites), (vpn_sites, er_sites)):
             rows = [p for site in there for p in site.prefixes]
             for site in here:
                 _add(out.sites, site.name, rows, str(servers[0].id), NO_BRANCH_TO_BRANCH, why)
+
+
+def er_only_and_vpn_sites(plane: ControlPlane, domain: Domain) -> tuple[list[SiteView], list[SiteView]]:
+    """The sites a gateway domain reaches only over its ExpressRoute circuits, and those it reaches
+    over its VPN connections (a site on both is on this side: it learns an ExpressRoute-only site's
+    routes only over its VPN): without Route Server branch-to-branch, neither side learns the other's
+    routes through the hub (BGP006 and ERC007 ask this)."""
+    er_sites = [site for _, circuit in domain.er_links for site in plane.sites_behind(circuit)]
+    vpn_sites = [s for _, lng in domain.vpn_links if (s := plane.site_of_lng(lng.id)) is not None]
+    er_only = [s for s in dict.fromkeys(er_sites) if s not in vpn_sites]
+    return er_only, list(dict.fromkeys(vpn_sites))
 
 
 def _add(

@@ -1,0 +1,55 @@
+"""A peering carries traffic only when both of its sides are Connected (Microsoft: the peering is
+established once "the Peering status column for both virtual network peerings" shows Connected).
+One side Connected and the other Disconnected or Initiated is no route in either direction, not a
+one-way path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli import azroute
+from tests.conftest import FIXTURES
+
+HUB_TO_SPOKE = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/"
+    "Microsoft.Network/virtualNetworks/hub-vnet/virtualNetworkPeerings/hub-to-spoke"
+)
+
+
+def _pair(path: Path | str, a: str, b: str) -> dict[str, object]:
+    result = azroute("paths", str(path), "--from", a, "--to", b, "--format", "json")
+    pairs: list[dict[str, object]] = result.json()["pairs"]
+    assert len(pairs) == 1
+    return pairs[0]
+
+
+def test_the_bundled_disconnected_peering_carries_nothing_either_way() -> None:
+    # peering-disconnected: the hub's side is Disconnected, the spoke's side still Connected
+    for a, b in (("hub-vnet", "spoke-vnet"), ("spoke-vnet", "hub-vnet")):
+        pair = _pair(FIXTURES / "peering-disconnected", a, b)
+        assert pair["status"] == "none", pair
+        assert pair["forward"] == [] and pair["return"] == []
+
+
+@pytest.mark.parametrize("state", ["Disconnected", "Initiated"])
+def test_one_side_not_connected_is_no_route_from_the_connected_side(tmp_path: Path, state: str) -> None:
+    overlay = tmp_path / "half-peered"
+    (overlay / "arm").mkdir(parents=True)
+    (overlay / "fixture.json").write_text(
+        json.dumps(
+            {
+                "format": "azroute-overlay/1",
+                "base": str(FIXTURES / "hub-spoke-transit-ok"),
+                "name": "half-peered",
+                "observations": "drop",
+            }
+        )
+    )
+    (overlay / "arm" / "peering.json").write_text(
+        json.dumps({"id": HUB_TO_SPOKE, "properties": {"peeringState": state}})
+    )
+    for a, b in (("hub-vnet", "spoke-vnet"), ("spoke-vnet", "hub-vnet")):
+        assert _pair(overlay, a, b)["status"] == "none"
