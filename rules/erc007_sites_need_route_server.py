@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.rule_api import (
+    EVIDENCE_CAP,
     CoverageGap,
     Rule,
     RuleContext,
@@ -93,11 +94,12 @@ class SitesNeedRouteServer(Rule):
                 if servers
                 else f"{domain.name} has no Route Server"
             )
-            listed = ", ".join(f"{a} <-> {b}" for a, b in apart)
+            pairs = [f"{a} <-> {b}" for a, b in apart]
+            listed = ", ".join(pairs[:3]) + (f" and {len(pairs) - 3} more" if len(pairs) > 3 else "")
             yield Violation(
                 message=f"networks on {domain.name}'s VPN and sites on its ExpressRoute do not reach each other "
                 f"({listed}): {why}, so its ExpressRoute and VPN gateways do not exchange routes",
                 resources=(hub_id, *(rs.id for rs in servers[:1])),
-                evidence={"apart": [f"{a} <-> {b}" for a, b in apart]},
+                evidence={"apart": pairs[:EVIDENCE_CAP], "apartCount": len(pairs)},
                 key=str(hub_id),
             )
