@@ -20,9 +20,9 @@ from typing import Any
 from auditor.config import Suppression, rule_matches
 from auditor.coverage import fold_gap_findings, snapshot_gaps
 from auditor.findings import CoverageGap, Finding, Severity, Violation, make_finding
+from auditor.gcpause import building
 from auditor.intents import IntentStatus, intent_statuses
 from auditor.model import Snapshot
-from auditor.routing.cache import building
 from auditor.rule_api import ENTRY_POINT_GROUP, Rule, RuleContext, RuleFixtures
 from auditor.triage import override_severity, suppress
 
@@ -180,6 +180,7 @@ def _produce(rule_cls: type[Rule], ctx: RuleContext, reuse: Reuse | None) -> lis
     return [*kept, *rule_cls().check(ctx)]
 
 
+@building()  # rules build the snapshot's shared tables and indexes, long-lived
 def run(
     snapshot: Snapshot,
     rules: Sequence[type[Rule]],
@@ -200,9 +201,8 @@ def run(
     for rule_cls in rules:
         try:
             ctx = RuleContext(snapshot, (options or {}).get(rule_cls.id, {}), tuple(intents))
-            with building():  # rules build the snapshot's shared tables and indexes, long-lived
-                produced = _produce(rule_cls, ctx, reuse)
-                produced_by[rule_cls.id] = tuple(produced)
+            produced = _produce(rule_cls, ctx, reuse)
+            produced_by[rule_cls.id] = tuple(produced)
         except Exception as exc:  # a broken rule must not take the audit down
             where = traceback.extract_tb(exc.__traceback__)[-1]
             violation = Violation(

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from auditor.errors import InputError, json_path
+from auditor.gcpause import building
 from auditor.model import FIXTURE_FORMAT, OVERLAY_FORMAT, FixtureManifest, OverlayManifest, Site, Snapshot
 from auditor.normalize import SnapshotBuilder
 from auditor.overlay import apply_patches
@@ -249,6 +250,7 @@ def _read_tree(root: Path) -> RawTree:
     return RawTree(documents, operations)
 
 
+@building()
 def read_source(path: Path | str) -> SnapshotSource:
     """Read a full snapshot or an overlay (applied to its base) into raw documents."""
     root = fixture_root(path)
@@ -327,6 +329,7 @@ def load_fixture(path: Path | str) -> Snapshot:
     return build_snapshot(read_source(path))
 
 
+@building()
 def build_snapshot(source: SnapshotSource, observations: bool = True) -> Snapshot:
     """Normalize a snapshot as read from disk (or predicted); `observations=False` leaves out what
     the platform observed (pre-change comparisons evaluate configuration only)."""

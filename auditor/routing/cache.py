@@ -4,9 +4,7 @@ string-keyed memo: what is cached, and by whom, is in the owner's attributes."""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Hashable, Iterator, Mapping
-from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -59,20 +57,3 @@ class LazyMap(Mapping[K, V]):
 
     def __len__(self) -> int:
         return len(self._keys)
-
-
-@contextmanager
-def building() -> Iterator[None]:
-    """Builds a stage's long-lived values (a control plane's tables, a domain's gateway routes)
-    with the cyclic garbage collector paused: such a build allocates hundreds of thousands of
-    objects that all stay alive, and each collection it would trigger walks every object of the
-    snapshot and the plane to free nothing (a third of the build's time on a large estate).
-    Reference counting still frees what the build drops; the collector resumes afterwards."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

@@ -26,6 +26,7 @@ from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
+from auditor.gcpause import building
 from auditor.ids import ArmId
 from auditor.model import (
     Connection,
@@ -37,7 +38,7 @@ from auditor.model import (
     parse_prefix,
     same,
 )
-from auditor.routing.cache import LazyMap, PerKey, building
+from auditor.routing.cache import LazyMap, PerKey
 from auditor.routing.domains import (
     AZURE_ASN,
     DEVICE_PATHS,

@@ -22,6 +22,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from auditor.gcpause import building
 from auditor.ids import ArmId
 from auditor.model import (
     Connection,
@@ -32,7 +33,7 @@ from auditor.model import (
     Subnet,
     VirtualNetwork,
 )
-from auditor.routing.cache import PerKey, building
+from auditor.routing.cache import PerKey
 from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
 from auditor.routing.domains import udr_gateway
 from auditor.routing.prefixindex import PrefixIndex
