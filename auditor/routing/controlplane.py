@@ -70,6 +70,9 @@ def prefix_key(prefix: IPNetwork) -> tuple[int, int, int]:
     return (prefix.version, int(prefix.network_address), prefix.prefixlen)
 
 
+DEFAULT_KEY_V4 = prefix_key(DEFAULT_ROUTE_V4)
+
+
 def covers(outer: IPNetwork, inner: IPNetwork) -> bool:
     return outer.version == inner.version and inner.subnet_of(outer)  # type: ignore[arg-type]
 
@@ -503,10 +506,10 @@ class ControlPlane:
         name = _speaker_name(self, sender)
         next_domain = self._domain_by_key(sender).hub.id if from_domain else None
         own_path: tuple[int, ...] = (sender_asn,) if sender_asn is not None else ()
-        advertised: frozenset[IPNetwork] = frozenset()
+        advertised: frozenset[tuple[int, int, int]] = frozenset()  # prefix keys
         if site is not None:
             own_path = own_path * (1 + site.prepend(conn.id))
-            advertised = frozenset(site.advertised(conn.id))
+            advertised = frozenset(prefix_key(p) for p in site.advertised(conn.id))
         out: list[Advert] = []
         table = rib[sender]
         held = rib[receiver] if prune else {}
@@ -514,11 +517,11 @@ class ControlPlane:
         for key, adverts in items:
             advert = adverts[0]
             originated = advert.source == "Network"
-            if from_domain and not originated and advert.prefix == DEFAULT_ROUTE_V4:
+            if from_domain and not originated and key == DEFAULT_KEY_V4:
                 continue  # VPN gateways never re-advertise a default route
             if originated and advert.via is not None and advert.via == conn.id:
                 continue  # a local network gateway's own prefixes are not sent back to it
-            if site is not None and originated and advert.prefix not in advertised:
+            if site is not None and originated and key not in advertised:
                 continue
             path = (*own_path, *advert.as_path)
             if receiver_asn is not None and receiver_asn in path:

@@ -16,6 +16,7 @@ on-premises ones, and are left out too.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import field
 
 from auditor.ids import ArmId
@@ -53,14 +54,14 @@ def compute_onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
     out: list[OnPremRoute] = []
     for hub in sorted(plane.domains, key=lambda h: h.key):
         domain = plane.domains[hub]
-        local = PrefixIndex(_local_spaces(snap, hub), lambda p: p)
-        inside: dict[tuple[int, int, int], bool] = {}  # per prefix (adverts repeat it per link)
+        rib = plane.domain_rib[hub]
+        inside = _inside_spaces([a.key for a in rib], _local_spaces(snap, hub))
         # per connection object and link: the gateway and what the route comes over (None: not
         # an on-premises connection); the adverts of one connection share its id object
         links: dict[tuple[int, LinkKind], tuple[Connection, ArmId, ArmId] | None] = {}
         found: dict[tuple[str, tuple[int, int, int], str, str], OnPremRoute] = {}
         texts: dict[tuple[int, ...], str] = {}  # an AS path's text (the sort order), once per path
-        for advert in plane.domain_rib[hub]:
+        for advert in rib:
             kind, via_id = advert.link, advert.via
             if kind is None or via_id is None:
                 continue
@@ -79,10 +80,7 @@ def compute_onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
             if link is None:
                 continue
             prefix_key_ = advert.key
-            covered = inside.get(prefix_key_)
-            if covered is None:
-                covered = inside[prefix_key_] = local.covers(advert.prefix)
-            if covered:
+            if prefix_key_ in inside:
                 continue
             conn, gateway, via = link
             origin = "localNetworkAddressSpace" if advert.source == "Static" else "site"
@@ -115,6 +113,19 @@ def _onprem_link(
     if gateway is None or via is None:
         return None
     return conn, gateway.id, via
+
+
+def _inside_spaces(keys: list[tuple[int, int, int]], spaces: list[IPNetwork]) -> set[tuple[int, int, int]]:
+    """The prefix keys (sorted, as a domain's table is: `ControlPlane.domain_rib`) equal to or inside
+    one of the spaces: per space, the keys that start within it and are at least as long."""
+    found: set[tuple[int, int, int]] = set()
+    for space in spaces:
+        lo = int(space.network_address)
+        hi = lo | ((1 << (space.max_prefixlen - space.prefixlen)) - 1)
+        start = bisect_left(keys, (space.version, lo, 0))
+        end = bisect_right(keys, (space.version, hi, space.max_prefixlen))
+        found.update(k for k in keys[start:end] if k[2] >= space.prefixlen)
+    return found
 
 
 def _local_spaces(snapshot: Snapshot, vnet_id: ArmId) -> list[IPNetwork]:
