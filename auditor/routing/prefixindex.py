@@ -8,11 +8,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from itertools import accumulate
+from operator import itemgetter
 from typing import Generic, TypeVar
 
 from auditor.model import IPNetwork
 
 T = TypeVar("T")
+_RANGE = itemgetter(0, 1)  # a row's first and last address
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -126,8 +128,9 @@ class OverlapIndex(Generic[T]):
         for item in self.items:
             net = prefix(item)
             start = int(net.network_address)
-            by_version[net.version].append((start, _last(net, start), item))
-        self._starts = {v: sorted(rows, key=lambda r: (r[0], r[1])) for v, rows in by_version.items()}
+            last = start | ((1 << (net.max_prefixlen - net.prefixlen)) - 1)  # `_last`, inlined
+            by_version[net.version].append((start, last, item))
+        self._starts = {v: sorted(rows, key=_RANGE) for v, rows in by_version.items()}
         self._keys = {v: [r[0] for r in rows] for v, rows in self._starts.items()}
 
     @cached_property
