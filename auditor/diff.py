@@ -194,6 +194,8 @@ def evaluate_change(
             grouped=any(size == GROUPS_TO_SITES for size in sizes),
             tables=changed_tables(path_finder(before), path_finder(after)),
         )
+    elif not moved.nothing:  # a local change: only the VNet tables whose inputs or domain rows differ
+        scope = replace(scope, tables=changed_tables(path_finder(before), path_finder(after)))
     old = evaluate(
         before, rules, intents, accept_unmodelled, scope=scope, result=results[0], progress=progress,
         label="BEFORE", settings=settings,
@@ -235,6 +237,7 @@ def changed_tables(before: PathFinder, after: PathFinder) -> dict[str, OverlapIn
         a = after.plane.gateway_rows[hub].groups if hub in after.plane.domains else {}
         moved[hub] = [(b.get(k) or a[k])[0].prefix for k in b.keys() | a.keys() if b.get(k) != a.get(k)]
     out: dict[str, OverlapIndex[IPNetwork] | None] = {}
+    indexes: dict[ArmId, OverlapIndex[IPNetwork]] = {}
     names_b = {v.display_name.lower(): v for v in reversed(before.snap.vnets)}
     names_a = {v.display_name.lower(): v for v in reversed(after.snap.vnets)}
     for name in names_b.keys() | names_a.keys():
@@ -247,9 +250,10 @@ def changed_tables(before: PathFinder, after: PathFinder) -> dict[str, OverlapIn
             out[name] = None
             continue
         domain = before.plane.domain_of_vnet.get(vb.id)
-        prefixes = moved.get(domain, []) if domain is not None else []
-        if prefixes:
-            out[name] = OverlapIndex(prefixes, lambda p: p)
+        if domain is not None and moved.get(domain):
+            if domain not in indexes:  # one per domain: its rows within it are found once (`overlapping`)
+                indexes[domain] = OverlapIndex(moved[domain], lambda p: p)
+            out[name] = indexes[domain]
     return out
 
 

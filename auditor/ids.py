@@ -33,12 +33,14 @@ class ArmId(str):
             raise ValueError(f"not an ARM resource id (must start with /subscriptions/<id>): {value!r}")
         if any(part in BAD_SEGMENTS for part in parts):
             raise ValueError(f"not an ARM resource id (empty, '.' or '..' segment): {value!r}")
-        return super().__new__(cls, text)
+        arm_id = super().__new__(cls, text)
+        # the case-folded form, computed once: every hash and comparison reads it (a
+        # `cached_property` would take a lock on each first read, and most ids are hashed)
+        arm_id.key = text.lower()
+        return arm_id
 
     # -- identity -------------------------------------------------------------------
-    @cached_property
-    def key(self) -> str:
-        return str.lower(self)
+    key: str
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ArmId):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import cached_property
 from typing import Any
 
 from pydantic import AliasPath, ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -432,9 +433,10 @@ class Route(Resource):
         assert self.id.parent is not None
         return self.id.parent
 
-    @property
+    @cached_property
     def prefix(self) -> IPNetwork | None:
-        """The prefix, or None when the route names a service tag (`AzureCloud`)."""
+        """The prefix, or None when the route names a service tag (`AzureCloud`); parsed once
+        (every subnet table using the route asks; equality and copies ignore it)."""
         try:
             return parse_prefix(self.address_prefix)
         except ValueError:
