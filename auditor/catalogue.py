@@ -204,11 +204,14 @@ CATALOGUE: tuple[Pattern, ...] = (
     Pattern(
         "M28",
         "Forced tunnel through a default route",
-        ("UDR002",),
+        ("UDR002", "GWS007"),
         (),
         ("gateway-default-site",),
-        ("forced-tunnel",),
-        "a UDR 0.0.0.0/0 to the gateway on a workload subnet is not reported",
+        ("forced-tunnel", "forced-tunnel-udr-default-site"),
+        "UDR002 names where Internet-bound traffic goes (learned 0.0.0.0/0, default site, a UDR "
+        "0.0.0.0/0 to the VPN gateway; a warning when that gateway has neither default site nor "
+        "learned default route); GWS007 reports the UDR as invalid (traffic dropped) where ExpressRoute "
+        "coexists; paths do not walk the default site (gap)",
     ),
     Pattern(
         "M29",
