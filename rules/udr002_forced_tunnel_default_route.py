@@ -137,13 +137,8 @@ def _udr_default_routes(ctx: RuleContext, learned: dict[ArmId, list[str]]) -> It
         yield Violation(
             message=f"subnet {subnet.vnet_id.name}/{subnet.id.name}: route {subnet.route_table_id.name}/{route.id.name} "
             f"sends Internet-bound traffic (0.0.0.0/0) to VPN gateway {gateway.id.name}, {onward}",
-            resources=(route.id, subnet.id, gateway.id),
-            evidence={
-                "route": str(route.id),
-                "gateway": str(gateway.id),
-                "gatewayDefaultSite": str(site) if site is not None else None,
-                "learnedFrom": sources,
-            },
+            resources=(route.id, subnet.id, gateway.id),  # the route, its subnet, the gateway
+            evidence={"gatewayDefaultSite": str(site) if site is not None else None, "learnedFrom": sources},
             key=str(subnet.id),
             severity=severity,
         )
