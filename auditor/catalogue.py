@@ -161,11 +161,13 @@ CATALOGUE: tuple[Pattern, ...] = (
     Pattern(
         "M18",
         "Reserved ASN on the customer side",
-        ("BGP001",),
+        ("BGP001", "BGP002"),
         (),
         ("route-server-peer",),
-        ("reserved-asn",),
-        "Microsoft peering customerASN is not modelled",
+        ("reserved-asn", "route-server-peer-reserved-asn", "microsoft-peering-reserved-customer-asn"),
+        "BGP001 checks LNG asn, circuit peerASN, Microsoft peering customerASN and Route Server peer "
+        "peerAsn; a private peering's peerASN in 65515-65520 is BGP002's one finding; the peer's "
+        "routes stay a coverage gap",
     ),
     Pattern("M19", "Private peering peer ASN in 65515-65520", ("BGP002",), (), (), ("er-peer-asn-65516",)),
     Pattern(
@@ -327,11 +329,13 @@ CATALOGUE: tuple[Pattern, ...] = (
     Pattern(
         "M46",
         "Route Server ASN or RouteServerSubnet misuse",
-        (),
+        ("GWS009", "BGP001"),
         (),
         ("route-server-peer",),
-        (),
-        "a UDR or NSG on the RouteServerSubnet is not reported",
+        ("route-server-subnet-udr-nsg", "route-server-peer-reserved-asn"),
+        "GWS009: a route table or NSG on the RouteServerSubnet; BGP001: a peer ASN equal to the "
+        "Route Server's 65515 or otherwise reserved; a 32-bit peer ASN (16-bit only in the 2022 FAQ) "
+        "is not reported; the peer's routes stay a coverage gap",
     ),
 )
 
