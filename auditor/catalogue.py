@@ -209,7 +209,7 @@ CATALOGUE: tuple[Pattern, ...] = (
         ("UDR002", "GWS007"),
         (),
         ("gateway-default-site",),
-        ("forced-tunnel", "forced-tunnel-udr-default-site"),
+        ("forced-tunnel", "designs/learn-forced-tunneling", "forced-tunnel-udr-no-default-site"),
         "UDR002 names where Internet-bound traffic goes (learned 0.0.0.0/0, default site, a UDR "
         "0.0.0.0/0 to the VPN gateway; a warning when that gateway has neither default site nor "
         "learned default route); GWS007 reports the UDR as invalid (traffic dropped) where ExpressRoute "
@@ -274,8 +274,10 @@ CATALOGUE: tuple[Pattern, ...] = (
         ("TRN008",),
         ("own-address-space",),
         ("vpn-nat-rule",),
-        ("overlapping-onprem",),
-        "circuit peering /30s overlapping a VNet are not reported",
+        ("overlapping-onprem", "er-peering-subnet-overlaps-vnet"),
+        "TRN008 also compares each private peering's primary/secondary /30 with every VNet's address "
+        "space (error when the VNet's domain links the circuit, warning otherwise); ER-learned "
+        "on-premises prefixes are compared as the sites declare them",
     ),
     Pattern(
         "M40",

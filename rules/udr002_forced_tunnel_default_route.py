@@ -41,9 +41,11 @@ class ForcedTunnelDefaultRoute(Rule):
     Azure Internet route silently comes back.
 
     ## Example
-    Scenario `forced-tunnel`: the data centre advertises `0.0.0.0/0` over ExpressRoute. Scenario
-    `forced-tunnel-udr-default-site`: the spoke's route table sends `0.0.0.0/0` to the hub's VPN
-    gateway (gateway transit), whose default site is the office.
+    Scenario `forced-tunnel`: the data centre advertises `0.0.0.0/0` over ExpressRoute. Design
+    `designs/learn-forced-tunneling` (Microsoft's Default Site walkthrough): Midtier and Backend
+    send `0.0.0.0/0` to the VPN gateway, whose default site is DefaultSiteHQ (info). Scenario
+    `forced-tunnel-udr-no-default-site`: the spoke's route table sends `0.0.0.0/0` to the hub's VPN
+    gateway (gateway transit), which has no default site and learns no default route (warning).
 
     ## Use instead
     Scenario `er-vpn-equal-prefixes`: only specific prefixes come from on-premises.
@@ -64,7 +66,7 @@ class ForcedTunnelDefaultRoute(Rule):
     severity = Severity.INFO
     summary = "No default route is learned from on-premises unless forced tunnelling is intended."
     fixtures = RuleFixtures(
-        triggers=("forced-tunnel", "forced-tunnel-udr-default-site"),
+        triggers=("forced-tunnel", "designs/learn-forced-tunneling", "forced-tunnel-udr-no-default-site"),
         passes=("er-vpn-equal-prefixes", "interop-testbed"),
     )
 
