@@ -161,11 +161,13 @@ CATALOGUE: tuple[Pattern, ...] = (
     Pattern(
         "M18",
         "Reserved ASN on the customer side",
-        ("BGP001",),
+        ("BGP001", "BGP002"),
         (),
         ("route-server-peer",),
-        ("reserved-asn",),
-        "Microsoft peering customerASN is not modelled",
+        ("reserved-asn", "route-server-peer-reserved-asn", "microsoft-peering-reserved-customer-asn"),
+        "BGP001 checks LNG asn, circuit peerASN, Microsoft peering customerASN and Route Server peer "
+        "peerAsn; a private peering's peerASN in 65515-65520 is BGP002's one finding; the peer's "
+        "routes stay a coverage gap",
     ),
     Pattern("M19", "Private peering peer ASN in 65515-65520", ("BGP002",), (), (), ("er-peer-asn-65516",)),
     Pattern(
@@ -204,11 +206,14 @@ CATALOGUE: tuple[Pattern, ...] = (
     Pattern(
         "M28",
         "Forced tunnel through a default route",
-        ("UDR002",),
+        ("UDR002", "GWS007"),
         (),
         ("gateway-default-site",),
-        ("forced-tunnel",),
-        "a UDR 0.0.0.0/0 to the gateway on a workload subnet is not reported",
+        ("forced-tunnel", "designs/learn-forced-tunneling", "forced-tunnel-udr-no-default-site"),
+        "UDR002 names where Internet-bound traffic goes (learned 0.0.0.0/0, default site, a UDR "
+        "0.0.0.0/0 to the VPN gateway; a warning when that gateway has neither default site nor "
+        "learned default route); GWS007 reports the UDR as invalid (traffic dropped) where ExpressRoute "
+        "coexists; paths do not walk the default site (gap)",
     ),
     Pattern(
         "M29",
@@ -269,8 +274,10 @@ CATALOGUE: tuple[Pattern, ...] = (
         ("TRN008",),
         ("own-address-space",),
         ("vpn-nat-rule",),
-        ("overlapping-onprem",),
-        "circuit peering /30s overlapping a VNet are not reported",
+        ("overlapping-onprem", "er-peering-subnet-overlaps-vnet"),
+        "TRN008 also compares each private peering's primary/secondary /30 with every VNet's address "
+        "space (error when the VNet's domain links the circuit, warning otherwise); ER-learned "
+        "on-premises prefixes are compared as the sites declare them",
     ),
     Pattern(
         "M40",
@@ -324,11 +331,13 @@ CATALOGUE: tuple[Pattern, ...] = (
     Pattern(
         "M46",
         "Route Server ASN or RouteServerSubnet misuse",
-        (),
+        ("GWS009", "BGP001"),
         (),
         ("route-server-peer",),
-        (),
-        "a UDR or NSG on the RouteServerSubnet is not reported",
+        ("route-server-subnet-udr-nsg", "route-server-peer-reserved-asn"),
+        "GWS009: a route table or NSG on the RouteServerSubnet; BGP001: a peer ASN equal to the "
+        "Route Server's 65515 or otherwise reserved; a 32-bit peer ASN (16-bit only in the 2022 FAQ) "
+        "is not reported; the peer's routes stay a coverage gap",
     ),
 )
 

@@ -39,6 +39,7 @@ from rules.gws005_gateway_subnet_too_small import GatewaySubnetTooSmall
 from rules.gws006_unsupported_coexistence import UnsupportedCoexistence
 from rules.gws007_udr_to_unsupported_gateway import UdrToUnsupportedGateway
 from rules.gws008_gateway_without_connection import GatewayWithoutConnection
+from rules.gws009_route_server_subnet_udr_or_nsg import RouteServerSubnetUdrOrNsg
 from rules.int001_intent_violated import IntentViolated
 from rules.lim001_circuit_prefix_limit import CircuitPrefixLimit
 from rules.lim002_azure_prefixes_to_circuit import AzurePrefixesToCircuit
@@ -123,6 +124,7 @@ RULES = (
     CircuitWithoutVnetLink,
     SitesNeedRouteServer,
     GatewayWithoutConnection,
+    RouteServerSubnetUdrOrNsg,
     HubGatewayNotShared,
     RouteTableNotAssociated,
     IntentViolated,

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from auditor.ids import ArmId
 from auditor.model import (
+    ExpressRouteCircuitPeering,
     IPNetwork,
     Route,
     RouteTable,
@@ -25,6 +26,12 @@ def transit_gateways(snapshot: Snapshot, vnet_id: ArmId) -> list[VirtualNetworkG
 
 def has_gateway(snapshot: Snapshot, vnet_id: ArmId) -> bool:
     return any(g.is_vpn or g.is_expressroute for g in snapshot.gateways_of(vnet_id))
+
+
+def private_peering_asn_in_azure_range(peering: ExpressRouteCircuitPeering) -> bool:
+    """A private peering whose peer ASN is in 65515-65520, which ExpressRoute reserves (BGP002's
+    finding; BGP001 leaves these to it, so one ASN problem is one finding)."""
+    return peering.is_private and peering.peer_asn is not None and 65515 <= peering.peer_asn <= 65520
 
 
 def label(peering: VirtualNetworkPeering) -> str:

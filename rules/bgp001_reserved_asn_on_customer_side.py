@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.model import LocalNetworkGateway, Snapshot
+from auditor.model import LocalNetworkGateway, Snapshot, VirtualHub
 from auditor.rule_api import (
     AZURE_ASN,
     CoverageGap,
@@ -13,6 +13,7 @@ from auditor.rule_api import (
     Violation,
     lng_stands_for,
 )
+from rules._helpers import private_peering_asn_in_azure_range
 
 AZURE_RESERVED = {8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520}
 IANA_RESERVED = {0, 23456, *range(64496, 64512), *range(65535, 65552), 4294967295}
@@ -31,8 +32,12 @@ class ReservedAsnOnCustomerSide(Rule):
 
     ## What it does
     Checks the BGP ASN of every local network gateway, the peer ASN of every ExpressRoute
-    peering and the ASN of every declared site against Azure's reserved ASNs (8074, 8075, 12076,
-    65515, 65517-65520) and IANA's (0, 23456, 64496-64511, 65535-65551, 4294967295).
+    peering, the customer ASN of every Microsoft peering (`microsoftPeeringConfig.customerASN`)
+    and the peer ASN of every BGP connection of a Route Server or virtual hub (`peerAsn`) against
+    Azure's reserved ASNs (8074, 8075, 12076, 65515, 65517-65520) and IANA's (0, 23456,
+    64496-64511, 65535-65551, 4294967295). A Route Server peer with 65515 uses the Route Server's
+    own ASN: the message says so (the NVA's ASN "must be different from the Route Server ASN").
+    A private peering whose peer ASN is in 65515-65520 is BGP002's finding, not this rule's.
 
     A local network gateway with ASN 65515 that stands for an Azure gateway is not on-premises and
     is accepted: its BGP peer address is the BGP address of an Azure VPN gateway in the snapshot
@@ -47,7 +52,9 @@ class ReservedAsnOnCustomerSide(Rule):
     are dropped by AS-path loop prevention because Azure's own ASN is in the path.
 
     ## Example
-    Scenario `reserved-asn`: the branch office's local network gateway uses ASN 65515.
+    Scenario `reserved-asn`: the branch office's local network gateway uses ASN 65515. Scenario
+    `route-server-peer-reserved-asn`: the Route Server's NVA peer uses 65515 (its own ASN). Scenario
+    `microsoft-peering-reserved-customer-asn`: a Microsoft peering's `customerASN` is 23456.
 
     ## Use instead
     Scenario `interop-testbed`: on-premises uses 65021 and 65022. Scenario `vwan-hub-lng-asn-65515`:
@@ -56,11 +63,14 @@ class ReservedAsnOnCustomerSide(Rule):
 
     ## Remediation
     Renumber the on-premises router, then update the LNG:
-    `az network local-gateway update -g <rg> -n <lng> --asn <private ASN outside the reserved ranges>`
+    `az network local-gateway update -g <rg> -n <lng> --asn <private ASN outside the reserved ranges>`;
+    for a Route Server peer, renumber the NVA and recreate its peering:
+    `az network routeserver peering create -g <rg> --routeserver <rs> -n <peer> --peer-ip <ip> --peer-asn <ASN>`
 
     ## References
     - https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq#bgp
     - https://learn.microsoft.com/azure/route-server/route-server-faq
+    - https://learn.microsoft.com/azure/expressroute/expressroute-routing
     - https://learn.microsoft.com/azure/virtual-wan/connect-virtual-network-gateway-vwan
     """
 
@@ -68,7 +78,14 @@ class ReservedAsnOnCustomerSide(Rule):
     name = "reserved-asn-on-customer-side"
     severity = Severity.ERROR
     summary = "On-premises BGP speakers use ASNs that neither Azure nor IANA reserves."
-    fixtures = RuleFixtures(triggers=("reserved-asn",), passes=("interop-testbed", "vwan-hub-lng-asn-65515"))
+    fixtures = RuleFixtures(
+        triggers=(
+            "reserved-asn",
+            "route-server-peer-reserved-asn",
+            "microsoft-peering-reserved-customer-asn",
+        ),
+        passes=("interop-testbed", "vwan-hub-lng-asn-65515"),
+    )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
@@ -95,12 +112,42 @@ class ReservedAsnOnCustomerSide(Rule):
             )
         for peering in snapshot.circuit_peerings:
             why = reserved(peering.peer_asn) if peering.peer_asn is not None else None
-            if why:
+            if why and not private_peering_asn_in_azure_range(peering):  # else BGP002's finding
                 yield Violation(
                     message=f"circuit {peering.circuit_id.name} peering {peering.id.name} uses peer ASN {peering.peer_asn}, {why}",
                     resources=(peering.id,),
                     evidence={"asn": peering.peer_asn, "reason": why},
                 )
+            why = reserved(peering.customer_asn) if peering.customer_asn is not None else None
+            if why:
+                yield Violation(
+                    message=f"circuit {peering.circuit_id.name} peering {peering.id.name} uses customer ASN "
+                    f"{peering.customer_asn} (microsoftPeeringConfig.customerASN), {why}",
+                    resources=(peering.id,),
+                    evidence={"asn": peering.customer_asn, "reason": why, "field": "customerASN"},
+                    key=f"{peering.id}|customerASN",
+                )
+        for conn in snapshot.virtual_hub_bgp_connections:
+            why = reserved(conn.peer_asn) if conn.peer_asn is not None else None
+            if not why:
+                continue
+            hub = snapshot.by_id.get(conn.hub_id)
+            what = (
+                "virtual hub"
+                if isinstance(hub, VirtualHub) and hub.virtual_wan_id is not None
+                else "Route Server"
+            )
+            own = (
+                f"; it is the {what}'s own ASN (virtualRouterAsn)"
+                if isinstance(hub, VirtualHub) and hub.virtual_router_asn == conn.peer_asn
+                else ""
+            )
+            yield Violation(
+                message=f"{what} {conn.hub_id.name}'s BGP peer {conn.id.name} ({conn.peer_ip or '?'}) uses ASN "
+                f"{conn.peer_asn}, {why}{own}",
+                resources=(conn.id,),
+                evidence={"asn": conn.peer_asn, "reason": why, "peerIp": conn.peer_ip},
+            )
 
 
 def _azure_gateway(snapshot: Snapshot, lng: LocalNetworkGateway) -> str | None:

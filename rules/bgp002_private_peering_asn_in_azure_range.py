@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from rules._helpers import private_peering_asn_in_azure_range
 
 
 class PrivatePeeringAsnInAzureRange(Rule):
@@ -10,7 +11,8 @@ class PrivatePeeringAsnInAzureRange(Rule):
 
     ## What it does
     Flags private peerings whose `peerASN` is in 65515-65520, including 65516, which is legal
-    on a VPN gateway but not on ExpressRoute private peering.
+    on a VPN gateway but not on ExpressRoute private peering. BGP001 (reserved ASNs) leaves these
+    peerings to this rule: one finding per ASN problem.
 
     ## Why is this bad?
     Microsoft reserves 65515-65520 for internal use on ExpressRoute; the peering is refused or
@@ -41,7 +43,7 @@ class PrivatePeeringAsnInAzureRange(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         for peering in snapshot.circuit_peerings:
-            if peering.is_private and peering.peer_asn is not None and 65515 <= peering.peer_asn <= 65520:
+            if private_peering_asn_in_azure_range(peering):
                 yield Violation(
                     message=f"circuit {peering.circuit_id.name} private peering uses peer ASN {peering.peer_asn}, "
                     "inside 65515-65520 which ExpressRoute reserves",

@@ -29,7 +29,9 @@ class UdrToUnsupportedGateway(Rule):
 
     ## Why is this bad?
     The next hop type works for VPN gateways only, and not when ExpressRoute and VPN coexist or
-    when no gateway serves the VNet: the route is invalid and the traffic it covers is dropped.
+    when no gateway serves the VNet: the route is invalid and the traffic it covers is dropped. A
+    `0.0.0.0/0` route of this kind is forced tunnelling that does not work: the message says the
+    subnet's Internet-bound traffic is dropped (UDR002 reports working forced tunnelling).
 
     ## Example
     Scenario `udr-to-expressroute-gateway`: a subnet's route sends `10.2.0.0/16` to the virtual
@@ -70,7 +72,12 @@ class UdrToUnsupportedGateway(Rule):
                     found.append(
                         Violation(
                             message=f"route {subnet.route_table_id.name}/{route.id.name} sends {route.address_prefix} to "
-                            f"the virtual network gateway, which is invalid for {subnet.vnet_id.name}: {why}",
+                            f"the virtual network gateway, which is invalid for {subnet.vnet_id.name}: {why}"
+                            + (
+                                " (forced tunnelling: the subnet's Internet-bound traffic is dropped, not sent on-premises)"
+                                if route.address_prefix == "0.0.0.0/0"
+                                else ""
+                            ),
                             resources=(route.id, subnet.id),
                             evidence={
                                 "route": str(route.id),

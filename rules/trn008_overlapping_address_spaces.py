@@ -9,6 +9,7 @@ from auditor.rule_api import (
     OWN_ADDRESS_SPACE,
     CoverageGap,
     Cut,
+    OverlapIndex,
     PrefixIndex,
     Rule,
     RuleContext,
@@ -37,6 +38,10 @@ class OverlappingAddressSpaces(Rule):
     An overlap that reaches the domain only over connections applying NAT rules (`ingressNatRules`,
     `egressNatRules`) is not judged: NAT exists to connect overlapping networks, and azroute does not
     model it. The connection's `vpn-nat-rule` coverage gap lists TRN008 and names the overlap instead.
+    The routing subnets of each ExpressRoute private peering (`primaryPeerAddressPrefix`,
+    `secondaryPeerAddressPrefix`) are compared with every VNet's address space: "The address
+    range used for configuring routes can't overlap with address ranges used for virtual networks
+    in Azure" (error when the VNet's gateway domain links the circuit, warning otherwise).
     `evidence.pairs` lists the walked pairs (`azroute paths`) that end inside the VNet for an address
     of the overlap (capped, with `pairCount`; `[]` when no walked pair does); a walk that ends in a
     VNet no overlap above names is reported as the walk found it.
@@ -49,7 +54,8 @@ class OverlappingAddressSpaces(Rule):
 
     ## Example
     Scenario `overlapping-onprem`: the office LNG advertises `10.11.30.0/26`, inside the spoke's
-    space.
+    space. Scenario `er-peering-subnet-overlaps-vnet`: the circuit's private peering uses
+    `10.0.254.0/30` and `10.0.254.4/30`, inside the address space of the hub it is linked to.
 
     ## Use instead
     Scenario `onprem-summary-route`: the site advertises the summary `10.0.0.0/8`, which contains
@@ -64,6 +70,8 @@ class OverlappingAddressSpaces(Rule):
     `az network local-gateway update -g <rg> -n <lng> --local-address-prefixes <non-overlapping prefixes>`,
     or translate one side with NAT rules on the VPN connection
     (`az network vnet-gateway nat-rule add ...`, then the connection's `ingressNatRules`/`egressNatRules`).
+    For a private peering, move its routing subnets out of the VNet ranges:
+    `az network express-route peering update -g <rg> --circuit-name <circuit> -n AzurePrivatePeering --primary-peer-subnet <x.x.x.x/30> --secondary-peer-subnet <x.x.x.x/30>`.
 
     ## References
     - https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview
@@ -77,9 +85,9 @@ class OverlappingAddressSpaces(Rule):
     id = "TRN008"
     name = "overlapping-address-spaces"
     severity = Severity.ERROR
-    summary = "Peered VNets are disjoint and on-premises advertises no range of a VNet it reaches."
+    summary = "Peered VNets are disjoint; on-premises prefixes and private peering subnets use no VNet range."
     fixtures = RuleFixtures(
-        triggers=("overlapping-onprem",),
+        triggers=("overlapping-onprem", "er-peering-subnet-overlaps-vnet"),
         passes=(
             "hub-spoke-transit-ok",
             "interop-testbed",
@@ -91,7 +99,7 @@ class OverlappingAddressSpaces(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         findings, rest = with_walked_pairs(
-            ctx, OWN_ADDRESS_SPACE, [*_peered(ctx), *_onprem(ctx)], _in_overlap
+            ctx, OWN_ADDRESS_SPACE, [*_peered(ctx), *_onprem(ctx), *_peering_subnets(ctx)], _in_overlap
         )
         yield from findings
         for rid, cuts in rest.items():  # the walk found an address held by a VNet no overlap above names
@@ -129,6 +137,51 @@ def _peered(ctx: RuleContext) -> Iterator[Violation]:
                             evidence={"prefix": str(prefix), "otherPrefix": str(rp)},
                             key=f"{prefix}|{rp}",
                         )
+
+
+def _peering_subnets(ctx: RuleContext) -> Iterator[Violation]:
+    """The /30 subnets of each ExpressRoute private peering that overlap a VNet's address
+    space: an error for a VNet whose gateway domain links the circuit, a warning for any other."""
+    snapshot, plane = ctx.snapshot, ctx.control_plane
+    peerings = [p for p in snapshot.circuit_peerings if p.is_private]
+    if not peerings:
+        return
+    spaces = OverlapIndex([(p, v) for v in snapshot.vnets for p in v.address_prefixes], lambda r: r[0])
+    linked: dict[ArmId, set[ArmId]] = {}  # circuit -> the hubs of the domains linking it
+    for hub, domain in plane.domains.items():
+        for _, circuit_id in domain.er_links:
+            linked.setdefault(circuit_id, set()).add(hub)
+    for peering in peerings:
+        hits: dict[tuple[str, str], tuple[IPNetwork, VirtualNetwork, list[tuple[str, IPNetwork]]]] = {}
+        for link, other in (
+            ("primary", peering.primary_peer_address_prefix),
+            ("secondary", peering.secondary_peer_address_prefix),
+        ):
+            if other is None:
+                continue
+            for prefix, vnet in spaces.overlapping(other):
+                hits.setdefault((vnet.id.key, str(prefix)), (prefix, vnet, []))[2].append((link, other))
+        for key in sorted(hits):
+            prefix, vnet, links = hits[key]
+            its_hub = plane.domain_of_vnet.get(vnet.id)
+            is_linked = its_hub is not None and its_hub in linked.get(peering.circuit_id, set())
+            where = "linked to the circuit" if is_linked else "not linked to the circuit"
+            what = f"circuit {peering.circuit_id.name}'s private peering"
+            subnets = ", ".join(f"{p} ({link})" for link, p in links)
+            yield Violation(
+                message=f"{vnet.display_name} ({prefix}) overlaps {what} subnets {subnets}, and a peering's "
+                f"routing subnets must not overlap VNet address spaces (the VNet is {where})",
+                resources=(vnet.id, peering.id),
+                evidence={
+                    "prefix": str(prefix),
+                    "otherPrefix": str(links[0][1]),
+                    "other": what,
+                    "peerSubnets": [str(p) for _, p in links],
+                    "linked": is_linked,
+                },
+                key=f"{prefix}|{peering.id}",
+                severity=None if is_linked else Severity.WARNING,
+            )
 
 
 @dataclass

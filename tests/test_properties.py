@@ -65,6 +65,7 @@ LNG = f"{NET}/localNetworkGateways/branch"
 CONN = f"{NET}/connections/to-branch"
 ER = f"{NET}/expressRouteCircuits/er"
 PEERING = f"{ER}/peerings/AzurePrivatePeering"
+MS_PEERING = f"{ER}/peerings/MicrosoftPeering"
 NIC = f"{NET}/networkInterfaces/vm-nic"
 
 MANIFEST: dict[str, Any] = {
@@ -215,7 +216,21 @@ ARM: dict[str, Any] = {
                         "secondaryPeerAddressPrefix": "172.16.0.4/30",
                         "vlanId": 100,
                     },
-                }
+                },
+                {
+                    "id": MS_PEERING,
+                    "name": "MicrosoftPeering",
+                    "properties": {
+                        "peeringType": "MicrosoftPeering",
+                        "state": "Enabled",
+                        "azureASN": 12076,
+                        "peerASN": 65020,
+                        "primaryPeerAddressPrefix": "198.51.100.0/30",
+                        "secondaryPeerAddressPrefix": "198.51.100.4/30",
+                        "vlanId": 200,
+                        "microsoftPeeringConfig": {"customerASN": 64999},
+                    },
+                },
             ],
         },
     },
@@ -857,6 +872,14 @@ ORACLE: tuple[Entry, ...] = (
         "arm/circuits/er.json",
         (*ERP, "properties", "peerASN"),
         lambda s: _by_id(s.circuit_peerings, PEERING).peer_asn,
+        asn,
+        ints,
+    ),
+    Entry(
+        "circuit customerASN",
+        "arm/circuits/er.json",
+        ("properties", "peerings", 1, "properties", "microsoftPeeringConfig", "customerASN"),
+        lambda s: _by_id(s.circuit_peerings, MS_PEERING).customer_asn,
         asn,
         ints,
     ),

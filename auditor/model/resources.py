@@ -100,6 +100,11 @@ class Subnet(Resource):
     def is_gateway_subnet(self) -> bool:
         return self.id.name.lower() == "gatewaysubnet"
 
+    @property
+    def is_route_server_subnet(self) -> bool:
+        """The subnet Azure Route Server is deployed into (Azure requires this exact name)."""
+        return self.id.name.lower() == "routeserversubnet"
+
 
 class VirtualNetworkPeering(Resource):
     remote_vnet_id: VNetId = Field(validation_alias=AliasPath("properties", "remoteVirtualNetwork", "id"))
@@ -318,6 +323,9 @@ class ExpressRouteCircuitPeering(Resource):
     state: str | None = prop("state")
     azure_asn: Asn | None = prop("azureASN")
     peer_asn: Asn | None = prop("peerASN")
+    # Microsoft peering: the customer's ASN when the peer ASN is not their own (advertised prefixes
+    # registered to another ASN)
+    customer_asn: Asn | None = prop("microsoftPeeringConfig", "customerASN")
     primary_peer_address_prefix: Prefix | None = prop("primaryPeerAddressPrefix")
     secondary_peer_address_prefix: Prefix | None = prop("secondaryPeerAddressPrefix")
     vlan_id: VlanId | None = prop("vlanId")
