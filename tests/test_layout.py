@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.conftest import FIXTURES, ROOT
 
 FIXTURE_BUDGET = 400_000  # bytes of fixtures/, goldens and published designs not counted
-EXPECTED_BUDGET = 300_000  # bytes of all fixtures/*/expected.json together (issue 18: evidence.pairs; ERC007 on every testbed scenario)
+EXPECTED_BUDGET = 330_000  # bytes of all fixtures/*/expected.json together (issue 18: evidence.pairs; ERC007 on every testbed scenario; the M-catalogue scenarios)
 CHANGES_BUDGET = 250_000  # bytes of fixtures/changes/ (planned changes and their expected diffs)
 ALLOWED = ("auditor.rule_api", "auditor.model", "auditor.ids")
 
