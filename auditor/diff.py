@@ -8,6 +8,7 @@ read only observations are listed as not evaluated.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -207,7 +208,8 @@ def evaluate_change(
         if scope.networks and not _moves_a_site(moved, before, after)
         else None
     )
-    before.release()  # BEFORE's control plane and walks are not needed any more
+    before.release()  # BEFORE's control plane and walks are not needed any more: freed now
+    gc.collect()  # (they hold cycles, and AFTER's evaluation runs with the collector paused)
     same = old.result if moved.nothing else results[1]
     new = evaluate(
         after, rules, intents, accept_unmodelled, scope=scope, result=same, progress=progress, label="AFTER",
