@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from auditor import engine
 from auditor.config import load as load_config
 from auditor.engine import AuditResult, load_rules, run
 from auditor.fixture import load_fixture
@@ -35,6 +38,18 @@ def _temporary_files_in_memory(minimum: int = 2 << 30) -> None:
 
 
 _temporary_files_in_memory()
+
+
+def _packs_discovered_once_per_path() -> None:
+    """`engine.discover_packs` reads every distribution's entry points on the path (a couple of
+    milliseconds), and the suite audits in process over a thousand times: here it is read once per
+    `sys.path` (a test that installs a pack puts it on the path, and is discovered anew)."""
+    discover = engine.discover_packs
+    found = functools.cache(lambda path: tuple(discover()))
+    engine.discover_packs = lambda: list(found(tuple(sys.path)))
+
+
+_packs_discovered_once_per_path()
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
