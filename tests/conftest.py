@@ -3,6 +3,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from auditor import engine
+from auditor import fixture as fixture_module
 from auditor.config import load as load_config
 from auditor.engine import AuditResult, load_rules, run
 from auditor.fixture import load_fixture
@@ -53,6 +55,39 @@ _packs_discovered_once_per_path()
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+
+
+def _repository_fixtures_read_once() -> None:
+    """The suite reads the repository's fixtures (fixtures/, never written by a test) a couple of
+    thousand times: `fixture.read_source` of one of them, by an absolute path, reads and validates it
+    from disk once per worker and then hands out a fresh copy of what it read (unpickled: callers may
+    change theirs), as long as none of its files (its base's included) has changed since. Every
+    other path (what the tests write, relative paths) and every error is the reader's own."""
+    read = fixture_module.read_source
+    seen: dict[str, tuple[tuple[tuple[str, int, int], ...], bytes]] = {}
+
+    def files(path: Path) -> tuple[tuple[str, int, int], ...]:
+        found = [f for folder in fixture_module.snapshot_dirs(path) for f in sorted(folder.rglob("*.json"))]
+        return tuple((str(f), stat.st_mtime_ns, stat.st_size) for f in found for stat in [f.stat()])
+
+    def read_source(path: Path | str) -> fixture_module.SnapshotSource:
+        given = Path(path)
+        if not (given.is_absolute() and given.is_relative_to(FIXTURES)):
+            return read(path)
+        try:
+            state = files(given)
+        except (fixture_module.InputError, OSError):
+            return read(path)
+        key = str(given)
+        if key not in seen or seen[key][0] != state:
+            seen[key] = (state, pickle.dumps(read(path)))
+        copy: fixture_module.SnapshotSource = pickle.loads(seen[key][1])
+        return copy
+
+    fixture_module.read_source = read_source
+
+
+_repository_fixtures_read_once()
 INTENTS = "intents.yaml"  # a scenario's intents, passed to its audit as `--intent` would (tests only)
 CONFIG = "azroute.toml"  # a scenario's configuration, passed to its audit as `--config` would (tests only)
 
