@@ -19,7 +19,6 @@ from auditor.config import load as load_config
 from auditor.engine import AuditResult, load_rules, run
 from auditor.fixture import load_fixture
 from auditor.intents import Intent, load_intents
-from tests.live_helpers import serve  # noqa: F401  (the fixture, for every test module)
 
 
 def _temporary_files_in_memory(minimum: int = 2 << 30) -> None:
@@ -96,6 +95,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden", action="store_true", help="Rewrite fixtures/*/expected.json from current output."
     )
+
+
+@pytest.fixture
+def serve() -> Iterator[Any]:
+    """`serve(fixture=TESTBED, **ServeOptions)`: an ArmServer on loopback, closed after the test
+    (tests/live_helpers.py, imported only where a test asks for it: the SDK takes a while to import)."""
+    from tests.live_helpers import serving
+
+    yield from serving()
 
 
 @pytest.fixture
