@@ -52,6 +52,20 @@ def _packs_discovered_once_per_path() -> None:
 
 _packs_discovered_once_per_path()
 
+
+def _plugins_imported_as_they_are() -> None:
+    """pytest rewrites the asserts of every module of a plugin's distribution, hypothesis's 70-odd
+    included, and (where PYTHONDONTWRITEBYTECODE is set) in every process again: about a second per
+    xdist worker. Their asserts are not the suite's; the suite's own (tests/) are rewritten as ever.
+    Nothing changes if pytest's hook no longer holds the set of names to rewrite."""
+    for hook in sys.meta_path:
+        marked = getattr(hook, "_must_rewrite", None)
+        if isinstance(marked, set):
+            marked -= {"hypothesis", "_hypothesis_globals", "_hypothesis_pytestplugin", "xdist"}
+
+
+_plugins_imported_as_they_are()
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
