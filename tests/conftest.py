@@ -71,33 +71,46 @@ FIXTURES = ROOT / "fixtures"
 
 
 def _repository_fixtures_read_once() -> None:
-    """The suite reads the repository's fixtures (fixtures/, never written by a test) a couple of
-    thousand times: `fixture.read_source` of one of them, by an absolute path, reads and validates it
-    from disk once per worker and then hands out a fresh copy of what it read (unpickled: callers may
-    change theirs), as long as none of its files (its base's included) has changed since. Every
-    other path (what the tests write, relative paths) and every error is the reader's own."""
+    """The suite reads the repository's fixtures a couple of thousand times: `fixture.read_source`
+    of one of them (by an absolute path under fixtures/) reads and validates it from disk once per
+    worker, then hands out a fresh copy of what it read (unpickled: a caller may change its copy).
+    No test writes into fixtures/ (`_fixtures_stay_as_they_are` checks it); every other path (what
+    the tests write, relative paths) and every error are the reader's own."""
     read = fixture_module.read_source
-    seen: dict[str, tuple[tuple[tuple[str, int, int], ...], bytes]] = {}
-
-    def files(path: Path) -> tuple[tuple[str, int, int], ...]:
-        found = [f for folder in fixture_module.snapshot_dirs(path) for f in sorted(folder.rglob("*.json"))]
-        return tuple((str(f), stat.st_mtime_ns, stat.st_size) for f in found for stat in [f.stat()])
+    seen: dict[str, bytes] = {}
 
     def read_source(path: Path | str) -> fixture_module.SnapshotSource:
         given = Path(path)
         if not (given.is_absolute() and given.is_relative_to(FIXTURES)):
             return read(path)
-        try:
-            state = files(given)
-        except (fixture_module.InputError, OSError):
-            return read(path)
         key = str(given)
-        if key not in seen or seen[key][0] != state:
-            seen[key] = (state, pickle.dumps(read(path)))
-        copy: fixture_module.SnapshotSource = pickle.loads(seen[key][1])
+        if key not in seen:
+            seen[key] = pickle.dumps(read(path))
+        copy: fixture_module.SnapshotSource = pickle.loads(seen[key])
         return copy
 
     fixture_module.read_source = read_source
+
+
+def _fixture_files() -> dict[str, tuple[int, int]]:
+    """Every file under fixtures/ but the goldens (`--update-golden` rewrites them; no reader reads
+    them), with its modification time and size."""
+    return {
+        str(f): (stat.st_mtime_ns, stat.st_size)
+        for f in FIXTURES.rglob("*")
+        if f.name != "expected.json" and f.is_file()
+        for stat in [f.stat()]
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fixtures_stay_as_they_are() -> Iterator[None]:
+    """fixtures/ is read once per worker (`_repository_fixtures_read_once`): no test may change it."""
+    before = _fixture_files()
+    yield
+    after = _fixture_files()
+    changed = sorted(f for f in before.keys() | after.keys() if before.get(f) != after.get(f))
+    assert not changed, f"a test changed fixtures/ (read once per worker, tests/conftest.py): {changed[:5]}"
 
 
 _repository_fixtures_read_once()
