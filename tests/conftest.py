@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import functools
 import json
 import os
+import pickle
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,11 +13,12 @@ from typing import Any
 
 import pytest
 
+from auditor import engine
+from auditor import fixture as fixture_module
 from auditor.config import load as load_config
 from auditor.engine import AuditResult, load_rules, run
 from auditor.fixture import load_fixture
 from auditor.intents import Intent, load_intents
-from tests.live_helpers import serve  # noqa: F401  (the fixture, for every test module)
 
 
 def _temporary_files_in_memory(minimum: int = 2 << 30) -> None:
@@ -36,8 +40,80 @@ def _temporary_files_in_memory(minimum: int = 2 << 30) -> None:
 
 _temporary_files_in_memory()
 
+
+def _packs_discovered_once_per_path() -> None:
+    """`engine.discover_packs` reads every distribution's entry points on the path (a couple of
+    milliseconds), and the suite audits in process over a thousand times: here it is read once per
+    `sys.path` (a test that installs a pack puts it on the path, and is discovered anew)."""
+    discover = engine.discover_packs
+    found = functools.cache(lambda path: tuple(discover()))
+    engine.discover_packs = lambda: list(found(tuple(sys.path)))
+
+
+_packs_discovered_once_per_path()
+
+
+def _plugins_imported_as_they_are() -> None:
+    """pytest rewrites the asserts of every module of a plugin's distribution, hypothesis's 70-odd
+    included, and (where PYTHONDONTWRITEBYTECODE is set) in every process again: about a second per
+    xdist worker. Their asserts are not the suite's; the suite's own (tests/) are rewritten as ever.
+    Nothing changes if pytest's hook no longer holds the set of names to rewrite."""
+    for hook in sys.meta_path:
+        marked = getattr(hook, "_must_rewrite", None)
+        if isinstance(marked, set):
+            marked -= {"hypothesis", "_hypothesis_globals", "_hypothesis_pytestplugin", "xdist"}
+
+
+_plugins_imported_as_they_are()
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+
+
+def _repository_fixtures_read_once() -> None:
+    """The suite reads the repository's fixtures a couple of thousand times: `fixture.read_source`
+    of one of them (by an absolute path under fixtures/) reads and validates it from disk once per
+    worker, then hands out a fresh copy of what it read (unpickled: a caller may change its copy).
+    No test writes into fixtures/ (`_fixtures_stay_as_they_are` checks it); every other path (what
+    the tests write, relative paths) and every error are the reader's own."""
+    read = fixture_module.read_source
+    seen: dict[str, bytes] = {}
+
+    def read_source(path: Path | str) -> fixture_module.SnapshotSource:
+        given = Path(path)
+        if not (given.is_absolute() and given.is_relative_to(FIXTURES)):
+            return read(path)
+        key = str(given)
+        if key not in seen:
+            seen[key] = pickle.dumps(read(path))
+        copy: fixture_module.SnapshotSource = pickle.loads(seen[key])
+        return copy
+
+    fixture_module.read_source = read_source
+
+
+def _fixture_files() -> dict[str, tuple[int, int]]:
+    """Every file under fixtures/ but the goldens (`--update-golden` rewrites them; no reader reads
+    them), with its modification time and size."""
+    return {
+        str(f): (stat.st_mtime_ns, stat.st_size)
+        for f in FIXTURES.rglob("*")
+        if f.name != "expected.json" and f.is_file()
+        for stat in [f.stat()]
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fixtures_stay_as_they_are() -> Iterator[None]:
+    """fixtures/ is read once per worker (`_repository_fixtures_read_once`): no test may change it."""
+    before = _fixture_files()
+    yield
+    after = _fixture_files()
+    changed = sorted(f for f in before.keys() | after.keys() if before.get(f) != after.get(f))
+    assert not changed, f"a test changed fixtures/ (read once per worker, tests/conftest.py): {changed[:5]}"
+
+
+_repository_fixtures_read_once()
 INTENTS = "intents.yaml"  # a scenario's intents, passed to its audit as `--intent` would (tests only)
 CONFIG = "azroute.toml"  # a scenario's configuration, passed to its audit as `--config` would (tests only)
 
@@ -46,6 +122,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden", action="store_true", help="Rewrite fixtures/*/expected.json from current output."
     )
+
+
+@pytest.fixture
+def serve() -> Iterator[Any]:
+    """`serve(fixture=TESTBED, **ServeOptions)`: an ArmServer on loopback, closed after the test
+    (tests/live_helpers.py, imported only where a test asks for it: the SDK takes a while to import)."""
+    from tests.live_helpers import serving
+
+    yield from serving()
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from auditor.live.collector import CollectOptions, Collector
 from auditor.live.server import ArmServer, ServeOptions, start
 from tests.cli import azroute
@@ -19,9 +17,9 @@ SUB = "00000000-0000-0000-0000-000000000000"
 TESTBED = Path(__file__).resolve().parent.parent / "fixtures" / "interop-testbed"
 
 
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    """`serve(fixture=TESTBED, **ServeOptions)`: an ArmServer on loopback, closed after the test."""
+def serving() -> Iterator[Any]:
+    """The `serve` fixture (conftest.py): `serve(fixture=TESTBED, **ServeOptions)` starts an ArmServer
+    on loopback; each is closed after the test."""
     servers: list[ArmServer] = []
 
     def _start(fixture: Path = TESTBED, **options: Any) -> ArmServer:

@@ -161,12 +161,13 @@ def test_fuzzed_documents_load_or_fail_with_one_line(tmp_path: Path) -> None:
     rng = random.Random(20261125)
     files = sorted(p.relative_to(TESTBED) for p in TESTBED.rglob("*.json"))
     errors = 0
-    for n in range(300):
-        root = tmp_path / f"case{n}"
-        shutil.copytree(TESTBED, root)
+    root = tmp_path / "case"  # one copy: each case changes one file and puts it back after
+    shutil.copytree(TESTBED, root)
+    for _ in range(300):
         rel = rng.choice(files)
         file = root / rel
-        doc = json.loads(file.read_text())
+        original = file.read_bytes()
+        doc = json.loads(original)
         paths = _paths(doc)
         target = rng.choice(paths)
         _set(doc, target, rng.choice(WRONG_VALUES))
@@ -180,6 +181,8 @@ def test_fuzzed_documents_load_or_fail_with_one_line(tmp_path: Path) -> None:
             assert "\n" not in str(exc)
         except Exception as exc:  # pragma: no cover - this is the failure being tested for
             raise AssertionError(f"{rel} {target}: {type(exc).__name__}: {exc}") from exc
+        finally:
+            file.write_bytes(original)
     assert errors > 50  # the mutations do hit fields the model reads
 
 

@@ -131,21 +131,22 @@ def test_terraform_types_map_through_the_registry() -> None:
 
 def _spelled(source: str) -> list[tuple[int, str]]:
     """(line, text) of the string literals (docstrings aside) that spell a namespaced ARM type."""
-    tree = ast.parse(source)
     docstrings: set[int] = set()
-    for node in ast.walk(tree):
+    found: list[tuple[int, str]] = []
+    # one walk: it goes breadth first, so a body's docstring is known before the walk reaches it
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             body = node.body
             if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
                 docstrings.add(id(body[0].value))
-    return [
-        (node.lineno, node.value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and id(node) not in docstrings
-        and ARM_TYPE.search(node.value)
-    ]
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and ARM_TYPE.search(node.value)
+        ):
+            found.append((node.lineno, node.value))
+    return sorted(found)
 
 
 def test_the_scan_finds_a_spelled_type() -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
+import pickle
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ from hypothesis import strategies as st
 
 from auditor.engine import CRASH_RULE, load_rules, run
 from auditor.errors import InputError
-from auditor.fixture import load_fixture
+from auditor.fixture import build_snapshot, load_fixture, read_json, read_source
 from auditor.model import Snapshot
 from auditor.report import render_json, report_dict
 from tests.cli import azroute
@@ -354,7 +355,11 @@ def base_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = write_fixture(tmp_path_factory.mktemp("strict") / "base", ARM, OPERATIONS, **MANIFEST)
     for rel, doc in BASE.items():  # the writer wrote the base as it is
         assert json.loads((root / rel).read_text()) == doc
+    _AS_READ[root] = pickle.dumps(read_source(root))
     return root
+
+
+_AS_READ: dict[Path, bytes] = {}  # each base as the reader read it, before any example changed a file
 
 
 # -- raw JSON text ------------------------------------------------------------------------------------
@@ -1167,10 +1172,24 @@ def _verdict(entry: Entry, value: Any) -> Verdict:
 # -- the validator in process; the CLI once per area ---------------------------------------------------
 
 
-def _load(root: Path) -> Snapshot | InputError:
-    """What `azroute inventory ROOT` reads: the snapshot, or the one error it would print."""
+def _load(root: Path, rel: str) -> Snapshot | InputError:
+    """What `azroute inventory ROOT` reads once `rel` changed: the snapshot, or the one error it would
+    print. Every other file is as the base's first read found it (each example puts back the file it
+    changes), so only `rel` is read again, by the reader of one file, into a copy of that read, and
+    the snapshot is built from it (`load_fixture`, less the unchanged files); a changed manifest is
+    read with the whole snapshot. `test_the_base_loads...` checks that this is `load_fixture`."""
     try:
-        return load_fixture(root)
+        if rel == "fixture.json":
+            return load_fixture(root)
+        source = pickle.loads(_AS_READ[root])
+        file = str(root / rel)
+        if rel.startswith("operations/"):
+            assert rel in source.tree.operations, rel
+            source.tree.operations[rel] = (file, read_json(root / rel))
+        else:
+            (at,) = [i for i, e in enumerate(source.tree.documents) if e is not None and e[0] == file]
+            source.tree.documents[at] = (file, read_json(root / rel))
+        return build_snapshot(source)
     except InputError as exc:
         return exc
 
@@ -1207,7 +1226,7 @@ def _run(
     what = f"{rel} {json_path(at)}"
     event("valid" if isinstance(verdict, Valid) else "invalid")
     with _with(root, rel, doc):
-        loaded = _load(root)
+        loaded = _load(root, rel)
     if isinstance(verdict, Invalid):
         _assert_rejected(root, rel, loaded, verdict.at or at, verdict.below, what)
     else:
@@ -1225,6 +1244,8 @@ def test_the_base_loads_and_every_oracle_entry_reads_its_base_value(base_root: P
     holds it (so a test can fail only because of the mutation)."""
     assert azroute("inventory", str(base_root)).exit_code == 0
     snapshot = load_fixture(base_root)
+    for rel in BASE:  # what the examples read, one changed file at a time, is what load_fixture reads
+        assert _load(base_root, rel) == snapshot, rel
     for entry in ORACLE:
         value: Any = BASE[entry.file]
         for step in entry.path:
@@ -1238,7 +1259,7 @@ def test_a_rejected_value_is_the_cli_s_one_line_and_exit_2(base_root: Path) -> N
     """The CLI prints exactly the validator's error (what every example checks in process)."""
     entry = ORACLE[0]
     with _with(base_root, entry.file, _mutated(BASE[entry.file], entry.path, Raw("NaN"))):
-        error = _load(base_root)
+        error = _load(base_root, entry.file)
         outcome = azroute("inventory", str(base_root))
     assert isinstance(error, InputError)
     _assert_rejected(base_root, entry.file, error, entry.path, True, entry.name)

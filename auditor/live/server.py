@@ -333,6 +333,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: ArmServer
     protocol_version = "HTTP/1.1"
     timeout = IDLE_TIMEOUT
+    # an answer is written in two sends (headers, then body): with Nagle's algorithm the body waits
+    # for the client's delayed ACK of the headers, some 40 ms an answer on loopback
+    disable_nagle_algorithm = True
     body = b""
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the collector reports
