@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import pickle
@@ -211,3 +212,10 @@ def in_tmp(tmp_path: Path) -> Iterator[Path]:
         yield tmp_path
     finally:
         os.chdir(here)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection built (modules, parametrized cases, hypothesis's tables) lives as long as
+    the worker: moved out of the collector's reach, so a full collection (the diff runs one after
+    releasing BEFORE) walks only what the tests build."""
+    gc.freeze()
