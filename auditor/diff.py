@@ -8,7 +8,6 @@ read only observations are listed as not evaluated.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -209,7 +208,6 @@ def evaluate_change(
         else None
     )
     before.release()  # BEFORE's control plane and walks are not needed any more: freed now
-    gc.collect()  # (they hold cycles, and AFTER's evaluation runs with the collector paused)
     same = old.result if moved.nothing else results[1]
     new = evaluate(
         after, rules, intents, accept_unmodelled, scope=scope, result=same, progress=progress, label="AFTER",

@@ -232,7 +232,14 @@ class Snapshot(Frozen):
 
     def release(self) -> None:
         """Drop the values computed from this snapshot (the control plane, the path finder, rule
-        indexes): a diff does so once BEFORE is evaluated, so AFTER does not sit beside them."""
+        indexes): a diff does so once BEFORE is evaluated, so AFTER does not sit beside them.
+        Each value's own attributes are dropped too: they hold cycles (a control plane's lazy
+        tables refer back to it), which reference counting alone would not free; nothing may use
+        a released value (asking again computes a new one)."""
+        for value in self._derived.values():
+            state = getattr(value, "__dict__", None)
+            if isinstance(state, dict):
+                state.clear()
         self._derived.clear()
 
     def replace(self, **changes: object) -> Snapshot:
