@@ -216,6 +216,6 @@ def in_tmp(tmp_path: Path) -> Iterator[Path]:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """What collection built (modules, parametrized cases, hypothesis's tables) lives as long as
-    the worker: moved out of the collector's reach, so a full collection (the diff runs one after
-    releasing BEFORE) walks only what the tests build."""
+    the worker: moved out of the collector's reach, so the collections the tests' audits and
+    diffs trigger walk only what the tests build."""
     gc.freeze()
