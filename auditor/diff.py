@@ -19,9 +19,8 @@ from auditor.findings import CoverageGap, Finding, Severity
 from auditor.ids import ArmId
 from auditor.model import IPNetwork, Snapshot, VirtualNetwork, parse_prefix
 from auditor.report import finding_dict
-from auditor.routing.controlplane import prefix_key
 from auditor.routing.paths import PathFinder, signature_groups
-from auditor.routing.prefixindex import OverlapIndex
+from auditor.routing.prefixindex import OverlapIndex, prefix_key
 from auditor.routing.shared import path_finder
 from auditor.routing.tables import local_candidates
 from auditor.routing.views import UnknownVantage, pair_json, vantage_rows

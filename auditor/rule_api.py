@@ -25,7 +25,7 @@ from auditor.coverage import FailedCollection, failed_collections
 from auditor.findings import CoverageGap, Severity, Violation
 from auditor.intents import Expect, Intent
 from auditor.model import Snapshot, snapshot_relative
-from auditor.routing.controlplane import ControlPlane, covers, prefix_key
+from auditor.routing.controlplane import ControlPlane, covers
 from auditor.routing.domains import AZURE_ASN, apipa_unmatched, udr_gateway
 from auditor.routing.dualpath import DualPath, dual_path_sites
 from auditor.routing.locations import local_regions, locations_source, same_region
@@ -41,7 +41,7 @@ from auditor.routing.paths import (
     PathPair,
     Walk,
 )
-from auditor.routing.prefixindex import OverlapIndex, PrefixIndex
+from auditor.routing.prefixindex import OverlapIndex, PrefixIndex, prefix_key
 from auditor.routing.reconcile import Comparison, NotComparable, comparisons
 from auditor.routing.shared import control_plane, path_finder
 from auditor.routing.signature import RoutingSignature, routing_signature

@@ -49,7 +49,7 @@ from auditor.routing.domains import (
     customer_paths,
     gateway_domains,
 )
-from auditor.routing.prefixindex import Address, OverlapIndex, PrefixIndex
+from auditor.routing.prefixindex import Address, OverlapIndex, PrefixIndex, keys_inside, prefix_key
 from auditor.routing.record import record
 from auditor.routing.sites import SiteView, site_views
 from auditor.routing.withheld import WithheldRoutes, withheld_routes
@@ -62,12 +62,6 @@ if TYPE_CHECKING:
 
 MSEE_ASN = 12076
 DEFAULT_ROUTE_V4 = parse_prefix("0.0.0.0/0")
-
-
-def prefix_key(prefix: IPNetwork) -> tuple[int, int, int]:
-    """Sort key for prefixes: family, then address, then length (computed each time: cheaper than
-    a cache lookup, which hashes the prefix, and no cache to outgrow on large estates)."""
-    return (prefix.version, int(prefix.network_address), prefix.prefixlen)
 
 
 DEFAULT_KEY_V4 = prefix_key(DEFAULT_ROUTE_V4)
@@ -266,22 +260,19 @@ class ControlPlane:
     def _all_er_learned(self) -> dict[ArmId, list[Advert]]:
         """What each domain learns from its circuits' Microsoft edges (the circuit tables as they
         stand: they are rebuilt when branch-to-branch adds routes)."""
-        by_start: PerKey[ArmId, OverlapIndex[CircuitEntry]] = PerKey(
-            lambda circuit_id: OverlapIndex(self.circuit_table.get(circuit_id, []), lambda e: e.prefix)
+        keys: PerKey[ArmId, list[tuple[int, int, int]]] = PerKey(  # a circuit's keys, sorted as its table
+            lambda circuit_id: [e.key for e in self.circuit_table.get(circuit_id, [])]
         )
-        return {hub: self._er_learned(domain, by_start) for hub, domain in self.domains.items()}
+        return {hub: self._er_learned(domain, keys) for hub, domain in self.domains.items()}
 
-    def _er_learned(
-        self, domain: Domain, by_start: PerKey[ArmId, OverlapIndex[CircuitEntry]]
-    ) -> list[Advert]:
+    def _er_learned(self, domain: Domain, keys: PerKey[ArmId, list[tuple[int, int, int]]]) -> list[Advert]:
         found: dict[tuple[str, tuple[int, int, int], str], Advert] = {}
         origins: dict[tuple[str, str], str | None] = {}  # (kind, target) -> origin; None: not learned
         paths: dict[tuple[int, ...], tuple[int, ...]] = {}  # an entry's AS path as the domain hears it
         for conn, circuit_id in domain.er_links:
             name, conn_id, weight = circuit_id.name, conn.id, conn.routing_weight or 0
             # entries inside the domain's own address spaces: the system route wins over them
-            index = by_start[circuit_id]
-            local = {e.key for space in domain.local_prefixes for e in index.inside(space)}
+            local = keys_inside(keys[circuit_id], domain.local_prefixes)
             for entry in self.circuit_table.get(circuit_id, []):
                 which = (entry.kind, entry.target)
                 if which in origins:

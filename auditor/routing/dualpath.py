@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, LinkKind
 from auditor.routing.cache import PerKey
-from auditor.routing.controlplane import ControlPlane, prefix_key
+from auditor.routing.controlplane import ControlPlane
 from auditor.routing.onprem import OnPremRoute, onprem_routes, selected_links
-from auditor.routing.prefixindex import PrefixIndex
+from auditor.routing.prefixindex import PrefixIndex, prefix_key
 from auditor.routing.sites import SiteView
 from auditor.unmodelled import ipv6_over_vpn
 

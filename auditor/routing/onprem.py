@@ -16,14 +16,13 @@ on-premises ones, and are left out too.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from dataclasses import field
 
 from auditor.ids import ArmId
 from auditor.model import Connection, IPNetwork, LinkKind, Snapshot
 from auditor.routing.controlplane import ControlPlane, covers
 from auditor.routing.domains import Domain
-from auditor.routing.prefixindex import PrefixIndex
+from auditor.routing.prefixindex import PrefixIndex, keys_inside
 from auditor.routing.record import record
 from auditor.routing.tables import peered_space, select_bgp
 
@@ -55,7 +54,7 @@ def compute_onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
     for hub in sorted(plane.domains, key=lambda h: h.key):
         domain = plane.domains[hub]
         rib = plane.domain_rib[hub]
-        inside = _inside_spaces([a.key for a in rib], _local_spaces(snap, hub))
+        inside = keys_inside([a.key for a in rib], _local_spaces(snap, hub))
         # per connection object and link: the gateway and what the route comes over (None: not
         # an on-premises connection); the adverts of one connection share its id object
         links: dict[tuple[int, LinkKind], tuple[Connection, ArmId, ArmId] | None] = {}
@@ -113,19 +112,6 @@ def _onprem_link(
     if gateway is None or via is None:
         return None
     return conn, gateway.id, via
-
-
-def _inside_spaces(keys: list[tuple[int, int, int]], spaces: list[IPNetwork]) -> set[tuple[int, int, int]]:
-    """The prefix keys (sorted, as a domain's table is: `ControlPlane.domain_rib`) equal to or inside
-    one of the spaces: per space, the keys that start within it and are at least as long."""
-    found: set[tuple[int, int, int]] = set()
-    for space in spaces:
-        lo = int(space.network_address)
-        hi = lo | ((1 << (space.max_prefixlen - space.prefixlen)) - 1)
-        start = bisect_left(keys, (space.version, lo, 0))
-        end = bisect_right(keys, (space.version, hi, space.max_prefixlen))
-        found.update(k for k in keys[start:end] if k[2] >= space.prefixlen)
-    return found
 
 
 def _local_spaces(snapshot: Snapshot, vnet_id: ArmId) -> list[IPNetwork]:

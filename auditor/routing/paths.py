@@ -34,9 +34,9 @@ from auditor.model import (
     VirtualNetwork,
 )
 from auditor.routing.cache import PerKey
-from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers, prefix_key
+from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, covers
 from auditor.routing.domains import udr_gateway
-from auditor.routing.prefixindex import PrefixIndex
+from auditor.routing.prefixindex import PrefixIndex, prefix_key
 from auditor.routing.signature import RoutingSignature, routing_signature
 from auditor.routing.tables import (
     SubnetTable,

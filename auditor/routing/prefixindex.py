@@ -18,6 +18,25 @@ _RANGE = itemgetter(0, 1)  # a row's first and last address
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+def prefix_key(prefix: IPNetwork) -> tuple[int, int, int]:
+    """Sort key for prefixes: family, then address, then length (computed each time: cheaper than
+    a cache lookup, which hashes the prefix, and no cache to outgrow on large estates)."""
+    return (prefix.version, int(prefix.network_address), prefix.prefixlen)
+
+
+def keys_inside(keys: list[tuple[int, int, int]], spaces: Iterable[IPNetwork]) -> set[tuple[int, int, int]]:
+    """The prefix keys of a sorted list (`prefix_key` order, as a domain's table and a circuit's
+    are kept) that equal or lie inside one of the spaces: per space, those starting within it that
+    are at least as long, found by bisection."""
+    found: set[tuple[int, int, int]] = set()
+    for space in spaces:
+        lo = int(space.network_address)
+        start = bisect_left(keys, (space.version, lo, 0))
+        end = bisect_right(keys, (space.version, _last(space, lo), space.max_prefixlen))
+        found.update(k for k in keys[start:end] if k[2] >= space.prefixlen)
+    return found
+
+
 class PrefixIndex(Generic[T]):
     """Items keyed by prefix; `matches(address)` yields them longest prefix first."""
 
@@ -25,8 +44,7 @@ class PrefixIndex(Generic[T]):
         self.items: list[T] = list(items)
         groups: dict[tuple[int, int, int], list[T]] = {}
         for item in self.items:
-            net = prefix(item)
-            key = (net.version, int(net.network_address), net.prefixlen)
+            key = prefix_key(prefix(item))
             group = groups.get(key)
             if group is None:
                 groups[key] = [item]
@@ -36,7 +54,7 @@ class PrefixIndex(Generic[T]):
 
     @classmethod
     def by_key(cls, items: Iterable[T], key: Callable[[T], tuple[int, int, int]]) -> PrefixIndex[T]:
-        """Items whose prefix key (`controlplane.prefix_key`: family, first address, length) they
+        """Items whose prefix key (`prefix_key`: family, first address, length) they
         carry already: nothing is read from the prefix itself."""
         groups: dict[tuple[int, int, int], list[T]] = {}
         for item in items:
@@ -149,18 +167,6 @@ class OverlapIndex(Generic[T]):
                 found.append(item)
         unique: dict[int, T] = {id(i): i for i in found}
         return list(unique.values())
-
-    def inside(self, net: IPNetwork) -> list[T]:
-        """Items whose prefix equals `net` or lies inside it (they start within it)."""
-        rows, keys = self._starts.get(net.version, []), self._keys.get(net.version, [])
-        lo = int(net.network_address)
-        hi = _last(net, lo)
-        length = net.prefixlen
-        return [
-            item
-            for _start, _end, item in rows[bisect_left(keys, lo) : bisect_right(keys, hi)]
-            if self._prefix(item).prefixlen >= length
-        ]
 
     @cached_property
     def _reach(self) -> dict[int, list[int]]:

@@ -28,7 +28,8 @@ from auditor.model import (
     Operation,
     Subnet,
 )
-from auditor.routing.controlplane import ControlPlane, prefix_key
+from auditor.routing.controlplane import ControlPlane
+from auditor.routing.prefixindex import prefix_key
 from auditor.routing.tables import vnet_table
 
 HOP_CLASSES = {

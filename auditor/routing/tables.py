@@ -29,8 +29,8 @@ from auditor.model import (
     parse_prefix,
     same,
 )
-from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane, prefix_key
-from auditor.routing.prefixindex import OverlapIndex, PrefixIndex
+from auditor.routing.controlplane import Advert, CircuitEntry, ControlPlane
+from auditor.routing.prefixindex import OverlapIndex, PrefixIndex, prefix_key
 from auditor.routing.record import record
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address

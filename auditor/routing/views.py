@@ -7,9 +7,9 @@ from typing import Any
 
 from auditor.ids import ArmId
 from auditor.model import IPNetwork, LinkKind, Subnet, VirtualNetwork, VirtualNetworkGateway, parse_prefix
-from auditor.routing.controlplane import ControlPlane, prefix_key
+from auditor.routing.controlplane import ControlPlane
 from auditor.routing.paths import PathFinder, PathPair, Walk, endpoint_name
-from auditor.routing.prefixindex import OverlapIndex
+from auditor.routing.prefixindex import OverlapIndex, prefix_key
 from auditor.routing.shared import path_finder
 from auditor.routing.tables import select_bgp, site_select, subnet_table, workload_subnet
 from auditor.textsafe import escape
