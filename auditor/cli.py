@@ -33,6 +33,7 @@ from auditor.engine import AuditResult, Rule, RuleLoadError, load_rules, run, se
 from auditor.errors import InputError
 from auditor.findings import Severity, reaches
 from auditor.fixture import default_fixture, load_fixture, read_json, snapshot_dirs
+from auditor.gcpause import one_command
 from auditor.live import DEFAULT_MAX_RESPONSE_BYTES
 from auditor.model import Snapshot
 from auditor.names import NETWORKS_SCHEMA, ROUTES, accepted_by, known_names
@@ -1401,7 +1402,8 @@ from auditor import cli_change  # noqa: E402,F401  (registers `diff` and `plan`)
 
 def main() -> None:
     try:
-        code = app(standalone_mode=False)
+        with one_command():  # one command per process: its builds need no young collections
+            code = app(standalone_mode=False)
     except ClickException as exc:  # a bad option or argument: one line, as for any bad input
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path if ctx is not None else 'azroute'} --help')"

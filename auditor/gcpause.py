@@ -7,6 +7,15 @@ them to free nothing: measured on the bench's site-heavy estate of 1,000 spokes,
 audit's time and a sixth of loading, with the same peak memory (`python bench/run.py`). So they
 are built with the collector paused; reference counting still frees everything dropped
 without a cycle, and the collector resumes afterwards.
+
+A process that runs one command (`azroute ...`, through `one_command`) also settles what each
+build made: it is moved into the oldest generation as it stands (`gc.freeze()` then
+`gc.unfreeze()`, two list splices) instead of being walked by the next young collection, which
+would find it all alive. Measured with `gc.callbacks` on the site-heavy estate of 1,000 spokes:
+those collections took 0.48 s of the audit's 4.9 s CPU. A long-lived process (a test session, a
+library caller auditing snapshot after snapshot) does not settle: objects moved straight into the
+oldest generation postpone the full collections that free the cycles of snapshots it dropped
+(one test process grew from 122 MB to 316 MB that way).
 """
 
 from __future__ import annotations
@@ -14,6 +23,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_settling = False  # inside `one_command`: each build's objects go straight to the oldest generation
 
 
 @contextmanager
@@ -30,7 +41,22 @@ def building() -> Iterator[None]:
     try:
         yield
     finally:
+        if _settling:
+            gc.freeze()  # everything tracked, to the permanent generation ...
+            gc.unfreeze()  # ... and back into the oldest one, unwalked
         gc.enable()
 
 
-__all__ = ["building"]
+@contextmanager
+def one_command() -> Iterator[None]:
+    """The span of a process's one command: the builds within it settle what they made (see the
+    module's docstring)."""
+    global _settling
+    before, _settling = _settling, True
+    try:
+        yield
+    finally:
+        _settling = before
+
+
+__all__ = ["building", "one_command"]

@@ -1,0 +1,41 @@
+"""The cyclic collector around long-lived builds (`auditor/gcpause.py`)."""
+
+from __future__ import annotations
+
+import gc
+
+from auditor.gcpause import building, one_command
+
+
+def _generation(obj: object) -> int | None:
+    return next((g for g in range(3) if any(o is obj for o in gc.get_objects(generation=g))), None)
+
+
+def test_a_build_pauses_the_collector_and_resumes_it() -> None:
+    assert gc.isenabled()
+    with building():
+        assert not gc.isenabled()
+        with building():  # nested: still paused, and the outer build resumes it
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_one_command_build_settles_what_it_made_in_the_oldest_generation() -> None:
+    gc.collect()
+    with one_command(), building():
+        made = [[index] for index in range(1000)]
+    assert _generation(made[0]) == 2 and _generation(made) == 2
+    assert gc.isenabled()
+
+
+def test_outside_one_command_a_build_leaves_its_objects_young() -> None:
+    gc.collect()
+    with building():
+        made = [[index] for index in range(1000)]
+    assert _generation(made[0]) in (0, 1)  # walked by young collections as usual
+    with one_command():
+        pass
+    with building():
+        later = [[index] for index in range(10)]
+    assert _generation(later[0]) in (0, 1)  # the command's span ended: builds no longer settle
