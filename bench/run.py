@@ -41,7 +41,10 @@ STAGE = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from auditor.fixture import load_fixture
+from auditor.gcpause import one_command
 stage, path = sys.argv[1], sys.argv[2]
+command = one_command()  # this process runs one stage, as `azroute` runs one command (main())
+command.__enter__()  # (held in `command` until the process ends)
 t0, c0 = time.perf_counter(), time.process_time()
 snapshot = load_fixture(path) if not stage.startswith("diff") else None
 extra = {{}}

@@ -65,6 +65,7 @@ DEFAULT_ROUTE_V4 = parse_prefix("0.0.0.0/0")
 
 
 DEFAULT_KEY_V4 = prefix_key(DEFAULT_ROUTE_V4)
+_UNKEYED = (-1, -1, -1)  # an Advert built without its prefix key (computed from the prefix)
 
 
 def covers(outer: IPNetwork, inner: IPNetwork) -> bool:
@@ -85,10 +86,12 @@ class Advert:
     weight: int = 0
     next_domain: ArmId | None = None  # for Vnet2Vnet: the domain the traffic goes to
     bgp_peer_host: bool = False
-    key: tuple[int, int, int] = field(init=False, compare=False, repr=False)  # prefix_key(prefix)
+    # prefix_key(prefix): computed unless the caller passes the key its source route carries
+    key: tuple[int, int, int] = field(default=_UNKEYED, kw_only=True, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", prefix_key(self.prefix))
+        if self.key is _UNKEYED:
+            object.__setattr__(self, "key", prefix_key(self.prefix))
 
 
 @record
@@ -288,8 +291,9 @@ class ControlPlane:
                 if path is None:
                     path = paths[entry.as_path] = (MSEE_ASN, *entry.as_path)
                 found[key] = Advert(
-                    entry.prefix, path, "EBgp", LinkKind.EXPRESSROUTE, conn_id, name, origin, weight=weight
-                )
+                    entry.prefix, path, "EBgp", LinkKind.EXPRESSROUTE, conn_id, name, origin, weight=weight,
+                    key=entry.key,
+                )  # fmt: skip
         return list(found.values())
 
     def _er_origin(self, domain: Domain, entry: CircuitEntry) -> str | None:
@@ -532,6 +536,7 @@ class ControlPlane:
                     name,
                     advert.origin,
                     next_domain=next_domain,
+                    key=key,
                 )
             )
         return out
@@ -627,16 +632,23 @@ class ControlPlane:
 
     @cached_property
     def _static_links(self) -> PerKey[str, list[tuple[ArmId, Domain, Connection]]]:
-        """Per site: its VPN connections without BGP; each carries its domain's prefixes statically."""
-        return PerKey(
-            lambda name: [
-                (hub, domain, conn)
-                for hub, domain in self.domains.items()
-                for conn, lng in domain.vpn_links
-                if lng.id in self.site_by_name[name].lng_ids
-                and not (conn.enable_bgp and lng.bgp_settings is not None)
-            ]
-        )
+        """Per site: its VPN connections without BGP, in the domains' and their links' order; each
+        carries its domain's prefixes statically. Found through the local network gateways the
+        site claims (an index of every domain's links by gateway, built once), not by testing
+        every link of every domain against each site."""
+        by_lng: dict[ArmId, list[tuple[int, tuple[ArmId, Domain, Connection]]]] = {}
+        position = 0
+        for hub, domain in self.domains.items():
+            for conn, lng in domain.vpn_links:
+                if not (conn.enable_bgp and lng.bgp_settings is not None):
+                    by_lng.setdefault(lng.id, []).append((position, (hub, domain, conn)))
+                position += 1
+
+        def links(name: str) -> list[tuple[ArmId, Domain, Connection]]:
+            found = dict(row for lng_id in self.site_by_name[name].lng_ids for row in by_lng.get(lng_id, ()))
+            return [found[k] for k in sorted(found)]
+
+        return PerKey(links)
 
     @cached_property
     def domain_prefix_index(self) -> PerKey[ArmId, PrefixIndex[tuple[int, IPNetwork]]]:
@@ -732,13 +744,20 @@ class ControlPlane:
                 if site.asn is not None and site.asn in path:
                     continue
                 origin = (
-                    f"vnet:{self.domains[ArmId(entry.target)].name}"
+                    f"vnet:{self._domains_by_key[entry.target.lower()].name}"
                     if entry.kind == "domain"
                     else "globalReach"
                 )
                 found.append(
                     Advert(
-                        entry.prefix, path, "EBgp", LinkKind.EXPRESSROUTE, circuit_id, circuit_id.name, origin
+                        entry.prefix,
+                        path,
+                        "EBgp",
+                        LinkKind.EXPRESSROUTE,
+                        circuit_id,
+                        circuit_id.name,
+                        origin,
+                        key=entry.key,
                     )
                 )
         name = f"s:{site.name}"
@@ -759,7 +778,7 @@ class ControlPlane:
                 else domain.prefixes
             )
             found.extend(_static_to_domain(prefix, conn, domain.name, hub) for prefix in prefixes)
-        unique = {(a.via.key if a.via else "", prefix_key(a.prefix), a.as_path): a for a in found}
+        unique = {(a.via.key if a.via else "", a.key, a.as_path): a for a in found}
         return sorted(unique.values(), key=_advert_key)
 
     # -- route tables (auditor/routing/tables.py), one per vantage point, built on first use -----------

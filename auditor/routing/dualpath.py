@@ -53,6 +53,22 @@ def dual_path_sites(plane: ControlPlane) -> list[DualPath]:
 
 
 def compute_dual_path_sites(plane: ControlPlane) -> list[DualPath]:
+    # the domains linked to each circuit over ExpressRoute and to each local network gateway over
+    # VPN: a site is asked only about the domains it has a link of each kind with
+    by_circuit: dict[ArmId, set[ArmId]] = {}
+    by_lng: dict[ArmId, set[ArmId]] = {}
+    for hub, domain in plane.domains.items():
+        for _, circuit in domain.er_links:
+            by_circuit.setdefault(circuit, set()).add(hub)
+        for _, lng in domain.vpn_links:
+            by_lng.setdefault(lng.id, set()).add(hub)
+    candidates: list[tuple[SiteView, ArmId]] = []
+    for site in plane.sites:
+        over_er = {hub for c in site.circuit_ids for hub in by_circuit.get(c, ())}
+        both = over_er & {hub for g in site.lng_ids for hub in by_lng.get(g, ())}
+        candidates += [(site, hub) for hub in sorted(both, key=lambda i: i.key)]
+    if not candidates:  # no site is reached both ways: the domains' routes need no grouping
+        return []
     by_hub: dict[ArmId, list[OnPremRoute]] = {}
     for route in onprem_routes(plane):
         by_hub.setdefault(route.vnet_id, []).append(route)
@@ -64,56 +80,37 @@ def compute_dual_path_sites(plane: ControlPlane) -> list[DualPath]:
     for routes in by_hub.values():
         for route in routes:
             by_conn.setdefault(route.connection_id, []).append(route)
-    # the domains linked to each circuit over ExpressRoute and to each local network gateway over
-    # VPN: a site is asked only about the domains it has a link of each kind with
-    by_circuit: dict[ArmId, set[ArmId]] = {}
-    by_lng: dict[ArmId, set[ArmId]] = {}
-    for hub, domain in plane.domains.items():
-        for _, circuit in domain.er_links:
-            by_circuit.setdefault(circuit, set()).add(hub)
-        for _, lng in domain.vpn_links:
-            by_lng.setdefault(lng.id, set()).add(hub)
     # IPv6 over a site-to-site VPN is not modelled (`ipv6-over-vpn`): which link an IPv6 prefix of
     # such a site takes is not judged
     v6_unmodelled = {lng.id for lng in ipv6_over_vpn(plane.snapshot)}
     found: list[DualPath] = []
-    for site in plane.sites:
-        over_er = {hub for c in site.circuit_ids for hub in by_circuit.get(c, ())}
-        both = over_er & {hub for g in site.lng_ids for hub in by_lng.get(g, ())}
-        for hub in sorted(both, key=lambda i: i.key):
-            domain = plane.domains[hub]
-            links: list[tuple[LinkKind, Connection]] = [
-                (LinkKind.EXPRESSROUTE, conn)
-                for conn, circuit in domain.er_links
-                if circuit in site.circuit_ids
-            ]
-            links += [(LinkKind.VPN, conn) for conn, lng in domain.vpn_links if lng.id in site.lng_ids]
-            kinds = {k for k, _ in links}
-            if kinds != {LinkKind.EXPRESSROUTE, LinkKind.VPN}:
+    for site, hub in candidates:
+        domain = plane.domains[hub]
+        links: list[tuple[LinkKind, Connection]] = [
+            (LinkKind.EXPRESSROUTE, conn) for conn, circuit in domain.er_links if circuit in site.circuit_ids
+        ]
+        links += [(LinkKind.VPN, conn) for conn, lng in domain.vpn_links if lng.id in site.lng_ids]
+        kinds = {k for k, _ in links}
+        if kinds != {LinkKind.EXPRESSROUTE, LinkKind.VPN}:
+            continue
+        conns = {conn.id for _, conn in links}
+        mine = [
+            r for c in sorted(conns, key=lambda i: i.key) for r in by_conn.get(c, []) if not r.bgp_peer_host
+        ]
+        destinations = sorted(set(site.prefixes) | {r.prefix for r in mine}, key=prefix_key)
+        choice: list[tuple[IPNetwork, OnPremRoute]] = []
+        v6_open = any(lng.id in v6_unmodelled for conn, lng in domain.vpn_links if lng.id in site.lng_ids)
+        for dest in destinations:
+            if dest.version == 6 and v6_open:
                 continue
-            conns = {conn.id for _, conn in links}
-            mine = [
-                r
-                for c in sorted(conns, key=lambda i: i.key)
-                for r in by_conn.get(c, [])
-                if not r.bgp_peer_host
-            ]
-            destinations = sorted(set(site.prefixes) | {r.prefix for r in mine}, key=prefix_key)
-            choice: list[tuple[IPNetwork, OnPremRoute]] = []
-            v6_open = any(lng.id in v6_unmodelled for conn, lng in domain.vpn_links if lng.id in site.lng_ids)
-            for dest in destinations:
-                if dest.version == 6 and v6_open:
-                    continue
-                best = selected_links(indexes[hub], dest)
-                if best:
-                    choice.append((dest, best[0]))
-            targets: dict[LinkKind, list[ArmId]] = {
-                LinkKind.EXPRESSROUTE: [circ for _, circ in domain.er_links if circ in site.circuit_ids],
-                LinkKind.VPN: [conn.id for k, conn in links if k is LinkKind.VPN],
-            }
-            found.append(
-                DualPath(
-                    site, hub, tuple(links), tuple(mine), tuple(choice), site_choice(site, kinds, targets)
-                )
-            )
+            best = selected_links(indexes[hub], dest)
+            if best:
+                choice.append((dest, best[0]))
+        targets: dict[LinkKind, list[ArmId]] = {
+            LinkKind.EXPRESSROUTE: [circ for _, circ in domain.er_links if circ in site.circuit_ids],
+            LinkKind.VPN: [conn.id for k, conn in links if k is LinkKind.VPN],
+        }
+        found.append(
+            DualPath(site, hub, tuple(links), tuple(mine), tuple(choice), site_choice(site, kinds, targets))
+        )
     return found

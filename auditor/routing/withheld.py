@@ -293,10 +293,12 @@ def er_only_and_vpn_sites(plane: ControlPlane, domain: Domain) -> tuple[list[Sit
     over its VPN connections (a site on both is on this side: it learns an ExpressRoute-only site's
     routes only over its VPN): without Route Server branch-to-branch, neither side learns the other's
     routes through the hub (BGP006 and ERC007 ask this)."""
-    er_sites = [site for _, circuit in domain.er_links for site in plane.sites_behind(circuit)]
-    vpn_sites = [s for _, lng in domain.vpn_links if (s := plane.site_of_lng(lng.id)) is not None]
-    er_only = [s for s in dict.fromkeys(er_sites) if s not in vpn_sites]
-    return er_only, list(dict.fromkeys(vpn_sites))
+    # by name (a site's name is its identity in the plane): hashing or comparing the views
+    # themselves would walk every prefix of every datacenter
+    er_sites = {site.name: site for _, circuit in domain.er_links for site in plane.sites_behind(circuit)}
+    vpn_sites = {s.name: s for _, lng in domain.vpn_links if (s := plane.site_of_lng(lng.id)) is not None}
+    er_only = [site for name, site in er_sites.items() if name not in vpn_sites]
+    return er_only, list(vpn_sites.values())
 
 
 def _add(
