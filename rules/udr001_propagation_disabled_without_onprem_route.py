@@ -88,7 +88,7 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
         verdicts: dict[
             tuple[RoutingSignature, ArmId], tuple[list[tuple[IPNetwork, str]], dict[str, None]]
         ] = {}
-        onward: dict[tuple[str, Address], str] = {}  # (first appliance, address) -> what follows it
+        onward: dict[tuple[str, int], str] = {}  # (first appliance, address) -> what follows it
         appliances = _Appliances(ctx.paths)
         for subnet in snapshot.subnets:
             hub = plane.domain_of_vnet.get(subnet.vnet_id)
@@ -153,7 +153,7 @@ def _verdict(
     subnet: Subnet,
     table: ArmId,
     prefixes: list[IPNetwork],
-    onward: dict[tuple[str, Address], str],
+    onward: dict[tuple[str, int], str],
 ) -> tuple[list[tuple[IPNetwork, str]], dict[str, None]]:
     """The on-premises prefixes no route of the subnet leads to (with what happens instead), and
     the appliances outside the snapshot it sends on-premises traffic to."""
@@ -170,6 +170,7 @@ def _verdict(
         # the prefix's first address, and the first address of every UDR more specific than it (a
         # UDR inside the prefix overlaps it: without an overlap there is none to look for)
         first: list[TableRoute] | None = None
+        known: str | None = None  # what follows for the one probe, when `onward` knows it already
         probes = [prefix.network_address]
         if specific.overlaps_any(prefix):
             probes += [
@@ -181,8 +182,14 @@ def _verdict(
             if prefix.version not in defaults:
                 defaults[prefix.version] = routes.longest(prefix.network_address)
             first = defaults[prefix.version]
+            if first and first[0].next_hop_type == "VirtualAppliance" and first[0].next_hop:
+                known = onward.get((first[0].next_hop, int(prefix.network_address)))
         for address in probes:
-            how = _leads_onprem(snapshot, appliances, routes, vnet, address, onward, first)
+            how = (
+                known
+                if known is not None
+                else _leads_onprem(snapshot, appliances, routes, vnet, address, onward, first)
+            )
             if how.startswith("outside:"):
                 outside[how.split(":", 1)[1]] = None
             elif how:
@@ -197,7 +204,7 @@ def _leads_onprem(
     table: SubnetTable,
     vnet: VirtualNetwork,
     address: Address,
-    onward: dict[tuple[str, Address], str] | None = None,
+    onward: dict[tuple[str, int], str] | None = None,
     first: list[TableRoute] | None = None,
 ) -> str:
     """ "" when the subnet's selected route towards the address leads to on-premises; otherwise
@@ -207,7 +214,7 @@ def _leads_onprem(
     to the same appliance. `first`: the subnet's selected routes towards the address, when the
     caller knows them already."""
     seen: list[str] = []
-    key: tuple[str, Address] | None = None
+    key: tuple[str, int] | None = None
     result = "too many appliances"
     for _ in range(MAX_APPLIANCES + 1):
         routes = first if first is not None and not seen else table.longest(address)
@@ -224,7 +231,7 @@ def _leads_onprem(
             break
         seen.append(route.next_hop)
         if len(seen) == 1 and onward is not None:
-            key = (route.next_hop, address)
+            key = (route.next_hop, int(address))
             if key in onward:
                 return onward[key]
         found = appliances.at(route.next_hop)

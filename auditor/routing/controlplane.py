@@ -692,21 +692,21 @@ class ControlPlane:
         return frozenset(found)
 
     @cached_property
-    def _towards_index(self) -> PrefixIndex[tuple[IPNetwork, str, str]]:
-        """The prefixes a site's routes can come from, with their source: (prefix, circuit id,
-        "circuit") for a circuit's domain and Global Reach entries, (prefix, speaker, "speaker")
+    def _towards_index(self) -> PrefixIndex[tuple[tuple[int, int, int], str, str]]:
+        """The prefixes a site's routes can come from, with their source: (prefix key, circuit id,
+        "circuit") for a circuit's domain and Global Reach entries, (prefix key, speaker, "speaker")
         for a converged VPN speaker's table (a leaf site's is computed from its neighbours'), and
-        (prefix, hub id, "static") for a domain linked to sites without BGP."""
-        items: list[tuple[IPNetwork, str, str]] = []
+        (prefix key, hub id, "static") for a domain linked to sites without BGP."""
+        items: list[tuple[tuple[int, int, int], str, str]] = []  # (prefix key, source, kind)
         for circuit_id in self._sites_by_circuit:
-            items += [(e.prefix, str(circuit_id), "circuit") for e in self.circuit_table.get(circuit_id, [])
+            items += [(e.key, str(circuit_id), "circuit") for e in self.circuit_table.get(circuit_id, [])
                       if e.kind != "site"]  # fmt: skip
         for speaker, table in self._vpn_raw.items():
             if speaker not in self._vpn_leaves:
-                items += [(adverts[0].prefix, speaker, "speaker") for adverts in table.values()]
+                items += [(key, speaker, "speaker") for key in table]  # a table's keys are prefix keys
         for hub in self._static_sites:
-            items += [(prefix, str(hub), "static") for prefix in self.domains[hub].prefixes]
-        return PrefixIndex(items, lambda item: item[0])
+            items += [(prefix_key(prefix), str(hub), "static") for prefix in self.domains[hub].prefixes]
+        return PrefixIndex.by_key(items, lambda item: item[0])
 
     @cached_property
     def _static_sites(self) -> dict[ArmId, list[str]]:

@@ -58,7 +58,9 @@ def compute_onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
         # per connection object and link: the gateway and what the route comes over (None: not
         # an on-premises connection); the adverts of one connection share its id object
         links: dict[tuple[int, LinkKind], tuple[Connection, ArmId, ArmId] | None] = {}
-        found: dict[tuple[str, tuple[int, int, int], str, str], OnPremRoute] = {}
+        # per connection (by its key), the routes by (prefix key, origin, AS path text): the rib
+        # is in prefix order, so each connection's routes arrive nearly sorted
+        found: dict[str, dict[tuple[tuple[int, int, int], str, str], OnPremRoute]] = {}
         texts: dict[tuple[int, ...], str] = {}  # an AS path's text (the sort order), once per path
         for advert in rib:
             kind, via_id = advert.link, advert.via
@@ -87,13 +89,18 @@ def compute_onprem_routes(plane: ControlPlane) -> list[OnPremRoute]:
             text = texts.get(as_path)
             if text is None:
                 text = texts[as_path] = str(as_path)
-            key = (conn.id.key, prefix_key_, origin, text)
-            if key not in found:
-                found[key] = OnPremRoute(
+            mine = found.get(conn.id.key)
+            if mine is None:
+                mine = found[conn.id.key] = {}
+            key = (prefix_key_, origin, text)
+            if key not in mine:
+                mine[key] = OnPremRoute(
                     hub, gateway, conn.id, kind, via, advert.prefix, origin, as_path, site,
                     advert.bgp_peer_host, advert.weight, key=prefix_key_,
                 )  # fmt: skip
-        out += [found[k] for k in sorted(found)]
+        for conn_key in sorted(found):  # (connection, prefix, origin, AS path) order
+            mine = found[conn_key]
+            out += [mine[k] for k in sorted(mine)]
     return out
 
 
