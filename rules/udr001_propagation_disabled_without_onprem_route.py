@@ -115,7 +115,7 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
             key = (routing_signature(plane, subnet), hub)
             if own or key not in verdicts:
                 verdict = _verdict(
-                    snapshot, ctx.paths, appliances, vnet, subnet, table.id, onprem[hub], onward
+                    snapshot, ctx.paths, appliances, vnet, subnet, table.id, overlaps[hub], onward
                 )
                 if own:
                     uncovered, outside = verdict
@@ -152,11 +152,12 @@ def _verdict(
     vnet: VirtualNetwork,
     subnet: Subnet,
     table: ArmId,
-    prefixes: list[IPNetwork],
+    prefixes: OverlapIndex[IPNetwork],
     onward: dict[tuple[str, int], str],
 ) -> tuple[list[tuple[IPNetwork, str]], dict[str, None]]:
-    """The on-premises prefixes no route of the subnet leads to (with what happens instead), and
-    the appliances outside the snapshot it sends on-premises traffic to."""
+    """The on-premises prefixes (`prefixes.items`, in order) no route of the subnet leads to (with
+    what happens instead), and the appliances outside the snapshot it sends on-premises traffic
+    to."""
     udrs = [r.prefix for r in snapshot.routes_of(table) if r.prefix is not None]
     uncovered: list[tuple[IPNetwork, str]] = []
     outside: dict[str, None] = {}
@@ -164,15 +165,19 @@ def _verdict(
     # subnet's default-route decision first (propagation is off: no gateway route competes); it is
     # asked once per address family, not once per prefix.
     routes = finder.table(vnet, subnet)
-    specific = OverlapIndex([p for p in routes.own_prefixes() if p.prefixlen > 0], lambda p: p)
+    # the on-premises prefixes overlapping one of the subnet's own routes other than a default
+    # route, found from the few routes' side in the index of the prefixes
+    specific = {
+        id(item) for own in routes.own_prefixes() if own.prefixlen > 0 for item in prefixes.overlapping(own)
+    }
     defaults: dict[int, list[TableRoute]] = {}
-    for prefix in prefixes:
+    for prefix in prefixes.items:
         # the prefix's first address, and the first address of every UDR more specific than it (a
         # UDR inside the prefix overlaps it: without an overlap there is none to look for)
         first: list[TableRoute] | None = None
         known: str | None = None  # what follows for the one probe, when `onward` knows it already
         probes = [prefix.network_address]
-        if specific.overlaps_any(prefix):
+        if id(prefix) in specific:
             probes += [
                 u.network_address
                 for u in udrs
