@@ -16,6 +16,7 @@ from typing import Any
 from auditor.change import Impact, impact
 from auditor.engine import AuditResult, Reuse, Rule, run
 from auditor.findings import CoverageGap, Finding, Severity
+from auditor.gcpause import building
 from auditor.ids import ArmId
 from auditor.model import IPNetwork, Snapshot, VirtualNetwork, parse_prefix
 from auditor.report import finding_dict
@@ -87,6 +88,7 @@ def _no_progress(_stage: str, _total: int) -> Callable[[], None]:
     return lambda: None
 
 
+@building()  # the pairs and routes it keeps live as long as the diff
 def evaluate(
     snapshot: Snapshot,
     rules: Sequence[type[Rule]],
@@ -168,6 +170,7 @@ def evaluate(
     return side
 
 
+@building()  # both sides' planes, walks and rows live as long as the diff
 def evaluate_change(
     before: Snapshot,
     after: Snapshot,
@@ -465,6 +468,7 @@ class DiffResult:
     relevant_gaps: bool  # a gap new in AFTER, or one that names something the change moved
 
 
+@building()  # the comparison's rows are the report
 def diff(
     before: Evaluation,
     after: Evaluation,
