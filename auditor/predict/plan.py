@@ -11,11 +11,13 @@ from typing import Any
 
 from auditor.errors import InputError
 from auditor.fixture import SnapshotSource, check_sites, read_json, read_source
+from auditor.gcpause import building
 from auditor.model import FIXTURE_FORMAT, CollectionGap, FixtureManifest, PredictedFrom, Snapshot
 from auditor.predict import InputKind, Prediction
 from auditor.writer import flatten_documents, write_snapshot_atomically
 
 
+@building()  # the edited documents live until AFTER is built from them
 def predict(
     before: Path,
     kind: InputKind,
