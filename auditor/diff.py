@@ -72,6 +72,19 @@ class Scope:
     # prefixes of an index; a VNet not in it has the same tables on both sides. None: every VNet
     tables: Mapping[str, OverlapIndex[IPNetwork] | None] | None = None
 
+    @property
+    def empty(self) -> bool:
+        """No pair to walk and no vantage point to compare (no resource differs): a side needs
+        its rules only, not its control plane."""
+        return (
+            self.networks is not None
+            and not self.networks
+            and self.vnets is not None
+            and not self.vnets
+            and not self.prefixes
+            and not self.tables
+        )
+
     @classmethod
     def of(cls, impact: Impact) -> Scope:
         if impact.everything:
@@ -113,6 +126,8 @@ def evaluate(
         )  # fmt: skip
         tick()
     side = Evaluation(snapshot, result)
+    if scope.empty:
+        return side  # nothing to walk or compare: the rules are all this side needs
     finder = path_finder(snapshot)
     names = finder.networks()
     by_groups = scope.grouped if scope.grouped is not None else walk_scope(finder) == GROUPS_TO_SITES
