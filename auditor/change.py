@@ -204,13 +204,16 @@ def _transit_vnets(snapshot: Snapshot) -> set[ArmId]:
 
 
 def _prefixes(snapshot: Snapshot, vnets: set[ArmId]) -> Iterable[IPNetwork]:
-    """The touched VNets' address spaces and every peering's copy of them, on this side."""
+    """The touched VNets' address spaces and every peering's copy of them, on this side. A touched
+    VNet's own peerings hold copies of the *other* VNets' spaces: those routes are the touched
+    VNet's own, deciding only walks that start in it (walked again anyway), so their prefixes are
+    not the change's."""
     for vnet_id in vnets:
         vnet = snapshot.vnet(vnet_id)
         if vnet is not None:
             yield from vnet.address_prefixes
     for peering in snapshot.peerings:
-        if peering.vnet_id in vnets or peering.remote_vnet_id in vnets:
+        if peering.remote_vnet_id in vnets:
             yield from peering.remote_address_prefixes or ()
 
 
