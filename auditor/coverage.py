@@ -78,13 +78,16 @@ def snapshot_gaps(snapshot: Snapshot) -> list[CoverageGap]:
 def unknown_values(snapshot: Snapshot) -> list[CoverageGap]:
     """Observed enum values azroute does not know (effective routes' next hop type and state,
     gateway routes' origin): how such a route behaves is not modelled."""
+    # a blank value (empty or only whitespace) is an absent one, as the gateway routes' fields are
+    # read (`observations._blank_to_none`): not a value azroute does not know
     found: dict[tuple[str, str, str], None] = {}
     for table in snapshot.effective_routes:
         for route in table.routes:
-            if route.next_hop_type and route.next_hop_type.lower() not in KNOWN_HOP_TYPES:
-                found[(str(table.nic_id), "effectiveRouteTable nextHopType", route.next_hop_type)] = None
-            if route.state and route.state.lower() not in KNOWN_STATES:
-                found[(str(table.nic_id), "effectiveRouteTable state", route.state)] = None
+            hop, state = route.next_hop_type, route.state
+            if hop and hop.strip() and hop.lower() not in KNOWN_HOP_TYPES:
+                found[(str(table.nic_id), "effectiveRouteTable nextHopType", hop)] = None
+            if state and state.strip() and state.lower() not in KNOWN_STATES:
+                found[(str(table.nic_id), "effectiveRouteTable state", state)] = None
     for gtable in snapshot.gateway_routes:
         for groute in gtable.routes:
             if groute.origin and groute.origin.lower() not in ORIGINS:

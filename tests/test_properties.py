@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from auditor.engine import CRASH_RULE, load_rules, run
@@ -1400,6 +1400,8 @@ OPEN_ENUMS = [e for e in ORACLE if e.name in KNOWN_OBSERVED]
 
 @examples(60)
 @given(entry=st.sampled_from(OPEN_ENUMS), value=st.one_of(hop_texts, enum_texts))
+@example(entry=next(e for e in OPEN_ENUMS if e.name == "effective route nextHopType"), value="  ")
+@example(entry=next(e for e in OPEN_ENUMS if e.name == "effective route state"), value="\t")
 def test_an_unknown_observed_enum_value_is_a_coverage_gap_naming_it(
     base_root: Path, entry: Entry, value: str
 ) -> None:
