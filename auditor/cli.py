@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from urllib.parse import urlsplit
 
 import typer
 
@@ -638,6 +639,15 @@ def _collect_options(
     from auditor.live.collector import CollectOptions
 
     chosen = CLOUDS[cloud.value]
+    if arm_endpoint is not None:
+        parts = urlsplit(arm_endpoint)
+        if parts.scheme.lower() != "https" or not parts.hostname:
+            # azure-core refuses a bearer token over plain HTTP; each request would fail, and be
+            # retried, until the collection gave up
+            _fail(
+                f"--arm-endpoint {arm_endpoint!r}: expected an https:// URL with a host "
+                "(ARM and `azroute serve` answer over TLS; the token is never sent in clear)"
+            )
     site_list: list[dict[str, object]] = []
     if sites is not None:
         try:

@@ -247,3 +247,19 @@ def test_a_bad_option_is_one_line_naming_it(
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1, captured.err
     assert captured.err.startswith("azroute: error: ") and says in captured.err and "--help" in captured.err
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:9", "127.0.0.1:9", "https://", "ftp://arm.example"])
+def test_an_arm_endpoint_without_tls_is_refused_before_anything_is_collected(
+    endpoint: str, tmp_path: Path
+) -> None:
+    # a bearer token is never sent in clear: azure-core would refuse each request, and the retries
+    # would run until the collection gave up with nothing collected
+    out = tmp_path / "out"
+    for command in (["collect", "--out", str(out)], ["audit"]):
+        code, _, err = azroute(
+            *command, "--subscription", "00000000-0000-0000-0000-000000000001", "--arm-endpoint", endpoint
+        )
+        assert code == 2
+        assert err.count("\n") == 1 and "--arm-endpoint" in err and "https://" in err
+    assert not out.exists()
