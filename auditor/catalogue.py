@@ -271,13 +271,16 @@ CATALOGUE: tuple[Pattern, ...] = (
     Pattern(
         "M39",
         "Overlapping address spaces",
-        ("TRN008",),
+        ("TRN008", "PRF005"),
         ("own-address-space",),
         ("vpn-nat-rule",),
-        ("overlapping-onprem", "er-peering-subnet-overlaps-vnet"),
+        ("overlapping-onprem", "er-peering-subnet-overlaps-vnet", "vpn-two-branches-same-prefix"),
         "TRN008 also compares each private peering's primary/secondary /30 with every VNet's address "
         "space (error when the VNet's domain links the circuit, warning otherwise); ER-learned "
-        "on-premises prefixes are compared as the sites declare them",
+        "on-premises prefixes are compared as the sites declare them. PRF005 reports two sites "
+        "announcing the same prefix to one gateway domain (LNG against LNG or circuit), from the "
+        "domain's route selection: ECMP across the sites (error) or one site shadowed (warning); a "
+        "site's prefix inside another's (a summary) is not reported",
     ),
     Pattern(
         "M40",

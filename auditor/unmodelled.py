@@ -18,7 +18,9 @@ from auditor.routing.domains import AZURE_ASN
 from auditor.routing.sites import site_views
 
 # Rules whose conclusions depend on the routes every network sees.
-ROUTE_RULES = ("ASY001", "ASY002", "DRF001", "DRF002", "PRF001", "PRF003", "PRF004", "UDR001", "UDR004")
+ROUTE_RULES = (
+    "ASY001", "ASY002", "DRF001", "DRF002", "PRF001", "PRF003", "PRF004", "PRF005", "UDR001", "UDR004",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from rules.prf001_vpn_more_specific_than_expressroute import VpnMoreSpecificThan
 from rules.prf002_weight_favours_remote_circuit import WeightFavoursRemoteCircuit
 from rules.prf003_vpn_backup_missing_prefixes import VpnBackupMissingPrefixes
 from rules.prf004_ecmp_across_peering_locations import EcmpAcrossPeeringLocations
+from rules.prf005_sites_announce_same_prefix import SitesAnnounceSamePrefix
 from rules.trn001_remote_gateway_transit_not_allowed import RemoteGatewayTransitNotAllowed
 from rules.trn002_gateway_transit_unused import GatewayTransitUnused
 from rules.trn003_remote_gateway_missing import RemoteGatewayMissing
@@ -107,6 +108,7 @@ RULES = (
     WeightFavoursRemoteCircuit,
     VpnBackupMissingPrefixes,
     EcmpAcrossPeeringLocations,
+    SitesAnnounceSamePrefix,
     RemoteGatewayTransitNotAllowed,
     GatewayTransitUnused,
     RemoteGatewayMissing,

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from auditor.ids import ArmId
 from auditor.model import (
+    Connection,
     ExpressRouteCircuitPeering,
     IPNetwork,
     Route,
@@ -46,6 +47,12 @@ def gateway_subnet_of(snapshot: Snapshot, vnet_id: ArmId) -> Subnet | None:
 def route_table_of(snapshot: Snapshot, subnet: Subnet) -> RouteTable | None:
     found = snapshot.by_id.get(subnet.route_table_id) if subnet.route_table_id else None
     return found if isinstance(found, RouteTable) else None
+
+
+def natted(conn: Connection) -> bool:
+    """Whether a VPN connection applies NAT rules (azroute does not model NAT: an overlap across
+    it is not judged, the connection's `vpn-nat-rule` gap says so)."""
+    return bool(conn.ingress_nat_rules or conn.egress_nat_rules)
 
 
 def overlaps(a: IPNetwork, b: IPNetwork) -> bool:

@@ -10,7 +10,11 @@ class SitesNeedGlobalReach(Rule):
 
     ## What it does
     Finds pairs of sites behind different ExpressRoute circuits linked to the same gateway
-    domain, where the circuits are not joined by Global Reach.
+    domain, where the circuits are not joined by Global Reach, and reports those that `paths`
+    finds do not reach each other (none or one-way). A pair that another way joins (a Route Server
+    with branch-to-branch between the hub's ExpressRoute and VPN gateways, where one site also
+    has a VPN connection) is not reported; neither is a pair whose answer is unknown. A site
+    without prefixes is no endpoint of `paths`: its pairs are reported from the circuits alone.
 
     ## Why is this bad?
     ExpressRoute gateways never pass one circuit's routes to another, so the sites cannot talk
@@ -21,7 +25,10 @@ class SitesNeedGlobalReach(Rule):
     Scenario `interop-testbed`: `location-1` (er-1) and `location-2` (er-2) share `hub-vnet`.
 
     ## Use instead
-    Scenario `interop-testbed-global-reach`: Global Reach joins the two circuits.
+    Scenario `interop-testbed-global-reach`: Global Reach joins the two circuits. Scenario
+    `interop-testbed-route-server`: Location 1's VPN backup reaches the hub's VPN gateway, which
+    exchanges routes with the ExpressRoute gateway through the Route Server (branch-to-branch),
+    so the sites reach each other without Global Reach.
 
     ## Remediation
     If the sites must talk: `az network express-route peering connection create -g <rg> --circuit-name <er-1>
@@ -30,13 +37,16 @@ class SitesNeedGlobalReach(Rule):
     ## References
     - https://learn.microsoft.com/azure/expressroute/expressroute-global-reach
     - https://learn.microsoft.com/azure/networking/connectivity-interoperability-control-plane
+    - https://learn.microsoft.com/azure/route-server/expressroute-vpn-support
     """
 
     id = "ERC004"
     name = "sites-need-global-reach"
     severity = Severity.INFO
     summary = "Sites on different circuits of one hub are joined by Global Reach, or meant to be apart."
-    fixtures = RuleFixtures(triggers=("interop-testbed",), passes=("interop-testbed-global-reach",))
+    fixtures = RuleFixtures(
+        triggers=("interop-testbed",), passes=("interop-testbed-global-reach", "interop-testbed-route-server")
+    )
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
@@ -61,6 +71,8 @@ class SitesNeedGlobalReach(Rule):
                     pair = (a.name, b.name)
                     if pair in reported:
                         continue
+                    if _walked(ctx, a.name, b.name) in ("reachable", "unknown"):
+                        continue  # another way joins them (Route Server branch-to-branch, a VPN), or unknown
                     reported.add(pair)
                     yield Violation(
                         message=f"sites {a.name} ({ca[0].name}) and {b.name} ({cb[0].name}) both reach {domain.name} but not "
@@ -69,3 +81,19 @@ class SitesNeedGlobalReach(Rule):
                         evidence={"sites": [a.name, b.name], "circuits": [str(ca[0]), str(cb[0])]},
                         key=f"{a.name}|{b.name}",
                     )
+
+
+def _walked(ctx: RuleContext, a: str, b: str) -> str | None:
+    """What `paths` says between two sites: the best status over the address families both are
+    endpoints of (reachable, unknown, one-way, none), or None when they share none (a site without
+    prefixes is no endpoint: nothing to walk to)."""
+    names = {n.lower() for n in ctx.paths.networks()}
+    statuses = [
+        ctx.paths.pair(a + family, b + family).status
+        for family in ("", " (IPv6)")
+        if (a + family).lower() in names and (b + family).lower() in names
+    ]
+    for status in ("reachable", "unknown", "one-way", "none"):
+        if status in statuses:
+            return status
+    return None

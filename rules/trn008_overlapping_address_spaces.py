@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from auditor.ids import ArmId
-from auditor.model import Connection, IPNetwork, VirtualNetwork, parse_prefix
+from auditor.model import IPNetwork, VirtualNetwork, parse_prefix
 from auditor.rule_api import (
     OWN_ADDRESS_SPACE,
     CoverageGap,
@@ -17,7 +17,7 @@ from auditor.rule_api import (
     Severity,
     Violation,
 )
-from rules._helpers import overlaps, with_walked_pairs
+from rules._helpers import natted, overlaps, with_walked_pairs
 
 
 class OverlappingAddressSpaces(Rule):
@@ -197,10 +197,6 @@ class _Source:
     nat: dict[ArmId, None] = field(default_factory=dict)
 
 
-def _natted(conn: Connection) -> bool:
-    return bool(conn.ingress_nat_rules or conn.egress_nat_rules)
-
-
 def _sources(ctx: RuleContext) -> list[_Source]:
     """Every on-premises prefix with the hub of a domain it reaches."""
     plane = ctx.control_plane
@@ -257,15 +253,15 @@ def _sources(ctx: RuleContext) -> list[_Source]:
                     lng.id,
                     prefix,
                     hub,
-                    conn.id if _natted(conn) else None,
+                    conn.id if natted(conn) else None,
                 )
                 from_lngs.add(prefix)
         for i in sorted(linked):
             site = plane.sites[i]
             plain = any(c in site.circuit_ids for _, c in domain.er_links) or any(
-                lng.id in site.lng_ids and not _natted(conn) for conn, lng in domain.vpn_links
+                lng.id in site.lng_ids and not natted(conn) for conn, lng in domain.vpn_links
             )
-            nat = [conn.id for conn, lng in domain.vpn_links if lng.id in site.lng_ids and _natted(conn)]
+            nat = [conn.id for conn, lng in domain.vpn_links if lng.id in site.lng_ids and natted(conn)]
             if not plain and not nat:
                 continue
             what = f"site {site.name}"

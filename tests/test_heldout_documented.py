@@ -120,3 +120,61 @@ def test_the_apipa_design_with_azure_apipa_addresses_is_clean() -> None:
     )
     (found,) = broken["pairs"]
     assert found["reachable"] is False and found["forwardCause"].endswith("/connections/hub-vpn-gw-to-office")
+
+
+def test_the_vpn_backup_carries_the_site_when_the_private_peering_is_disabled() -> None:
+    """A site-to-site VPN as the backup of ExpressRoute private peering
+    (https://learn.microsoft.com/azure/expressroute/use-s2s-vpn-as-backup-for-expressroute-privatepeering):
+    with the private peering disabled the circuit carries nothing and the VPN carries both ways."""
+    found = pair("er-vpn-coexist-failover", "hub-vnet", "datacenter")
+    assert found["reachable"] is True and found["asymmetric"] is False
+    for way in ("forward", "return"):
+        assert ("connection", "hub-vpn-gw-to-dc") in kinds(found[way])
+        assert all(kind != "circuit" for kind, _ in kinds(found[way]))
+    assert rules_fired("er-vpn-coexist-failover") == ["ERC001"]
+
+
+def test_gateway_transit_works_over_global_peering() -> None:
+    """Gateway transit is supported over global VNet peering as over regional peering
+    (https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview)."""
+    found = pair("global-peering-gateway-transit", "spoke-vnet", "office-lng")
+    assert found["reachable"] is True
+    assert ("connection", "hub-vpn-gw-to-office") in kinds(found["forward"])
+    assert rules_fired("global-peering-gateway-transit") == []
+
+
+def test_route_server_transit_needs_the_vpn_gateway_at_asn_65515() -> None:
+    """ExpressRoute <-> VPN transit through Route Server needs the VPN gateway active-active with
+    ASN 65515 (https://learn.microsoft.com/azure/route-server/expressroute-vpn-support): at 65010
+    nothing is exchanged, so Location 1 (ExpressRoute and VPN) and Location 2 (ExpressRoute only)
+    stay apart, and ERC004 says so (with 65515, `interop-testbed-route-server`, they meet)."""
+    assert pair("route-server-vpn-asn-not-65515", "location-1", "location-2")["status"] == "none"
+    assert pair("route-server-vpn-asn-not-65515", "branch-vnet", "location-2")["status"] == "none"
+    assert rules_fired("route-server-vpn-asn-not-65515") == ["BGP006", "ERC003", "ERC004"]
+
+
+def test_a_vpn_site_announcing_an_expressroute_sites_prefix_is_shadowed() -> None:
+    """For the same prefix Azure prefers ExpressRoute over VPN
+    (https://learn.microsoft.com/azure/expressroute/expressroute-howto-coexist-resource-manager): a
+    branch on VPN announcing the data centre's prefix is unreachable from the hub (PRF005, warning)."""
+    assert pair("er-and-vpn-sites-same-prefix", "hub-vnet", "branch")["forwardDelivered"] is False
+    assert pair("er-and-vpn-sites-same-prefix", "hub-vnet", "datacenter")["reachable"] is True
+    report = _json("audit", str(HELDOUT / "er-and-vpn-sites-same-prefix"), "--fail-on", "never")
+    assert [(f["rule"], f["severity"]) for f in report["findings"] if f["rule"] == "PRF005"] == [
+        ("PRF005", "warning")
+    ]
+
+
+def test_a_vpn_gateway_does_not_readvertise_a_default_route() -> None:
+    """A site's 0.0.0.0/0 over BGP forced-tunnels the VNet whose gateway learns it (UDR002), but a
+    VPN gateway does not advertise a default route to its other BGP peers
+    (https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq#bgp): TestVNet2, behind
+    the VNet-to-VNet BGP connection, keeps the Internet default route."""
+    name = str(HELDOUT / "vpn-bgp-default-route-not-readvertised")
+    one = [r for r in _json("routes", name, "--from", "TestVNet1")["routes"] if r["prefix"] == "0.0.0.0/0"]
+    two = [r for r in _json("routes", name, "--from", "TestVNet2")["routes"] if r["prefix"] == "0.0.0.0/0"]
+    assert [(r["nextHopType"], r["selected"]) for r in one if r["selected"]] == [
+        ("VirtualNetworkGateway", True)
+    ]
+    assert [(r["nextHopType"], r["selected"]) for r in two] == [("Internet", True)]
+    assert rules_fired("vpn-bgp-default-route-not-readvertised") == ["UDR002"]
