@@ -27,7 +27,7 @@ from auditor.intents import Expect, Intent
 from auditor.model import Snapshot, snapshot_relative
 from auditor.routing.controlplane import ControlPlane, covers
 from auditor.routing.domains import AZURE_ASN, apipa_unmatched, udr_gateway
-from auditor.routing.dualpath import DualPath, dual_path_sites
+from auditor.routing.dualpath import DualPath, declares_preference, dual_path_sites
 from auditor.routing.locations import local_regions, locations_source, same_region
 from auditor.routing.onprem import OnPremRoute, onprem_routes, transit_spokes
 from auditor.routing.paths import (
@@ -217,6 +217,7 @@ __all__ = [
     "WalkCuts",
     "apipa_unmatched",
     "covers",
+    "declares_preference",
     "er_only_and_vpn_sites",
     "failed_collections",
     "is_special",

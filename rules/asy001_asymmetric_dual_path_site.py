@@ -13,9 +13,10 @@ class AsymmetricDualPathSite(Rule):
     For every on-premises site that a VNet's gateways reach over both ExpressRoute and a
     site-to-site VPN, works out which link Azure uses towards each of the site's prefixes
     (longest prefix first, then ExpressRoute over VPN, connection weight, AS path; the same
-    routes `azroute routes` shows) and compares it with the link the site itself prefers towards
-    Azure: `prefer` in the fixture's `sites`, or the link with the highest `localPreference` in
-    `sites[].links`. It flags the pair when they differ. The route towards a VPN peer's own BGP
+    routes `azroute routes` shows) and compares it with the link the site itself uses towards
+    Azure: the route its router selects towards the VNet, as `paths` walks it (the higher
+    `localPreference` of the link in `sites[].links`, then the link kind in `prefer`, then the
+    shorter AS path, a static VPN route being the shortest). It flags the pair when they differ. The route towards a VPN peer's own BGP
     address (the /32 Microsoft's BGP configuration puts in the local network gateway) is the
     route to the peer, not a site prefix, and is never compared.
 
@@ -31,6 +32,9 @@ class AsymmetricDualPathSite(Rule):
     (`"prefer": ["Vpn", "ExpressRoute"]`), Azure prefers ExpressRoute for the same prefix.
     Scenario `er-vpn-vpn-more-specific`: the site prefers ExpressRoute, but a more specific
     prefix on the VPN pulls Azure's traffic for `10.2.1.0/24` onto the VPN (see PRF001).
+    Scenario `er-vpn-equal-local-preference`: the site gives both links the same
+    local-preference and declares no preferred kind, so its router takes the shorter path, the
+    VPN, while Azure prefers ExpressRoute.
 
     ## Use instead
     Scenario `er-vpn-equal-prefixes`: equal prefixes on both links and a site that prefers
@@ -42,8 +46,9 @@ class AsymmetricDualPathSite(Rule):
     circuit's (`az network local-gateway update --local-address-prefixes ...`).
 
     ## Known problems
-    The site's preference is what the fixture declares; Azure cannot see the on-premises
-    router's policy. When no preference is declared, ASY003 reports that instead.
+    The site's policy is what the fixture declares; Azure cannot see the on-premises router's.
+    When the site declares neither a preferred link nor a local-preference, ASY003 reports that
+    instead; when its router spreads its traffic over both kinds (ECMP), nothing is compared.
 
     ## References
     - https://learn.microsoft.com/azure/networking/connectivity-interoperability-control-plane
@@ -56,7 +61,7 @@ class AsymmetricDualPathSite(Rule):
     severity = Severity.WARNING
     summary = "A site reached over ExpressRoute and VPN uses the same link in both directions."
     fixtures = RuleFixtures(
-        triggers=("er-vpn-site-prefers-vpn", "er-vpn-vpn-more-specific"),
+        triggers=("er-vpn-site-prefers-vpn", "er-vpn-vpn-more-specific", "er-vpn-equal-local-preference"),
         passes=("er-vpn-equal-prefixes", "interop-testbed"),
     )
 
@@ -73,7 +78,7 @@ class AsymmetricDualPathSite(Rule):
             yield Violation(
                 message=f"traffic from {dual.vnet_id.name} to site {dual.site.name} is asymmetric: "
                 + "; ".join(parts)
-                + f", but {dual.site.name} sends its traffic to Azure over {back.value} (its declared preference)",
+                + f", but {dual.site.name} sends its traffic to Azure over {back.value} (the route its router selects)",
                 resources=(dual.vnet_id, *(r.connection_id for _, r in mismatched), *back_conns),
                 evidence={
                     "site": dual.site.name,

@@ -3,7 +3,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model import LinkKind
-from auditor.rule_api import CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
+from auditor.rule_api import (
+    CoverageGap,
+    Rule,
+    RuleContext,
+    RuleFixtures,
+    Severity,
+    Violation,
+    declares_preference,
+)
 
 
 class DualPathPreferenceUndeclared(Rule):
@@ -50,7 +58,7 @@ class DualPathPreferenceUndeclared(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         for dual in ctx.dual_path_sites():
-            if dual.site_choice is not None:
+            if declares_preference(dual.site):
                 continue  # declared with `prefer` or per-link localPreference
             how = "declared without 'prefer'" if dual.site.declared else "inferred from matching BGP ASNs"
             yield Violation(

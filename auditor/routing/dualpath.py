@@ -12,6 +12,7 @@ from auditor.routing.controlplane import ControlPlane
 from auditor.routing.onprem import OnPremRoute, onprem_routes, selected_links
 from auditor.routing.prefixindex import PrefixIndex, prefix_key
 from auditor.routing.sites import SiteView
+from auditor.routing.tables import site_longest
 from auditor.unmodelled import ipv6_over_vpn
 
 
@@ -22,28 +23,34 @@ class DualPath:
     links: tuple[tuple[LinkKind, Connection], ...]
     routes: tuple[OnPremRoute, ...]
     azure_choice: tuple[tuple[IPNetwork, OnPremRoute], ...]  # destination -> a route Azure selects
-    site_choice: LinkKind | None  # the link the site uses towards Azure, from its declared preference
+    site_choice: LinkKind | None  # the link the site uses towards the domain (`site_choice`)
 
     def connections(self, kind: LinkKind) -> tuple[ArmId, ...]:
         found = {conn.id for k, conn in self.links if k is kind}
         return tuple(sorted(found, key=lambda i: i.key))
 
 
-def site_choice(
-    site: SiteView, links: set[LinkKind], targets: dict[LinkKind, list[ArmId]]
-) -> LinkKind | None:
-    """The link a site sends its traffic to Azure over: its `prefer` order, or the link with the
-    highest local-preference in `links` (unknown when neither is declared or they tie)."""
-    if site.prefer:
-        return next((k for k in site.prefer if k in links), None)
-    if not any(lk.local_preference is not None for lk in site.links):
+def declares_preference(site: SiteView) -> bool:
+    """The site declares how its router chooses between its links: `prefer`, or a link's
+    local-preference."""
+    return bool(site.prefer) or any(lk.local_preference is not None for lk in site.links)
+
+
+def site_choice(plane: ControlPlane, site: SiteView, hub: ArmId) -> LinkKind | None:
+    """The link a site sends its traffic to a gateway domain over: what its router selects towards
+    the domain's hub (`SiteTable`, the one implementation of the site's choice, which `paths` walks:
+    the higher local-preference of the link, then the link kind it declares it prefers, then the
+    shorter AS path). None when the site declares neither `prefer` nor a link's local-preference
+    (its router's policy is unknown: ASY003), when it selects no route towards the hub, or when its
+    selected routes use both kinds (ECMP)."""
+    if not declares_preference(site):
         return None
-    best = {k: max(site.local_preference(t) for t in targets[k]) for k in links if targets.get(k)}
-    if not best:
+    vnet = plane.snapshot.vnet(hub)
+    spaces = sorted(vnet.address_prefixes, key=lambda p: p.version) if vnet is not None else []
+    if not spaces:
         return None
-    top = max(best.values())
-    winners = [k for k, v in best.items() if v == top]
-    return winners[0] if len(winners) == 1 else None
+    kinds = {a.link for a in site_longest(plane, site.name, spaces[0].network_address)}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def dual_path_sites(plane: ControlPlane) -> list[DualPath]:
@@ -106,11 +113,7 @@ def compute_dual_path_sites(plane: ControlPlane) -> list[DualPath]:
             best = selected_links(indexes[hub], dest)
             if best:
                 choice.append((dest, best[0]))
-        targets: dict[LinkKind, list[ArmId]] = {
-            LinkKind.EXPRESSROUTE: [circ for _, circ in domain.er_links if circ in site.circuit_ids],
-            LinkKind.VPN: [conn.id for k, conn in links if k is LinkKind.VPN],
-        }
         found.append(
-            DualPath(site, hub, tuple(links), tuple(mine), tuple(choice), site_choice(site, kinds, targets))
+            DualPath(site, hub, tuple(links), tuple(mine), tuple(choice), site_choice(plane, site, hub))
         )
     return found

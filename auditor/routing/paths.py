@@ -11,7 +11,8 @@ address inside the other network, and follows the selected route at every step:
   GatewaySubnet's effective routes (so UDRs there apply); traffic in transit follows the VPN
   gateway's BGP table (VPN to VPN), and ExpressRoute <-> VPN only with Route Server
   branch-to-branch;
-* at a site: its routes, chosen by its declared preference.
+* at a site: its routes, chosen as its router would (`tables.SiteTable`: local-preference, its
+  preferred link kind, AS path).
 
 ECMP picks the first route in the table's stable order and says so in the hop.
 """
