@@ -25,7 +25,8 @@ class EcmpAcrossPeeringLocations(Rule):
     locations with the same connection weight and AS-path length, which Azure spreads over
     all of them (ECMP). One finding per gateway domain and set of circuits, listing the prefixes
     (at most 100, and their count): the cause is the circuits' equal weights and AS paths, not
-    each prefix.
+    each prefix. A prefix whose equal routes come from two different sites is left to PRF005
+    (two sites announcing one prefix: no path length or backup circuit fixes that).
 
     ## Why is this bad?
     Flows to the same destination take paths with different latency, and the on-premises side
@@ -65,6 +66,7 @@ class EcmpAcrossPeeringLocations(Rule):
             by_set: dict[tuple[ArmId, ...], list[IPNetwork]] = defaultdict(list)
             for group in plane.gateway_rows[hub].groups.values():
                 members: dict[str, ArmId] = {}
+                origins: set[str] = set()
                 for row in group:
                     if not row.selected or row.link is not LinkKind.EXPRESSROUTE or row.via is None:
                         continue
@@ -75,7 +77,11 @@ class EcmpAcrossPeeringLocations(Rule):
                     circuit_id = circuit_of[id(row.via)]
                     if circuit_id is not None:
                         members[circuit_id.key] = circuit_id
-                if members:
+                        if row.advert is not None:
+                            origins.add(row.advert.origin)
+                # routes from two different sites: not one site's circuits but two sites announcing
+                # one prefix, which PRF005 reports (a path's length or a backup would not fix it)
+                if members and len(origins) < 2:
                     by_set[tuple(members[k] for k in sorted(members))].append(group[0].prefix)
             for ids, prefixes in sorted(by_set.items(), key=lambda kv: [i.key for i in kv[0]]):
                 locations = {

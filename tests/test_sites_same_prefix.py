@@ -22,8 +22,10 @@ LOCATION_1 = {
 }
 
 
-def _testbed_with(tmp_path: Path, location_2: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
-    """PRF005's findings (severity, message, selected sites) on the testbed with Location 2 replaced."""
+def _testbed_with(
+    tmp_path: Path, location_2: dict[str, Any], rule: str = "PRF005"
+) -> list[tuple[str, str, list[str]]]:
+    """A rule's findings (severity, message, selected sites) on the testbed with Location 2 replaced."""
     shutil.copytree(FIXTURES / "interop-testbed", tmp_path / "interop-testbed")
     root = tmp_path / "o"
     dump_json(
@@ -36,9 +38,11 @@ def _testbed_with(tmp_path: Path, location_2: dict[str, Any]) -> list[tuple[str,
             "sites": [LOCATION_1, {"name": "location-2", "asn": 65022, "circuits": ["er-2"], **location_2}],
         },
     )
-    result = run(load_fixture(root), [r for r in load_rules() if r.id == "PRF005"])
+    result = run(load_fixture(root), [r for r in load_rules() if r.id == rule])
     return [
-        (f.severity.value, f.message, f.evidence["selected"]) for f in result.findings if f.rule == "PRF005"
+        (f.severity.value, f.message, f.evidence.get("selected", []))
+        for f in result.findings
+        if f.rule == rule
     ]
 
 
@@ -60,3 +64,10 @@ def test_a_longer_as_path_leaves_the_other_site_shadowed(tmp_path: Path) -> None
 def test_a_more_specific_prefix_inside_another_sites_is_no_finding(tmp_path: Path) -> None:
     # a branch inside the data centre's summary: longest prefix match, the usual summarisation
     assert _testbed_with(tmp_path, {"prefixes": ["10.1.31.0/25", "10.2.30.0/26"]}) == []
+
+
+def test_two_sites_load_balanced_are_not_also_one_sites_circuits_load_balanced(tmp_path: Path) -> None:
+    # er-1 and er-2 are at different peering locations: PRF004 would say the gateway load-balances
+    # one site across them, whose fix (make one a backup) does not apply to two sites
+    two_sites = _testbed_with(tmp_path / "a", {"prefixes": ["10.1.31.0/25", "10.2.30.0/25"]}, rule="PRF004")
+    assert two_sites == []  # (one site over both: scenario ecmp-two-locations, PRF004's trigger)
