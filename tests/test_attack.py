@@ -298,3 +298,68 @@ def test_serve_refuses_values_that_make_no_server(option: list[str]) -> None:
     input (exit 2), not a server that misbehaves."""
     outcome = azroute("serve", str(FIXTURES / "interop-testbed"), *option)
     assert outcome.exit_code == 2 and option[0] in outcome.stderr, outcome.stderr
+
+
+# -- routes --format dot/mermaid: a name is one quoted string, whatever it holds ----------------------------
+
+# a VNet name that closes DOT's quoted id and adds an attribute, ending in the backslash that would
+# escape the closing quote; a peering name that closes Mermaid's label and adds a node
+DOT_BREAKER = 'hub" [URL="javascript:alert(1)"]; "x\\'
+MERMAID_BREAKER = 'to-spoke"];evil["x'
+
+
+def _quote_breakers(tmp_path: Path) -> Path:
+    from tests.helpers import NET, peering, subnet, vnet, write_fixture
+
+    hub = vnet(
+        DOT_BREAKER,
+        "10.0.0.0/16",
+        subnets=[subnet(DOT_BREAKER, "web", "10.0.1.0/24")],
+        peerings=[peering(DOT_BREAKER, MERMAID_BREAKER, f"{NET}/virtualNetworks/spoke")],
+    )
+    spoke = vnet(
+        "spoke",
+        "10.1.0.0/16",
+        subnets=[subnet("spoke", "app", "10.1.1.0/24")],
+        peerings=[peering("spoke", "to-hub", hub["id"])],
+    )
+    return write_fixture(tmp_path / "quotes", {"v.json": {"value": [hub, spoke]}})
+
+
+def test_routes_dot_quotes_every_name(tmp_path: Path) -> None:
+    """DOT's quoted ids escape `"` and `\\` (before: the name closed its id and added a URL attribute)."""
+    import re
+
+    outcome = azroute("routes", str(_quote_breakers(tmp_path)), "--from", DOT_BREAKER, "--format", "dot")
+    assert outcome.exit_code == 0, outcome.stderr
+    string = r'"((?:[^"\\]|\\.)*)"'
+    node = re.compile(rf"  {string} \[shape=box, style=bold\];")
+    edge = re.compile(rf'  {string} -> {string} \[label="[0-9a-f.:/, ]+"\];')
+    lines = outcome.stdout.splitlines()
+    assert lines[:2] == ["digraph routes {", "  rankdir=LR;"] and lines[-1] == "}"
+    ids: set[str] = set()
+    for line in lines[2:-1]:
+        match = node.fullmatch(line) or edge.fullmatch(line)
+        assert match, line
+        ids.update(re.sub(r"\\(.)", r"\1", s) for s in match.groups())
+    assert DOT_BREAKER in ids and f"VNetPeering {MERMAID_BREAKER}" in ids
+
+
+def test_routes_mermaid_quotes_every_name(tmp_path: Path) -> None:
+    """Mermaid labels spell `"` as `#quot;`, as the HTML report's topology does (before: the name
+    closed its label and declared a node of its own)."""
+    import re
+
+    outcome = azroute("routes", str(_quote_breakers(tmp_path)), "--from", DOT_BREAKER, "--format", "mermaid")
+    assert outcome.exit_code == 0, outcome.stderr
+    node = re.compile(r'  n\d+\["([^"]*)"\]')
+    edge = re.compile(r'  n\d+ -->\|"[0-9a-f.:/, ]+"\| n\d+')
+    lines = outcome.stdout.splitlines()
+    assert lines[0] == "flowchart LR"
+    labels: set[str] = set()
+    for line in lines[1:]:
+        match = node.fullmatch(line)
+        assert match or edge.fullmatch(line), line
+        labels.update(match.groups() if match else ())
+    assert DOT_BREAKER.replace('"', "#quot;") in labels
+    assert f"VNetPeering {MERMAID_BREAKER}".replace('"', "#quot;") in labels
