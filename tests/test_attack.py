@@ -363,3 +363,30 @@ def test_routes_mermaid_quotes_every_name(tmp_path: Path) -> None:
         labels.update(match.groups() if match else ())
     assert DOT_BREAKER.replace('"', "#quot;") in labels
     assert f"VNetPeering {MERMAID_BREAKER}".replace('"', "#quot;") in labels
+
+
+# -- SARIF: a name never forms an embedded link --------------------------------------------------------
+
+
+def test_sarif_messages_escape_what_would_be_an_embedded_link(tmp_path: Path) -> None:
+    """SARIF 2.1.0 section 3.11.6: `[text](target)` in a plain text message is a link viewers render
+    (GitHub code scanning, the SARIF viewers); a site named `[Fix it](https://evil.example)` made one
+    in the result that names it. Brackets and backslashes are escaped, so the message is all link
+    text characters."""
+    import re
+
+    root = _testbed(tmp_path)
+    manifest = json.loads((root / "fixture.json").read_text())
+    link = "[Fix it\\](https://evil.example/x)"
+    manifest["sites"][0]["name"] = link
+    (root / "fixture.json").write_text(json.dumps(manifest))
+    outcome = azroute("audit", str(root), "--format", "sarif")
+    assert outcome.exit_code == 0, outcome.stderr
+    results = outcome.json()["runs"][0]["results"]
+    texts = [r["message"]["text"] for r in results]
+    texts += [loc["message"]["text"] for r in results for loc in r.get("relatedLocations", [])]
+    named = [t for t in texts if "evil.example" in t]
+    assert named, texts
+    for text in texts:
+        assert re.fullmatch(r"(?:[^\\\[\]]|\\[\\\[\]])*", text), text  # escaped link characters only
+    assert re.sub(r"\\(.)", r"\1", named[0]).count(link) == 1  # and unescaped it reads as the name
