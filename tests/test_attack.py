@@ -390,3 +390,20 @@ def test_sarif_messages_escape_what_would_be_an_embedded_link(tmp_path: Path) ->
     for text in texts:
         assert re.fullmatch(r"(?:[^\\\[\]]|\\[\\\[\]])*", text), text  # escaped link characters only
     assert re.sub(r"\\(.)", r"\1", named[0]).count(link) == 1  # and unescaped it reads as the name
+
+
+# -- diff's text: a value is one line ------------------------------------------------------------------
+
+
+def test_diff_text_keeps_a_name_on_its_line(tmp_path: Path) -> None:
+    """A name holding a newline or a tab started a line of its own in `diff`'s text (a forged finding
+    under 'New findings'); it is shown escaped, as every other text output does."""
+    after = _testbed(tmp_path)
+    forged = "hub-vnet\n  error   FAKE001 forged finding\tx"
+    for file in (after / "arm").glob("*.json"):
+        file.write_text(file.read_text().replace("hub-vnet", json.dumps(forged)[1:-1]))
+    outcome = azroute("diff", str(TESTBED), str(after))
+    assert outcome.exit_code == 1, outcome.stderr
+    assert "FAKE001" in outcome.stdout and "\t" not in outcome.stdout
+    assert not [line for line in outcome.stdout.splitlines() if "FAKE001" in line and "hub-vnet" not in line]
+    assert "hub-vnet\\n  error   FAKE001 forged finding\\tx" in outcome.stdout
