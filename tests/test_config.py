@@ -110,6 +110,12 @@ def test_precedence_and_discovery(in_tmp: Path) -> None:
             "$.suppressions[0].expires",
         ),
         ("fail-on = [\n", "$"),
+        # rule options: a key the rule does not read, a value of another type, a prefix (the engine
+        # gives a rule the table of its own id only): each silently did nothing
+        ("[options.ASY002]\nsignature = false\n", "$.options.ASY002.signature"),
+        ('[options.ASY002]\nsignatures = "false"\n', "$.options.ASY002.signatures"),
+        ("[options.ERC002]\nsignatures = false\n", "$.options.ERC002.signatures"),
+        ("[options.ASY]\nsignatures = false\n", "$.options.ASY"),
     ],
 )
 def test_bad_configuration_is_one_line_naming_file_and_path(in_tmp: Path, text: str, where: str) -> None:
@@ -117,6 +123,12 @@ def test_bad_configuration_is_one_line_naming_file_and_path(in_tmp: Path, text: 
     code, _out, err = azroute("audit", str(TESTBED))
     assert code == 2
     assert err.count("\n") == 1 and ".azroute.toml" in err and f": {where}:" in err
+
+
+def test_a_rule_option_it_declares_is_accepted(in_tmp: Path) -> None:
+    (in_tmp / ".azroute.toml").write_text("[options.asy002]\nsignatures = false\n")
+    code, _out, err = azroute("audit", str(TESTBED), "--select", "ASY002")
+    assert code == 0, err
 
 
 def test_severity_overrides(in_tmp: Path) -> None:
