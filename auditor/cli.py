@@ -614,7 +614,13 @@ def _settings(
     them; unknown rule ids are errors (exit 2)."""
     ids = [r.id for r in catalogue]
     try:
-        settings = resolve_config(config, ids, snapshots=snapshots, discovery=discovery)
+        settings = resolve_config(
+            config,
+            ids,
+            snapshots=snapshots,
+            discovery=discovery,
+            rule_options={r.id: r.options for r in catalogue},
+        )
         chosen, skipped = split_list(select or []), split_list(ignore or [])
         check_rule_refs(chosen, ids, "--select", "--select")
         check_rule_refs(skipped, ids, "--ignore", "--ignore")

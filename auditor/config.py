@@ -19,7 +19,7 @@ import datetime as dt
 import difflib
 import os
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -180,9 +180,15 @@ def _tool(raw: dict[str, Any]) -> dict[str, Any]:
     return tool if isinstance(tool, dict) else {}
 
 
-def load(file: Path, known_rules: Sequence[str], display: str | None = None) -> Config:
+def load(
+    file: Path,
+    known_rules: Sequence[str],
+    display: str | None = None,
+    rule_options: Mapping[str, Mapping[str, type]] | None = None,
+) -> Config:
     """One configuration file (a `.azroute.toml`, a `pyproject.toml`, or any TOML named by --config);
-    `display` is how messages and suppression sources name it (default: the path as given)."""
+    `display` is how messages and suppression sources name it (default: the path as given);
+    `rule_options` (rule id -> `Rule.options`), when given, is what `[options.<ID>]` may hold."""
     raw = _read(file)
     prefix = "$"
     if file.name == PYPROJECT:
@@ -227,6 +233,8 @@ def load(file: Path, known_rules: Sequence[str], display: str | None = None) -> 
         raise InputError(name, f"{prefix}.options", "expected [options.RULE] tables")
     for rule, values in options.items():
         check_rule_refs([rule], known_rules, name, f"{prefix}.options.{rule}", indexed=False)
+        if rule_options is not None:
+            _check_options(rule, values, rule_options, name, f"{prefix}.options.{rule}")
         config.options[rule.upper()] = dict(values)
     for key in ("baseline", "intent"):
         if key in raw:
@@ -239,6 +247,31 @@ def load(file: Path, known_rules: Sequence[str], display: str | None = None) -> 
     for i, entry in enumerate(suppressions):
         config.suppressions.append(_suppression(entry, name, f"{prefix}.suppressions[{i}]", known_rules))
     return config
+
+
+def _check_options(
+    rule: str, values: Mapping[str, Any], declared: Mapping[str, Mapping[str, type]], file: str, where: str
+) -> None:
+    """`[options.RULE]` names one rule by its id (the engine gives a rule its own table only) and
+    holds only options that rule reads, each of its type."""
+    reads = declared.get(rule.upper())
+    if reads is None:
+        raise InputError(file, where, "options are per rule: name one rule by its id, not a prefix")
+    for key, value in values.items():
+        kind = reads.get(key)
+        if kind is None:
+            known = ", ".join(sorted(reads)) or "none"
+            raise InputError(
+                file, f"{where}.{key}", f"{rule.upper()} has no option {key!r} (its options: {known})"
+            )
+        fits = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is float:
+            fits = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not fits:
+            raise InputError(file, f"{where}.{key}", f"expected {_KIND_NAMES.get(kind, kind.__name__)}")
+
+
+_KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
 
 
 def _suppression(entry: Any, file: str, where: str, known_rules: Sequence[str]) -> Suppression:
@@ -274,6 +307,7 @@ def resolve(
     *,
     snapshots: Sequence[Path] = (),
     discovery: bool = True,
+    rule_options: Mapping[str, Mapping[str, type]] | None = None,
 ) -> Config:
     """The project's configuration (discovered unless `discovery` is off or AZROUTE_NO_CONFIG is
     set; never inside `snapshots`) with `--config FILE` laid over it."""
@@ -282,11 +316,12 @@ def resolve(
     if discovery and not disabled():
         found = discover((cwd or Path.cwd()).resolve(), snapshots)
     if found is not None:
-        config = load(found, known_rules, display=display(found))
+        config = load(found, known_rules, display=display(found), rule_options=rule_options)
     if explicit is not None:
         if not explicit.is_file():
             raise InputError(str(explicit), "$", "no such configuration file")
-        config = load(explicit, known_rules, display=display(explicit)).over(config)
+        explicit_config = load(explicit, known_rules, display=display(explicit), rule_options=rule_options)
+        config = explicit_config.over(config)
     return config
 
 

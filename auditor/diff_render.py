@@ -7,6 +7,7 @@ from typing import Any
 
 from auditor.formats.markdown import md
 from auditor.formats.mdwriter import DEFAULT_MAX_CHARS, Section, render
+from auditor.textsafe import escape
 
 SHOWN = 50  # entries per section in the text renderings; JSON always holds every one
 
@@ -104,7 +105,8 @@ def render_text(data: dict[str, Any]) -> str:
         lines += [f"{rule} is evaluated only {only}"]
     lines += ["", f"Result: {_verdict(data)}"]
     lines += [f"  {w}" for w in data.get("verdict", {}).get("why", [])[:SHOWN]]
-    return "\n".join(lines) + "\n"
+    # each entry is one line: a newline or tab inside one came from a value (a name) and is escaped
+    return "\n".join(escape(line) for line in lines) + "\n"
 
 
 def render_markdown(data: dict[str, Any], max_chars: int = DEFAULT_MAX_CHARS) -> str:

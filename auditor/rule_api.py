@@ -143,6 +143,9 @@ class Rule(ABC):
     # and, given `RuleContext.endpoints`, evaluates only those. An incremental diff re-evaluates
     # such a rule only for the endpoints its change can move (`engine.Reuse`).
     scope: ClassVar[Literal["snapshot", "endpoint"]] = "snapshot"
+    # the options the rule reads from `[options.<ID>]` (`ctx.options`), name -> type (bool, int,
+    # float or str); configuration giving any other key, or a value of another type, is an error
+    options: ClassVar[Mapping[str, type]] = {}
 
     @abstractmethod
     def check(self, ctx: RuleContext) -> Iterable[Violation | CoverageGap]:

@@ -70,3 +70,15 @@ def escape_json(text: str) -> str:
     as `\\u` escapes with four hex digits (`\\u202e`); it stays valid JSON that loads to exactly the same values. (Outside strings a JSON
     document has only ASCII and its own newlines, so only string contents change.)"""
     return _JSON_UNSAFE.sub(_json_one, text)
+
+
+def dot_string(text: str) -> str:
+    """A value as the inside of a DOT quoted string: escaped as a value, then `\\` and `"` escaped
+    (in DOT a quoted string ends at the first `"` that no `\\` escapes)."""
+    return escape(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def mermaid_label(text: str) -> str:
+    """A value as the inside of a quoted Mermaid label (`["..."]`): escaped as a value, `"` spelt as
+    Mermaid's entity `#quot;` (Mermaid has no backslash escape)."""
+    return escape(text).replace('"', "#quot;")

@@ -23,17 +23,63 @@ EXPIRED = ("CFG001", "suppression-expired")
 UNUSED = ("CFG002", "suppression-unused")
 
 
+@dataclass(frozen=True)
+class _Glob:
+    """A glob as a bit-parallel automaton: bit `i` of a state is "the first `i` tokens matched";
+    a token is a literal character, `*` (any run without `/`) or `**` (any run). Runs of stars are
+    one token (`**` if the run holds two stars together, else `*`)."""
+
+    literal: str | None  # the glob itself when it has no wildcard
+    prefix: str  # the literal text before the first wildcard (an id must start with it)
+    suffix: str  # and after the last one (an id must end with it)
+    size: int  # tokens
+    chars: dict[str, int]  # character -> the literal tokens that are it
+    stars: int  # the wildcard tokens
+    any_stars: int  # the `**` tokens (they also take a `/`)
+
+
 @lru_cache(maxsize=256)
-def _pattern(glob: str) -> re.Pattern[str]:
-    out = []
-    for token in re.split(r"(\*\*|\*)", glob):
-        out.append({"**": ".*", "*": "[^/]*"}.get(token, re.escape(token)))
-    return re.compile("".join(out), re.IGNORECASE)
+def _glob(glob: str) -> _Glob:
+    text = glob.lower()  # ArmId's own case rule
+    parts = re.split(r"(\*+)", text)
+    if len(parts) == 1:
+        return _Glob(text, text, "", len(text), {}, 0, 0)
+    chars: dict[str, int] = {}
+    stars = any_stars = 0
+    size = 0
+    for i, part in enumerate(parts):
+        if i % 2:  # a run of stars: `**` anywhere in it crosses segments
+            stars |= 1 << size
+            any_stars |= (1 << size) if len(part) > 1 else 0
+            size += 1
+            continue
+        for char in part:
+            chars[char] = chars.get(char, 0) | 1 << size
+            size += 1
+    return _Glob(None, parts[0], parts[-1], size, chars, stars, any_stars)
 
 
 def resource_matches(glob: str, resource: str) -> bool:
-    """An ARM id, or a glob with `*` inside one id segment and `**` across segments (case-insensitive)."""
-    return _pattern(glob).fullmatch(resource) is not None
+    """An ARM id, or a glob with `*` inside one id segment and `**` across segments (case-insensitive).
+
+    Simulated one character at a time (no backtracking: a glob of many wildcards cannot make a
+    match take exponential time, as the regular expression it once became did)."""
+    g = _glob(glob)
+    text = resource.lower()
+    if g.literal is not None:
+        return text == g.literal
+    if not (text.startswith(g.prefix) and text.endswith(g.suffix)) or len(text) < len(g.prefix) + len(
+        g.suffix
+    ):
+        return False
+    stars, any_stars, chars = g.stars, g.any_stars, g.chars
+    state = 1 | (1 & stars) << 1
+    for char in text:
+        state = (state & chars.get(char, 0)) << 1 | state & (any_stars if char == "/" else stars)
+        if not state:
+            return False
+        state |= (state & stars) << 1
+    return bool(state >> g.size & 1)
 
 
 def override_severity(findings: Iterable[Finding], overrides: Mapping[str, Severity]) -> list[Finding]:

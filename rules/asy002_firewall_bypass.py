@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from auditor.ids import ArmId
 from auditor.rule_api import EVIDENCE_CAP, CoverageGap, Rule, RuleContext, RuleFixtures, Severity, Violation
@@ -59,6 +60,7 @@ class FirewallBypass(Rule):
         triggers=("hub-firewall-bypass",), passes=("hub-firewall-mirrored", "interop-testbed")
     )
     scope = "endpoint"
+    options: ClassVar[Mapping[str, type]] = {"signatures": bool}
 
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         plane = ctx.control_plane

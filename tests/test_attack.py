@@ -298,3 +298,112 @@ def test_serve_refuses_values_that_make_no_server(option: list[str]) -> None:
     input (exit 2), not a server that misbehaves."""
     outcome = azroute("serve", str(FIXTURES / "interop-testbed"), *option)
     assert outcome.exit_code == 2 and option[0] in outcome.stderr, outcome.stderr
+
+
+# -- routes --format dot/mermaid: a name is one quoted string, whatever it holds ----------------------------
+
+# a VNet name that closes DOT's quoted id and adds an attribute, ending in the backslash that would
+# escape the closing quote; a peering name that closes Mermaid's label and adds a node
+DOT_BREAKER = 'hub" [URL="javascript:alert(1)"]; "x\\'
+MERMAID_BREAKER = 'to-spoke"];evil["x'
+
+
+def _quote_breakers(tmp_path: Path) -> Path:
+    from tests.helpers import NET, peering, subnet, vnet, write_fixture
+
+    hub = vnet(
+        DOT_BREAKER,
+        "10.0.0.0/16",
+        subnets=[subnet(DOT_BREAKER, "web", "10.0.1.0/24")],
+        peerings=[peering(DOT_BREAKER, MERMAID_BREAKER, f"{NET}/virtualNetworks/spoke")],
+    )
+    spoke = vnet(
+        "spoke",
+        "10.1.0.0/16",
+        subnets=[subnet("spoke", "app", "10.1.1.0/24")],
+        peerings=[peering("spoke", "to-hub", hub["id"])],
+    )
+    return write_fixture(tmp_path / "quotes", {"v.json": {"value": [hub, spoke]}})
+
+
+def test_routes_dot_quotes_every_name(tmp_path: Path) -> None:
+    """DOT's quoted ids escape `"` and `\\` (before: the name closed its id and added a URL attribute)."""
+    import re
+
+    outcome = azroute("routes", str(_quote_breakers(tmp_path)), "--from", DOT_BREAKER, "--format", "dot")
+    assert outcome.exit_code == 0, outcome.stderr
+    string = r'"((?:[^"\\]|\\.)*)"'
+    node = re.compile(rf"  {string} \[shape=box, style=bold\];")
+    edge = re.compile(rf'  {string} -> {string} \[label="[0-9a-f.:/, ]+"\];')
+    lines = outcome.stdout.splitlines()
+    assert lines[:2] == ["digraph routes {", "  rankdir=LR;"] and lines[-1] == "}"
+    ids: set[str] = set()
+    for line in lines[2:-1]:
+        match = node.fullmatch(line) or edge.fullmatch(line)
+        assert match, line
+        ids.update(re.sub(r"\\(.)", r"\1", s) for s in match.groups())
+    assert DOT_BREAKER in ids and f"VNetPeering {MERMAID_BREAKER}" in ids
+
+
+def test_routes_mermaid_quotes_every_name(tmp_path: Path) -> None:
+    """Mermaid labels spell `"` as `#quot;`, as the HTML report's topology does (before: the name
+    closed its label and declared a node of its own)."""
+    import re
+
+    outcome = azroute("routes", str(_quote_breakers(tmp_path)), "--from", DOT_BREAKER, "--format", "mermaid")
+    assert outcome.exit_code == 0, outcome.stderr
+    node = re.compile(r'  n\d+\["([^"]*)"\]')
+    edge = re.compile(r'  n\d+ -->\|"[0-9a-f.:/, ]+"\| n\d+')
+    lines = outcome.stdout.splitlines()
+    assert lines[0] == "flowchart LR"
+    labels: set[str] = set()
+    for line in lines[1:]:
+        match = node.fullmatch(line)
+        assert match or edge.fullmatch(line), line
+        labels.update(match.groups() if match else ())
+    assert DOT_BREAKER.replace('"', "#quot;") in labels
+    assert f"VNetPeering {MERMAID_BREAKER}".replace('"', "#quot;") in labels
+
+
+# -- SARIF: a name never forms an embedded link --------------------------------------------------------
+
+
+def test_sarif_messages_escape_what_would_be_an_embedded_link(tmp_path: Path) -> None:
+    """SARIF 2.1.0 section 3.11.6: `[text](target)` in a plain text message is a link viewers render
+    (GitHub code scanning, the SARIF viewers); a site named `[Fix it](https://evil.example)` made one
+    in the result that names it. Brackets and backslashes are escaped, so the message is all link
+    text characters."""
+    import re
+
+    root = _testbed(tmp_path)
+    manifest = json.loads((root / "fixture.json").read_text())
+    link = "[Fix it\\](https://evil.example/x)"
+    manifest["sites"][0]["name"] = link
+    (root / "fixture.json").write_text(json.dumps(manifest))
+    outcome = azroute("audit", str(root), "--format", "sarif")
+    assert outcome.exit_code == 0, outcome.stderr
+    results = outcome.json()["runs"][0]["results"]
+    texts = [r["message"]["text"] for r in results]
+    texts += [loc["message"]["text"] for r in results for loc in r.get("relatedLocations", [])]
+    named = [t for t in texts if "evil.example" in t]
+    assert named, texts
+    for text in texts:
+        assert re.fullmatch(r"(?:[^\\\[\]]|\\[\\\[\]])*", text), text  # escaped link characters only
+    assert re.sub(r"\\(.)", r"\1", named[0]).count(link) == 1  # and unescaped it reads as the name
+
+
+# -- diff's text: a value is one line ------------------------------------------------------------------
+
+
+def test_diff_text_keeps_a_name_on_its_line(tmp_path: Path) -> None:
+    """A name holding a newline or a tab started a line of its own in `diff`'s text (a forged finding
+    under 'New findings'); it is shown escaped, as every other text output does."""
+    after = _testbed(tmp_path)
+    forged = "hub-vnet\n  error   FAKE001 forged finding\tx"
+    for file in (after / "arm").glob("*.json"):
+        file.write_text(file.read_text().replace("hub-vnet", json.dumps(forged)[1:-1]))
+    outcome = azroute("diff", str(TESTBED), str(after))
+    assert outcome.exit_code == 1, outcome.stderr
+    assert "FAKE001" in outcome.stdout and "\t" not in outcome.stdout
+    assert not [line for line in outcome.stdout.splitlines() if "FAKE001" in line and "hub-vnet" not in line]
+    assert "hub-vnet\\n  error   FAKE001 forged finding\\tx" in outcome.stdout

@@ -110,6 +110,12 @@ def test_precedence_and_discovery(in_tmp: Path) -> None:
             "$.suppressions[0].expires",
         ),
         ("fail-on = [\n", "$"),
+        # rule options: a key the rule does not read, a value of another type, a prefix (the engine
+        # gives a rule the table of its own id only): each silently did nothing
+        ("[options.ASY002]\nsignature = false\n", "$.options.ASY002.signature"),
+        ('[options.ASY002]\nsignatures = "false"\n', "$.options.ASY002.signatures"),
+        ("[options.ERC002]\nsignatures = false\n", "$.options.ERC002.signatures"),
+        ("[options.ASY]\nsignatures = false\n", "$.options.ASY"),
     ],
 )
 def test_bad_configuration_is_one_line_naming_file_and_path(in_tmp: Path, text: str, where: str) -> None:
@@ -117,6 +123,12 @@ def test_bad_configuration_is_one_line_naming_file_and_path(in_tmp: Path, text: 
     code, _out, err = azroute("audit", str(TESTBED))
     assert code == 2
     assert err.count("\n") == 1 and ".azroute.toml" in err and f": {where}:" in err
+
+
+def test_a_rule_option_it_declares_is_accepted(in_tmp: Path) -> None:
+    (in_tmp / ".azroute.toml").write_text("[options.asy002]\nsignatures = false\n")
+    code, _out, err = azroute("audit", str(TESTBED), "--select", "ASY002")
+    assert code == 0, err
 
 
 def test_severity_overrides(in_tmp: Path) -> None:
@@ -213,3 +225,27 @@ def test_configuration_is_never_read_from_inside_a_snapshot(in_tmp: Path) -> Non
     os.chdir(snapshot / "arm")
     code, data, _err = _audit_json(str(TESTBED))
     assert code == 1 and data["summary"]["configuration"] == ["../../.azroute.toml"]
+
+
+def test_resource_globs_match_in_linear_time() -> None:
+    """A glob of many wildcards against a long id: the regex it was translated to backtracked
+    (`**a` eight times and `**b` against 60 `a`s: minutes; twelve times: hours); a suppression file
+    could hang every audit. Matched by simulating the glob, one step per character."""
+    rid = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/" + "a" * 400
+    assert not resource_matches("**a" * 12 + "**b", rid)
+    assert not resource_matches("/subscriptions/" + "*a" * 12 + "*b", rid)
+    assert resource_matches("**a" * 12 + "**", rid) and resource_matches("**/" + "*a" * 12 + "*", rid)
+
+
+def test_resource_globs_agree_with_their_regular_expression() -> None:
+    """Same answers as the glob's meaning spelt as a regular expression (`*` is `[^/]*`, `**` is `.*`,
+    case-insensitive), over small random globs and ids (fixed seed)."""
+    import random
+    import re
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        glob = "".join(rng.choice(["a", "B", "/", "*", "**", "?", "."]) for _ in range(rng.randint(0, 7)))
+        text = "".join(rng.choice("aAb/?.") for _ in range(rng.randint(0, 8)))
+        regex = "".join({"**": ".*", "*": "[^/]*"}.get(t, re.escape(t)) for t in re.split(r"(\*\*|\*)", glob))
+        assert resource_matches(glob, text) == bool(re.fullmatch(regex, text, re.IGNORECASE)), (glob, text)

@@ -68,6 +68,8 @@ def test_text_outputs_show_controls_escaped(hostile: Path, args: list[str]) -> N
     result = invoke(args[0], str(hostile), *args[1:])
     assert result.exit_code in (0, 3), result.stdout + result.stderr
     out = result.stdout
+    if "dot" in args:  # DOT spells a backslash in a quoted string as two (the label shows one)
+        out = out.replace("\\\\", "\\")
     assert "\\x1b[31m" in out and "\\u202e" in out and "\\x85" in out  # shown, not obeyed
     if args[0] != "audit":
         assert "spoke\\x1b[31m\\r\\u202e\\x85vnet" in out or "location\\x1b[31m\\r\\u202e\\x85-1" in out

@@ -201,6 +201,16 @@ def _logical(resource_id: str) -> m.LogicalLocation:
     )
 
 
+_LINK_CHARACTERS = re.compile(r"[\\\[\]]")
+
+
+def plain(text: str) -> m.Message:
+    """A plain text message (SARIF 2.1.0 section 3.11.6) of a text holding names: `\\`, `[` and `]`
+    escaped with a backslash, so no name (a site called `[Fix](https://evil.example)`) forms an
+    embedded link that a viewer renders as one."""
+    return m.Message(text=_LINK_CHARACTERS.sub(r"\\\g<0>", text))
+
+
 def _result(finding: Mapping[str, Any], index: dict[str, int], where: _Locator) -> m.Result:
     rids = resources(finding)
     physical: m.PhysicalLocation | None = None
@@ -217,7 +227,7 @@ def _result(finding: Mapping[str, Any], index: dict[str, int], where: _Locator) 
                     id=len(rest) + 1,
                     physical_location=found,
                     logical_locations=[_logical(rid)],
-                    message=m.Message(text=resource_name(rid)),
+                    message=plain(resource_name(rid)),
                 )
             )
     if physical is None:
@@ -245,7 +255,7 @@ def _result(finding: Mapping[str, Any], index: dict[str, int], where: _Locator) 
         rule_id=rule_id,
         rule_index=index.get(rule_id),
         level=LEVELS.get(str(finding.get("severity")), "warning"),
-        message=m.Message(text=str(finding.get("message", ""))),
+        message=plain(str(finding.get("message", ""))),
         locations=[location] if physical is not None or rids else None,
         related_locations=rest or None,
         partial_fingerprints={FINGERPRINT_KEY: fingerprint, LINE_HASH_KEY: line_hash(fingerprint)},
@@ -284,7 +294,7 @@ def _gap_notification(gap: Mapping[str, Any], accepted: bool = False) -> m.Notif
         text += f" (accepted: {gap.get('reason', '')})"
     logical = [_logical(resource)] if resource.startswith("/subscriptions/") else None
     return m.Notification(
-        message=m.Message(text=text),
+        message=plain(text),
         level="note" if accepted else "warning",
         locations=[m.Location(logical_locations=logical)] if logical else None,
         properties={"coverageGap": dict(gap)},

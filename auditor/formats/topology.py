@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from auditor.ids import ArmId
 from auditor.model import Snapshot
 from auditor.routing.controlplane import control_plane
-from auditor.textsafe import escape
+from auditor.textsafe import escape, mermaid_label
 
 MAX_NODES = 300
 COLUMNS = ("On-premises sites", "Circuits and local network gateways", "Gateways and route servers", "VNets")
@@ -145,16 +145,12 @@ def svg(graph: Graph) -> str:
     return "\n".join(out)
 
 
-def _mermaid_label(text: str) -> str:
-    return escape(text).replace('"', "#quot;")
-
-
 def mermaid(graph: Graph) -> str:
     """The same graph as Mermaid flowchart source (text: the caller escapes it for HTML)."""
     lines = ["flowchart LR"]
     for node in sorted(graph.nodes.values(), key=lambda n: int(n.id[1:])):
         shape = ('(["', '"])') if node.kind == "site" else ('["', '"]')
-        lines.append(f"  {node.id}{shape[0]}{_mermaid_label(node.label)}{shape[1]}")
+        lines.append(f"  {node.id}{shape[0]}{mermaid_label(node.label)}{shape[1]}")
     for a, b, style in sorted(graph.edges):
         lines.append(f"  {a} {'-.-' if style == 'dashed' else '---'} {b}")
     return "\n".join(lines) + "\n"

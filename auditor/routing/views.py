@@ -12,7 +12,7 @@ from auditor.routing.paths import PathFinder, PathPair, Walk, endpoint_name
 from auditor.routing.prefixindex import OverlapIndex, prefix_key
 from auditor.routing.shared import path_finder
 from auditor.routing.tables import select_bgp, site_select, subnet_table, workload_subnet
-from auditor.textsafe import escape
+from auditor.textsafe import dot_string, mermaid_label
 
 ROUTES_SCHEMA = "azroute.routes/1"
 PATHS_SCHEMA = "azroute.paths/1"
@@ -364,10 +364,10 @@ def routes_dot(vantage: Vantage, rows: list[dict[str, Any]]) -> str:
     lines = ["digraph routes {", "  rankdir=LR;"]
     edges: list[str] = []
     for source, section in _sections(vantage, rows):
-        name = escape(source)  # names are data: one line each, control characters escaped
+        name = dot_string(source)  # names are data: one quoted line each
         lines.append(f'  "{name}" [shape=box, style=bold];')
         for target, prefixes in _edges(section):
-            edges.append(f'  "{name}" -> "{escape(target)}" [label="{", ".join(prefixes)}"];')
+            edges.append(f'  "{name}" -> "{dot_string(target)}" [label="{", ".join(prefixes)}"];')
     lines += [*edges, "}"]
     return "\n".join(lines) + "\n"
 
@@ -378,12 +378,12 @@ def routes_mermaid(vantage: Vantage, rows: list[dict[str, Any]]) -> str:
     sources = {name: f"n{i}" for i, (name, _) in enumerate(sections)}
     targets: dict[str, str] = {}
     for name, node in sources.items():
-        lines.append(f'  {node}["{escape(name)}"]')
+        lines.append(f'  {node}["{mermaid_label(name)}"]')
     for name, section in sections:
         for target, prefixes in _edges(section):
             if target not in targets:
                 targets[target] = f"n{len(sources) + len(targets)}"
-                lines.append(f'  {targets[target]}["{escape(target)}"]')
+                lines.append(f'  {targets[target]}["{mermaid_label(target)}"]')
             lines.append(f'  {sources[name]} -->|"{", ".join(prefixes)}"| {targets[target]}')
     return "\n".join(lines) + "\n"
 
