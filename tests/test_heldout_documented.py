@@ -178,3 +178,17 @@ def test_a_vpn_gateway_does_not_readvertise_a_default_route() -> None:
     ]
     assert [(r["nextHopType"], r["selected"]) for r in two] == [("Internet", True)]
     assert rules_fired("vpn-bgp-default-route-not-readvertised") == ["UDR002"]
+
+
+def test_deleting_one_side_of_a_peering_loses_the_pair_both_ways() -> None:
+    """Microsoft: "If you delete a peering from one virtual network, the peering in the other virtual network
+    changes to Disconnected" (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering):
+    the hub's side, still written Connected, carries nothing, so the pair is lost both ways and
+    TRN006 names the hub's side."""
+    base = str(FIXTURES / "hub-spoke-transit-ok")
+    data = _json("diff", base, "--overlay", str(HELDOUT / "peering-one-side-deleted"))
+    lost = {(p["from"], p["to"]) for p in data["pairs"]["lost"]}
+    assert {("hub-vnet", "spoke-vnet"), ("spoke-vnet", "hub-vnet"), ("spoke-vnet", "office-lng")} <= lost
+    assert [(f["rule"], f["resources"][0].rsplit("/", 1)[-1]) for f in data["findings"]["new"]] == [
+        ("TRN006", "hub-to-spoke")
+    ]
