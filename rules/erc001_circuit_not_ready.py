@@ -19,8 +19,10 @@ class CircuitNotReady(Rule):
 
     ## What it does
     Flags circuits whose `serviceProviderProvisioningState` is not `Provisioned`, private
-    peerings whose `state` is `Disabled`, and ExpressRoute connections whose
-    `connectionStatus` is known and not `Connected`.
+    peerings whose `state` is `Disabled`, ExpressRoute connections whose
+    `connectionStatus` is known and not `Connected`, and ExpressRoute connections to a circuit
+    that has no private peering (only Microsoft peering, or the private peering deleted): a
+    VNet links to a circuit through its private peering only.
 
     ## Why is this bad?
     The path exists in configuration but carries nothing: every route and failover plan that
@@ -39,6 +41,7 @@ class CircuitNotReady(Rule):
     ## References
     - https://learn.microsoft.com/azure/expressroute/expressroute-howto-circuit-portal-resource-manager
     - https://learn.microsoft.com/azure/expressroute/expressroute-troubleshooting-expressroute-overview
+    - https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings
     """
 
     id = "ERC001"
@@ -76,4 +79,17 @@ class CircuitNotReady(Rule):
                     message=f"ExpressRoute connection {conn.id.name} is {status}",
                     resources=(conn.id,),
                     evidence={"connectionStatus": status},
+                )
+            linked = conn.peer_id if conn.is_expressroute else None
+            if (
+                linked is not None
+                and not snapshot.is_external(linked)
+                and snapshot.private_peering(linked) is None
+            ):
+                yield Violation(
+                    message=f"ExpressRoute connection {conn.id.name} links circuit {linked.name}, which has no "
+                    "private peering: it carries nothing between the VNet and on-premises",
+                    resources=(conn.id, linked),
+                    evidence={"privatePeering": None},
+                    key=f"{conn.id}|no-private-peering",
                 )

@@ -192,3 +192,16 @@ def test_deleting_one_side_of_a_peering_loses_the_pair_both_ways() -> None:
     assert [(f["rule"], f["resources"][0].rsplit("/", 1)[-1]) for f in data["findings"]["new"]] == [
         ("TRN006", "hub-to-spoke")
     ]
+
+
+def test_a_circuit_with_only_microsoft_peering_carries_no_vnet_traffic() -> None:
+    """VNets connect to a circuit through its private peering
+    (https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings): with only
+    Microsoft peering the connection carries nothing (ERC001 names it), and the `customerASN: 0`
+    ARM writes when no customer ASN is set is no reserved ASN (no BGP001)."""
+    found = pair("er-microsoft-peering-only", "vnet1", "datacenter")
+    assert found["status"] == "none"
+    report = _json("audit", str(HELDOUT / "er-microsoft-peering-only"), "--fail-on", "never")
+    assert [(f["rule"], f["resources"][0].rsplit("/", 1)[-1]) for f in report["findings"]] == [
+        ("ERC001", "ERConnection")
+    ]

@@ -326,6 +326,16 @@ class ExpressRouteCircuitPeering(Resource):
     # Microsoft peering: the customer's ASN when the peer ASN is not their own (advertised prefixes
     # registered to another ASN)
     customer_asn: Asn | None = prop("microsoftPeeringConfig", "customerASN")
+
+    @property
+    def declared_customer_asn(self) -> int | None:
+        """The customer ASN the Microsoft peering uses, if one is set. ARM writes `customerASN: 0`
+        on a Microsoft peering configured without one (the customer ASN is optional: only for
+        prefixes registered to another ASN than the peer ASN,
+        https://learn.microsoft.com/azure/expressroute/expressroute-howto-routing-arm): 0 is
+        "not set", never an ASN the peering uses."""
+        return None if self.customer_asn == 0 else self.customer_asn
+
     primary_peer_address_prefix: Prefix | None = prop("primaryPeerAddressPrefix")
     secondary_peer_address_prefix: Prefix | None = prop("secondaryPeerAddressPrefix")
     vlan_id: VlanId | None = prop("vlanId")
