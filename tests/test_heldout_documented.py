@@ -205,3 +205,17 @@ def test_a_circuit_with_only_microsoft_peering_carries_no_vnet_traffic() -> None
     assert [(f["rule"], f["resources"][0].rsplit("/", 1)[-1]) for f in report["findings"]] == [
         ("ERC001", "ERConnection")
     ]
+
+
+def test_a_vnet_to_vnet_bgp_gateway_gives_transit_to_a_third_vnet() -> None:
+    """A VPN gateway advertises the routes it learns from its other BGP sessions
+    (https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq#bgp): vnet2's gateway
+    carries vNet1 <-> vnet3 over its two VNet-to-VNet BGP connections."""
+    name = str(HELDOUT / "vnet-to-vnet-bgp-transit")
+    (route,) = [
+        r for r in _json("routes", name, "--from", "vNet1-eastus")["routes"] if r["prefix"] == "10.0.4.0/23"
+    ]
+    assert route["selected"] is True and route["asPath"] == [65050, 65030]
+    found = pair("vnet-to-vnet-bgp-transit", "vNet1-eastus", "vnet3-eastus")
+    assert found["reachable"] is True and found["asymmetric"] is False
+    assert rules_fired("vnet-to-vnet-bgp-transit") == []
