@@ -22,7 +22,9 @@ class CircuitNotReady(Rule):
     peerings whose `state` is `Disabled`, ExpressRoute connections whose
     `connectionStatus` is known and not `Connected`, and ExpressRoute connections to a circuit
     that has no private peering (only Microsoft peering, or the private peering deleted): a
-    VNet links to a circuit through its private peering only.
+    VNet links to a circuit through its private peering only. A Global Reach link whose
+    `circuitConnectionStatus` is `Disconnected` joins nothing (the control plane exchanges no
+    routes over it, `ExpressRouteCircuitConnection.joined_circuits`).
 
     ## Why is this bad?
     The path exists in configuration but carries nothing: every route and failover plan that
@@ -42,6 +44,7 @@ class CircuitNotReady(Rule):
     - https://learn.microsoft.com/azure/expressroute/expressroute-howto-circuit-portal-resource-manager
     - https://learn.microsoft.com/azure/expressroute/expressroute-troubleshooting-expressroute-overview
     - https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings
+    - https://learn.microsoft.com/azure/expressroute/expressroute-howto-set-global-reach
     """
 
     id = "ERC001"
@@ -71,6 +74,15 @@ class CircuitNotReady(Rule):
                     message=f"circuit {peering.circuit_id.name}: private peering is {peering.state}",
                     resources=(peering.id,),
                     evidence={"state": peering.state},
+                )
+        for gr in snapshot.circuit_connections:
+            if gr.joined_circuits is None and gr.peer_peering_id is not None:
+                peer = gr.peer_peering_id.parent
+                yield Violation(
+                    message=f"Global Reach {gr.id.name} between circuit {gr.peering_id.parent.name if gr.peering_id.parent else '?'} "
+                    f"and {peer.name if peer else '?'} is {gr.circuit_connection_status}: their sites exchange no routes over it",
+                    resources=(gr.id,),
+                    evidence={"circuitConnectionStatus": gr.circuit_connection_status},
                 )
         for conn in snapshot.connections:
             status = conn.connection_status

@@ -219,3 +219,15 @@ def test_a_vnet_to_vnet_bgp_gateway_gives_transit_to_a_third_vnet() -> None:
     found = pair("vnet-to-vnet-bgp-transit", "vNet1-eastus", "vnet3-eastus")
     assert found["reachable"] is True and found["asymmetric"] is False
     assert rules_fired("vnet-to-vnet-bgp-transit") == []
+
+
+def test_a_disconnected_global_reach_link_joins_nothing() -> None:
+    """Global Reach joins two circuits' private peerings once its connection is up
+    (https://learn.microsoft.com/azure/expressroute/expressroute-howto-set-global-reach): Disconnected,
+    Location 1 and Location 2 stay apart and ERC001 names the link; Connected
+    (`interop-testbed-global-reach`) they meet."""
+    assert pair("global-reach-disconnected", "location-1", "location-2")["status"] == "none"
+    report = _json("audit", str(HELDOUT / "global-reach-disconnected"), "--fail-on", "never")
+    assert [f["resources"][0].rsplit("/", 1)[-1] for f in report["findings"] if f["rule"] == "ERC001"] == [
+        "er-1-to-er-2"
+    ]

@@ -377,6 +377,16 @@ class ExpressRouteCircuitConnection(Resource):
         assert self.id.parent is not None
         return self.id.parent
 
+    @property
+    def joined_circuits(self) -> tuple[ArmId, ArmId] | None:
+        """The two circuits this link joins, or None when it joins nothing: no peer peering, or
+        `circuitConnectionStatus` Disconnected (the control plane exchanges no routes over it, and
+        ERC004 does not count it as Global Reach)."""
+        if same(self.circuit_connection_status, "Disconnected") or self.peer_peering_id is None:
+            return None
+        a, b = self.peering_id.parent, self.peer_peering_id.parent
+        return (a, b) if a is not None and b is not None else None
+
 
 # -- route tables and NICs ---------------------------------------------------------------------
 
