@@ -32,8 +32,8 @@ class ReservedAsnOnCustomerSide(Rule):
 
     ## What it does
     Checks the BGP ASN of every local network gateway, the peer ASN of every ExpressRoute
-    peering, the customer ASN of every Microsoft peering (`microsoftPeeringConfig.customerASN`)
-    and the peer ASN of every BGP connection of a Route Server or virtual hub (`peerAsn`) against
+    peering, the customer ASN of every Microsoft peering (`microsoftPeeringConfig.customerASN`;
+    0 there is how ARM writes "not set", so it is not checked) and the peer ASN of every BGP connection of a Route Server or virtual hub (`peerAsn`) against
     Azure's reserved ASNs (8074, 8075, 12076, 65515, 65517-65520) and IANA's (0, 23456,
     64496-64511, 65535-65551, 4294967295). A Route Server peer with 65515 uses the Route Server's
     own ASN: the message says so (the NVA's ASN "must be different from the Route Server ASN").
@@ -118,13 +118,14 @@ class ReservedAsnOnCustomerSide(Rule):
                     resources=(peering.id,),
                     evidence={"asn": peering.peer_asn, "reason": why},
                 )
-            why = reserved(peering.customer_asn) if peering.customer_asn is not None else None
+            customer = peering.declared_customer_asn  # customerASN 0 is ARM's "not set"
+            why = reserved(customer) if customer is not None else None
             if why:
                 yield Violation(
                     message=f"circuit {peering.circuit_id.name} peering {peering.id.name} uses customer ASN "
-                    f"{peering.customer_asn} (microsoftPeeringConfig.customerASN), {why}",
+                    f"{customer} (microsoftPeeringConfig.customerASN), {why}",
                     resources=(peering.id,),
-                    evidence={"asn": peering.customer_asn, "reason": why, "field": "customerASN"},
+                    evidence={"asn": customer, "reason": why, "field": "customerASN"},
                     key=f"{peering.id}|customerASN",
                 )
         for conn in snapshot.virtual_hub_bgp_connections:

@@ -19,8 +19,12 @@ class CircuitNotReady(Rule):
 
     ## What it does
     Flags circuits whose `serviceProviderProvisioningState` is not `Provisioned`, private
-    peerings whose `state` is `Disabled`, and ExpressRoute connections whose
-    `connectionStatus` is known and not `Connected`.
+    peerings whose `state` is `Disabled`, ExpressRoute connections whose
+    `connectionStatus` is known and not `Connected`, and ExpressRoute connections to a circuit
+    that has no private peering (only Microsoft peering, or the private peering deleted): a
+    VNet links to a circuit through its private peering only. A Global Reach link whose
+    `circuitConnectionStatus` is `Disconnected` joins nothing (the control plane exchanges no
+    routes over it, `ExpressRouteCircuitConnection.joined_circuits`).
 
     ## Why is this bad?
     The path exists in configuration but carries nothing: every route and failover plan that
@@ -39,6 +43,8 @@ class CircuitNotReady(Rule):
     ## References
     - https://learn.microsoft.com/azure/expressroute/expressroute-howto-circuit-portal-resource-manager
     - https://learn.microsoft.com/azure/expressroute/expressroute-troubleshooting-expressroute-overview
+    - https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings
+    - https://learn.microsoft.com/azure/expressroute/expressroute-howto-set-global-reach
     """
 
     id = "ERC001"
@@ -69,6 +75,15 @@ class CircuitNotReady(Rule):
                     resources=(peering.id,),
                     evidence={"state": peering.state},
                 )
+        for gr in snapshot.circuit_connections:
+            if gr.joined_circuits is None and gr.peer_peering_id is not None:
+                peer = gr.peer_peering_id.parent
+                yield Violation(
+                    message=f"Global Reach {gr.id.name} between circuit {gr.peering_id.parent.name if gr.peering_id.parent else '?'} "
+                    f"and {peer.name if peer else '?'} is {gr.circuit_connection_status}: their sites exchange no routes over it",
+                    resources=(gr.id,),
+                    evidence={"circuitConnectionStatus": gr.circuit_connection_status},
+                )
         for conn in snapshot.connections:
             status = conn.connection_status
             if conn.is_expressroute and status is not None and status.lower() != "connected":
@@ -76,4 +91,17 @@ class CircuitNotReady(Rule):
                     message=f"ExpressRoute connection {conn.id.name} is {status}",
                     resources=(conn.id,),
                     evidence={"connectionStatus": status},
+                )
+            linked = conn.peer_id if conn.is_expressroute else None
+            if (
+                linked is not None
+                and not snapshot.is_external(linked)
+                and snapshot.private_peering(linked) is None
+            ):
+                yield Violation(
+                    message=f"ExpressRoute connection {conn.id.name} links circuit {linked.name}, which has no "
+                    "private peering: it carries nothing between the VNet and on-premises",
+                    resources=(conn.id, linked),
+                    evidence={"privatePeering": None},
+                    key=f"{conn.id}|no-private-peering",
                 )

@@ -10,7 +10,8 @@ class SitesNeedGlobalReach(Rule):
 
     ## What it does
     Finds pairs of sites behind different ExpressRoute circuits linked to the same gateway
-    domain, where the circuits are not joined by Global Reach, and reports those that `paths`
+    domain, where the circuits are not joined by Global Reach (a configured Global Reach link that
+    is Disconnected is ERC001's finding), and reports those that `paths`
     finds do not reach each other (none or one-way). A pair that another way joins (a Route Server
     with branch-to-branch between the hub's ExpressRoute and VPN gateways, where one site also
     has a VPN connection) is not reported; neither is a pair whose answer is unknown. A site

@@ -20,7 +20,10 @@ class PeeringNotInSync(Rule):
 
     ## What it does
     Flags a VNet peering whose `peeringState` is not `Connected` (Initiated, Disconnected),
-    or whose `peeringSyncLevel` is not `FullyInSync`. A peering that is not Connected installs
+    whose remote VNet is in the snapshot without a peering back (the other side was deleted:
+    Azure shows this side Disconnected, whatever a planned document still says; a side that uses
+    remote gateways is TRN001's finding, which names the missing peering back), or whose
+    `peeringSyncLevel` is not `FullyInSync`. A peering that is not Connected installs
     no routes (the walk finds none across it) and carries nothing towards an appliance a route
     sends there (the walk ends at it): `evidence.pairs` lists the walked pairs (`azroute paths`)
     that end at the peering (capped, with `pairCount`; `[]` when none does).
@@ -60,6 +63,11 @@ class PeeringNotInSync(Rule):
             problems = []
             if peering.peering_state is not None and not peering.connected:
                 problems.append(f"state {peering.peering_state}")
+            elif snapshot.peering_back_missing(peering) and not peering.use_remote_gateways:
+                # a side that uses remote gateways without a peering back is TRN001's finding
+                problems.append(
+                    f"{peering.remote_vnet_id.name} has no peering back (Azure shows this side Disconnected)"
+                )
             if peering.peering_sync_level is not None and peering.peering_sync_level.lower() != "fullyinsync":
                 problems.append(f"sync level {peering.peering_sync_level}")
             if problems:

@@ -178,3 +178,56 @@ def test_a_vpn_gateway_does_not_readvertise_a_default_route() -> None:
     ]
     assert [(r["nextHopType"], r["selected"]) for r in two] == [("Internet", True)]
     assert rules_fired("vpn-bgp-default-route-not-readvertised") == ["UDR002"]
+
+
+def test_deleting_one_side_of_a_peering_loses_the_pair_both_ways() -> None:
+    """Microsoft: "If you delete a peering from one virtual network, the peering in the other virtual network
+    changes to Disconnected" (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering):
+    the hub's side, still written Connected, carries nothing, so the pair is lost both ways and
+    TRN006 names the hub's side."""
+    base = str(FIXTURES / "hub-spoke-transit-ok")
+    data = _json("diff", base, "--overlay", str(HELDOUT / "peering-one-side-deleted"))
+    lost = {(p["from"], p["to"]) for p in data["pairs"]["lost"]}
+    assert {("hub-vnet", "spoke-vnet"), ("spoke-vnet", "hub-vnet"), ("spoke-vnet", "office-lng")} <= lost
+    assert [(f["rule"], f["resources"][0].rsplit("/", 1)[-1]) for f in data["findings"]["new"]] == [
+        ("TRN006", "hub-to-spoke")
+    ]
+
+
+def test_a_circuit_with_only_microsoft_peering_carries_no_vnet_traffic() -> None:
+    """VNets connect to a circuit through its private peering
+    (https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings): with only
+    Microsoft peering the connection carries nothing (ERC001 names it), and the `customerASN: 0`
+    ARM writes when no customer ASN is set is no reserved ASN (no BGP001)."""
+    found = pair("er-microsoft-peering-only", "vnet1", "datacenter")
+    assert found["status"] == "none"
+    report = _json("audit", str(HELDOUT / "er-microsoft-peering-only"), "--fail-on", "never")
+    assert [(f["rule"], f["resources"][0].rsplit("/", 1)[-1]) for f in report["findings"]] == [
+        ("ERC001", "ERConnection")
+    ]
+
+
+def test_a_vnet_to_vnet_bgp_gateway_gives_transit_to_a_third_vnet() -> None:
+    """A VPN gateway advertises the routes it learns from its other BGP sessions
+    (https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq#bgp): vnet2's gateway
+    carries vNet1 <-> vnet3 over its two VNet-to-VNet BGP connections."""
+    name = str(HELDOUT / "vnet-to-vnet-bgp-transit")
+    (route,) = [
+        r for r in _json("routes", name, "--from", "vNet1-eastus")["routes"] if r["prefix"] == "10.0.4.0/23"
+    ]
+    assert route["selected"] is True and route["asPath"] == [65050, 65030]
+    found = pair("vnet-to-vnet-bgp-transit", "vNet1-eastus", "vnet3-eastus")
+    assert found["reachable"] is True and found["asymmetric"] is False
+    assert rules_fired("vnet-to-vnet-bgp-transit") == []
+
+
+def test_a_disconnected_global_reach_link_joins_nothing() -> None:
+    """Global Reach joins two circuits' private peerings once its connection is up
+    (https://learn.microsoft.com/azure/expressroute/expressroute-howto-set-global-reach): Disconnected,
+    Location 1 and Location 2 stay apart and ERC001 names the link; Connected
+    (`interop-testbed-global-reach`) they meet."""
+    assert pair("global-reach-disconnected", "location-1", "location-2")["status"] == "none"
+    report = _json("audit", str(HELDOUT / "global-reach-disconnected"), "--fail-on", "never")
+    assert [f["resources"][0].rsplit("/", 1)[-1] for f in report["findings"] if f["rule"] == "ERC001"] == [
+        "er-1-to-er-2"
+    ]

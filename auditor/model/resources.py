@@ -326,6 +326,16 @@ class ExpressRouteCircuitPeering(Resource):
     # Microsoft peering: the customer's ASN when the peer ASN is not their own (advertised prefixes
     # registered to another ASN)
     customer_asn: Asn | None = prop("microsoftPeeringConfig", "customerASN")
+
+    @property
+    def declared_customer_asn(self) -> int | None:
+        """The customer ASN the Microsoft peering uses, if one is set. ARM writes `customerASN: 0`
+        on a Microsoft peering configured without one (the customer ASN is optional: only for
+        prefixes registered to another ASN than the peer ASN,
+        https://learn.microsoft.com/azure/expressroute/expressroute-howto-routing-arm): 0 is
+        "not set", never an ASN the peering uses."""
+        return None if self.customer_asn == 0 else self.customer_asn
+
     primary_peer_address_prefix: Prefix | None = prop("primaryPeerAddressPrefix")
     secondary_peer_address_prefix: Prefix | None = prop("secondaryPeerAddressPrefix")
     vlan_id: VlanId | None = prop("vlanId")
@@ -366,6 +376,16 @@ class ExpressRouteCircuitConnection(Resource):
     def peering_id(self) -> ArmId:
         assert self.id.parent is not None
         return self.id.parent
+
+    @property
+    def joined_circuits(self) -> tuple[ArmId, ArmId] | None:
+        """The two circuits this link joins, or None when it joins nothing: no peer peering, or
+        `circuitConnectionStatus` Disconnected (the control plane exchanges no routes over it, and
+        ERC004 does not count it as Global Reach)."""
+        if same(self.circuit_connection_status, "Disconnected") or self.peer_peering_id is None:
+            return None
+        a, b = self.peering_id.parent, self.peer_peering_id.parent
+        return (a, b) if a is not None and b is not None else None
 
 
 # -- route tables and NICs ---------------------------------------------------------------------

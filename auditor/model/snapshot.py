@@ -364,11 +364,23 @@ class Snapshot(Frozen):
         back when the snapshot holds it. Microsoft: the peering is established once "the Peering
         status column for both virtual network peerings" shows Connected; one side Connected with
         the other Initiated or Disconnected is no peering in either direction. A peering back that
-        the snapshot does not hold (another subscription) is taken on the local side's word."""
-        if not peering.connected:
+        the snapshot does not hold is taken on the local side's word when the remote VNet is not in
+        the snapshot either (another subscription); when the remote VNet is, it has no peering back
+        (`peering_back_missing`) and the peering carries nothing."""
+        if not peering.connected or self.peering_back_missing(peering):
             return False
         back = self.peering_between(peering.remote_vnet_id, peering.vnet_id)
         return back is None or back.peering_state is None or back.connected
+
+    def peering_back_missing(self, peering: VirtualNetworkPeering) -> bool:
+        """Whether the remote VNet is in the snapshot without a peering back. Its document lists
+        its peerings, so the other side was deleted (or never created): "If you delete a peering
+        from one virtual network, the peering in the other virtual network changes to
+        Disconnected" (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering),
+        whatever state a hand-written or planned document still gives this side."""
+        if self.is_external(peering.remote_vnet_id):
+            return False
+        return self.peering_between(peering.remote_vnet_id, peering.vnet_id) is None
 
     def vnet_prefixes(self) -> list[tuple[IPNetwork, VirtualNetwork]]:
         return [(p, v) for v in self.vnets for p in v.address_prefixes]

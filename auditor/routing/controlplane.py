@@ -36,7 +36,6 @@ from auditor.model import (
     Subnet,
     VirtualNetwork,
     parse_prefix,
-    same,
 )
 from auditor.routing.cache import LazyMap, PerKey
 from auditor.routing.domains import (
@@ -215,11 +214,11 @@ class ControlPlane:
                     )
         # Global Reach: each circuit's private peering learns the other's on-premises routes.
         for gr in self.snapshot.circuit_connections:
-            if same(gr.circuit_connection_status, "Disconnected") or gr.peer_peering_id is None:
+            joined = gr.joined_circuits
+            if joined is None:
                 continue
-            a = gr.peering_id.parent
-            b = gr.peer_peering_id.parent
-            if a is None or b is None or not self.circuit_usable(a) or not self.circuit_usable(b):
+            a, b = joined
+            if not self.circuit_usable(a) or not self.circuit_usable(b):
                 continue
             for src, dst in ((a, b), (b, a)):
                 known = {

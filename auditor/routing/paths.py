@@ -742,9 +742,14 @@ class PathFinder:
                     walk.hops.append(
                         Hop("peering", f"{vnet.display_name}->{found[1].display_name}", str(peering.id))
                     )
-                    if peering.peering_state is not None and not peering.connected:
+                    if peering.peering_state is not None and not self.snap.peering_established(peering):
+                        state = (
+                            peering.peering_state
+                            if not peering.connected
+                            else f"not Connected back from {found[1].display_name}"
+                        )
                         walk.reason = (
-                            f"peering {peering.id.name} of {vnet.display_name} is {peering.peering_state}: "
+                            f"peering {peering.id.name} of {vnet.display_name} is {state}: "
                             f"it carries nothing to the appliance {route.next_hop}"
                         )
                         walk.cause, walk.constraint = str(peering.id), PEERING_NOT_CONNECTED

@@ -130,7 +130,8 @@ def can_cut(finder: PathFinder) -> bool:
     refusing = {
         p.remote_vnet_id.key
         for p in snap.peerings
-        if p.allow_forwarded_traffic is not True or (p.peering_state is not None and not p.connected)
+        if p.allow_forwarded_traffic is not True
+        or (p.peering_state is not None and not snap.peering_established(p))
     }
     for route in snap.routes:
         if route.next_hop_type.lower() == "virtualnetworkgateway":
