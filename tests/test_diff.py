@@ -221,3 +221,41 @@ def test_what_cannot_be_predicted_is_a_gap_of_the_diff() -> None:
         gaps = [g for g in data["coverage"]["gaps"] if g["new"] and g["detail"].startswith("predict ")]
         assert gaps and all(g["kind"] in GAP_KINDS for g in gaps), file
         assert code in (1, 3)
+
+
+def test_an_overlay_peering_written_without_its_read_only_state_is_predicted_as_azure_sets_it(
+    tmp_path: Path,
+) -> None:
+    # a planned change names what a deployment sets; ARM sets peeringState (Connected once both
+    # sides exist, Initiated before) and the peering's copy of the remote address space
+    hub = f"{SUB}/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/hub-vnet"
+    branch = f"{SUB}/resourceGroups/rg-branch/providers/Microsoft.Network/virtualNetworks/branch-vnet"
+
+    def peering(vnet: str, name: str, remote: str) -> dict[str, Any]:
+        return {
+            "id": f"{vnet}/virtualNetworkPeerings/{name}",
+            "name": name,
+            "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+            "properties": {"remoteVirtualNetwork": {"id": remote}, "allowVirtualNetworkAccess": True},
+        }
+
+    both = overlay(
+        tmp_path / "both", TESTBED, [peering(branch, "to-hub", hub), peering(hub, "to-branch", branch)]
+    )
+    _, data = diff_json(str(TESTBED), "--overlay", str(both))
+    # the two VNets reached each other over their VPN gateways (VNet-to-VNet); now over the peering
+    moved = {(p["from"], p["to"]): p["after"]["forwardSummary"] for p in data["pairs"]["changed"]}
+    assert moved == {("branch-vnet", "hub-vnet"): "peering", ("hub-vnet", "branch-vnet"): "peering"}
+    predicted = data["after"]["predictedFrom"]["predictedState"]
+    assert {v["peeringState"] for v in predicted.values()} == {"Connected"} and len(predicted) == 2
+
+    one = overlay(tmp_path / "one", TESTBED, [peering(branch, "to-hub", hub)])
+    _, data = diff_json(str(TESTBED), "--overlay", str(one))
+    predicted = data["after"]["predictedFrom"]["predictedState"]
+    assert [v["peeringState"] for v in predicted.values()] == ["Initiated"]
+    assert not data["pairs"]["changed"] and not data["pairs"]["gained"]  # one side: no peering route
+
+    written = peering(branch, "to-hub", hub)
+    written["properties"]["peeringState"] = "Connected"  # what the overlay writes is taken as written
+    _, data = diff_json(str(TESTBED), "--overlay", str(overlay(tmp_path / "written", TESTBED, [written])))
+    assert data["after"]["predictedFrom"]["predictedState"] == {}

@@ -13,7 +13,8 @@ from auditor.errors import InputError
 from auditor.fixture import _validated, apply_overlay, fixture_root, read_json, read_manifest
 from auditor.model import OVERLAY_FORMAT, OverlayManifest
 from auditor.predict import Prediction
-from auditor.rawtree import RawTree, document_items, resource_key
+from auditor.predict.state import links, settle_peering_state
+from auditor.rawtree import RawTree, document_items, resource_key, walk
 
 
 def apply_overlay_change(tree: RawTree, directory: Path) -> tuple[Prediction, OverlayManifest]:
@@ -32,6 +33,35 @@ def apply_overlay_change(tree: RawTree, directory: Path) -> tuple[Prediction, Ov
             if key:
                 changed.add(key)
     tree.operations = {}
+    before, existing = links(tree), set(tree.index())
     apply_overlay(tree, root, overlay, manifest_file)
     tree.operations = {}  # a prediction holds no observations, whatever the overlay carries
-    return Prediction("overlay", str(root), changed=sorted(changed)), overlay
+    prediction = Prediction("overlay", str(root))
+    # An overlay is the state after the change, taken as written; but a peering's state is ARM's to
+    # set, and a planned change rarely writes it: where the overlay does not, it is predicted as for
+    # a what-if (a created peering Initiated, or Connected with its reverse; an existing one whose
+    # reverse the overlay creates or removes, Connected or Disconnected)
+    created = set(tree.index()) - existing
+    predicted = settle_peering_state(
+        tree,
+        prediction,
+        before,
+        created,
+        written=_written_peering_states(root),
+        unknown_remote="not in BEFORE",
+    )
+    changed.update(resource_key(i) or i for i in predicted)
+    prediction.changed = sorted(changed)
+    return prediction, overlay
+
+
+def _written_peering_states(root: Path) -> frozenset[str]:
+    """Keys of the peerings whose `peeringState` the overlay's documents write (nested ones too)."""
+    found: set[str] = set()
+    for file in sorted((root / "arm").rglob("*.json")):
+        for item, loc in document_items(read_json(file)):
+            for key, resource, _where, _container, _parent in walk(item, loc, None, None, None):
+                props = resource.get("properties") if isinstance(resource, dict) else None
+                if isinstance(props, dict) and "peeringState" in props:
+                    found.add(key)
+    return frozenset(found)

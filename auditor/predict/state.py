@@ -123,6 +123,21 @@ def settle(
     ]
 
 
+def settle_peering_state(
+    tree: RawTree,
+    prediction: Prediction,
+    before: Links,
+    created: set[str],
+    *,
+    written: frozenset[str],
+    unknown_remote: str,
+) -> list[str]:
+    """Only the peerings' read-only state (`peeringState`, `peeringSyncLevel`, the copy of the remote
+    address space), for a change written as the state after it (an overlay): a peering whose
+    `peeringState` the change writes (`written`: keys) keeps it; ARM's refusals are not applied."""
+    return _settle_peerings(tree, prediction, before, links(tree), created, unknown_remote, keep=written)
+
+
 def _refused_peerings(
     tree: RawTree, prediction: Prediction, before: Links, created: set[str], create_first: frozenset[str]
 ) -> list[str]:
@@ -273,13 +288,20 @@ def _refused_remote_gateways(
 
 
 def _settle_peerings(
-    tree: RawTree, prediction: Prediction, before: Links, after: Links, created: set[str], unknown_remote: str
+    tree: RawTree,
+    prediction: Prediction,
+    before: Links,
+    after: Links,
+    created: set[str],
+    unknown_remote: str,
+    keep: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """A created peering's state; the state of a peering whose reverse the change removes or adds."""
+    """A created peering's state; the state of a peering whose reverse the change removes or adds
+    (`keep`: keys of peerings whose state is left as the change wrote it)."""
     changed: list[str] = []
     slots = tree.index()
     for key, slot in sorted(slots.items()):
-        if ArmId(key).type_path != PEERING:
+        if ArmId(key).type_path != PEERING or key in keep:
             continue
         peering = slot.resource
         vnet = ArmId(key).parent
