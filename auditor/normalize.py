@@ -39,9 +39,11 @@ from auditor.model import (
     Snapshot,
     Subnet,
     VirtualNetwork,
+    VirtualNetworkPeering,
 )
 from auditor.model.base import Resource
 from auditor.model.kinds import MODELLED, Modelled
+from auditor.model.resources import arm_peering_state
 
 Loc = list[str | int]
 M = TypeVar("M", bound=BaseModel)
@@ -327,6 +329,7 @@ class SnapshotBuilder:
         for kind in MODELLED.values():
             bucket = self._items[kind.field]
             fields[kind.field] = tuple(bucket[k].item for k in sorted(bucket, key=lambda i: i.key))
+        fields["peerings"] = _peering_states(fields["peerings"], fields["vnets"])
         snapshot = Snapshot(
             name=name,
             description=description,
@@ -464,3 +467,22 @@ def _json_type(value: Any) -> str:
 
 def _opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _peering_states(
+    peerings: tuple[VirtualNetworkPeering, ...], vnets: tuple[VirtualNetwork, ...]
+) -> tuple[VirtualNetworkPeering, ...]:
+    """A peering whose document gives no `peeringState` (written by hand, or converted from a
+    template, which cannot set it) is read as ARM sets it (`arm_peering_state`), when the remote
+    VNet is in the snapshot: Connected with a peering back, Initiated without. Towards a VNet
+    outside the snapshot it stays unknown."""
+    held = {v.id.key for v in vnets}
+    pairs = {(p.vnet_id.key, p.remote_vnet_id.key) for p in peerings}
+    return tuple(
+        p.model_copy(
+            update={"peering_state": arm_peering_state((p.remote_vnet_id.key, p.vnet_id.key) in pairs)}
+        )
+        if p.peering_state is None and p.remote_vnet_id.key in held
+        else p
+        for p in peerings
+    )

@@ -53,3 +53,35 @@ def test_one_side_not_connected_is_no_route_from_the_connected_side(tmp_path: Pa
     )
     for a, b in (("hub-vnet", "spoke-vnet"), ("spoke-vnet", "hub-vnet")):
         assert _pair(overlay, a, b)["status"] == "none"
+
+
+def test_a_peering_without_a_state_is_read_as_arm_sets_it(tmp_path: Path) -> None:
+    # documents written by hand or converted from a template carry no peeringState (read-only):
+    # both sides present is Connected, as ARM makes it; one side alone is Initiated, no route
+    testbed = FIXTURES / "interop-testbed"
+    rg = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers"
+    spoke_to_hub = f"{rg}/Microsoft.Network/virtualNetworks/spoke-vnet/virtualNetworkPeerings/spoke-to-hub"
+    hub_to_spoke = f"{rg}/Microsoft.Network/virtualNetworks/hub-vnet/virtualNetworkPeerings/hub-to-spoke"
+
+    def overlay(name: str, documents: list[dict[str, object]], remove: list[str]) -> Path:
+        root = tmp_path / name
+        (root / "arm").mkdir(parents=True)
+        manifest = {"format": "azroute-overlay/1", "base": str(testbed), "name": name, "observations": "drop"}
+        (root / "fixture.json").write_text(json.dumps({**manifest, "removeResources": remove}))
+        for i, doc in enumerate(documents):
+            (root / "arm" / f"c{i}.json").write_text(json.dumps(doc))
+        return root
+
+    stateless = [{"id": i, "properties": {"peeringState": None}} for i in (spoke_to_hub, hub_to_spoke)]
+    both = overlay("both", stateless, [])
+    assert (
+        _pair(both, "spoke-vnet", "location-1")["status"]
+        == _pair(testbed, "spoke-vnet", "location-1")["status"]
+    )
+    assert _pair(both, "spoke-vnet", "hub-vnet")["status"] == "reachable"
+    one = overlay("one", stateless[:1], [hub_to_spoke])
+    assert _pair(one, "spoke-vnet", "hub-vnet")["status"] == "none"
+    audit = azroute("audit", str(one), "--format", "json").json()
+    assert any(f["rule"] == "TRN006" and "Initiated" in f["message"] for f in audit["findings"]), audit[
+        "findings"
+    ]

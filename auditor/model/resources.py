@@ -128,6 +128,13 @@ class VirtualNetworkPeering(Resource):
         return same(self.peering_state, "Connected")
 
 
+def arm_peering_state(reverse_exists: bool) -> str:
+    """The state ARM gives a peering (read-only: a deployment cannot set it): Connected once the
+    remote VNet has a peering back, Initiated until then
+    (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering)."""
+    return "Connected" if reverse_exists else "Initiated"
+
+
 # -- gateways and connections ------------------------------------------------------------------
 
 

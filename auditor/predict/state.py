@@ -30,6 +30,7 @@ from typing import Any
 from auditor.edits import Delete
 from auditor.ids import ArmId
 from auditor.model import IPNetwork, kinds, parse_prefix
+from auditor.model.resources import arm_peering_state
 from auditor.predict import Prediction, apply, dig
 from auditor.rawtree import RawTree, resource_key
 
@@ -321,7 +322,7 @@ def _settle_peerings(
                     "unknown, so the peering's state is not predicted",
                 )
                 continue
-            state: dict[str, Any] = {"peeringState": "Connected" if reverse_after else "Initiated"}
+            state: dict[str, Any] = {"peeringState": arm_peering_state(reverse_after)}
             if reverse_after:
                 state["peeringSyncLevel"] = "FullyInSync"
             space = dig(slots[remote].resource, "properties", "addressSpace") if remote in slots else None
