@@ -10,16 +10,14 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auditor import engine
-from auditor import fixture as fixture_module
-from auditor.config import load as load_config
-from auditor.engine import AuditResult, load_rules, run
-from auditor.fixture import load_fixture
-from auditor.intents import Intent, load_intents
+if TYPE_CHECKING:
+    from auditor import fixture as fixture_module
+    from auditor.engine import AuditResult
+    from auditor.intents import Intent
 
 
 def _temporary_files_in_memory(minimum: int = 2 << 30) -> None:
@@ -46,12 +44,11 @@ def _packs_discovered_once_per_path() -> None:
     """`engine.discover_packs` reads every distribution's entry points on the path (a couple of
     milliseconds), and the suite audits in process over a thousand times: here it is read once per
     `sys.path` (a test that installs a pack puts it on the path, and is discovered anew)."""
+    from auditor import engine
+
     discover = engine.discover_packs
     found = functools.cache(lambda path: tuple(discover()))
     engine.discover_packs = lambda: list(found(tuple(sys.path)))
-
-
-_packs_discovered_once_per_path()
 
 
 def _plugins_imported_as_they_are() -> None:
@@ -77,6 +74,8 @@ def _repository_fixtures_read_once() -> None:
     worker, then hands out a fresh copy of what it read (unpickled: a caller may change its copy).
     No test writes into fixtures/ (`_fixtures_stay_as_they_are` checks it); every other path (what
     the tests write, relative paths) and every error are the reader's own."""
+    from auditor import fixture as fixture_module
+
     read = fixture_module.read_source
     seen: dict[str, bytes] = {}
 
@@ -91,6 +90,18 @@ def _repository_fixtures_read_once() -> None:
         return copy
 
     fixture_module.read_source = read_source
+
+
+def _runs_tests(config: pytest.Config) -> bool:
+    """False in pytest-xdist's controller, which only hands out what its workers collected: it
+    never imports the auditor (a few tenths of a second before the workers can start)."""
+    return hasattr(config, "workerinput") or not config.getoption("numprocesses", None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _runs_tests(config):
+        _packs_discovered_once_per_path()
+        _repository_fixtures_read_once()
 
 
 def _fixture_files() -> dict[str, tuple[int, int]]:
@@ -114,7 +125,6 @@ def _fixtures_stay_as_they_are() -> Iterator[None]:
     assert not changed, f"a test changed fixtures/ (read once per worker, tests/conftest.py): {changed[:5]}"
 
 
-_repository_fixtures_read_once()
 INTENTS = "intents.yaml"  # a scenario's intents, passed to its audit as `--intent` would (tests only)
 CONFIG = "azroute.toml"  # a scenario's configuration, passed to its audit as `--config` would (tests only)
 
@@ -146,6 +156,9 @@ def fixture_names() -> list[str]:
 
 
 def audit(path: Path | str) -> AuditResult:
+    from auditor.engine import load_rules, run
+    from auditor.fixture import load_fixture
+
     target = Path(path)
     if not target.is_absolute() and not target.exists():
         target = FIXTURES / target
@@ -154,6 +167,8 @@ def audit(path: Path | str) -> AuditResult:
 
 def scenario_intents(root: Path) -> tuple[Intent, ...]:
     """The scenario's `intents.yaml`, or none."""
+    from auditor.intents import load_intents
+
     file = (root if root.is_dir() else root.parent) / INTENTS
     return load_intents(file) if file.is_file() else ()
 
@@ -161,6 +176,9 @@ def scenario_intents(root: Path) -> tuple[Intent, ...]:
 def scenario_options(root: Path) -> dict[str, Any]:
     """What the scenario's audit is given besides the snapshot: its `intents.yaml` (as `--intent`)
     and its `azroute.toml` (as `--config`: suppressions, severity overrides, rule options)."""
+    from auditor.config import load as load_config
+    from auditor.engine import load_rules
+
     folder = root if root.is_dir() else root.parent
     options: dict[str, Any] = {"intents": scenario_intents(folder)}
     file = folder / CONFIG
