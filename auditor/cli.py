@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import difflib
 import json
@@ -34,7 +35,7 @@ from auditor.engine import AuditResult, Rule, RuleLoadError, load_rules, run, se
 from auditor.errors import InputError
 from auditor.findings import Severity, reaches
 from auditor.fixture import default_fixture, load_fixture, read_json, snapshot_dirs
-from auditor.gcpause import one_command
+from auditor.gcpause import ending, one_command
 from auditor.live import DEFAULT_MAX_RESPONSE_BYTES
 from auditor.model import Snapshot
 from auditor.names import NETWORKS_SCHEMA, ROUTES, accepted_by, known_names
@@ -1417,6 +1418,7 @@ from auditor import cli_change  # noqa: E402,F401  (registers `diff` and `plan`)
 
 
 def main() -> None:
+    atexit.register(ending)  # the last handler at exit: shutdown skips walking what is left
     try:
         with one_command():  # one command per process: its builds need no young collections
             code = app(standalone_mode=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from auditor.gcpause import building, one_command
+from auditor.gcpause import building, ending, one_command
 
 
 def _generation(obj: object) -> int | None:
@@ -39,3 +39,15 @@ def test_outside_one_command_a_build_leaves_its_objects_young() -> None:
     with building():
         later = [[index] for index in range(10)]
     assert _generation(later[0]) in (0, 1)  # the command's span ended: builds no longer settle
+
+
+def test_the_end_of_azroute_leaves_what_is_alive_unwalked() -> None:
+    frozen = gc.get_freeze_count()  # what the test session froze after collecting (tests/conftest.py)
+    made = [[index] for index in range(1000)]
+    try:
+        ending()
+        assert gc.get_freeze_count() >= frozen + len(made)  # shutdown's collection will not walk them
+    finally:
+        gc.unfreeze()
+        if frozen:
+            gc.freeze()  # as the session left it
