@@ -8,7 +8,10 @@ from auditor.gcpause import building, ending, one_command
 
 
 def _generation(obj: object) -> int | None:
-    return next((g for g in range(3) if any(o is obj for o in gc.get_objects(generation=g))), None)
+    """The collector's generation holding a tracked object (the young ones are searched: they are
+    small; a tracked object in neither is in the oldest, or frozen)."""
+    assert gc.is_tracked(obj)
+    return next((g for g in (0, 1) if any(o is obj for o in gc.get_objects(generation=g))), 2)
 
 
 def test_a_build_pauses_the_collector_and_resumes_it() -> None:
