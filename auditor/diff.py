@@ -298,6 +298,12 @@ def _path_keys(hops: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(h["kind"], (h.get("id") or h["name"]).lower()) for h in hops if h["kind"] in PATH_KINDS]
 
 
+def _ecmp(hops: Iterable[dict[str, Any]]) -> bool:
+    """Whether a path load-balances somewhere (the walk follows the first ECMP member and marks
+    the hop `ECMP`: `auditor/routing/paths.py`)."""
+    return any("ECMP" in (h.get("note") or "").split("; ") for h in hops)
+
+
 def _pair_view(pair: dict[str, Any]) -> dict[str, Any]:
     keep = (
         "status", "asymmetric", "unknown", "forward", "return",
@@ -340,6 +346,10 @@ def _classify(
         for w, hit in (
             ("forward path moved", _path_keys(b["forward"]) != _path_keys(a["forward"])),
             ("return path moved", _path_keys(b["return"]) != _path_keys(a["return"])),
+            ("forward path now ECMP", _ecmp(a["forward"]) and not _ecmp(b["forward"])),
+            ("forward path no longer ECMP", _ecmp(b["forward"]) and not _ecmp(a["forward"])),
+            ("return path now ECMP", _ecmp(a["return"]) and not _ecmp(b["return"])),
+            ("return path no longer ECMP", _ecmp(b["return"]) and not _ecmp(a["return"])),
             ("became asymmetric", a["asymmetric"] and not b["asymmetric"]),
             ("became symmetric", b["asymmetric"] and not a["asymmetric"]),
             (f"status {b['status']} -> {a['status']}", b["status"] != a["status"]),

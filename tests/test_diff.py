@@ -117,6 +117,26 @@ def test_a_path_that_becomes_asymmetric_is_a_regression() -> None:
     assert code in (0, 3)
 
 
+def test_a_connection_weight_that_ends_ecmp_changes_the_pairs(tmp_path: Path) -> None:
+    # two circuits with equal weights: Azure load-balances (ECMP); a higher routingWeight on one
+    # connection ends it ("Traffic will be sent on the connection with the highest RoutingWeight",
+    # https://learn.microsoft.com/azure/expressroute/expressroute-optimize-routing)
+    base = FIXTURES / "ecmp-two-locations"
+    conn = f"{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/connections/hub-er-gw-to-dc-circuit"
+    weighted = overlay(
+        tmp_path / "amsterdam-weighted", base, [{"id": conn, "properties": {"routingWeight": 100}}]
+    )
+    code, data = diff_json(str(base), "--overlay", str(weighted))
+    assert code == 0 and not data["pairs"]["lost"]
+    whys = {(p["from"], p["to"]): p["why"] for p in data["pairs"]["changed"]}
+    assert "forward path no longer ECMP" in whys[("hub-vnet", "datacenter")]
+    assert "return path no longer ECMP" in whys[("datacenter", "hub-vnet")]
+    # and back: the pair is load-balanced again
+    code, data = diff_json(str(weighted), str(base))
+    whys = {(p["from"], p["to"]): p["why"] for p in data["pairs"]["changed"]}
+    assert "forward path now ECMP" in whys[("hub-vnet", "datacenter")]
+
+
 def test_a_gap_new_in_after_is_exit_3(tmp_path: Path) -> None:
     gap = {
         "scope": f"{SUB}/resourceGroups/rg-hub",
