@@ -515,3 +515,18 @@ def test_malformed_what_if_ids_are_bad_input_for_diff_and_plan(tmp_path: Path) -
         assert len(lines) == 1 and "Traceback" not in result.stderr
         assert f"{file}: $.changes[{index}].resourceId: " in lines[0]
     assert not (tmp_path / "after").exists()
+
+
+def test_deleting_a_gateway_that_connections_still_use_is_refused_and_it_stays() -> None:
+    # "You must first delete all connections to the Virtual Network Gateway" (Remove-AzVirtualNetworkGateway)
+    gateway = f"{NET}/virtualNetworkGateways/hub-er-gw"
+    tree, prediction = predict(az({"resourceId": gateway, "changeType": "Delete"}))
+    assert [(f.resource, f.error) for f in prediction.failures] == [(gateway, "GatewayHasConnections")]
+    assert "hub-er-gw-to-er-1" in prediction.failures[0].message
+    assert raw(tree, gateway)["id"] == gateway  # left as it was
+    # with its connections deleted in the same change, the gateway goes
+    connections = [f"{NET}/connections/hub-er-gw-to-er-{n}" for n in (1, 2)]
+    tree, prediction = predict(
+        az(*({"resourceId": rid, "changeType": "Delete"} for rid in [gateway, *connections]))
+    )
+    assert prediction.failures == [] and gateway.lower() not in tree.index()

@@ -18,7 +18,9 @@ them in `Prediction.predicted_state`:
   with `AnotherPeeringAlreadyReferencesRemoteVnet`. A failed peering is absent after the apply and
   listed in `Prediction.failures`;
 - a route table's `subnets` follow the subnets that reference it (a reference to a subnet neither
-  side holds is kept: it may lie outside the snapshot).
+  side holds is kept: it may lie outside the snapshot);
+- a VNet gateway the change deletes while a connection still names it is not deleted (ARM deletes a
+  gateway only once its connections are gone): `GatewayHasConnections` in `Prediction.failures`.
 """
 
 from __future__ import annotations
@@ -27,18 +29,19 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.edits import Delete
+from auditor.edits import Create, Delete
 from auditor.ids import ArmId
 from auditor.model import IPNetwork, kinds, parse_prefix
 from auditor.model.resources import arm_peering_state
 from auditor.predict import Prediction, apply, dig
-from auditor.rawtree import RawTree, resource_key
+from auditor.rawtree import Origin, RawTree, resource_key
 
 PEERING = kinds.PEERING.type_path
 SUBNET = kinds.SUBNET.type_path
 ROUTE_TABLE = kinds.ROUTE_TABLE.type_path
 VNET = kinds.VNET.type_path
 GATEWAY = kinds.GATEWAY.type_path
+CONNECTION = kinds.CONNECTION.type_path
 HUB_IP_CONFIGURATION = kinds.HUB_IP_CONFIGURATION.type_path
 
 
@@ -54,6 +57,8 @@ class Links:
     peering_docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # peering key -> its document
     gateway_vnets: frozenset[str] = frozenset()  # VNets holding a VPN/ExpressRoute gateway or a Route Server
     spaces: dict[str, list[Any]] = field(default_factory=dict)  # VNet key -> addressSpace.addressPrefixes
+    # VNet gateway key -> (its document, where it came from): what a refused deletion leaves in place
+    gateway_docs: dict[str, tuple[dict[str, Any], Origin | None]] = field(default_factory=dict)
 
 
 def links(tree: RawTree) -> Links:
@@ -66,8 +71,11 @@ def links(tree: RawTree) -> Links:
     docs: dict[str, dict[str, Any]] = {}
     gateway_vnets: set[str] = set()
     spaces: dict[str, list[Any]] = {}
+    gateway_docs: dict[str, tuple[dict[str, Any], Origin | None]] = {}
     for key, slot in sorted(tree.index().items()):
         rid = ArmId(key)
+        if rid.type_path == GATEWAY:
+            gateway_docs[key] = (copy.deepcopy(slot.resource), tree.origins.get(key))
         if rid.type_path == VNET:
             prefixes = dig(slot.resource, "properties", "addressSpace", "addressPrefixes")
             spaces[key] = list(prefixes) if isinstance(prefixes, list) else []
@@ -95,8 +103,9 @@ def links(tree: RawTree) -> Links:
             table = resource_key(dig(slot.resource, "properties", "routeTable", "id"))
             subnet_tables[key] = (str(slot.resource.get("id") or key), table)
     return Links(
-        peerings, subnet_tables, states, joins, remote_gateways, docs, frozenset(gateway_vnets), spaces
-    )
+        peerings, subnet_tables, states, joins, remote_gateways, docs, frozenset(gateway_vnets), spaces,
+        gateway_docs,
+    )  # fmt: skip
 
 
 def settle(
@@ -115,6 +124,7 @@ def settle(
     for, in the gap of a created peering towards one the tree does not hold."""
     failed = _refused_peerings(tree, prediction, before, created, create_first)
     failed += _refused_remote_gateways(tree, prediction, before, created)
+    failed += _refused_gateway_deletions(tree, prediction, before)
     after = links(tree)
     return [
         *failed,
@@ -240,6 +250,41 @@ def _overlap(current: Links, vnet: str, remote: str) -> tuple[str, str] | None:
                 f"with {ArmId(remote).name} ({', '.join(shared)})",
             )
     return None
+
+
+def _refused_gateway_deletions(tree: RawTree, prediction: Prediction, before: Links) -> list[str]:
+    """VNet gateways the change deletes while a connection still names them: ARM refuses (a
+    gateway's connections are deleted first: "You must first delete all connections to the Virtual
+    Network Gateway", https://learn.microsoft.com/powershell/module/az.network/remove-azvirtualnetworkgateway;
+    ARM's error code is not documented, azroute reports `GatewayHasConnections`). The gateway stays
+    as it was (put back into the tree); its ids."""
+    slots = tree.index()
+    gone = [key for key in before.gateway_docs if key not in slots]
+    if not gone:
+        return []
+    users: dict[str, list[str]] = {}  # gateway key -> the connections naming it after the change
+    for key, slot in sorted(slots.items()):
+        if ArmId(key).type_path != CONNECTION:
+            continue
+        for end in ("virtualNetworkGateway1", "virtualNetworkGateway2"):
+            named = resource_key(dig(slot.resource, "properties", end, "id"))
+            if named is not None:
+                users.setdefault(named, []).append(str(slot.resource.get("id") or key))
+    refused: list[str] = []
+    for key in sorted(gone):
+        if not users.get(key):
+            continue
+        doc, origin = before.gateway_docs[key]
+        gid = str(doc.get("id") or key)
+        apply(tree, prediction, Create(copy.deepcopy(doc), origin or (prediction.file, []), nested=False))
+        names = ", ".join(ArmId(c).name for c in users[key][:3]) + (" ..." if len(users[key]) > 3 else "")
+        prediction.fail(
+            gid,
+            "GatewayHasConnections",
+            f"connections still use the gateway ({names}): delete them in the same change, first",
+        )
+        refused.append(gid)
+    return refused
 
 
 def _refused_remote_gateways(
