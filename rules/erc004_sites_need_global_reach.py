@@ -59,6 +59,7 @@ class SitesNeedGlobalReach(Rule):
                 joined.add(frozenset({left.key, right.key}))
         sites = [s for s in plane.sites if s.circuit_ids]
         reported: set[tuple[str, str]] = set()
+        endpoints: set[str] = set()  # `paths`' endpoint names, lower case (read when a pair is first walked)
         for domain in sorted(plane.domains.values(), key=lambda d: d.hub.id.key):
             circuits = {c for _, c in domain.er_links}
             for i, a in enumerate(sites):
@@ -72,7 +73,9 @@ class SitesNeedGlobalReach(Rule):
                     pair = (a.name, b.name)
                     if pair in reported:
                         continue
-                    if _walked(ctx, a.name, b.name) in ("reachable", "unknown"):
+                    if not endpoints:
+                        endpoints = {n.lower() for n in ctx.paths.networks()}
+                    if _walked(ctx, endpoints, a.name, b.name) in ("reachable", "unknown"):
                         continue  # another way joins them (Route Server branch-to-branch, a VPN), or unknown
                     reported.add(pair)
                     yield Violation(
@@ -84,11 +87,10 @@ class SitesNeedGlobalReach(Rule):
                     )
 
 
-def _walked(ctx: RuleContext, a: str, b: str) -> str | None:
+def _walked(ctx: RuleContext, names: set[str], a: str, b: str) -> str | None:
     """What `paths` says between two sites: the best status over the address families both are
-    endpoints of (reachable, unknown, one-way, none), or None when they share none (a site without
-    prefixes is no endpoint: nothing to walk to)."""
-    names = {n.lower() for n in ctx.paths.networks()}
+    endpoints of (`names`: `paths`' endpoints, lower case) (reachable, unknown, one-way, none), or
+    None when they share none (a site without prefixes is no endpoint: nothing to walk to)."""
     statuses = [
         ctx.paths.pair(a + family, b + family).status
         for family in ("", " (IPv6)")

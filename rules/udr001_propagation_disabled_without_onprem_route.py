@@ -79,9 +79,9 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Violation | CoverageGap]:
         snapshot = ctx.snapshot
         plane = ctx.control_plane
-        onprem: dict[ArmId, list[IPNetwork]] = {}
         texts: dict[tuple[int, int, int], str] = {}
-        overlaps: dict[ArmId, OverlapIndex[IPNetwork]] = {}
+        # per domain: its on-premises prefixes (`items`, in the order of their text), indexed
+        onprem: dict[ArmId, OverlapIndex[IPNetwork]] = {}
         # Subnets with one routing signature select the same routes for every address outside their
         # own VNet's space: the verdict is computed once per signature (and per subnet only where an
         # on-premises prefix overlaps the subnet's own VNet).
@@ -109,13 +109,14 @@ class PropagationDisabledWithoutOnpremRoute(Rule):
                 for learned_key, prefix in learned.items():
                     if learned_key not in texts:
                         texts[learned_key] = str(prefix)
-                onprem[hub] = [learned[k] for k in sorted(learned, key=texts.__getitem__)]
-                overlaps[hub] = OverlapIndex(onprem[hub], lambda p: p)
-            own = any(overlaps[hub].overlaps_any(p) for p in vnet.address_prefixes)
+                onprem[hub] = OverlapIndex(
+                    [learned[k] for k in sorted(learned, key=texts.__getitem__)], lambda p: p
+                )
+            own = any(onprem[hub].overlaps_any(p) for p in vnet.address_prefixes)
             key = (routing_signature(plane, subnet), hub)
             if own or key not in verdicts:
                 verdict = _verdict(
-                    snapshot, ctx.paths, appliances, vnet, subnet, table.id, overlaps[hub], onward
+                    snapshot, ctx.paths, appliances, vnet, subnet, table.id, onprem[hub], onward
                 )
                 if own:
                     uncovered, outside = verdict

@@ -387,8 +387,8 @@ class ExpressRouteCircuitConnection(Resource):
     @property
     def joined_circuits(self) -> tuple[ArmId, ArmId] | None:
         """The two circuits this link joins, or None when it joins nothing: no peer peering, or
-        `circuitConnectionStatus` Disconnected (the control plane exchanges no routes over it, and
-        ERC004 does not count it as Global Reach)."""
+        `circuitConnectionStatus` Disconnected (the control plane exchanges no routes over it; ERC001
+        reports the link, and ERC004, which counts a configured link, leaves the pair to it)."""
         if same(self.circuit_connection_status, "Disconnected") or self.peer_peering_id is None:
             return None
         a, b = self.peering_id.parent, self.peer_peering_id.parent
