@@ -196,6 +196,19 @@ def rules_fired(path: Path | str) -> set[str]:
 Editor = Callable[[str, Callable[[Any], None]], None]
 
 
+def write_overlay(root: Path, base: Path, documents: list[dict[str, Any]], **manifest: Any) -> Path:
+    """An overlay (`azroute-overlay/1`) at `root` on `base`: its ARM documents (one file each) and
+    its manifest (`observations` kept unless `manifest` says otherwise)."""
+    from auditor.writer import dump_json
+
+    root.mkdir(parents=True, exist_ok=True)
+    head = {"format": "azroute-overlay/1", "base": str(base), "name": root.name, "observations": "keep"}
+    dump_json(root / "fixture.json", {**head, **manifest})
+    for i, doc in enumerate(documents):
+        dump_json(root / "arm" / f"change-{i}.json", doc)
+    return root
+
+
 @pytest.fixture
 def testbed_copy(tmp_path: Path) -> tuple[Path, Editor]:
     """A writable copy of the testbed and an editor: edit("arm/connections.json", fn) mutates a document."""

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from auditor.predict import GAP_KINDS
-from auditor.writer import dump_json
 from tests.cli import azroute
 from tests.conftest import FIXTURES
+from tests.conftest import write_overlay as overlay
 
 TESTBED = FIXTURES / "interop-testbed"
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
@@ -17,15 +17,6 @@ SPOKE_PEERING = (
     f"{SUB}/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/spoke-vnet"
     "/virtualNetworkPeerings/spoke-to-hub"
 )
-
-
-def overlay(root: Path, base: Path, documents: list[dict[str, Any]], **manifest: Any) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    head = {"format": "azroute-overlay/1", "base": str(base), "name": root.name, "observations": "keep"}
-    dump_json(root / "fixture.json", {**head, **manifest})
-    for i, doc in enumerate(documents):
-        dump_json(root / "arm" / f"change-{i}.json", doc)
-    return root
 
 
 def spoke_without_remote_gateways(tmp_path: Path) -> Path:

@@ -5,13 +5,13 @@ one-way path."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.cli import azroute
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, write_overlay
 
 HUB_TO_SPOKE = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/"
@@ -36,20 +36,11 @@ def test_the_bundled_disconnected_peering_carries_nothing_either_way() -> None:
 
 @pytest.mark.parametrize("state", ["Disconnected", "Initiated"])
 def test_one_side_not_connected_is_no_route_from_the_connected_side(tmp_path: Path, state: str) -> None:
-    overlay = tmp_path / "half-peered"
-    (overlay / "arm").mkdir(parents=True)
-    (overlay / "fixture.json").write_text(
-        json.dumps(
-            {
-                "format": "azroute-overlay/1",
-                "base": str(FIXTURES / "hub-spoke-transit-ok"),
-                "name": "half-peered",
-                "observations": "drop",
-            }
-        )
-    )
-    (overlay / "arm" / "peering.json").write_text(
-        json.dumps({"id": HUB_TO_SPOKE, "properties": {"peeringState": state}})
+    overlay = write_overlay(
+        tmp_path / "half-peered",
+        FIXTURES / "hub-spoke-transit-ok",
+        [{"id": HUB_TO_SPOKE, "properties": {"peeringState": state}}],
+        observations="drop",
     )
     for a, b in (("hub-vnet", "spoke-vnet"), ("spoke-vnet", "hub-vnet")):
         assert _pair(overlay, a, b)["status"] == "none"
@@ -63,14 +54,8 @@ def test_a_peering_without_a_state_is_read_as_arm_sets_it(tmp_path: Path) -> Non
     spoke_to_hub = f"{rg}/Microsoft.Network/virtualNetworks/spoke-vnet/virtualNetworkPeerings/spoke-to-hub"
     hub_to_spoke = f"{rg}/Microsoft.Network/virtualNetworks/hub-vnet/virtualNetworkPeerings/hub-to-spoke"
 
-    def overlay(name: str, documents: list[dict[str, object]], remove: list[str]) -> Path:
-        root = tmp_path / name
-        (root / "arm").mkdir(parents=True)
-        manifest = {"format": "azroute-overlay/1", "base": str(testbed), "name": name, "observations": "drop"}
-        (root / "fixture.json").write_text(json.dumps({**manifest, "removeResources": remove}))
-        for i, doc in enumerate(documents):
-            (root / "arm" / f"c{i}.json").write_text(json.dumps(doc))
-        return root
+    def overlay(name: str, documents: list[dict[str, Any]], remove: list[str]) -> Path:
+        return write_overlay(tmp_path / name, testbed, documents, observations="drop", removeResources=remove)
 
     stateless = [{"id": i, "properties": {"peeringState": None}} for i in (spoke_to_hub, hub_to_spoke)]
     both = overlay("both", stateless, [])

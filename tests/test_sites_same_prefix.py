@@ -9,8 +9,7 @@ from typing import Any
 
 from auditor.engine import load_rules, run
 from auditor.fixture import load_fixture
-from auditor.writer import dump_json
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, write_overlay
 
 LOCATION_1 = {
     "name": "location-1",
@@ -27,16 +26,12 @@ def _testbed_with(
 ) -> list[tuple[str, str, list[str]]]:
     """A rule's findings (severity, message, selected sites) on the testbed with Location 2 replaced."""
     shutil.copytree(FIXTURES / "interop-testbed", tmp_path / "interop-testbed")
-    root = tmp_path / "o"
-    dump_json(
-        root / "fixture.json",
-        {
-            "format": "azroute-overlay/1",
-            "base": "../interop-testbed",
-            "name": "o",
-            "observations": "drop",
-            "sites": [LOCATION_1, {"name": "location-2", "asn": 65022, "circuits": ["er-2"], **location_2}],
-        },
+    root = write_overlay(
+        tmp_path / "o",
+        tmp_path / "interop-testbed",
+        [],
+        observations="drop",
+        sites=[LOCATION_1, {"name": "location-2", "asn": 65022, "circuits": ["er-2"], **location_2}],
     )
     result = run(load_fixture(root), [r for r in load_rules() if r.id == rule])
     return [
