@@ -27,11 +27,16 @@ def apply_overlay_change(tree: RawTree, directory: Path) -> tuple[Prediction, Ov
         )
     overlay = _validated(OverlayManifest, raw, manifest_file)
     changed = {resource_key(r) or r for r in overlay.remove_resources}
+    written: set[str] = set()  # the peerings whose `peeringState` the overlay writes (nested ones too)
     for file in sorted((root / "arm").rglob("*.json")):
-        for item, _loc in document_items(read_json(file)):
+        for item, loc in document_items(read_json(file)):
             key = resource_key(item.get("id")) if isinstance(item, dict) else None
             if key:
                 changed.add(key)
+            for nested, resource, _where, _container, _parent in walk(item, loc, None, None, None):
+                props = resource.get("properties") if isinstance(resource, dict) else None
+                if isinstance(props, dict) and "peeringState" in props:
+                    written.add(nested)
     tree.operations = {}
     before, existing = links(tree), set(tree.index())
     apply_overlay(tree, root, overlay, manifest_file)
@@ -47,21 +52,9 @@ def apply_overlay_change(tree: RawTree, directory: Path) -> tuple[Prediction, Ov
         prediction,
         before,
         created,
-        written=_written_peering_states(root),
+        written=frozenset(written),
         unknown_remote="not in BEFORE",
     )
     changed.update(resource_key(i) or i for i in predicted)
     prediction.changed = sorted(changed)
     return prediction, overlay
-
-
-def _written_peering_states(root: Path) -> frozenset[str]:
-    """Keys of the peerings whose `peeringState` the overlay's documents write (nested ones too)."""
-    found: set[str] = set()
-    for file in sorted((root / "arm").rglob("*.json")):
-        for item, loc in document_items(read_json(file)):
-            for key, resource, _where, _container, _parent in walk(item, loc, None, None, None):
-                props = resource.get("properties") if isinstance(resource, dict) else None
-                if isinstance(props, dict) and "peeringState" in props:
-                    found.add(key)
-    return frozenset(found)
