@@ -266,6 +266,14 @@ def test_an_overlay_peering_written_without_its_read_only_state_is_predicted_as_
     assert [v["peeringState"] for v in predicted.values()] == ["Initiated"]
     assert not data["pairs"]["changed"] and not data["pairs"]["gained"]  # one side: no peering route
 
+    # deleting one side: ARM moves the other to Disconnected
+    removal = overlay(tmp_path / "removal", TESTBED, [], removeResources=[SPOKE_PEERING])
+    _, data = diff_json(str(TESTBED), "--overlay", str(removal))
+    predicted = data["after"]["predictedFrom"]["predictedState"]
+    assert [(k.rsplit("/", 1)[-1], v["peeringState"]) for k, v in predicted.items()] == [
+        ("hub-to-spoke", "Disconnected")
+    ]
+
     written = peering(branch, "to-hub", hub)
     written["properties"]["peeringState"] = "Connected"  # what the overlay writes is taken as written
     _, data = diff_json(str(TESTBED), "--overlay", str(overlay(tmp_path / "written", TESTBED, [written])))

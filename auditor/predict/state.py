@@ -34,7 +34,7 @@ from auditor.ids import ArmId
 from auditor.model import IPNetwork, kinds, parse_prefix
 from auditor.model.resources import arm_peering_state
 from auditor.predict import Prediction, apply, dig
-from auditor.rawtree import Origin, RawTree, resource_key
+from auditor.rawtree import Origin, RawTree, Slot, resource_key
 
 PEERING = kinds.PEERING.type_path
 SUBNET = kinds.SUBNET.type_path
@@ -61,8 +61,10 @@ class Links:
     gateway_docs: dict[str, tuple[dict[str, Any], Origin | None]] = field(default_factory=dict)
 
 
-def links(tree: RawTree) -> Links:
-    """The peerings (by the VNets they join) and the subnets' route tables of a tree."""
+def links(tree: RawTree, *, peerings_only: bool = False, index: dict[str, Slot] | None = None) -> Links:
+    """The peerings (by the VNets they join) and the subnets' route tables of a tree; with
+    `peerings_only`, the peerings' pairs, joins and states alone (no copies of documents).
+    `index`: the tree's `index()`, when the caller holds it already."""
     peerings: dict[tuple[str, str], str] = {}
     subnet_tables: dict[str, tuple[str, str | None]] = {}
     states: dict[str, str] = {}
@@ -72,8 +74,12 @@ def links(tree: RawTree) -> Links:
     gateway_vnets: set[str] = set()
     spaces: dict[str, list[Any]] = {}
     gateway_docs: dict[str, tuple[dict[str, Any], Origin | None]] = {}
-    for key, slot in sorted(tree.index().items()):
+    for key, slot in sorted((tree.index() if index is None else index).items()):
+        if peerings_only and "/virtualnetworkpeerings/" not in key:
+            continue  # (a key is lower case: not a peering, without parsing it)
         rid = ArmId(key)
+        if peerings_only and rid.type_path != PEERING:
+            continue
         if rid.type_path == GATEWAY:
             gateway_docs[key] = (copy.deepcopy(slot.resource), tree.origins.get(key))
         if rid.type_path == VNET:
@@ -95,7 +101,8 @@ def links(tree: RawTree) -> Links:
             state = dig(slot.resource, "properties", "peeringState")
             states[key] = state.lower() if isinstance(state, str) else ""
             remote_gateways[key] = dig(slot.resource, "properties", "useRemoteGateways") is True
-            docs[key] = copy.deepcopy(slot.resource)
+            if not peerings_only:
+                docs[key] = copy.deepcopy(slot.resource)
             if rid.parent is not None and remote is not None:
                 peerings[(rid.parent.key, remote)] = key
                 joins.setdefault((rid.parent.key, remote), []).append(key)
@@ -138,15 +145,22 @@ def settle_peering_state(
     tree: RawTree,
     prediction: Prediction,
     before: Links,
+    after: Links,
     created: set[str],
     *,
     written: frozenset[str],
+    only: set[str],
+    slots: dict[str, Slot],
     unknown_remote: str,
 ) -> list[str]:
     """Only the peerings' read-only state (`peeringState`, `peeringSyncLevel`, the copy of the remote
-    address space), for a change written as the state after it (an overlay): a peering whose
-    `peeringState` the change writes (`written`: keys) keeps it; ARM's refusals are not applied."""
-    return _settle_peerings(tree, prediction, before, links(tree), created, unknown_remote, keep=written)
+    address space) of the peerings in `only`, for a change written as the state after it (an
+    overlay): a peering whose `peeringState` the change writes (`written`: keys) keeps it; ARM's
+    refusals are not applied. `before`, `after`: `links(..., peerings_only=True)` of BEFORE and of
+    the changed tree; `slots`: its `index()`."""
+    return _settle_peerings(
+        tree, prediction, before, after, created, unknown_remote, keep=written, only=only, slots=slots
+    )
 
 
 def _refused_peerings(
@@ -341,12 +355,16 @@ def _settle_peerings(
     created: set[str],
     unknown_remote: str,
     keep: frozenset[str] = frozenset(),
+    only: set[str] | None = None,
+    slots: dict[str, Slot] | None = None,
 ) -> list[str]:
     """A created peering's state; the state of a peering whose reverse the change removes or adds
-    (`keep`: keys of peerings whose state is left as the change wrote it)."""
+    (`keep`: keys of peerings whose state is left as the change wrote it; `only`: the peerings
+    looked at, every one when None)."""
     changed: list[str] = []
-    slots = tree.index()
-    for key, slot in sorted(slots.items()):
+    slots = tree.index() if slots is None else slots
+    for key in sorted(slots if only is None else only & slots.keys()):
+        slot = slots[key]
         if ArmId(key).type_path != PEERING or key in keep:
             continue
         peering = slot.resource
